@@ -130,7 +130,7 @@ pub mod value {
         Externref(super::ExternRef),
         /// `v128`, reserved: 16 bytes little-endian. Format version 1 engines never produce it.
         #[prost(bytes = "vec", tag = "7")]
-        V128(Vec<u8>),
+        V128(#[serde(with = "super::hex_bytes")] Vec<u8>),
     }
 }
 
@@ -211,6 +211,7 @@ pub enum SafePointKind {
 pub struct SafePoint {
     /// A [`SafePointKind`] as its protobuf number.
     #[prost(enumeration = "SafePointKind", tag = "1")]
+    #[serde(with = "enum_names::safe_point_kind")]
     pub kind: i32,
     /// The event number within the invocation: entry, loop, call and return events share one
     /// counter from 0. For `Any`, the number the next main-kind event would get.
@@ -273,6 +274,7 @@ pub enum LabelKind {
 pub struct Label {
     /// A [`LabelKind`] as its protobuf number.
     #[prost(enumeration = "LabelKind", tag = "1")]
+    #[serde(with = "enum_names::label_kind")]
     pub kind: i32,
     /// Offset of the `block`/`loop`/`if` instruction (same origin as `Frame::pc`); 0 for the body.
     #[prost(uint32, tag = "2")]
@@ -297,4 +299,47 @@ mod hex_bytes {
         let text = String::deserialize(deserializer)?;
         hex::decode(text).map_err(serde::de::Error::custom)
     }
+}
+
+/// Serde helpers: enum fields as their lowercase names in the JSON view (unknown numbers, which
+/// only malformed images hold, as the number itself).
+mod enum_names {
+    /// Writes a known enum value as its name and anything else as its number; reads either.
+    macro_rules! enum_field {
+        ($module:ident, $enum:ty) => {
+            pub mod $module {
+                use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+                #[derive(Serialize, Deserialize)]
+                #[serde(untagged)]
+                enum Repr {
+                    Name($enum),
+                    Number(i32),
+                }
+
+                pub fn serialize<S: Serializer>(
+                    value: &i32,
+                    serializer: S,
+                ) -> Result<S::Ok, S::Error> {
+                    match <$enum>::try_from(*value) {
+                        Ok(known) => Repr::Name(known),
+                        Err(_) => Repr::Number(*value),
+                    }
+                    .serialize(serializer)
+                }
+
+                pub fn deserialize<'de, D: Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<i32, D::Error> {
+                    Ok(match Repr::deserialize(deserializer)? {
+                        Repr::Name(known) => known as i32,
+                        Repr::Number(number) => number,
+                    })
+                }
+            }
+        };
+    }
+
+    enum_field!(safe_point_kind, crate::image::SafePointKind);
+    enum_field!(label_kind, crate::image::LabelKind);
 }

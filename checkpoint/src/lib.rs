@@ -1,7 +1,23 @@
 //! baton's engine-neutral checkpoint image of one WebAssembly instance.
 //!
-//! The schema lives in `proto/baton.proto`; [`image`] mirrors it in Rust.
+//! The schema lives in `proto/baton.proto`; [`image`] mirrors it in Rust. [`codec`] turns images
+//! into canonical bytes and back, [`analysis`] indexes a module once for pc-level type queries,
+//! [`validate`](mod@validate) checks an image against a module before any engine touches it, and
+//! [`text`] and [`json`] give human and tool views. `FORMAT.md` documents every field.
 
+pub mod analysis;
+pub mod codec;
 pub mod image;
+pub mod json;
+pub mod memory;
+pub mod structure;
+pub mod text;
+pub mod validate;
+pub mod values;
+mod wire;
 
+pub use codec::{decode, encode, DecodeError, DecodeLimits, FORMAT_VERSION, MAGIC};
 pub use image::*;
+pub use json::{from_json, to_json, JsonError};
+pub use text::to_text;
+pub use validate::{validate, ValidationError};
