@@ -1,1 +1,33 @@
-//! placeholder
+//! What every baton interpreter shares: runtime values, traps, configuration, the safe-point and
+//! driving contract types, the store (memories, tables, globals, segments), module decoding,
+//! linking and instantiation, numeric semantics, and the store half of the image mapping.
+//!
+//! Engines (`baton-stack`, `baton-register`, ...) keep only their execution state and code format;
+//! everything observable that is not execution state lives here so all engines agree on it.
+//! See `docs/driving.md` and `docs/safe-points.md`.
+
+pub mod config;
+pub mod error;
+pub mod externs;
+pub mod func;
+pub mod image_map;
+pub mod module;
+pub mod numeric;
+pub mod objects;
+pub mod stop;
+pub mod store;
+pub mod trap;
+pub mod value;
+
+pub use config::Config;
+pub use error::{
+    ImageError, InstantiationError, InvokeError, LinkError, ModuleError, RestoreError,
+};
+pub use externs::{Extern, Imports};
+pub use func::{FuncRef, HostFunc, WasmFunc};
+pub use module::{parse_module, ModuleInfo};
+pub use objects::InstanceObjects;
+pub use stop::{EventKind, KindSet, RunOutcome, StopAt, StopInfo};
+pub use store::{Global, GlobalType, Memory, MemoryType, Table, TableType};
+pub use trap::Trap;
+pub use value::{FuncType, RefType, Val, ValType};

@@ -1,0 +1,94 @@
+//! Float operations with WebAssembly semantics.
+//!
+//! NaN rules: an operation with a NaN operand returns a NaN (the spec accepts any arithmetic
+//! NaN; we return a quiet NaN derived from an operand, as hardware does). `min`/`max` order
+//! `-0 < +0`. `abs`, `neg` and `copysign` act on the sign bit only.
+
+macro_rules! float_ops {
+    ($modname:ident, $f:ty, $bits:ty, $sign:expr) => {
+        /// Operations on this float width.
+        pub mod $modname {
+            /// WebAssembly `min`.
+            #[inline]
+            pub fn min(a: $f, b: $f) -> $f {
+                if a.is_nan() || b.is_nan() {
+                    return a + b;
+                }
+                if a == b {
+                    // -0 vs +0: the one with the sign bit set.
+                    return <$f>::from_bits(a.to_bits() | b.to_bits());
+                }
+                if a < b {
+                    a
+                } else {
+                    b
+                }
+            }
+
+            /// WebAssembly `max`.
+            #[inline]
+            pub fn max(a: $f, b: $f) -> $f {
+                if a.is_nan() || b.is_nan() {
+                    return a + b;
+                }
+                if a == b {
+                    return <$f>::from_bits(a.to_bits() & b.to_bits());
+                }
+                if a > b {
+                    a
+                } else {
+                    b
+                }
+            }
+
+            /// WebAssembly `nearest`: round to nearest, ties to even.
+            #[inline]
+            pub fn nearest(a: $f) -> $f {
+                a.round_ties_even()
+            }
+
+            /// WebAssembly `copysign` on bits.
+            #[inline]
+            pub fn copysign(a: $bits, b: $bits) -> $bits {
+                (a & !$sign) | (b & $sign)
+            }
+
+            /// WebAssembly `abs` on bits.
+            #[inline]
+            pub fn abs(a: $bits) -> $bits {
+                a & !$sign
+            }
+
+            /// WebAssembly `neg` on bits.
+            #[inline]
+            pub fn neg(a: $bits) -> $bits {
+                a ^ $sign
+            }
+        }
+    };
+}
+
+float_ops!(f32_ops, f32, u32, 0x8000_0000u32);
+float_ops!(f64_ops, f64, u64, 0x8000_0000_0000_0000u64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_max_signed_zero_and_nan() {
+        assert!(f32_ops::min(0.0, -0.0).is_sign_negative());
+        assert!(f32_ops::max(-0.0, 0.0).is_sign_positive());
+        assert!(f64_ops::min(f64::NAN, 1.0).is_nan());
+        assert!(f64_ops::max(1.0, f64::NAN).is_nan());
+        assert_eq!(f32_ops::min(1.0, 2.0), 1.0);
+        assert_eq!(f64_ops::max(1.0, 2.0), 2.0);
+    }
+
+    #[test]
+    fn nearest_ties_even() {
+        assert_eq!(f32_ops::nearest(2.5), 2.0);
+        assert_eq!(f64_ops::nearest(3.5), 4.0);
+        assert!(f64_ops::nearest(-0.25).is_sign_negative());
+    }
+}

@@ -1,0 +1,193 @@
+//! Runtime values and value types.
+//!
+//! [`Val`] is the typed value the embedder passes in and gets back; engines store values their own
+//! way internally (untyped slots, cells) and convert at the boundary. Floats are kept as raw bits
+//! so NaN payloads survive every conversion unchanged.
+//!
+//! Invariant: a [`Val`]'s variant always matches [`Val::ty`]; references are the only non-`Copy`
+//! values (a [`FuncRef`] holds reference-counted handles).
+
+use std::fmt;
+
+use crate::func::FuncRef;
+
+/// A WebAssembly 2.0 value type (no `v128`: SIMD is not supported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+    /// 32-bit IEEE float.
+    F32,
+    /// 64-bit IEEE float.
+    F64,
+    /// Nullable function reference.
+    FuncRef,
+    /// Nullable external (embedder) reference.
+    ExternRef,
+}
+
+impl ValType {
+    /// Whether this is a reference type.
+    pub fn is_ref(self) -> bool {
+        matches!(self, ValType::FuncRef | ValType::ExternRef)
+    }
+
+    /// The zero value of this type (null for references), used for declared locals and new
+    /// table/global defaults.
+    pub fn default_value(self) -> Val {
+        match self {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+        };
+        f.write_str(name)
+    }
+}
+
+/// A reference type: the element type of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefType {
+    /// `funcref`.
+    Func,
+    /// `externref`.
+    Extern,
+}
+
+impl RefType {
+    /// The value type of this reference type.
+    pub fn val_type(self) -> ValType {
+        match self {
+            RefType::Func => ValType::FuncRef,
+            RefType::Extern => ValType::ExternRef,
+        }
+    }
+
+    /// The null reference of this type.
+    pub fn null(self) -> Val {
+        self.val_type().default_value()
+    }
+}
+
+/// A function signature.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FuncType {
+    /// Parameter types, in order.
+    pub params: Box<[ValType]>,
+    /// Result types, in order.
+    pub results: Box<[ValType]>,
+}
+
+impl FuncType {
+    /// A signature from parameter and result lists.
+    pub fn new(params: impl Into<Box<[ValType]>>, results: impl Into<Box<[ValType]>>) -> Self {
+        FuncType {
+            params: params.into(),
+            results: results.into(),
+        }
+    }
+}
+
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |types: &[ValType]| {
+            types
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        write!(f, "[{}] -> [{}]", list(&self.params), list(&self.results))
+    }
+}
+
+/// A typed WebAssembly value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// `i32`.
+    I32(i32),
+    /// `i64`.
+    I64(i64),
+    /// `f32`, as its IEEE bits.
+    F32(u32),
+    /// `f64`, as its IEEE bits.
+    F64(u64),
+    /// `funcref`; `None` is null.
+    FuncRef(Option<FuncRef>),
+    /// `externref`: the embedder's handle; `None` is null.
+    ExternRef(Option<u64>),
+}
+
+impl Val {
+    /// This value's type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// Whether this value is a null reference.
+    pub fn is_null_ref(&self) -> bool {
+        matches!(self, Val::FuncRef(None) | Val::ExternRef(None))
+    }
+}
+
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::I32(v) => write!(f, "i32:{v}"),
+            Val::I64(v) => write!(f, "i64:{v}"),
+            Val::F32(bits) => write!(f, "f32:{}", f32::from_bits(*bits)),
+            Val::F64(bits) => write!(f, "f64:{}", f64::from_bits(*bits)),
+            Val::FuncRef(None) => write!(f, "funcref:null"),
+            Val::FuncRef(Some(func)) => write!(f, "funcref:{func:?}"),
+            Val::ExternRef(None) => write!(f, "externref:null"),
+            Val::ExternRef(Some(handle)) => write!(f, "externref:{handle}"),
+        }
+    }
+}
+
+/// Converts a wasmparser value type; `None` for types outside WebAssembly 2.0 without SIMD.
+pub fn val_type_from_wasmparser(ty: wasmparser::ValType) -> Option<ValType> {
+    match ty {
+        wasmparser::ValType::I32 => Some(ValType::I32),
+        wasmparser::ValType::I64 => Some(ValType::I64),
+        wasmparser::ValType::F32 => Some(ValType::F32),
+        wasmparser::ValType::F64 => Some(ValType::F64),
+        wasmparser::ValType::V128 => None,
+        wasmparser::ValType::Ref(r) => ref_type_from_wasmparser(r).map(RefType::val_type),
+    }
+}
+
+/// Converts a wasmparser reference type; `None` for anything but nullable `func`/`extern`.
+pub fn ref_type_from_wasmparser(ty: wasmparser::RefType) -> Option<RefType> {
+    if ty == wasmparser::RefType::FUNCREF {
+        Some(RefType::Func)
+    } else if ty == wasmparser::RefType::EXTERNREF {
+        Some(RefType::Extern)
+    } else {
+        None
+    }
+}
