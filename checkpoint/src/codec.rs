@@ -1,7 +1,8 @@
 //! The canonical binary codec: header + protobuf `Image`.
 //!
-//! An image file is the 8-byte [`MAGIC`], the [`FORMAT_VERSION`] as a little-endian `u32`, then one
-//! protobuf-encoded `Image` (prost's encoding: fields in tag order, default scalars omitted,
+//! An image file is the 8-byte [`MAGIC`], the [`FORMAT_VERSION`] as a little-endian `u32`, the
+//! body's length in bytes as a little-endian `u64` (so a truncated file is always detected:
+//! protobuf itself is not self-delimiting), then the body: one protobuf-encoded `Image` (prost's encoding: fields in tag order, default scalars omitted,
 //! packed repeated scalars). [`decode`] checks, in order: the length limit, the header, a pre-scan
 //! of the wire format against [`DecodeLimits`] (before prost allocates), prost decoding, the
 //! structural rules of [`crate::structure`], and canonicity (`encode(decode(b)) == b`). So one state
@@ -19,8 +20,8 @@ use crate::wire::prescan;
 pub const MAGIC: [u8; 8] = *b"BATONIMG";
 /// The format version this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
-/// Bytes in the header: magic and version.
-pub const HEADER_LEN: usize = 12;
+/// Bytes in the header: magic, version and body length.
+pub const HEADER_LEN: usize = 20;
 
 /// Caps on what [`decode`] accepts, checked before allocating.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +97,14 @@ pub enum DecodeError {
     /// The first eight bytes are not [`MAGIC`].
     #[error("bad magic: not a baton image")]
     BadMagic,
+    /// The header's body length differs from the bytes present (a truncated or padded file).
+    #[error("header announces a {announced}-byte body but {actual} bytes follow")]
+    LengthMismatch {
+        /// The length in the header.
+        announced: u64,
+        /// The bytes after the header.
+        actual: usize,
+    },
     /// A format version this crate does not read.
     #[error("unsupported format version {version} (this reader supports {FORMAT_VERSION})")]
     UnsupportedVersion {
@@ -135,9 +144,11 @@ pub enum DecodeError {
 
 /// The canonical bytes of `image`: header, then the protobuf message.
 pub fn encode(image: &Image) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(HEADER_LEN + image.encoded_len());
+    let body_len = image.encoded_len();
+    let mut bytes = Vec::with_capacity(HEADER_LEN + body_len);
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(body_len as u64).to_le_bytes());
     // A `Vec` grows as needed, so prost's "insufficient capacity" error cannot occur.
     let encoded = image.encode(&mut bytes);
     debug_assert!(encoded.is_ok());
@@ -155,13 +166,21 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Image, DecodeError>
     let (header, body) = bytes
         .split_at_checked(HEADER_LEN)
         .ok_or(DecodeError::TooShort { len: bytes.len() })?;
-    let (magic, version) = header.split_at(MAGIC.len());
+    let (magic, rest) = header.split_at(MAGIC.len());
     if magic != MAGIC {
         return Err(DecodeError::BadMagic);
     }
+    let (version, length) = rest.split_at(4);
     let version = u32::from_le_bytes(version.try_into().unwrap_or([0; 4]));
     if version != FORMAT_VERSION {
         return Err(DecodeError::UnsupportedVersion { version });
+    }
+    let announced = u64::from_le_bytes(length.try_into().unwrap_or([0; 8]));
+    if announced != body.len() as u64 {
+        return Err(DecodeError::LengthMismatch {
+            announced,
+            actual: body.len(),
+        });
     }
     prescan(body, limits).map_err(|error| match error {
         DecodeError::Malformed { offset, message } => DecodeError::Malformed {

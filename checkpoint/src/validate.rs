@@ -455,13 +455,19 @@ fn check_frames(
         });
     }
     let innermost = frames.len() - 1;
-    for (index, frame) in frames.iter().enumerate() {
-        let function = module
-            .function(frame.func)
-            .ok_or(ValidationError::FrameFunc {
-                frame: index,
-                func: frame.func,
-            })?;
+    let functions = frames
+        .iter()
+        .enumerate()
+        .map(|(index, frame)| {
+            module
+                .function(frame.func)
+                .ok_or(ValidationError::FrameFunc {
+                    frame: index,
+                    func: frame.func,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (index, (frame, function)) in frames.iter().zip(functions).enumerate() {
         let point = frame_point(index, frame, function)?;
         check_locals(index, frame, function, module)?;
         let operand_types = match frames.get(index + 1) {
