@@ -1,1 +1,9 @@
-//! placeholder
+//! baton's differential harness: engines behind one trait ([`engine`]), their adapters
+//! ([`adapters`]), the WebAssembly spec-suite runner with its checkpoint-everywhere mode
+//! ([`spec`]) and the benchmark runner ([`bench`]).
+
+pub mod adapters;
+pub mod engine;
+pub mod imports;
+pub mod spec;
+pub mod value;

@@ -1,1 +1,103 @@
-fn main() {}
+//! The `baton` command line: a thin layer over the `baton` library.
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Result};
+use baton::adapters;
+use baton::engine::EngineConfig;
+use baton::spec::{self, CheckpointSettings, SpecOptions};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "baton",
+    about = "Checkpoint/restore of running WebAssembly instances across interpreters"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the WebAssembly 2.0 spec suite on one engine.
+    Spec {
+        /// Engine to test.
+        #[arg(long, default_value = "stack")]
+        engine: String,
+        /// Only files whose name contains this.
+        #[arg(long)]
+        file: Option<String>,
+        /// Print every failure and skip.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Also checkpoint every invocation at each of its first `--cap` events.
+        #[arg(long)]
+        checkpoint_everywhere: bool,
+        /// Cross-engine checkpointing: `source,target` (implies --checkpoint-everywhere).
+        #[arg(long, value_delimiter = ',')]
+        engines: Option<Vec<String>>,
+        /// Stop points per invocation in checkpoint mode.
+        #[arg(long, default_value_t = 200)]
+        cap: u64,
+        /// Maximum Wasm frames.
+        #[arg(long, default_value_t = 1024)]
+        max_frames: u32,
+    },
+}
+
+fn engine(name: &str) -> Result<&'static adapters::EngineEntry> {
+    adapters::find(name)
+        .ok_or_else(|| anyhow!("unknown engine {name:?} (known: {})", adapters::names()))
+}
+
+fn main() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Spec {
+            engine: engine_name,
+            file,
+            verbose,
+            checkpoint_everywhere,
+            engines,
+            cap,
+            max_frames,
+        } => {
+            let (source, checkpoint) = match engines {
+                Some(pair) => {
+                    let [source, target] = pair.as_slice() else {
+                        bail!("--engines takes exactly two names: source,target");
+                    };
+                    let target = engine(target)?;
+                    (engine(source)?, Some(CheckpointSettings { target, cap }))
+                }
+                None => {
+                    let source = engine(&engine_name)?;
+                    let checkpoint = checkpoint_everywhere.then_some(CheckpointSettings {
+                        target: source,
+                        cap,
+                    });
+                    (source, checkpoint)
+                }
+            };
+            if let Some(settings) = &checkpoint {
+                for entry in [source, settings.target] {
+                    if !entry.checkpoints {
+                        bail!("engine {} cannot checkpoint", entry.name);
+                    }
+                }
+            }
+            let options = SpecOptions {
+                engine: source,
+                config: EngineConfig { max_frames },
+                checkpoint,
+            };
+            let report = spec::run_suite(file.as_deref(), &options);
+            print!("{}", spec::render::render(&report, &options, verbose));
+            Ok(if report.failed() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}

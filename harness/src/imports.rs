@@ -1,0 +1,47 @@
+//! A module's import list in declaration order, read with wasmparser: the order in which
+//! [`crate::engine::Engine::instantiate`] takes its imports.
+
+use wasmparser::{Parser, Payload, TypeRef};
+
+use crate::engine::ExternKind;
+
+/// One import of a module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportDecl {
+    /// The module name (`"spectest"`, or a registered name).
+    pub module: String,
+    /// The field name.
+    pub name: String,
+    /// What kind of entity is expected.
+    pub kind: ExternKind,
+    /// For globals: whether the import is mutable.
+    pub mutable_global: bool,
+}
+
+/// Reads the import section of `wasm`. The module was already accepted by an engine, so a
+/// parse error here is reported as a message rather than expected.
+pub fn read_imports(wasm: &[u8]) -> Result<Vec<ImportDecl>, String> {
+    let mut imports = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|error| format!("reading imports: {error}"))?;
+        if let Payload::ImportSection(reader) = payload {
+            for import in reader.into_imports() {
+                let import = import.map_err(|error| format!("reading imports: {error}"))?;
+                let (kind, mutable_global) = match import.ty {
+                    TypeRef::Func(_) | TypeRef::FuncExact(_) => (ExternKind::Func, false),
+                    TypeRef::Table(_) => (ExternKind::Table, false),
+                    TypeRef::Memory(_) => (ExternKind::Memory, false),
+                    TypeRef::Global(global) => (ExternKind::Global, global.mutable),
+                    TypeRef::Tag(_) => return Err("tag imports are outside Wasm 2.0".into()),
+                };
+                imports.push(ImportDecl {
+                    module: import.module.to_string(),
+                    name: import.name.to_string(),
+                    kind,
+                    mutable_global,
+                });
+            }
+        }
+    }
+    Ok(imports)
+}

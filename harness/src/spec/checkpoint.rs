@@ -1,0 +1,384 @@
+//! `--checkpoint-everywhere`: every invocation is also checked by checkpointing it at each of its
+//! first `cap` main-kind events and finishing it from the image.
+//!
+//! Procedure for one invocation on the live instance L (side effects are applied once, to L):
+//! 1. take L's idle image I (before the invocation);
+//! 2. run the invocation on L uninterrupted: its outcome O is the directive's result and its
+//!    event count E; take L's idle image F afterwards;
+//! 3. for every k in `0..min(E, cap)`, in a scratch session of the source engine: restore I
+//!    into a fresh instance, invoke stopping at event k, take the image, encode and decode it
+//!    with `baton_checkpoint::codec` (the round trip must be exact), restore it into a fresh
+//!    instance of the target engine (the source engine, or `--engines a,b`'s second), resume to
+//!    completion, and require: the outcome equals O (and meets the directive's expectation) and
+//!    the final idle image equals F.
+//!
+//! Scratch sessions are created per invocation and dropped after it, so copies never touch the
+//! live session and memory is bounded. Imports of copies are rebuilt by name: spectest functions
+//! from the scratch session's own spectest, immutable globals as host globals holding the live
+//! value. Instances that import memories, tables, mutable globals or functions of another
+//! instance share state that a copy cannot have on its own: those invocations are run live only
+//! and counted as `skipped (shared state)`.
+
+use baton_checkpoint::codec::{decode, encode, DecodeLimits};
+use baton_checkpoint::image::Image;
+
+use super::expectation::{describe_outcome, Expectation};
+use super::report::Verdict;
+use super::runner::InstanceRecord;
+use super::spectest;
+use crate::adapters::EngineEntry;
+use crate::engine::{
+    Engine, EngineConfig, ExternHandle, ExternKind, InstanceId, KindSet, ModuleId, RunOptions,
+    RunOutcome, StopRequest,
+};
+use crate::imports::read_imports;
+use crate::value::{GlobalType, Value};
+
+/// Checkpoint-everywhere settings.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointSettings {
+    /// The engine that restores images (the spec run's engine, or another one).
+    pub target: &'static EngineEntry,
+    /// At most this many stop points per invocation (events `0..cap`).
+    pub cap: u64,
+}
+
+/// Counters of one file's (or the suite's) checkpoint checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointStats {
+    /// Invocations that were checkpointed.
+    pub invocations: usize,
+    /// Images taken at a stop (and round-tripped through the codec).
+    pub images_taken: usize,
+    /// Images restored and resumed on the target engine.
+    pub restored: usize,
+    /// Stop points whose check failed (stop, image, codec, restore, resume or comparison).
+    pub failed: usize,
+    /// Invocations not checkpointed because the instance shares state with another one.
+    pub skipped_shared: usize,
+    /// Invocations with more events than the cap (only the first `cap` were checked).
+    pub capped: usize,
+}
+
+impl CheckpointStats {
+    /// Adds another set of counters.
+    pub fn add(&mut self, other: &CheckpointStats) {
+        self.invocations += other.invocations;
+        self.images_taken += other.images_taken;
+        self.restored += other.restored;
+        self.failed += other.failed;
+        self.skipped_shared += other.skipped_shared;
+        self.capped += other.capped;
+    }
+}
+
+/// The checkpoint state of one file's run.
+pub struct CheckpointRun {
+    settings: CheckpointSettings,
+    config: EngineConfig,
+    stats: CheckpointStats,
+}
+
+/// One scratch session with its own spectest and the copy's module compiled.
+struct Scratch {
+    engine: Box<dyn Engine>,
+    module: ModuleId,
+    imports: Vec<ExternHandle>,
+}
+
+impl CheckpointRun {
+    /// Starts counting for a file.
+    pub fn new(settings: CheckpointSettings, config: &EngineConfig) -> Self {
+        Self {
+            settings,
+            config: *config,
+            stats: CheckpointStats::default(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn into_stats(self) -> CheckpointStats {
+        self.stats
+    }
+
+    /// Runs one invocation live and checks it at every stop point (see the module docs).
+    pub fn check_invocation(
+        &mut self,
+        live: &mut dyn Engine,
+        record: &InstanceRecord,
+        export: &str,
+        args: &[Value],
+        expectation: &Expectation<'_>,
+    ) -> Verdict {
+        if record.shares_state.is_some() {
+            self.stats.skipped_shared += 1;
+            return match live.invoke(record.id, export, args, RunOptions::default()) {
+                Ok(report) => expectation.verdict(&report.outcome, live.trap_aliases()),
+                Err(error) => Verdict::Fail(format!("invoke {export}: {error}")),
+            };
+        }
+        let idle = match live.take_image(record.id) {
+            Ok(image) => image,
+            Err(error) => return Verdict::Fail(format!("checkpoint: idle image: {error}")),
+        };
+        let report = match live.invoke(record.id, export, args, RunOptions::default()) {
+            Ok(report) => report,
+            Err(error) => return Verdict::Fail(format!("invoke {export}: {error}")),
+        };
+        let verdict = expectation.verdict(&report.outcome, live.trap_aliases());
+        if matches!(verdict, Verdict::Fail(_)) {
+            return verdict;
+        }
+        let Some(events) = report.events else {
+            return Verdict::Fail(format!("checkpoint: {} does not count events", live.name()));
+        };
+        let final_image = match live.take_image(record.id) {
+            Ok(image) => image,
+            Err(error) => return Verdict::Fail(format!("checkpoint: final image: {error}")),
+        };
+        self.stats.invocations += 1;
+        if events > self.settings.cap {
+            self.stats.capped += 1;
+        }
+        let expected = Expected {
+            outcome: &report.outcome,
+            final_image: &final_image,
+            expectation,
+        };
+        let mut sessions = match Sessions::new(self.settings.target, &self.config, live, record) {
+            Ok(sessions) => sessions,
+            Err(message) => {
+                self.stats.failed += 1;
+                return Verdict::Fail(format!("checkpoint: {message}"));
+            }
+        };
+        let call = Call { export, args };
+        let mut first_failure = None;
+        for k in 0..events.min(self.settings.cap) {
+            if let Err(message) = self.check_stop(&mut sessions, &call, &idle, k, &expected) {
+                self.stats.failed += 1;
+                first_failure.get_or_insert(format!("checkpoint at event {k}: {message}"));
+            }
+        }
+        match first_failure {
+            Some(message) => Verdict::Fail(message),
+            None => verdict,
+        }
+    }
+
+    /// Checks one stop point `k`.
+    fn check_stop(
+        &mut self,
+        sessions: &mut Sessions,
+        call: &Call<'_>,
+        idle: &Image,
+        k: u64,
+        expected: &Expected<'_>,
+    ) -> Result<(), String> {
+        let source = &mut sessions.source;
+        let copy = source
+            .engine
+            .restore(source.module, &source.imports, idle)
+            .map_err(|error| format!("restore idle image on {}: {error}", source.engine.name()))?;
+        let stop = RunOptions {
+            stop: Some(StopRequest {
+                kinds: KindSet::MAIN,
+                at: k,
+            }),
+            fuel: None,
+        };
+        let stopped = source
+            .engine
+            .invoke(copy, call.export, call.args, stop)
+            .map_err(|error| format!("invoke with stop: {error}"))?;
+        match stopped.outcome {
+            RunOutcome::Suspended { event, .. } if event == k => {}
+            other => {
+                return Err(format!(
+                    "expected a stop at event {k}, {}",
+                    describe_outcome(&other)
+                ))
+            }
+        }
+        let image = source
+            .engine
+            .take_image(copy)
+            .map_err(|error| format!("take image: {error}"))?;
+        self.stats.images_taken += 1;
+        let bytes = encode(&image);
+        let decoded = decode(&bytes, &DecodeLimits::default())
+            .map_err(|error| format!("decode of an encoded image: {error}"))?;
+        if decoded != image {
+            return Err("codec round trip changed the image".into());
+        }
+        let target = match sessions.target.as_mut() {
+            Some(target) => target,
+            None => &mut sessions.source,
+        };
+        let restored = target
+            .engine
+            .restore(target.module, &target.imports, &decoded)
+            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        self.stats.restored += 1;
+        let finished = target
+            .engine
+            .resume(restored, RunOptions::default())
+            .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
+        expected.check(target.engine.as_mut(), restored, &finished.outcome)
+    }
+}
+
+/// The invocation being checked.
+struct Call<'a> {
+    export: &'a str,
+    args: &'a [Value],
+}
+
+/// The scratch sessions of one invocation: the source engine's, and the target's when it is a
+/// different engine.
+struct Sessions {
+    source: Scratch,
+    target: Option<Scratch>,
+}
+
+impl Sessions {
+    fn new(
+        target: &EngineEntry,
+        config: &EngineConfig,
+        live: &dyn Engine,
+        record: &InstanceRecord,
+    ) -> Result<Self, String> {
+        let source_entry = crate::adapters::find(live.name())
+            .ok_or_else(|| format!("engine {} is not registered", live.name()))?;
+        let source = Scratch::new(source_entry, config, live, record)?;
+        let target = if target.name == live.name() {
+            None
+        } else {
+            Some(Scratch::new(target, config, live, record)?)
+        };
+        Ok(Self { source, target })
+    }
+}
+
+/// What every copy of an invocation must reproduce.
+struct Expected<'a> {
+    outcome: &'a RunOutcome,
+    final_image: &'a Image,
+    expectation: &'a Expectation<'a>,
+}
+
+impl Expected<'_> {
+    fn check(
+        &self,
+        engine: &mut dyn Engine,
+        instance: InstanceId,
+        outcome: &RunOutcome,
+    ) -> Result<(), String> {
+        if let Verdict::Fail(message) = self.expectation.verdict(outcome, engine.trap_aliases()) {
+            return Err(format!("resumed run: {message}"));
+        }
+        if !same_outcome(self.outcome, outcome) {
+            return Err(format!(
+                "resumed run {}, uninterrupted run {}",
+                describe_outcome(outcome),
+                describe_outcome(self.outcome)
+            ));
+        }
+        let image = engine
+            .take_image(instance)
+            .map_err(|error| format!("final image: {error}"))?;
+        if !same_state(self.final_image, &image) {
+            return Err(format!(
+                "final state differs from the uninterrupted run's: {}",
+                first_state_difference(self.final_image, &image)
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn same_outcome(a: &RunOutcome, b: &RunOutcome) -> bool {
+    match (a, b) {
+        (RunOutcome::Returned(x), RunOutcome::Returned(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.same_across_engines(q))
+        }
+        _ => a == b,
+    }
+}
+
+/// Instance state equality: everything but host sections and the (absent) execution.
+fn same_state(a: &Image, b: &Image) -> bool {
+    a.module_sha256 == b.module_sha256
+        && a.memories == b.memories
+        && a.globals == b.globals
+        && a.tables == b.tables
+        && a.dropped_data == b.dropped_data
+        && a.dropped_elements == b.dropped_elements
+        && a.execution == b.execution
+}
+
+fn first_state_difference(a: &Image, b: &Image) -> String {
+    if a.memories != b.memories {
+        return "memories".into();
+    }
+    if a.globals != b.globals {
+        return format!("globals {:?} vs {:?}", a.globals, b.globals);
+    }
+    if a.tables != b.tables {
+        return "tables".into();
+    }
+    if a.dropped_data != b.dropped_data || a.dropped_elements != b.dropped_elements {
+        return "dropped segments".into();
+    }
+    if a.execution != b.execution {
+        return "execution (one instance is not idle)".into();
+    }
+    "module hash".into()
+}
+
+impl Scratch {
+    /// A fresh session of `entry` with the record's module compiled and its imports rebuilt.
+    fn new(
+        entry: &EngineEntry,
+        config: &EngineConfig,
+        live: &dyn Engine,
+        record: &InstanceRecord,
+    ) -> Result<Self, String> {
+        let mut engine = (entry.create)(config);
+        let spectest = spectest::instantiate(engine.as_mut())
+            .map_err(|error| format!("spectest on {}: {error}", entry.name))?;
+        let module = engine
+            .compile(&record.wasm)
+            .map_err(|error| format!("compile on {}: {error}", entry.name))?;
+        let decls = read_imports(&record.wasm)?;
+        let mut imports = Vec::with_capacity(decls.len());
+        for (decl, live_handle) in decls.iter().zip(&record.imports) {
+            let handle = match decl.kind {
+                ExternKind::Func if decl.module == spectest::MODULE => spectest
+                    .iter()
+                    .find(|(name, _)| *name == decl.name)
+                    .map(|(_, handle)| *handle)
+                    .ok_or_else(|| format!("spectest has no {}", decl.name))?,
+                ExternKind::Global if !decl.mutable_global => {
+                    let value = live
+                        .global_value(*live_handle)
+                        .map_err(|error| format!("import {}: {error}", decl.name))?;
+                    let ty = GlobalType {
+                        content: value.ty(),
+                        mutable: false,
+                    };
+                    engine
+                        .host_global(ty, value)
+                        .map_err(|error| format!("import {}: {error}", decl.name))?
+                }
+                _ => return Err(format!("import {}.{} shares state", decl.module, decl.name)),
+            };
+            imports.push(handle);
+        }
+        Ok(Self {
+            engine,
+            module,
+            imports,
+        })
+    }
+}

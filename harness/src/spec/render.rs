@@ -1,0 +1,58 @@
+//! The text report of a suite run: one line per file, failures with `-v`, checkpoint counters,
+//! and the closing `N passed, N failed[, N skipped]` line.
+
+use std::fmt::Write;
+
+use super::report::SuiteReport;
+use super::SpecOptions;
+
+/// Renders the report. The last line is always [`SuiteReport::summary_line`].
+pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        let _ = write!(
+            out,
+            "{:<32} {:>6} passed {:>5} failed",
+            file.name, file.passed, file.failed
+        );
+        if file.skipped > 0 {
+            let _ = write!(out, " {:>5} skipped", file.skipped);
+        }
+        out.push('\n');
+        if verbose {
+            for failure in &file.failures {
+                let _ = writeln!(out, "  FAIL {}:{failure}", file.name);
+            }
+            for skip in &file.skips {
+                let _ = writeln!(out, "  SKIP {}:{skip}", file.name);
+            }
+        }
+    }
+    if report.aliased() > 0 {
+        let _ = writeln!(
+            out,
+            "note: {} assert_trap passed only through {}'s declared trap aliases",
+            report.aliased(),
+            options.engine.name
+        );
+    }
+    if let Some(settings) = &options.checkpoint {
+        let stats = report.checkpoint();
+        let _ = writeln!(
+            out,
+            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations over the cap; {} invocations not checkpointed (instance shares state with another instance)",
+            options.engine.name,
+            settings.target.name,
+            settings.cap,
+            stats.invocations,
+            stats.images_taken,
+            stats.restored,
+            stats.failed,
+            stats.capped,
+            stats.skipped_shared
+        );
+    }
+    out.push_str(&report.summary_line());
+    out.push('\n');
+    out
+}

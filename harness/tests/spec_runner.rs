@@ -1,0 +1,88 @@
+//! The spec runner itself: it must fail wrong assertions (with their location), pass right ones,
+//! and run the whole wasm-v2 suite on the engines that pass it.
+
+use baton::adapters;
+use baton::engine::EngineConfig;
+use baton::spec::{run_suite, run_wast, SpecOptions};
+
+fn options(engine: &str) -> SpecOptions {
+    SpecOptions {
+        engine: adapters::find(engine).expect("engine registered"),
+        config: EngineConfig::default(),
+        checkpoint: None,
+    }
+}
+
+const WRONG: &str = r#"
+(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "nan") (result f32) (f32.const nan:0x200000))
+  (func (export "loop") (loop (br 0))))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_return (invoke "nan") (f32.const nan:canonical))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer overflow")
+(assert_trap (invoke "add" (i32.const 1) (i32.const 0)) "unreachable")
+(assert_invalid (module (func (result i32) (i32.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\01\00\00\00") "unexpected end")
+(assert_unlinkable (module (func (export "f"))) "unknown import")
+(assert_return (invoke "missing"))
+"#;
+
+const RIGHT: &str = r#"
+(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "nan") (result f32) (f32.const nan:0x600000)))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "nan") (f32.const nan:arithmetic))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\01\00\00") "unexpected end")
+(assert_malformed (module quote "(func (i32.const 0x))") "unknown operator")
+(assert_unlinkable (module (import "spectest" "nope" (func))) "unknown import")
+"#;
+
+#[test]
+fn wrong_assertions_fail_with_their_location() {
+    let report = run_wast("wrong.wast", WRONG, &options("wasmi"));
+    let failed_lines: Vec<usize> = report.failures.iter().map(|f| f.line).collect();
+    // Every assertion is wrong; only the module passes.
+    assert_eq!(report.passed, 1, "failures: {:#?}", report.failures);
+    assert_eq!(failed_lines, vec![7, 8, 9, 10, 11, 12, 13, 14]);
+    assert!(report.failures[0].message.contains("i32:4"));
+    assert!(report.failures[0].message.contains("i32:3"));
+    assert!(report.failures[2]
+        .message
+        .contains("integer divide by zero"));
+}
+
+#[test]
+fn right_assertions_pass() {
+    let report = run_wast("right.wast", RIGHT, &options("wasmi"));
+    assert_eq!(report.failed, 0, "failures: {:#?}", report.failures);
+    assert_eq!(report.passed, 8);
+}
+
+#[test]
+fn wasmi_passes_the_whole_wasm_v2_suite() {
+    let report = run_suite(None, &options("wasmi"));
+    let failures: Vec<String> = report
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.failures
+                .iter()
+                .map(move |f| format!("{}:{f}", file.name))
+        })
+        .take(20)
+        .collect();
+    assert_eq!(report.failed(), 0, "first failures: {failures:#?}");
+    assert_eq!(report.skipped(), 0);
+    assert!(
+        report.files.len() >= 90,
+        "only {} files",
+        report.files.len()
+    );
+    assert!(report.passed() > 25_000, "only {} passed", report.passed());
+}
