@@ -1,0 +1,10 @@
+//! Execution: the thread state, untyped slots, event bookkeeping, store helpers and the
+//! interpreter loop. Reads translated code only; never decodes Wasm.
+
+pub mod events;
+pub mod run;
+pub mod slot;
+pub mod store_ops;
+pub mod thread;
+
+pub use run::run;

@@ -1,0 +1,761 @@
+//! The interpreter loop: executes a thread's instructions in order over untyped slots until the
+//! invocation finishes, traps, runs out of fuel, or stops at a requested event.
+//!
+//! Wasm-to-Wasm calls within the instance push a [`Frame`] and switch the current code; they
+//! never recurse in Rust. Calls to host functions and to other instances' functions are opaque
+//! (see `store_ops::call_opaque`). Events fire only at the four sites of the contract
+//! (`docs/safe-points.md`): entry (after a frame is pushed), loop (after `loop`, and after a
+//! branch to a loop), call (before `call`/`call_indirect`), return (after a callee returned, in the
+//! caller); `any` is checked at the top of the loop only when requested or when a resume has to
+//! skip already-fired events at the current boundary.
+
+use std::any::Any;
+use std::rc::Rc;
+
+use baton_runtime::numeric::convert as cv;
+use baton_runtime::numeric::float::{f32_ops, f64_ops};
+use baton_runtime::numeric::int::{i32_ops, i64_ops};
+use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopAt, StopInfo, Trap, Val};
+
+use crate::exec::events::{Decision, Events};
+use crate::exec::slot::{from_slot, to_slot, Slot};
+use crate::exec::store_ops::{self as ops, internal, pop};
+use crate::exec::thread::{Frame, Skip, Thread};
+use crate::instance::Core;
+use crate::translate::instr::{Instr, Jump};
+use crate::translate::FuncCode;
+
+#[inline(always)]
+fn i32s(v: i32) -> Slot {
+    Slot::from(v as u32)
+}
+#[inline(always)]
+fn u32s(v: u32) -> Slot {
+    Slot::from(v)
+}
+#[inline(always)]
+fn i64s(v: i64) -> Slot {
+    Slot::from(v as u64)
+}
+#[inline(always)]
+fn u64s(v: u64) -> Slot {
+    Slot::from(v)
+}
+#[inline(always)]
+fn f32s(v: f32) -> Slot {
+    Slot::from(v.to_bits())
+}
+#[inline(always)]
+fn f64s(v: f64) -> Slot {
+    Slot::from(v.to_bits())
+}
+#[inline(always)]
+fn bs(v: bool) -> Slot {
+    Slot::from(v)
+}
+#[inline(always)]
+fn si32(s: Slot) -> i32 {
+    s as u32 as i32
+}
+#[inline(always)]
+fn su32(s: Slot) -> u32 {
+    s as u32
+}
+#[inline(always)]
+fn si64(s: Slot) -> i64 {
+    s as u64 as i64
+}
+#[inline(always)]
+fn su64(s: Slot) -> u64 {
+    s as u64
+}
+#[inline(always)]
+fn sf32(s: Slot) -> f32 {
+    f32::from_bits(s as u32)
+}
+#[inline(always)]
+fn sf64(s: Slot) -> f64 {
+    f64::from_bits(s as u64)
+}
+
+/// Applies a jump's stack reshaping: keeps the top `keep` slots, erases `erase` below them.
+#[inline(always)]
+fn reshape(stack: &mut Vec<Slot>, jump: &Jump) -> Result<(), Trap> {
+    if jump.erase > 0 {
+        let len = stack.len();
+        let keep = jump.keep as usize;
+        let from = len.checked_sub(keep).ok_or_else(|| internal("jump keep"))?;
+        let to = from
+            .checked_sub(jump.erase as usize)
+            .ok_or_else(|| internal("jump erase"))?;
+        stack.copy_within(from..len, to);
+        stack.truncate(to + keep);
+    }
+    Ok(())
+}
+
+/// Runs `thread` on `core` until it finishes, traps, runs out of fuel or stops.
+pub fn run(
+    core: &Rc<Core>,
+    thread: &mut Thread,
+    stop: Option<StopAt>,
+    config: &Config,
+) -> RunOutcome {
+    let events = Events::new(stop, config.fuel, thread.events);
+    thread.stopped_at = None;
+    match execute(core, thread, &events, config) {
+        Ok(outcome) => outcome,
+        Err(trap) => RunOutcome::Trapped(trap),
+    }
+}
+
+fn code_of(core: &Core, func: u32) -> Result<&FuncCode, Trap> {
+    core.module
+        .code(func)
+        .ok_or_else(|| internal("no code for function"))
+}
+
+fn execute(
+    core: &Rc<Core>,
+    thread: &mut Thread,
+    ev: &Events,
+    config: &Config,
+) -> Result<RunOutcome, Trap> {
+    let this: Rc<dyn Any> = core.clone();
+    if !thread.pending_entry {
+        return run_loop(core, thread, ev, config, &this);
+    }
+    thread.pending_entry = false;
+    let entry = thread.entry.clone().ok_or_else(|| internal("no entry"))?;
+    if entry.func < core.module.info().num_imported_funcs {
+        let func = core
+            .objects
+            .imported_funcs
+            .get(entry.func as usize)
+            .ok_or_else(|| internal("import index"))?;
+        let results = ops::call_function(func, entry.args, thread.outer_frames, config)?;
+        return Ok(RunOutcome::Finished(results));
+    }
+    thread.stack.clear();
+    thread.frames.clear();
+    thread.skip = Skip::Nothing;
+    thread.next_event = 0;
+    for arg in &entry.args {
+        let slot = to_slot(arg, &mut thread.refs);
+        thread.stack.push(slot);
+    }
+    enter_and_run(core, thread, ev, config, entry.func, &this)
+}
+
+fn enter_and_run(
+    core: &Rc<Core>,
+    thread: &mut Thread,
+    ev: &Events,
+    config: &Config,
+    func: u32,
+    this: &Rc<dyn Any>,
+) -> Result<RunOutcome, Trap> {
+    let callee = code_of(core, func)?;
+    if thread.frames.len() + thread.outer_frames >= config.max_frames {
+        return Err(Trap::CallStackExhausted);
+    }
+    let base = thread
+        .stack
+        .len()
+        .checked_sub(callee.ty.params.len())
+        .ok_or_else(|| internal("entry arguments"))?;
+    thread
+        .stack
+        .resize(thread.stack.len() + callee.declared_locals(), 0);
+    thread.frames.push(Frame {
+        func,
+        ret_pc: 0,
+        base: base as u32,
+    });
+    thread.pc = 0;
+    let number = thread.next_event;
+    if number >= ev.check_from {
+        match ev.decide(EventKind::Entry, number) {
+            Decision::OutOfFuel => return Ok(RunOutcome::OutOfFuel),
+            Decision::Stop => {
+                thread.next_event = number + 1;
+                thread.skip = Skip::Nothing;
+                thread.stopped_at = Some((EventKind::Entry, number));
+                return Ok(RunOutcome::Stopped(StopInfo {
+                    kind: EventKind::Entry,
+                    event: number,
+                    func,
+                    pc: callee.offsets.first().copied().unwrap_or(0),
+                }));
+            }
+            Decision::Continue => {}
+        }
+    }
+    thread.next_event = number + 1;
+    run_loop(core, thread, ev, config, this)
+}
+
+#[allow(clippy::too_many_lines)]
+fn run_loop(
+    core: &Rc<Core>,
+    thread: &mut Thread,
+    ev: &Events,
+    config: &Config,
+    this: &Rc<dyn Any>,
+) -> Result<RunOutcome, Trap> {
+    let objects = &core.objects;
+    let info = core.module.info();
+    let num_imported = info.num_imported_funcs;
+    let max_frames = config.max_frames;
+    let Thread {
+        stack,
+        frames,
+        pc: saved_pc,
+        refs,
+        next_event,
+        skip: saved_skip,
+        stopped_at,
+        outer_frames,
+        ..
+    } = thread;
+    let outer = *outer_frames;
+    let mut func = frames
+        .last()
+        .map(|frame| frame.func)
+        .ok_or_else(|| internal("no frame"))?;
+    let mut code = code_of(core, func)?;
+    let mut pc = *saved_pc as usize;
+    let mut skip = *saved_skip;
+    let core_ptr = Rc::as_ptr(core) as *const ();
+
+    macro_rules! stop {
+        ($kind:expr, $number:expr, $at:expr, $skip:expr) => {{
+            *saved_pc = $at as u32;
+            *saved_skip = $skip;
+            *stopped_at = Some(($kind, $number));
+            return Ok(RunOutcome::Stopped(StopInfo {
+                kind: $kind,
+                event: $number,
+                func,
+                pc: code.offsets.get($at).copied().unwrap_or(0),
+            }));
+        }};
+    }
+    macro_rules! event {
+        ($kind:expr, $at:expr, $skip_after:expr) => {{
+            let number = *next_event;
+            if number >= ev.check_from {
+                match ev.decide($kind, number) {
+                    Decision::OutOfFuel => return Ok(RunOutcome::OutOfFuel),
+                    Decision::Stop => {
+                        *next_event = number + 1;
+                        stop!($kind, number, $at, $skip_after);
+                    }
+                    Decision::Continue => {}
+                }
+            }
+            *next_event = number + 1;
+        }};
+    }
+    macro_rules! pop {
+        () => {
+            pop(stack)?
+        };
+    }
+    macro_rules! push {
+        ($v:expr) => {
+            stack.push($v)
+        };
+    }
+    macro_rules! top {
+        () => {
+            match stack.last_mut() {
+                Some(top) => top,
+                None => return Err(internal("value stack underflow")),
+            }
+        };
+    }
+    macro_rules! unop {
+        ($from:ident, $to:ident, $f:expr) => {{
+            let t = top!();
+            *t = $to(($f)($from(*t)));
+        }};
+    }
+    macro_rules! binop {
+        ($from:ident, $to:ident, $f:expr) => {{
+            let b = $from(pop!());
+            let t = top!();
+            *t = $to(($f)($from(*t), b));
+        }};
+    }
+    macro_rules! binop_trap {
+        ($from:ident, $to:ident, $f:expr) => {{
+            let b = $from(pop!());
+            let t = top!();
+            *t = $to(($f)($from(*t), b)?);
+        }};
+    }
+    macro_rules! unop_trap {
+        ($from:ident, $to:ident, $f:expr) => {{
+            let t = top!();
+            *t = $to(($f)($from(*t))?);
+        }};
+    }
+    macro_rules! load {
+        ($n:literal, $offset:expr, $conv:expr) => {{
+            let t = top!();
+            let bytes = ops::load::<$n>(objects, *t, $offset)?;
+            *t = ($conv)(bytes);
+        }};
+    }
+    macro_rules! store {
+        ($offset:expr, $conv:expr) => {{
+            let value = pop!();
+            let addr = pop!();
+            ops::store(objects, addr, $offset, ($conv)(value))?;
+        }};
+    }
+    macro_rules! jump {
+        ($index:expr) => {{
+            let jump = *code
+                .jumps
+                .get($index as usize)
+                .ok_or_else(|| internal("jump index"))?;
+            reshape(stack, &jump)?;
+            pc = jump.target as usize;
+            if jump.to_loop {
+                event!(EventKind::Loop, pc, Skip::Nothing);
+            }
+        }};
+    }
+    macro_rules! enter {
+        ($callee:expr) => {{
+            let callee_func: u32 = $callee;
+            let callee = code_of(core, callee_func)?;
+            if frames.len() + outer >= max_frames {
+                return Err(Trap::CallStackExhausted);
+            }
+            let base = stack
+                .len()
+                .checked_sub(callee.ty.params.len())
+                .ok_or_else(|| internal("call arguments"))?;
+            stack.resize(stack.len() + callee.declared_locals(), 0);
+            frames.push(Frame {
+                func: callee_func,
+                ret_pc: pc as u32,
+                base: base as u32,
+            });
+            func = callee_func;
+            code = callee;
+            pc = 0;
+            event!(EventKind::Entry, pc, Skip::Nothing);
+        }};
+    }
+    macro_rules! call_opaque {
+        ($func:expr) => {{
+            ops::call_opaque($func, stack, refs, frames.len() + outer, config)?;
+            event!(EventKind::Return, pc, Skip::Nothing);
+        }};
+    }
+
+    loop {
+        if ev.any || skip != Skip::Nothing {
+            match skip {
+                Skip::Any => skip = Skip::Nothing,
+                Skip::AnyAndCall => {
+                    if !matches!(
+                        code.instrs.get(pc),
+                        Some(Instr::Call(_) | Instr::CallIndirect { .. })
+                    ) {
+                        skip = Skip::Nothing;
+                    }
+                }
+                Skip::Nothing => {
+                    let number = *next_event;
+                    if ev.any_stops(number) {
+                        stop!(EventKind::Any, number, pc, Skip::Any);
+                    }
+                }
+            }
+        }
+        let Some(&instr) = code.instrs.get(pc) else {
+            return Err(internal("pc out of range"));
+        };
+        pc += 1;
+        match instr {
+            Instr::Unreachable => return Err(Trap::Unreachable),
+            Instr::Nop | Instr::Block | Instr::End => {}
+            Instr::Loop => event!(EventKind::Loop, pc, Skip::Nothing),
+            Instr::If { else_target } => {
+                if pop!() as u32 == 0 {
+                    pc = else_target as usize;
+                }
+            }
+            Instr::Else { end_target } => pc = end_target as usize,
+            Instr::Br(index) => jump!(index),
+            Instr::BrIf(index) => {
+                if pop!() as u32 != 0 {
+                    jump!(index);
+                }
+            }
+            Instr::BrTable { start, len } => {
+                let selector = pop!() as u32;
+                let entry = if selector < len.saturating_sub(1) {
+                    start + selector
+                } else {
+                    start + len.saturating_sub(1)
+                };
+                jump!(entry);
+            }
+            Instr::Return => {
+                let frame = frames.pop().ok_or_else(|| internal("no frame"))?;
+                let arity = code.ty.results.len();
+                let base = frame.base as usize;
+                let len = stack.len();
+                let from = len
+                    .checked_sub(arity)
+                    .ok_or_else(|| internal("return values"))?;
+                if from != base {
+                    if from < base {
+                        return Err(internal("return below base"));
+                    }
+                    stack.copy_within(from..len, base);
+                    stack.truncate(base + arity);
+                }
+                match frames.last() {
+                    None => {
+                        let results = stack
+                            .iter()
+                            .skip(base)
+                            .zip(code.ty.results.iter())
+                            .map(|(slot, ty)| from_slot(*slot, *ty, refs))
+                            .collect();
+                        stack.clear();
+                        return Ok(RunOutcome::Finished(results));
+                    }
+                    Some(caller) => {
+                        func = caller.func;
+                        code = code_of(core, func)?;
+                        pc = frame.ret_pc as usize;
+                        event!(EventKind::Return, pc, Skip::Nothing);
+                    }
+                }
+            }
+            Instr::Call(callee) => {
+                if skip == Skip::AnyAndCall {
+                    skip = Skip::Nothing;
+                } else {
+                    event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
+                }
+                if callee >= num_imported {
+                    enter!(callee);
+                } else {
+                    let import = objects
+                        .imported_funcs
+                        .get(callee as usize)
+                        .ok_or_else(|| internal("import index"))?;
+                    call_opaque!(import);
+                }
+            }
+            Instr::CallIndirect { type_index, table } => {
+                if skip == Skip::AnyAndCall {
+                    skip = Skip::Nothing;
+                } else {
+                    event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
+                }
+                let index = pop!() as u32;
+                let element = objects
+                    .tables
+                    .get(table as usize)
+                    .ok_or_else(|| internal("table index"))?
+                    .try_borrow()
+                    .map_err(|_| internal("table borrowed"))?
+                    .get(index)
+                    .map_err(|_| Trap::UndefinedElement)?
+                    .clone();
+                let target = match element {
+                    Val::FuncRef(Some(target)) => target,
+                    Val::FuncRef(None) => return Err(Trap::UninitializedElement),
+                    _ => return Err(internal("call_indirect on a non-funcref table")),
+                };
+                let expected = info
+                    .types
+                    .get(type_index as usize)
+                    .ok_or_else(|| internal("type index"))?;
+                if **expected != *target.ty() {
+                    return Err(Trap::IndirectCallTypeMismatch);
+                }
+                match &target {
+                    FuncRef::Wasm(wasm) if Rc::as_ptr(&wasm.instance) as *const () == core_ptr => {
+                        enter!(wasm.index)
+                    }
+                    _ => call_opaque!(&target),
+                }
+            }
+            Instr::Drop => {
+                pop!();
+            }
+            Instr::Select => {
+                let condition = pop!() as u32;
+                let b = pop!();
+                let a = top!();
+                if condition == 0 {
+                    *a = b;
+                }
+            }
+            Instr::LocalGet(distance) => {
+                let index = stack.len().wrapping_sub(distance as usize);
+                let value = *stack.get(index).ok_or_else(|| internal("local index"))?;
+                push!(value);
+            }
+            Instr::LocalSet(distance) => {
+                let index = stack.len().wrapping_sub(distance as usize);
+                let value = pop!();
+                *stack
+                    .get_mut(index)
+                    .ok_or_else(|| internal("local index"))? = value;
+            }
+            Instr::LocalTee(distance) => {
+                let index = stack.len().wrapping_sub(distance as usize);
+                let value = *top!();
+                *stack
+                    .get_mut(index)
+                    .ok_or_else(|| internal("local index"))? = value;
+            }
+            Instr::GlobalGet(index) => {
+                let global = objects
+                    .globals
+                    .get(index as usize)
+                    .ok_or_else(|| internal("global index"))?
+                    .try_borrow()
+                    .map_err(|_| internal("global borrowed"))?;
+                let slot = to_slot(global.get(), refs);
+                push!(slot);
+            }
+            Instr::GlobalSet(index) => {
+                let slot = pop!();
+                let mut global = objects
+                    .globals
+                    .get(index as usize)
+                    .ok_or_else(|| internal("global index"))?
+                    .try_borrow_mut()
+                    .map_err(|_| internal("global borrowed"))?;
+                let value = from_slot(slot, global.ty().content, refs);
+                global.set(value);
+            }
+            Instr::TableGet(t) => ops::table_get(objects, t, stack, refs)?,
+            Instr::TableSet(t) => ops::table_set(objects, t, stack, refs)?,
+            Instr::TableSize(t) => ops::table_size(objects, t, stack)?,
+            Instr::TableGrow(t) => ops::table_grow(objects, t, stack, refs)?,
+            Instr::TableFill(t) => ops::table_fill(objects, t, stack, refs)?,
+            Instr::TableCopy { dst, src } => ops::table_copy(objects, dst, src, stack)?,
+            Instr::TableInit { elem, table } => {
+                ops::table_init_op(objects, this, elem, table, stack)?
+            }
+            Instr::ElemDrop(elem) => {
+                if let Some(flag) = objects.dropped_elements.get(elem as usize) {
+                    flag.set(true);
+                }
+            }
+            Instr::I32Load(o) => load!(4, o, |b| u32s(u32::from_le_bytes(b))),
+            Instr::I64Load(o) => load!(8, o, |b| u64s(u64::from_le_bytes(b))),
+            Instr::F32Load(o) => load!(4, o, |b| u32s(u32::from_le_bytes(b))),
+            Instr::F64Load(o) => load!(8, o, |b| u64s(u64::from_le_bytes(b))),
+            Instr::I32Load8S(o) => load!(1, o, |b| i32s(i32::from(i8::from_le_bytes(b)))),
+            Instr::I32Load8U(o) => load!(1, o, |b| u32s(u32::from(u8::from_le_bytes(b)))),
+            Instr::I32Load16S(o) => load!(2, o, |b| i32s(i32::from(i16::from_le_bytes(b)))),
+            Instr::I32Load16U(o) => load!(2, o, |b| u32s(u32::from(u16::from_le_bytes(b)))),
+            Instr::I64Load8S(o) => load!(1, o, |b| i64s(i64::from(i8::from_le_bytes(b)))),
+            Instr::I64Load8U(o) => load!(1, o, |b| u64s(u64::from(u8::from_le_bytes(b)))),
+            Instr::I64Load16S(o) => load!(2, o, |b| i64s(i64::from(i16::from_le_bytes(b)))),
+            Instr::I64Load16U(o) => load!(2, o, |b| u64s(u64::from(u16::from_le_bytes(b)))),
+            Instr::I64Load32S(o) => load!(4, o, |b| i64s(i64::from(i32::from_le_bytes(b)))),
+            Instr::I64Load32U(o) => load!(4, o, |b| u64s(u64::from(u32::from_le_bytes(b)))),
+            Instr::I32Store(o) | Instr::F32Store(o) => {
+                store!(o, |v: Slot| (v as u32).to_le_bytes())
+            }
+            Instr::I64Store(o) | Instr::F64Store(o) => {
+                store!(o, |v: Slot| (v as u64).to_le_bytes())
+            }
+            Instr::I32Store8(o) | Instr::I64Store8(o) => {
+                store!(o, |v: Slot| (v as u8).to_le_bytes())
+            }
+            Instr::I32Store16(o) | Instr::I64Store16(o) => {
+                store!(o, |v: Slot| (v as u16).to_le_bytes())
+            }
+            Instr::I64Store32(o) => store!(o, |v: Slot| (v as u32).to_le_bytes()),
+            Instr::MemorySize => {
+                let pages = ops::memory0(objects)?
+                    .try_borrow()
+                    .map_err(|_| internal("memory borrowed"))?
+                    .pages();
+                push!(u64s(pages));
+            }
+            Instr::MemoryGrow => ops::memory_grow(objects, stack)?,
+            Instr::MemoryFill => ops::memory_fill(objects, stack)?,
+            Instr::MemoryCopy => ops::memory_copy(objects, stack)?,
+            Instr::MemoryInit(data) => ops::memory_init_op(objects, data, stack)?,
+            Instr::DataDrop(data) => {
+                if let Some(flag) = objects.dropped_data.get(data as usize) {
+                    flag.set(true);
+                }
+            }
+            Instr::I32Const(v) => push!(i32s(v)),
+            Instr::I64Const(v) => push!(i64s(v)),
+            Instr::F32Const(bits) => push!(u32s(bits)),
+            Instr::F64Const(bits) => push!(u64s(bits)),
+            Instr::RefNull => push!(0),
+            Instr::RefIsNull => {
+                let t = top!();
+                *t = bs(*t == 0);
+            }
+            Instr::RefFunc(index) => {
+                let func = objects
+                    .func_ref(index, this)
+                    .ok_or_else(|| internal("function index"))?;
+                let slot = refs.intern(&func);
+                push!(slot);
+            }
+            Instr::I32Eqz => unop!(su32, bs, |a: u32| a == 0),
+            Instr::I32Eq => binop!(su32, bs, |a: u32, b: u32| a == b),
+            Instr::I32Ne => binop!(su32, bs, |a: u32, b: u32| a != b),
+            Instr::I32LtS => binop!(si32, bs, |a: i32, b: i32| a < b),
+            Instr::I32LtU => binop!(su32, bs, |a: u32, b: u32| a < b),
+            Instr::I32GtS => binop!(si32, bs, |a: i32, b: i32| a > b),
+            Instr::I32GtU => binop!(su32, bs, |a: u32, b: u32| a > b),
+            Instr::I32LeS => binop!(si32, bs, |a: i32, b: i32| a <= b),
+            Instr::I32LeU => binop!(su32, bs, |a: u32, b: u32| a <= b),
+            Instr::I32GeS => binop!(si32, bs, |a: i32, b: i32| a >= b),
+            Instr::I32GeU => binop!(su32, bs, |a: u32, b: u32| a >= b),
+            Instr::I64Eqz => unop!(su64, bs, |a: u64| a == 0),
+            Instr::I64Eq => binop!(su64, bs, |a: u64, b: u64| a == b),
+            Instr::I64Ne => binop!(su64, bs, |a: u64, b: u64| a != b),
+            Instr::I64LtS => binop!(si64, bs, |a: i64, b: i64| a < b),
+            Instr::I64LtU => binop!(su64, bs, |a: u64, b: u64| a < b),
+            Instr::I64GtS => binop!(si64, bs, |a: i64, b: i64| a > b),
+            Instr::I64GtU => binop!(su64, bs, |a: u64, b: u64| a > b),
+            Instr::I64LeS => binop!(si64, bs, |a: i64, b: i64| a <= b),
+            Instr::I64LeU => binop!(su64, bs, |a: u64, b: u64| a <= b),
+            Instr::I64GeS => binop!(si64, bs, |a: i64, b: i64| a >= b),
+            Instr::I64GeU => binop!(su64, bs, |a: u64, b: u64| a >= b),
+            Instr::F32Eq => binop!(sf32, bs, |a: f32, b: f32| a == b),
+            Instr::F32Ne => binop!(sf32, bs, |a: f32, b: f32| a != b),
+            Instr::F32Lt => binop!(sf32, bs, |a: f32, b: f32| a < b),
+            Instr::F32Gt => binop!(sf32, bs, |a: f32, b: f32| a > b),
+            Instr::F32Le => binop!(sf32, bs, |a: f32, b: f32| a <= b),
+            Instr::F32Ge => binop!(sf32, bs, |a: f32, b: f32| a >= b),
+            Instr::F64Eq => binop!(sf64, bs, |a: f64, b: f64| a == b),
+            Instr::F64Ne => binop!(sf64, bs, |a: f64, b: f64| a != b),
+            Instr::F64Lt => binop!(sf64, bs, |a: f64, b: f64| a < b),
+            Instr::F64Gt => binop!(sf64, bs, |a: f64, b: f64| a > b),
+            Instr::F64Le => binop!(sf64, bs, |a: f64, b: f64| a <= b),
+            Instr::F64Ge => binop!(sf64, bs, |a: f64, b: f64| a >= b),
+            Instr::I32Clz => unop!(su32, u32s, |a: u32| a.leading_zeros()),
+            Instr::I32Ctz => unop!(su32, u32s, |a: u32| a.trailing_zeros()),
+            Instr::I32Popcnt => unop!(su32, u32s, |a: u32| a.count_ones()),
+            Instr::I32Add => binop!(su32, u32s, |a: u32, b: u32| a.wrapping_add(b)),
+            Instr::I32Sub => binop!(su32, u32s, |a: u32, b: u32| a.wrapping_sub(b)),
+            Instr::I32Mul => binop!(su32, u32s, |a: u32, b: u32| a.wrapping_mul(b)),
+            Instr::I32DivS => binop_trap!(si32, i32s, i32_ops::div_s),
+            Instr::I32DivU => binop_trap!(su32, u32s, i32_ops::div_u),
+            Instr::I32RemS => binop_trap!(si32, i32s, i32_ops::rem_s),
+            Instr::I32RemU => binop_trap!(su32, u32s, i32_ops::rem_u),
+            Instr::I32And => binop!(su32, u32s, |a: u32, b: u32| a & b),
+            Instr::I32Or => binop!(su32, u32s, |a: u32, b: u32| a | b),
+            Instr::I32Xor => binop!(su32, u32s, |a: u32, b: u32| a ^ b),
+            Instr::I32Shl => binop!(su32, u32s, |a: u32, b: u32| a.wrapping_shl(b)),
+            Instr::I32ShrS => binop!(si32, i32s, |a: i32, b: i32| a.wrapping_shr(b as u32)),
+            Instr::I32ShrU => binop!(su32, u32s, |a: u32, b: u32| a.wrapping_shr(b)),
+            Instr::I32Rotl => binop!(su32, u32s, |a: u32, b: u32| a.rotate_left(b % 32)),
+            Instr::I32Rotr => binop!(su32, u32s, |a: u32, b: u32| a.rotate_right(b % 32)),
+            Instr::I64Clz => unop!(su64, u64s, |a: u64| u64::from(a.leading_zeros())),
+            Instr::I64Ctz => unop!(su64, u64s, |a: u64| u64::from(a.trailing_zeros())),
+            Instr::I64Popcnt => unop!(su64, u64s, |a: u64| u64::from(a.count_ones())),
+            Instr::I64Add => binop!(su64, u64s, |a: u64, b: u64| a.wrapping_add(b)),
+            Instr::I64Sub => binop!(su64, u64s, |a: u64, b: u64| a.wrapping_sub(b)),
+            Instr::I64Mul => binop!(su64, u64s, |a: u64, b: u64| a.wrapping_mul(b)),
+            Instr::I64DivS => binop_trap!(si64, i64s, i64_ops::div_s),
+            Instr::I64DivU => binop_trap!(su64, u64s, i64_ops::div_u),
+            Instr::I64RemS => binop_trap!(si64, i64s, i64_ops::rem_s),
+            Instr::I64RemU => binop_trap!(su64, u64s, i64_ops::rem_u),
+            Instr::I64And => binop!(su64, u64s, |a: u64, b: u64| a & b),
+            Instr::I64Or => binop!(su64, u64s, |a: u64, b: u64| a | b),
+            Instr::I64Xor => binop!(su64, u64s, |a: u64, b: u64| a ^ b),
+            Instr::I64Shl => binop!(su64, u64s, |a: u64, b: u64| a.wrapping_shl(b as u32)),
+            Instr::I64ShrS => binop!(si64, i64s, |a: i64, b: i64| a.wrapping_shr(b as u32)),
+            Instr::I64ShrU => binop!(su64, u64s, |a: u64, b: u64| a.wrapping_shr(b as u32)),
+            Instr::I64Rotl => {
+                binop!(su64, u64s, |a: u64, b: u64| a.rotate_left((b % 64) as u32))
+            }
+            Instr::I64Rotr => {
+                binop!(su64, u64s, |a: u64, b: u64| a.rotate_right((b % 64) as u32))
+            }
+            Instr::F32Abs => unop!(su32, u32s, f32_ops::abs),
+            Instr::F32Neg => unop!(su32, u32s, f32_ops::neg),
+            Instr::F32Ceil => unop!(sf32, f32s, f32::ceil),
+            Instr::F32Floor => unop!(sf32, f32s, f32::floor),
+            Instr::F32Trunc => unop!(sf32, f32s, f32::trunc),
+            Instr::F32Nearest => unop!(sf32, f32s, f32_ops::nearest),
+            Instr::F32Sqrt => unop!(sf32, f32s, f32::sqrt),
+            Instr::F32Add => binop!(sf32, f32s, |a: f32, b: f32| a + b),
+            Instr::F32Sub => binop!(sf32, f32s, |a: f32, b: f32| a - b),
+            Instr::F32Mul => binop!(sf32, f32s, |a: f32, b: f32| a * b),
+            Instr::F32Div => binop!(sf32, f32s, |a: f32, b: f32| a / b),
+            Instr::F32Min => binop!(sf32, f32s, f32_ops::min),
+            Instr::F32Max => binop!(sf32, f32s, f32_ops::max),
+            Instr::F32Copysign => binop!(su32, u32s, f32_ops::copysign),
+            Instr::F64Abs => unop!(su64, u64s, f64_ops::abs),
+            Instr::F64Neg => unop!(su64, u64s, f64_ops::neg),
+            Instr::F64Ceil => unop!(sf64, f64s, f64::ceil),
+            Instr::F64Floor => unop!(sf64, f64s, f64::floor),
+            Instr::F64Trunc => unop!(sf64, f64s, f64::trunc),
+            Instr::F64Nearest => unop!(sf64, f64s, f64_ops::nearest),
+            Instr::F64Sqrt => unop!(sf64, f64s, f64::sqrt),
+            Instr::F64Add => binop!(sf64, f64s, |a: f64, b: f64| a + b),
+            Instr::F64Sub => binop!(sf64, f64s, |a: f64, b: f64| a - b),
+            Instr::F64Mul => binop!(sf64, f64s, |a: f64, b: f64| a * b),
+            Instr::F64Div => binop!(sf64, f64s, |a: f64, b: f64| a / b),
+            Instr::F64Min => binop!(sf64, f64s, f64_ops::min),
+            Instr::F64Max => binop!(sf64, f64s, f64_ops::max),
+            Instr::F64Copysign => binop!(su64, u64s, f64_ops::copysign),
+            Instr::I32WrapI64 => unop!(su64, u32s, |a: u64| a as u32),
+            Instr::I32TruncF32S => unop_trap!(sf32, i32s, cv::i32_trunc_f32_s),
+            Instr::I32TruncF32U => unop_trap!(sf32, u32s, cv::i32_trunc_f32_u),
+            Instr::I32TruncF64S => unop_trap!(sf64, i32s, cv::i32_trunc_f64_s),
+            Instr::I32TruncF64U => unop_trap!(sf64, u32s, cv::i32_trunc_f64_u),
+            Instr::I64ExtendI32S => unop!(si32, i64s, i64::from),
+            Instr::I64ExtendI32U => unop!(su32, u64s, u64::from),
+            Instr::I64TruncF32S => unop_trap!(sf32, i64s, cv::i64_trunc_f32_s),
+            Instr::I64TruncF32U => unop_trap!(sf32, u64s, cv::i64_trunc_f32_u),
+            Instr::I64TruncF64S => unop_trap!(sf64, i64s, cv::i64_trunc_f64_s),
+            Instr::I64TruncF64U => unop_trap!(sf64, u64s, cv::i64_trunc_f64_u),
+            Instr::F32ConvertI32S => unop!(si32, f32s, |a: i32| a as f32),
+            Instr::F32ConvertI32U => unop!(su32, f32s, |a: u32| a as f32),
+            Instr::F32ConvertI64S => unop!(si64, f32s, |a: i64| a as f32),
+            Instr::F32ConvertI64U => unop!(su64, f32s, |a: u64| a as f32),
+            Instr::F32DemoteF64 => unop!(sf64, f32s, |a: f64| a as f32),
+            Instr::F64ConvertI32S => unop!(si32, f64s, f64::from),
+            Instr::F64ConvertI32U => unop!(su32, f64s, f64::from),
+            Instr::F64ConvertI64S => unop!(si64, f64s, |a: i64| a as f64),
+            Instr::F64ConvertI64U => unop!(su64, f64s, |a: u64| a as f64),
+            Instr::F64PromoteF32 => unop!(sf32, f64s, f64::from),
+            Instr::I32ReinterpretF32
+            | Instr::I64ReinterpretF64
+            | Instr::F32ReinterpretI32
+            | Instr::F64ReinterpretI64 => {}
+            Instr::I32Extend8S => unop!(si32, i32s, |a: i32| i32::from(a as i8)),
+            Instr::I32Extend16S => unop!(si32, i32s, |a: i32| i32::from(a as i16)),
+            Instr::I64Extend8S => unop!(si64, i64s, |a: i64| i64::from(a as i8)),
+            Instr::I64Extend16S => unop!(si64, i64s, |a: i64| i64::from(a as i16)),
+            Instr::I64Extend32S => unop!(si64, i64s, |a: i64| i64::from(a as i32)),
+            Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
+            Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),
+            Instr::I32TruncSatF64S => unop!(sf64, i32s, |a: f64| a as i32),
+            Instr::I32TruncSatF64U => unop!(sf64, u32s, |a: f64| a as u32),
+            Instr::I64TruncSatF32S => unop!(sf32, i64s, |a: f32| a as i64),
+            Instr::I64TruncSatF32U => unop!(sf32, u64s, |a: f32| a as u64),
+            Instr::I64TruncSatF64S => unop!(sf64, i64s, |a: f64| a as i64),
+            Instr::I64TruncSatF64U => unop!(sf64, u64s, |a: f64| a as u64),
+        }
+    }
+}

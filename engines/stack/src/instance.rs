@@ -1,0 +1,198 @@
+//! Instances and the driving API: instantiate, invoke, run until an outcome, resume, abandon.
+//! Imaging and restoring live in [`crate::checkpoint`].
+//!
+//! Invariants: an [`Instance`] holds a thread only while a call is stopped; `Core` is the
+//! allocation every [`baton_runtime::WasmFunc`] of this instance points to (its identity).
+
+use std::any::Any;
+use std::rc::Rc;
+
+use baton_runtime::{
+    Config, Extern, Imports, InstanceObjects, InstantiationError, InvokeError, RunOutcome, StopAt,
+    Val,
+};
+
+use crate::exec::thread::Thread;
+use crate::module::Module;
+
+/// The shared part of an instance: its module and store objects.
+pub(crate) struct Core {
+    pub module: Module,
+    pub objects: InstanceObjects,
+}
+
+/// An instance of a module on the stack engine.
+pub struct Instance {
+    pub(crate) core: Rc<Core>,
+    pub(crate) config: Config,
+    pub(crate) thread: Option<Thread>,
+}
+
+impl Instance {
+    /// Links `module` against `imports`, initialises it and runs its start function.
+    pub fn instantiate(
+        module: &Module,
+        imports: &Imports,
+        config: Config,
+    ) -> Result<Instance, InstantiationError> {
+        let instance = Instance::link(module, imports, config)?;
+        let this = instance.handle();
+        instance
+            .core
+            .objects
+            .initialize(&this)
+            .map_err(InstantiationError::Trap)?;
+        if let Some(start) = module.info().start {
+            let mut thread = Thread::new(start, Vec::new(), false, 0);
+            match crate::exec::run(&instance.core, &mut thread, None, &config) {
+                RunOutcome::Trapped(trap) => return Err(InstantiationError::Trap(trap)),
+                RunOutcome::Finished(_) | RunOutcome::OutOfFuel | RunOutcome::Stopped(_) => {}
+            }
+        }
+        Ok(instance)
+    }
+
+    /// Links and allocates without initialising (restore starts from here).
+    pub(crate) fn link(
+        module: &Module,
+        imports: &Imports,
+        config: Config,
+    ) -> Result<Instance, InstantiationError> {
+        let objects = InstanceObjects::link(module.info_rc().clone(), imports)?;
+        Ok(Instance {
+            core: Rc::new(Core {
+                module: module.clone(),
+                objects,
+            }),
+            config,
+            thread: None,
+        })
+    }
+
+    /// This instance's identity handle (what its function references point to).
+    pub(crate) fn handle(&self) -> Rc<dyn Any> {
+        self.core.clone()
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Module {
+        &self.core.module
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// Replaces the configuration (applies from the next run).
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// The export named `name`.
+    pub fn export(&self, name: &str) -> Option<Extern> {
+        let kind = self.core.module.info().export(name)?;
+        self.core.objects.export_extern(kind, &self.handle())
+    }
+
+    /// Every export, in declaration order.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        let this = self.handle();
+        self.core
+            .module
+            .info()
+            .exports
+            .iter()
+            .filter_map(|(name, kind)| {
+                Some((name.clone(), self.core.objects.export_extern(*kind, &this)?))
+            })
+            .collect()
+    }
+
+    /// Whether a call is stopped (and can be imaged or resumed).
+    pub fn is_stopped(&self) -> bool {
+        self.thread.is_some()
+    }
+
+    /// Drops a stopped call; the instance becomes idle (store changes stay).
+    pub fn abandon(&mut self) {
+        self.thread = None;
+    }
+
+    /// Calls the exported function `name` with `args`, running until an outcome (see
+    /// [`RunOutcome`]); `stop` requests a stop at an event.
+    pub fn invoke(
+        &mut self,
+        name: &str,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        let func = match self.core.module.info().export(name) {
+            Some(baton_runtime::module::ExportKind::Func(func)) => func,
+            Some(_) => return Err(InvokeError::NotAFunction(name.to_string())),
+            None => return Err(InvokeError::MissingExport(name.to_string())),
+        };
+        self.start(func, name.to_string(), args, stop)
+    }
+
+    /// Calls function `func` (index space, imports included) with `args`.
+    pub fn invoke_index(
+        &mut self,
+        func: u32,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        self.start(func, format!("#{func}"), args, stop)
+    }
+
+    fn start(
+        &mut self,
+        func: u32,
+        label: String,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        if self.thread.is_some() {
+            return Err(InvokeError::Busy);
+        }
+        let ty = self
+            .core
+            .module
+            .info()
+            .func_type(func)
+            .ok_or(InvokeError::NoSuchFunction(func))?;
+        if ty.params.len() != args.len() {
+            return Err(InvokeError::ArgumentCount {
+                func: label,
+                expected: ty.params.len(),
+                actual: args.len(),
+            });
+        }
+        for (index, (arg, expected)) in args.iter().zip(ty.params.iter()).enumerate() {
+            if arg.ty() != *expected {
+                return Err(InvokeError::ArgumentType {
+                    func: label,
+                    index,
+                    expected: *expected,
+                    actual: arg.ty(),
+                });
+            }
+        }
+        let thread = Thread::new(func, args.to_vec(), true, 0);
+        Ok(self.drive(thread, stop))
+    }
+
+    /// Continues a stopped call.
+    pub fn resume(&mut self, stop: Option<StopAt>) -> Result<RunOutcome, InvokeError> {
+        let thread = self.thread.take().ok_or(InvokeError::NotStopped)?;
+        Ok(self.drive(thread, stop))
+    }
+
+    fn drive(&mut self, mut thread: Thread, stop: Option<StopAt>) -> RunOutcome {
+        let outcome = crate::exec::run(&self.core, &mut thread, stop, &self.config);
+        if let RunOutcome::Stopped(_) = outcome {
+            self.thread = Some(thread);
+        }
+        outcome
+    }
+}

@@ -1,0 +1,109 @@
+//! End-to-end execution tests on small WAT programs (results checked against values computed
+//! independently in Rust).
+
+use baton_runtime::{Config, Imports, RunOutcome, Trap, Val};
+use baton_stack::{Instance, Module};
+
+fn instance(wat: &str) -> Instance {
+    let bytes = wat::parse_str(wat).expect("test WAT parses");
+    let module = Module::new(&bytes).expect("module validates");
+    Instance::instantiate(&module, &Imports::new(), Config::default()).expect("instantiates")
+}
+
+fn call(instance: &mut Instance, name: &str, args: &[Val]) -> RunOutcome {
+    instance.invoke(name, args, None).expect("invoke starts")
+}
+
+const PROGRAMS: &str = r#"
+(module
+  (memory 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $fac $fib)
+  (type $unary (func (param i64) (result i64)))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func $fib (export "fib") (param i64) (result i64)
+    (local i64 i64 i64)
+    (local.set 1 (i64.const 0))
+    (local.set 2 (i64.const 1))
+    (block $done
+      (loop $next
+        (br_if $done (i64.eqz (local.get 0)))
+        (local.set 3 (i64.add (local.get 1) (local.get 2)))
+        (local.set 1 (local.get 2))
+        (local.set 2 (local.get 3))
+        (local.set 0 (i64.sub (local.get 0) (i64.const 1)))
+        (br $next)))
+    (local.get 1))
+  (func (export "indirect") (param i32 i64) (result i64)
+    (call_indirect (type $unary) (local.get 1) (local.get 0)))
+  (func (export "switch") (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.get 0)))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+    (i32.const 30))
+  (func (export "multi") (param i32 i32) (result i32 i32)
+    (local.get 0) (local.get 1)
+    (block (param i32 i32) (result i32 i32)
+      (drop) (drop) (local.get 1) (local.get 0) (br 0)))
+  (func (export "mem") (param i32) (result i32)
+    (i32.store (i32.const 8) (local.get 0))
+    (i32.load8_u (i32.const 9)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "deep") (param i32) (result i32) (call 7 (i32.add (local.get 0) (i32.const 1))))
+)
+"#;
+
+#[test]
+fn recursion_loops_and_tables() {
+    let mut inst = instance(PROGRAMS);
+    let fac = |n: i64| (1..=n).product::<i64>();
+    assert_eq!(
+        call(&mut inst, "fac", &[Val::I64(10)]),
+        RunOutcome::Finished(vec![Val::I64(fac(10))])
+    );
+    let fib = |n: u32| {
+        let (mut a, mut b) = (0i64, 1i64);
+        for _ in 0..n {
+            (a, b) = (b, a + b);
+        }
+        a
+    };
+    assert_eq!(
+        call(&mut inst, "fib", &[Val::I64(50)]),
+        RunOutcome::Finished(vec![Val::I64(fib(50))])
+    );
+    assert_eq!(
+        call(&mut inst, "indirect", &[Val::I32(1), Val::I64(20)]),
+        RunOutcome::Finished(vec![Val::I64(fib(20))])
+    );
+    assert_eq!(
+        call(&mut inst, "indirect", &[Val::I32(2), Val::I64(20)]),
+        RunOutcome::Trapped(Trap::UndefinedElement)
+    );
+    for (selector, expected) in [(0, 10), (1, 20), (2, 30), (7, 30)] {
+        assert_eq!(
+            call(&mut inst, "switch", &[Val::I32(selector)]),
+            RunOutcome::Finished(vec![Val::I32(expected)])
+        );
+    }
+    assert_eq!(
+        call(&mut inst, "multi", &[Val::I32(1), Val::I32(2)]),
+        RunOutcome::Finished(vec![Val::I32(2), Val::I32(1)])
+    );
+    assert_eq!(
+        call(&mut inst, "mem", &[Val::I32(0x1234_5678)]),
+        RunOutcome::Finished(vec![Val::I32(0x56)])
+    );
+    assert_eq!(
+        call(&mut inst, "div", &[Val::I32(i32::MIN), Val::I32(-1)]),
+        RunOutcome::Trapped(Trap::IntegerOverflow)
+    );
+    assert_eq!(
+        call(&mut inst, "deep", &[Val::I32(0)]),
+        RunOutcome::Trapped(Trap::CallStackExhausted)
+    );
+}
