@@ -4,14 +4,16 @@
 //! body's length in bytes as a little-endian `u64` (so a truncated file is always detected:
 //! protobuf itself is not self-delimiting), then the body: one protobuf-encoded `Image` (prost's encoding: fields in tag order, default scalars omitted,
 //! packed repeated scalars). [`decode`] checks, in order: the length limit, the header, a pre-scan
-//! of the wire format against [`DecodeLimits`] (before prost allocates), prost decoding, the
-//! structural rules of [`crate::structure`], and canonicity (`encode(decode(b)) == b`). So one state
+//! of the wire format against [`DecodeLimits`] (before prost allocates), the hash and memories
+//! (read by a strict canonical reader, one copy per chunk), the rest by prost and re-encoded for
+//! canonicity, then the structural rules of [`crate::structure`]. Together: `encode(decode(b)) == b`. So one state
 //! has exactly one byte string, and no input, however malformed, makes it panic.
 
 use std::fmt;
 
 use prost::Message;
 
+use crate::head::read_head;
 use crate::image::Image;
 use crate::structure::{check_structure, StructureError};
 use crate::wire::prescan;
@@ -144,15 +146,23 @@ pub enum DecodeError {
 
 /// The canonical bytes of `image`: header, then the protobuf message.
 pub fn encode(image: &Image) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    encode_into(image, &mut bytes);
+    bytes
+}
+
+/// Like [`encode`], into a caller's buffer (cleared first), so repeated checkpoints can reuse
+/// its allocation.
+pub fn encode_into(image: &Image, bytes: &mut Vec<u8>) {
     let body_len = image.encoded_len();
-    let mut bytes = Vec::with_capacity(HEADER_LEN + body_len);
+    bytes.clear();
+    bytes.reserve(HEADER_LEN + body_len);
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&(body_len as u64).to_le_bytes());
     // A `Vec` grows as needed, so prost's "insufficient capacity" error cannot occur.
-    let encoded = image.encode(&mut bytes);
+    let encoded = image.encode(bytes);
     debug_assert!(encoded.is_ok());
-    bytes
 }
 
 /// Decodes and checks `bytes` (see the module docs for the order of checks).
@@ -182,21 +192,36 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Image, DecodeError>
             actual: body.len(),
         });
     }
-    prescan(body, limits).map_err(|error| match error {
+    let at = |error: DecodeError| match error {
         DecodeError::Malformed { offset, message } => DecodeError::Malformed {
             offset: offset + HEADER_LEN,
             message,
         },
+        DecodeError::NotCanonical { offset } => DecodeError::NotCanonical {
+            offset: offset + HEADER_LEN,
+        },
         other => other,
-    })?;
-    let image = Image::decode(body).map_err(|error| DecodeError::Protobuf(error.to_string()))?;
+    };
+    prescan(body, limits).map_err(at)?;
+    let head = read_head(body).map_err(at)?;
+    let rest = body.get(head.rest..).unwrap_or_default();
+    let mut image =
+        Image::decode(rest).map_err(|error| DecodeError::Protobuf(error.to_string()))?;
+    if !image.module_sha256.is_empty() || !image.memories.is_empty() {
+        // Canonical order puts every hash and memory field before the rest.
+        return Err(DecodeError::NotCanonical {
+            offset: HEADER_LEN + head.rest,
+        });
+    }
+    check_canonical(&image, rest, HEADER_LEN + head.rest)?;
+    image.module_sha256 = head.module_sha256;
+    image.memories = head.memories;
     check_structure(&image)?;
-    check_canonical(&image, body)?;
     Ok(image)
 }
 
-/// Re-encodes `image` and compares with `body`.
-fn check_canonical(image: &Image, body: &[u8]) -> Result<(), DecodeError> {
+/// Re-encodes `image` and compares with `body`, which starts at `base` in the input.
+fn check_canonical(image: &Image, body: &[u8], base: usize) -> Result<(), DecodeError> {
     let canonical = image.encode_to_vec();
     if canonical == body {
         return Ok(());
@@ -207,6 +232,6 @@ fn check_canonical(image: &Image, body: &[u8]) -> Result<(), DecodeError> {
         .position(|(a, b)| a != b)
         .unwrap_or(canonical.len().min(body.len()));
     Err(DecodeError::NotCanonical {
-        offset: offset + HEADER_LEN,
+        offset: offset + base,
     })
 }

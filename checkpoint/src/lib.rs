@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod codec;
+mod head;
 pub mod image;
 pub mod json;
 pub mod memory;
@@ -16,7 +17,7 @@ pub mod validate;
 pub mod values;
 mod wire;
 
-pub use codec::{decode, encode, DecodeError, DecodeLimits, FORMAT_VERSION, MAGIC};
+pub use codec::{decode, encode, encode_into, DecodeError, DecodeLimits, FORMAT_VERSION, MAGIC};
 pub use image::*;
 pub use json::{from_json, to_json, JsonError};
 pub use text::to_text;

@@ -10,7 +10,8 @@ use baton_checkpoint::{
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // 256 cases by default; raise with PROPTEST_CASES for a longer run.
+    #![proptest_config(ProptestConfig::default())]
 
     #[test]
     fn decode_inverts_encode(image in common::image()) {
