@@ -3,6 +3,8 @@
 //! Adding an engine = one file here implementing [`crate::engine::Engine`] and one line in
 //! [`REGISTRY`].
 
+pub mod register;
+pub mod stack;
 pub mod wasmi;
 
 use crate::engine::{Engine, EngineConfig};
@@ -19,11 +21,23 @@ pub struct EngineEntry {
 }
 
 /// All engines, the oracle first.
-pub const REGISTRY: &[EngineEntry] = &[EngineEntry {
-    name: wasmi::NAME,
-    checkpoints: false,
-    create: wasmi::create,
-}];
+pub const REGISTRY: &[EngineEntry] = &[
+    EngineEntry {
+        name: wasmi::NAME,
+        checkpoints: false,
+        create: wasmi::create,
+    },
+    EngineEntry {
+        name: stack::NAME,
+        checkpoints: false,
+        create: stack::create,
+    },
+    EngineEntry {
+        name: register::NAME,
+        checkpoints: true,
+        create: register::create,
+    },
+];
 
 /// Looks an engine up by name.
 pub fn find(name: &str) -> Option<&'static EngineEntry> {

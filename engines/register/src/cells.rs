@@ -1,0 +1,94 @@
+//! Typed access to 32-bit cells.
+//!
+//! Invariants: `i32`/`f32` occupy one cell; `i64`/`f64` occupy two adjacent cells, low word
+//! first; references occupy one cell (see [`crate::refs`]). Reads and writes keep exact bits, so
+//! float NaN payloads survive. Callers guarantee the offsets are inside the slice (the compiler
+//! sizes every frame for the cells its code addresses).
+
+/// A Rust type stored in cells.
+pub trait CellValue: Sized + Copy {
+    /// Reads the value starting at `at`.
+    fn read(cells: &[u32], at: usize) -> Self;
+    /// Writes the value starting at `at`.
+    fn write(self, cells: &mut [u32], at: usize);
+}
+
+impl CellValue for i32 {
+    #[inline(always)]
+    fn read(cells: &[u32], at: usize) -> Self {
+        cells[at] as i32
+    }
+    #[inline(always)]
+    fn write(self, cells: &mut [u32], at: usize) {
+        cells[at] = self as u32;
+    }
+}
+
+impl CellValue for f32 {
+    #[inline(always)]
+    fn read(cells: &[u32], at: usize) -> Self {
+        f32::from_bits(cells[at])
+    }
+    #[inline(always)]
+    fn write(self, cells: &mut [u32], at: usize) {
+        cells[at] = self.to_bits();
+    }
+}
+
+impl CellValue for i64 {
+    #[inline(always)]
+    fn read(cells: &[u32], at: usize) -> Self {
+        read_u64(cells, at) as i64
+    }
+    #[inline(always)]
+    fn write(self, cells: &mut [u32], at: usize) {
+        write_u64(cells, at, self as u64);
+    }
+}
+
+impl CellValue for f64 {
+    #[inline(always)]
+    fn read(cells: &[u32], at: usize) -> Self {
+        f64::from_bits(read_u64(cells, at))
+    }
+    #[inline(always)]
+    fn write(self, cells: &mut [u32], at: usize) {
+        write_u64(cells, at, self.to_bits());
+    }
+}
+
+/// Reads a two-cell value, low word first.
+#[inline(always)]
+pub fn read_u64(cells: &[u32], at: usize) -> u64 {
+    let pair = &cells[at..at + 2];
+    u64::from(pair[0]) | (u64::from(pair[1]) << 32)
+}
+
+/// Writes a two-cell value, low word first.
+#[inline(always)]
+pub fn write_u64(cells: &mut [u32], at: usize, value: u64) {
+    let pair = &mut cells[at..at + 2];
+    pair[0] = value as u32;
+    pair[1] = (value >> 32) as u32;
+}
+
+/// Sets the quiet bit of a NaN (rounding operations must return an arithmetic NaN, but Rust's
+/// `ceil`/`floor`/`trunc`/`round_ties_even` may pass a signalling NaN through unchanged).
+#[inline(always)]
+pub fn quiet32(value: f32) -> f32 {
+    if value.is_nan() {
+        f32::from_bits(value.to_bits() | 0x0040_0000)
+    } else {
+        value
+    }
+}
+
+/// [`quiet32`] for `f64`.
+#[inline(always)]
+pub fn quiet64(value: f64) -> f64 {
+    if value.is_nan() {
+        f64::from_bits(value.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        value
+    }
+}

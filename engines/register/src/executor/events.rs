@@ -1,0 +1,101 @@
+//! The event counter: numbering, fuel and stop requests, checked with one comparison on the hot
+//! path.
+//!
+//! Invariants: `next` is the number the next main-kind event gets; `threshold` is the smallest
+//! number at which something may happen (fuel or a stop), `u64::MAX` when nothing can; when
+//! `enabled` is false (nested cross-instance runs) events are neither counted nor checked.
+
+use baton_runtime::{EventKind, StopAt};
+
+/// What an event caused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventResult {
+    /// Keep running.
+    Continue,
+    /// Stop here with this event number.
+    Stop(u64),
+    /// Fuel exhausted.
+    OutOfFuel,
+}
+
+/// The per-invocation event state.
+#[derive(Clone, Copy, Debug)]
+pub struct Events {
+    /// The next event's number.
+    pub next: u64,
+    threshold: u64,
+    fuel: Option<u64>,
+    stop: Option<StopAt>,
+    enabled: bool,
+}
+
+impl Events {
+    /// Counting from `next` with the given fuel limit and stop request.
+    pub fn new(next: u64, fuel: Option<u64>, stop: Option<StopAt>) -> Events {
+        let mut events = Events {
+            next,
+            threshold: u64::MAX,
+            fuel,
+            stop: None,
+            enabled: true,
+        };
+        events.set_stop(stop);
+        events
+    }
+
+    /// No events at all (a nested run of another instance).
+    pub fn disabled() -> Events {
+        Events {
+            next: 0,
+            threshold: u64::MAX,
+            fuel: None,
+            stop: None,
+            enabled: false,
+        }
+    }
+
+    /// Replaces the fuel limit.
+    pub fn set_fuel(&mut self, fuel: Option<u64>) {
+        self.fuel = fuel;
+        self.set_stop(self.stop);
+    }
+
+    /// Replaces the stop request.
+    pub fn set_stop(&mut self, stop: Option<StopAt>) {
+        self.stop = stop.filter(|s| !s.kinds.is_empty());
+        let stop_at = self.stop.map_or(u64::MAX, |s| s.event);
+        self.threshold = self.fuel.unwrap_or(u64::MAX).min(stop_at);
+        if !self.enabled {
+            self.threshold = u64::MAX;
+        }
+    }
+
+    /// Fires an event of `kind`.
+    #[inline(always)]
+    pub fn fire(&mut self, kind: EventKind) -> EventResult {
+        if self.next < self.threshold {
+            self.next += 1;
+            EventResult::Continue
+        } else {
+            self.slow(kind)
+        }
+    }
+
+    #[cold]
+    fn slow(&mut self, kind: EventKind) -> EventResult {
+        if !self.enabled {
+            return EventResult::Continue;
+        }
+        if self.fuel.is_some_and(|fuel| self.next >= fuel) {
+            return EventResult::OutOfFuel;
+        }
+        let number = self.next;
+        self.next += 1;
+        match self.stop {
+            Some(stop) if stop.kinds.contains(kind) && number >= stop.event => {
+                EventResult::Stop(number)
+            }
+            _ => EventResult::Continue,
+        }
+    }
+}

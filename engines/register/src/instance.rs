@@ -1,0 +1,313 @@
+//! [`Instance`]: the driving API (same shape as `baton-stack`, see `docs/driving.md`):
+//! instantiate, invoke with an optional stop request, resume, abandon, image and restore.
+//!
+//! Invariants: at most one invocation is in progress per instance, and only while stopped
+//! (`execution` is `Some` exactly then); a finished, trapped or out-of-fuel run leaves the
+//! instance idle. [`InstanceInner`] is what `WasmFunc` handles point at (`Rc<dyn Any>`), so
+//! functions of this instance stay callable from other instances.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use baton_runtime::{
+    Config, Extern, FuncRef, Imports, InstanceObjects, InstantiationError, InvokeError, RunOutcome,
+    StopAt, StopInfo, Trap, Val,
+};
+
+use crate::executor::{Events, Execution, Exit};
+use crate::module::{Module, ModuleCode};
+use crate::refs::RefPool;
+
+/// The shared part of an instance: its code, store objects and reference pool.
+pub struct InstanceInner {
+    /// The module's compiled code.
+    pub module: Rc<ModuleCode>,
+    /// Memories, tables, globals, imports and segment flags.
+    pub objects: InstanceObjects,
+    /// References named by cells.
+    pub refs: RefCell<RefPool>,
+    me: Weak<InstanceInner>,
+}
+
+impl InstanceInner {
+    /// Wraps linked objects.
+    pub(crate) fn new(module: Rc<ModuleCode>, objects: InstanceObjects) -> Rc<InstanceInner> {
+        Rc::new_cyclic(|me| InstanceInner {
+            module,
+            objects,
+            refs: RefCell::new(RefPool::default()),
+            me: me.clone(),
+        })
+    }
+
+    /// This instance's handle, as held by `WasmFunc`s. (While `self` is borrowed the instance is
+    /// alive, so the upgrade succeeds; the fallback handle matches no instance.)
+    pub fn this(&self) -> Rc<dyn Any> {
+        match self.me.upgrade() {
+            Some(rc) => rc,
+            None => Rc::new(()),
+        }
+    }
+}
+
+/// An instance of a [`Module`].
+pub struct Instance {
+    pub(crate) inner: Rc<InstanceInner>,
+    pub(crate) config: Config,
+    pub(crate) execution: Option<Execution>,
+    /// Events fired by the current (or last) invocation so far.
+    pub(crate) events_fired: u64,
+}
+
+impl Instance {
+    /// Links `module` against `imports`, initialises globals and segments and runs the start
+    /// function.
+    pub fn instantiate(
+        module: &Module,
+        imports: &Imports,
+        config: Config,
+    ) -> Result<Instance, InstantiationError> {
+        let objects = InstanceObjects::link(module.code.info.clone(), imports)?;
+        let inner = InstanceInner::new(module.code.clone(), objects);
+        inner
+            .objects
+            .initialize(&inner.this())
+            .map_err(InstantiationError::Trap)?;
+        let mut instance = Instance {
+            inner,
+            config,
+            execution: None,
+            events_fired: 0,
+        };
+        if let Some(start) = module.code.info.start {
+            match instance.call(start, Vec::new(), None) {
+                RunOutcome::Trapped(trap) => return Err(InstantiationError::Trap(trap)),
+                RunOutcome::OutOfFuel => {
+                    return Err(InstantiationError::Trap(Trap::Host(
+                        "start function ran out of fuel".into(),
+                    )))
+                }
+                _ => instance.execution = None,
+            }
+        }
+        Ok(instance)
+    }
+
+    /// Every export, in declaration order.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        let this = self.inner.this();
+        self.inner
+            .module
+            .info
+            .exports
+            .iter()
+            .filter_map(|(name, kind)| {
+                Some((
+                    name.clone(),
+                    self.inner.objects.export_extern(*kind, &this)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The export named `name`.
+    pub fn export(&self, name: &str) -> Option<Extern> {
+        let kind = self.inner.module.info.export(name)?;
+        self.inner.objects.export_extern(kind, &self.inner.this())
+    }
+
+    /// Invokes exported function `name`.
+    pub fn invoke(
+        &mut self,
+        name: &str,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        match self.inner.module.info.export(name) {
+            Some(baton_runtime::module::ExportKind::Func(func)) => {
+                self.checked_invoke(func, name.to_string(), args, stop)
+            }
+            Some(_) => Err(InvokeError::NotAFunction(name.to_string())),
+            None => Err(InvokeError::MissingExport(name.to_string())),
+        }
+    }
+
+    /// Invokes function `func` (index space).
+    pub fn invoke_index(
+        &mut self,
+        func: u32,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        self.checked_invoke(func, format!("{func}"), args, stop)
+    }
+
+    fn checked_invoke(
+        &mut self,
+        func: u32,
+        label: String,
+        args: &[Val],
+        stop: Option<StopAt>,
+    ) -> Result<RunOutcome, InvokeError> {
+        if self.execution.is_some() {
+            return Err(InvokeError::Busy);
+        }
+        let ty = self
+            .inner
+            .module
+            .info
+            .func_type(func)
+            .ok_or(InvokeError::NoSuchFunction(func))?
+            .clone();
+        if ty.params.len() != args.len() {
+            return Err(InvokeError::ArgumentCount {
+                func: label,
+                expected: ty.params.len(),
+                actual: args.len(),
+            });
+        }
+        for (index, (arg, expected)) in args.iter().zip(ty.params.iter()).enumerate() {
+            if arg.ty() != *expected {
+                return Err(InvokeError::ArgumentType {
+                    func: label,
+                    index,
+                    expected: *expected,
+                    actual: arg.ty(),
+                });
+            }
+        }
+        Ok(self.call(func, args.to_vec(), stop))
+    }
+
+    /// Runs function `func` from the start.
+    fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopAt>) -> RunOutcome {
+        let module = self.inner.module.clone();
+        if func < module.imported_funcs {
+            let this = self.inner.this();
+            let Some(target) = self.inner.objects.func_ref(func, &this) else {
+                return RunOutcome::Trapped(Trap::Host(format!("import {func} missing")));
+            };
+            return call_foreign(&target, &args, self.config.max_frames);
+        }
+        self.events_fired = 0;
+        let events = if module.polling {
+            Events::new(0, self.config.fuel, stop)
+        } else {
+            Events::disabled()
+        };
+        match Execution::start(
+            self.inner.clone(),
+            func,
+            args,
+            events,
+            self.config.max_frames,
+        ) {
+            Ok(execution) => {
+                self.execution = Some(execution);
+                self.continue_run()
+            }
+            Err(trap) => RunOutcome::Trapped(trap),
+        }
+    }
+
+    /// Continues a stopped invocation.
+    pub fn resume(&mut self, stop: Option<StopAt>) -> Result<RunOutcome, InvokeError> {
+        match self.execution.as_mut() {
+            Some(execution) if execution.stopped.is_some() => {
+                execution.events.set_stop(stop);
+                Ok(self.continue_run())
+            }
+            _ => Err(InvokeError::NotStopped),
+        }
+    }
+
+    fn continue_run(&mut self) -> RunOutcome {
+        let Some(execution) = self.execution.as_mut() else {
+            return RunOutcome::Trapped(Trap::Host("no execution".into()));
+        };
+        let exit = execution.run();
+        self.events_fired = execution.events.next;
+        match exit {
+            Exit::Finished(values) => {
+                self.execution = None;
+                RunOutcome::Finished(values)
+            }
+            Exit::Trapped(trap) => {
+                self.execution = None;
+                RunOutcome::Trapped(trap)
+            }
+            Exit::OutOfFuel => {
+                self.execution = None;
+                RunOutcome::OutOfFuel
+            }
+            Exit::Stopped(stopped) => {
+                let (func, pc) = crate::checkpoint::stop_location(execution).unwrap_or((0, 0));
+                RunOutcome::Stopped(StopInfo {
+                    kind: stopped.kind,
+                    event: stopped.event,
+                    func,
+                    pc,
+                })
+            }
+        }
+    }
+
+    /// Whether an invocation is stopped.
+    pub fn is_stopped(&self) -> bool {
+        self.execution.is_some()
+    }
+
+    /// Drops a stopped invocation.
+    pub fn abandon(&mut self) {
+        self.execution = None;
+    }
+
+    /// Sets the fuel limit for the following runs (`None`: unlimited). Fuel is absolute: a
+    /// limit `F` allows events `0..F` of an invocation.
+    pub fn set_fuel(&mut self, fuel: Option<u64>) {
+        self.config.fuel = fuel;
+        if let Some(execution) = self.execution.as_mut() {
+            execution.events.set_fuel(fuel);
+        }
+    }
+
+    /// Main-kind events fired by the current or last invocation so far.
+    pub fn events_fired(&self) -> u64 {
+        self.events_fired
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+}
+
+/// Calls a host function or another instance's function to completion.
+pub(crate) fn call_foreign(func: &FuncRef, args: &[Val], max_frames: usize) -> RunOutcome {
+    match func {
+        FuncRef::Host(host) => match host.call(args) {
+            Ok(values) => RunOutcome::Finished(values),
+            Err(trap) => RunOutcome::Trapped(trap),
+        },
+        FuncRef::Wasm(wasm) => {
+            let Ok(other) = Rc::clone(&wasm.instance).downcast::<InstanceInner>() else {
+                return RunOutcome::Trapped(Trap::Host("function of another engine".into()));
+            };
+            match Execution::start(
+                other,
+                wasm.index,
+                args.to_vec(),
+                Events::disabled(),
+                max_frames,
+            ) {
+                Ok(mut execution) => match execution.run() {
+                    Exit::Finished(values) => RunOutcome::Finished(values),
+                    Exit::Trapped(trap) => RunOutcome::Trapped(trap),
+                    _ => RunOutcome::Trapped(Trap::Host("nested run stopped".into())),
+                },
+                Err(trap) => RunOutcome::Trapped(trap),
+            }
+        }
+    }
+}
