@@ -40,6 +40,9 @@ enum Command {
         /// Stop points per invocation in checkpoint mode.
         #[arg(long, default_value_t = 200)]
         cap: u64,
+        /// Also write every failure (file:line:col directive: message) to this file.
+        #[arg(long)]
+        failures_file: Option<std::path::PathBuf>,
         /// Maximum Wasm frames.
         #[arg(long, default_value_t = 1024)]
         max_frames: u32,
@@ -61,6 +64,7 @@ fn main() -> Result<ExitCode> {
             engines,
             cap,
             max_frames,
+            failures_file,
         } => {
             let (source, checkpoint) = match engines {
                 Some(pair) => {
@@ -93,6 +97,10 @@ fn main() -> Result<ExitCode> {
             };
             let report = spec::run_suite(file.as_deref(), &options);
             print!("{}", spec::render::render(&report, &options, verbose));
+            if let Some(path) = failures_file {
+                std::fs::write(&path, spec::render::failures(&report, &options))
+                    .map_err(|error| anyhow!("writing {}: {error}", path.display()))?;
+            }
             Ok(if report.failed() == 0 {
                 ExitCode::SUCCESS
             } else {

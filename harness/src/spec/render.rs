@@ -56,3 +56,16 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
     out.push('\n');
     out
 }
+
+/// Every failure, one per line (`file:line:col directive: message`), then the summary line.
+pub fn failures(report: &SuiteReport, options: &SpecOptions) -> String {
+    let mut out = format!("# baton spec --engine {}\n", options.engine.name);
+    for file in &report.files {
+        for failure in &file.failures {
+            let _ = writeln!(out, "{}:{failure}", file.name);
+        }
+    }
+    out.push_str(&report.summary_line());
+    out.push('\n');
+    out
+}
