@@ -214,7 +214,9 @@ pub fn parse_module(bytes: &[u8]) -> Result<ParsedModule<'_>, ModuleError> {
     let mut info = ModuleInfo::default();
     let mut bodies = Vec::new();
     let err = |e: wasmparser::BinaryReaderError| ModuleError::from_wasmparser(&e);
-    for payload in Parser::new(0).parse_all(bytes) {
+    let mut parser = Parser::new(0);
+    parser.set_features(features());
+    for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(err)?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload).map_err(err)? {
             bodies.push(BodyToTranslate {

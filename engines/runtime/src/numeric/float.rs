@@ -5,9 +5,43 @@
 //! `-0 < +0`. `abs`, `neg` and `copysign` act on the sign bit only.
 
 macro_rules! float_ops {
-    ($modname:ident, $f:ty, $bits:ty, $sign:expr) => {
+    ($modname:ident, $f:ty, $bits:ty, $sign:expr, $quiet:expr) => {
         /// Operations on this float width.
         pub mod $modname {
+            /// A NaN made quiet (arithmetic NaN); other values unchanged.
+            #[inline]
+            pub fn quiet(a: $f) -> $f {
+                if a.is_nan() {
+                    <$f>::from_bits(a.to_bits() | $quiet)
+                } else {
+                    a
+                }
+            }
+
+            /// WebAssembly `ceil` (NaN results are quiet).
+            #[inline]
+            pub fn ceil(a: $f) -> $f {
+                quiet(a.ceil())
+            }
+
+            /// WebAssembly `floor` (NaN results are quiet).
+            #[inline]
+            pub fn floor(a: $f) -> $f {
+                quiet(a.floor())
+            }
+
+            /// WebAssembly `trunc` (NaN results are quiet).
+            #[inline]
+            pub fn trunc(a: $f) -> $f {
+                quiet(a.trunc())
+            }
+
+            /// WebAssembly `sqrt` (NaN results are quiet).
+            #[inline]
+            pub fn sqrt(a: $f) -> $f {
+                quiet(a.sqrt())
+            }
+
             /// WebAssembly `min`.
             #[inline]
             pub fn min(a: $f, b: $f) -> $f {
@@ -44,7 +78,7 @@ macro_rules! float_ops {
             /// WebAssembly `nearest`: round to nearest, ties to even.
             #[inline]
             pub fn nearest(a: $f) -> $f {
-                a.round_ties_even()
+                quiet(a.round_ties_even())
             }
 
             /// WebAssembly `copysign` on bits.
@@ -68,8 +102,14 @@ macro_rules! float_ops {
     };
 }
 
-float_ops!(f32_ops, f32, u32, 0x8000_0000u32);
-float_ops!(f64_ops, f64, u64, 0x8000_0000_0000_0000u64);
+float_ops!(f32_ops, f32, u32, 0x8000_0000u32, 0x0040_0000u32);
+float_ops!(
+    f64_ops,
+    f64,
+    u64,
+    0x8000_0000_0000_0000u64,
+    0x0008_0000_0000_0000u64
+);
 
 #[cfg(test)]
 mod tests {
@@ -90,5 +130,8 @@ mod tests {
         assert_eq!(f32_ops::nearest(2.5), 2.0);
         assert_eq!(f64_ops::nearest(3.5), 4.0);
         assert!(f64_ops::nearest(-0.25).is_sign_negative());
+        let signalling = f32::from_bits(0x7fa0_0000);
+        assert_eq!(f32_ops::ceil(signalling).to_bits(), 0x7fe0_0000);
+        assert_eq!(f32_ops::nearest(signalling).to_bits(), 0x7fe0_0000);
     }
 }
