@@ -232,7 +232,9 @@ impl Instance {
         let this = instance.handle();
         instance.core.objects.store_from_image(image, &this)?;
         if let Some(execution) = &image.execution {
-            instance.thread = Some(instance.thread_from_image(execution, &analysis, &this)?);
+            let thread = instance.thread_from_image(execution, &analysis, &this)?;
+            instance.events_fired = thread.next_event;
+            instance.thread = Some(thread);
         }
         Ok(instance)
     }

@@ -26,6 +26,8 @@ pub struct Instance {
     pub(crate) core: Rc<Core>,
     pub(crate) config: Config,
     pub(crate) thread: Option<Thread>,
+    /// Main events fired so far by the current or last invocation.
+    pub(crate) events_fired: u64,
 }
 
 impl Instance {
@@ -66,6 +68,7 @@ impl Instance {
             }),
             config,
             thread: None,
+            events_fired: 0,
         })
     }
 
@@ -112,6 +115,12 @@ impl Instance {
     /// Whether a call is stopped (and can be imaged or resumed).
     pub fn is_stopped(&self) -> bool {
         self.thread.is_some()
+    }
+
+    /// The number of main-kind events (entry, loop, call, return) fired so far by the current
+    /// (stopped) or last invocation; for a restored instance, counted from the image's event.
+    pub fn events_fired(&self) -> u64 {
+        self.events_fired
     }
 
     /// Drops a stopped call; the instance becomes idle (store changes stay).
@@ -190,6 +199,7 @@ impl Instance {
 
     fn drive(&mut self, mut thread: Thread, stop: Option<StopAt>) -> RunOutcome {
         let outcome = crate::exec::run(&self.core, &mut thread, stop, &self.config);
+        self.events_fired = thread.next_event;
         if let RunOutcome::Stopped(_) = outcome {
             self.thread = Some(thread);
         }

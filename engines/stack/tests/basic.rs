@@ -107,3 +107,60 @@ fn recursion_loops_and_tables() {
         RunOutcome::Trapped(Trap::CallStackExhausted)
     );
 }
+
+#[test]
+fn fuel_is_a_limit_on_event_numbers() {
+    let bytes = wat::parse_str(PROGRAMS).expect("WAT");
+    let module = Module::new(&bytes).expect("module");
+    let mut unlimited =
+        Instance::instantiate(&module, &Imports::new(), Config::default()).expect("inst");
+    let full = call(&mut unlimited, "fac", &[Val::I64(5)]);
+    let events = unlimited.events_fired();
+    // fac(5): 6 entries + 5 calls + 5 returns.
+    assert_eq!(events, 16);
+    let with_fuel = |fuel| {
+        let config = Config {
+            fuel: Some(fuel),
+            ..Config::default()
+        };
+        let mut inst = Instance::instantiate(&module, &Imports::new(), config).expect("inst");
+        let outcome = call(&mut inst, "fac", &[Val::I64(5)]);
+        (outcome, inst.events_fired())
+    };
+    assert_eq!(with_fuel(events), (full, events));
+    assert_eq!(with_fuel(events - 1), (RunOutcome::OutOfFuel, events - 1));
+    assert_eq!(with_fuel(0), (RunOutcome::OutOfFuel, 0));
+}
+
+#[test]
+fn bad_invocations_are_typed_errors() {
+    use baton_runtime::{InvokeError, ValType};
+    let mut inst = instance(PROGRAMS);
+    assert_eq!(
+        inst.invoke("nope", &[], None),
+        Err(InvokeError::MissingExport("nope".to_string()))
+    );
+    assert!(matches!(
+        inst.invoke("fac", &[], None),
+        Err(InvokeError::ArgumentCount {
+            expected: 1,
+            actual: 0,
+            ..
+        })
+    ));
+    assert!(matches!(
+        inst.invoke("fac", &[Val::I32(1)], None),
+        Err(InvokeError::ArgumentType {
+            index: 0,
+            expected: ValType::I64,
+            actual: ValType::I32,
+            ..
+        })
+    ));
+    assert_eq!(inst.resume(None), Err(InvokeError::NotStopped));
+    assert!(Module::new(b"\0asm\x01\0\0\0\x01").is_err());
+    assert!(Module::new(
+        &wat::parse_str("(module (func (result i32) (i64.const 0)))").expect("WAT")
+    )
+    .is_err());
+}
