@@ -224,9 +224,12 @@ impl Translator<'_> {
         let goal = target.unwrap_or(0);
         let at = match self.add_copy_list(list) {
             Some(copies) => self.emit(Instr::BrIfCopy(cond, copies, goal)),
-            None => match fusable
-                .and_then(|i| Some((i, super::patch::fuse_branch(self.code[i], goal, true)?)))
-            {
+            None => match fusable.and_then(|i| {
+                Some((
+                    i,
+                    super::patch::fuse_branch(self.compare_at(i)?, goal, true)?,
+                ))
+            }) {
                 Some((index, fused)) => {
                     self.code[index] = fused;
                     index
@@ -347,6 +350,16 @@ impl Translator<'_> {
             .pop()
             .ok_or_else(|| self.malformed("unbalanced end"))?;
         if ctrl.unreachable && ctrl.fixups.is_empty() {
+            return Ok(());
+        }
+        if !ctrl.unreachable && ctrl.fixups.is_empty() {
+            // Only the fallthrough reaches the end: return straight from the values' cells.
+            let values = self.pop_n(ctrl.results.len())?;
+            let mut sources = Vec::with_capacity(values.len());
+            for slot in &values {
+                sources.push((self.cell_of(slot)?, slot.ty));
+            }
+            self.emit_return_from(&sources);
             return Ok(());
         }
         if !ctrl.unreachable {

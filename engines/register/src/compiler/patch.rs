@@ -109,6 +109,16 @@ macro_rules! define_tables {
             })
         }
 
+        /// For an instruction with a fused immediate: the immediate and the plain register form
+        /// reading the immediate from cell `cell` instead (used to re-fuse a compare with a
+        /// branch).
+        pub fn unfuse_immediate(instr: Instr, cell: impl Fn(i32) -> Option<u16>) -> Option<Instr> {
+            match instr {
+                $(Instr::$iname(dst, a, imm) => Some(Instr::$in(dst, a, cell(imm)?)),)*
+                _ => None,
+            }
+        }
+
         /// Sets the target of a branch instruction; `false` if `instr` has none.
         pub fn set_target(instr: &mut Instr, target: u32) -> bool {
             match instr {

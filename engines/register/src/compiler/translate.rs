@@ -233,6 +233,18 @@ impl<'m> Translator<'m> {
         })
     }
 
+    /// The compare emitted at `at`, in a form [`fuse_branch`] can fuse (compares with a fused
+    /// immediate read the constant from its pool cell instead).
+    pub(super) fn compare_at(&self, at: usize) -> Option<Instr> {
+        let instr = *self.code.get(at)?;
+        let pool = |imm: i32| {
+            self.pool
+                .find(u64::from(imm as u32), 1)
+                .map(|offset| self.const_base + offset)
+        };
+        Some(super::patch::unfuse_immediate(instr, pool).unwrap_or(instr))
+    }
+
     fn local(&self, index: u32) -> Result<LocalSlot, CompileError> {
         self.locals
             .get(index as usize)
@@ -441,7 +453,8 @@ impl<'m> Translator<'m> {
                 let fused = if self.code.len() == before {
                     last.and_then(|at| {
                         let is_cond = matches!(cond.loc, Loc::Dynamic(c) if c == cond.home);
-                        is_cond.then(|| fuse_branch(self.code[at], 0, false).map(|f| (at, f)))?
+                        is_cond
+                            .then(|| fuse_branch(self.compare_at(at)?, 0, false).map(|f| (at, f)))?
                     })
                 } else {
                     None
