@@ -4,6 +4,7 @@
 pub mod events;
 pub mod run;
 pub mod slot;
+pub mod slot_stack;
 pub mod store_ops;
 pub mod thread;
 

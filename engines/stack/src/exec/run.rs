@@ -19,7 +19,8 @@ use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopAt, StopInfo, Tr
 
 use crate::exec::events::{Decision, Events};
 use crate::exec::slot::{from_slot, to_slot, Slot};
-use crate::exec::store_ops::{self as ops, internal, pop};
+use crate::exec::slot_stack::SlotStack;
+use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
 use crate::translate::instr::{Instr, Jump};
@@ -78,20 +79,26 @@ fn sf64(s: Slot) -> f64 {
     f64::from_bits(s as u64)
 }
 
+/// Slots reserved above a frame's maximum operand height (headroom for helpers).
+const RESERVE: usize = 4;
+
 /// Applies a jump's stack reshaping: keeps the top `keep` slots, erases `erase` below them.
+/// Returns the new stack pointer.
 #[inline(always)]
-fn reshape(stack: &mut Vec<Slot>, jump: &Jump) -> Result<(), Trap> {
-    if jump.erase > 0 {
-        let len = stack.len();
-        let keep = jump.keep as usize;
-        let from = len.checked_sub(keep).ok_or_else(|| internal("jump keep"))?;
-        let to = from
-            .checked_sub(jump.erase as usize)
-            .ok_or_else(|| internal("jump erase"))?;
-        stack.copy_within(from..len, to);
-        stack.truncate(to + keep);
+fn reshape(slots: &mut [Slot], sp: usize, jump: &Jump) -> Result<usize, Trap> {
+    if jump.erase == 0 {
+        return Ok(sp);
     }
-    Ok(())
+    let keep = jump.keep as usize;
+    let from = sp.checked_sub(keep).ok_or_else(|| internal("jump keep"))?;
+    let to = from
+        .checked_sub(jump.erase as usize)
+        .ok_or_else(|| internal("jump erase"))?;
+    if from + keep > slots.len() {
+        return Err(internal("jump range"));
+    }
+    slots.copy_within(from..from + keep, to);
+    Ok(to + keep)
 }
 
 /// Runs `thread` on `core` until it finishes, traps, runs out of fuel or stops.
@@ -219,17 +226,22 @@ fn run_loop(
         ..
     } = thread;
     let outer = *outer_frames;
-    let mut func = frames
-        .last()
-        .map(|frame| frame.func)
-        .ok_or_else(|| internal("no frame"))?;
+    let innermost = *frames.last().ok_or_else(|| internal("no frame"))?;
+    let mut func = innermost.func;
     let mut code = code_of(core, func)?;
     let mut pc = *saved_pc as usize;
+    let mut sp = stack.len();
+    let reserved = innermost.base as usize + code.locals.len() + code.max_height as usize + RESERVE;
+    if stack.len() < reserved {
+        stack.resize(reserved.max(sp + 1024), 0);
+    }
+    let mut slots: &mut [Slot] = stack.as_mut_slice();
     let mut skip = *saved_skip;
     let core_ptr = Rc::as_ptr(core) as *const ();
 
     macro_rules! stop {
         ($kind:expr, $number:expr, $at:expr, $skip:expr) => {{
+            stack.truncate(sp);
             *saved_pc = $at as u32;
             *saved_skip = $skip;
             *stopped_at = Some(($kind, $number));
@@ -258,22 +270,41 @@ fn run_loop(
         }};
     }
     macro_rules! pop {
-        () => {
-            pop(stack)?
-        };
+        () => {{
+            sp = sp.wrapping_sub(1);
+            match slots.get(sp) {
+                Some(value) => *value,
+                None => return Err(internal("value stack underflow")),
+            }
+        }};
     }
     macro_rules! push {
-        ($v:expr) => {
-            stack.push($v)
-        };
+        ($v:expr) => {{
+            let value = $v;
+            match slots.get_mut(sp) {
+                Some(slot) => *slot = value,
+                None => return Err(internal("value stack overflow")),
+            }
+            sp += 1;
+        }};
     }
     macro_rules! top {
         () => {
-            match stack.last_mut() {
+            match slots.get_mut(sp.wrapping_sub(1)) {
                 Some(top) => top,
                 None => return Err(internal("value stack underflow")),
             }
         };
+    }
+    macro_rules! helper {
+        ($f:expr) => {{
+            let mut view = SlotStack {
+                slots: &mut *slots,
+                sp,
+            };
+            ($f)(&mut view)?;
+            sp = view.sp;
+        }};
     }
     macro_rules! unop {
         ($from:ident, $to:ident, $f:expr) => {{
@@ -321,7 +352,7 @@ fn run_loop(
                 .jumps
                 .get($index as usize)
                 .ok_or_else(|| internal("jump index"))?;
-            reshape(stack, &jump)?;
+            sp = reshape(slots, sp, &jump)?;
             pc = jump.target as usize;
             if jump.to_loop {
                 event!(EventKind::Loop, pc, Skip::Nothing);
@@ -335,11 +366,22 @@ fn run_loop(
             if frames.len() + outer >= max_frames {
                 return Err(Trap::CallStackExhausted);
             }
-            let base = stack
-                .len()
+            let base = sp
                 .checked_sub(callee.ty.params.len())
                 .ok_or_else(|| internal("call arguments"))?;
-            stack.resize(stack.len() + callee.declared_locals(), 0);
+            let locals_end = sp + callee.declared_locals();
+            let need = locals_end + callee.max_height as usize + RESERVE;
+            if need > slots.len() {
+                let new_len = need.max(slots.len() * 2);
+                let _ = slots;
+                stack.resize(new_len, 0);
+                slots = stack.as_mut_slice();
+            }
+            match slots.get_mut(sp..locals_end) {
+                Some(locals) => locals.fill(0),
+                None => return Err(internal("locals range")),
+            }
+            sp = locals_end;
             frames.push(Frame {
                 func: callee_func,
                 ret_pc: pc as u32,
@@ -353,7 +395,8 @@ fn run_loop(
     }
     macro_rules! call_opaque {
         ($func:expr) => {{
-            ops::call_opaque($func, stack, refs, frames.len() + outer, config)?;
+            let live = frames.len() + outer;
+            helper!(|view: &mut SlotStack<'_>| ops::call_opaque($func, view, refs, live, config));
             event!(EventKind::Return, pc, Skip::Nothing);
         }};
     }
@@ -411,22 +454,22 @@ fn run_loop(
                 let frame = frames.pop().ok_or_else(|| internal("no frame"))?;
                 let arity = code.ty.results.len();
                 let base = frame.base as usize;
-                let len = stack.len();
-                let from = len
+                let from = sp
                     .checked_sub(arity)
                     .ok_or_else(|| internal("return values"))?;
                 if from != base {
-                    if from < base {
+                    if from < base || sp > slots.len() {
                         return Err(internal("return below base"));
                     }
-                    stack.copy_within(from..len, base);
-                    stack.truncate(base + arity);
+                    slots.copy_within(from..sp, base);
                 }
+                sp = base + arity;
                 match frames.last() {
                     None => {
-                        let results = stack
+                        let results = slots
+                            .get(base..sp)
+                            .unwrap_or_default()
                             .iter()
-                            .skip(base)
                             .zip(code.ty.results.iter())
                             .map(|(slot, ty)| from_slot(*slot, *ty, refs))
                             .collect();
@@ -504,23 +547,28 @@ fn run_loop(
                 }
             }
             Instr::LocalGet(distance) => {
-                let index = stack.len().wrapping_sub(distance as usize);
-                let value = *stack.get(index).ok_or_else(|| internal("local index"))?;
+                let index = sp.wrapping_sub(distance as usize);
+                let value = match slots.get(index) {
+                    Some(value) => *value,
+                    None => return Err(internal("local index")),
+                };
                 push!(value);
             }
             Instr::LocalSet(distance) => {
-                let index = stack.len().wrapping_sub(distance as usize);
+                let index = sp.wrapping_sub(distance as usize);
                 let value = pop!();
-                *stack
-                    .get_mut(index)
-                    .ok_or_else(|| internal("local index"))? = value;
+                match slots.get_mut(index) {
+                    Some(local) => *local = value,
+                    None => return Err(internal("local index")),
+                }
             }
             Instr::LocalTee(distance) => {
-                let index = stack.len().wrapping_sub(distance as usize);
+                let index = sp.wrapping_sub(distance as usize);
                 let value = *top!();
-                *stack
-                    .get_mut(index)
-                    .ok_or_else(|| internal("local index"))? = value;
+                match slots.get_mut(index) {
+                    Some(local) => *local = value,
+                    None => return Err(internal("local index")),
+                }
             }
             Instr::GlobalGet(index) => {
                 let global = objects
@@ -543,14 +591,28 @@ fn run_loop(
                 let value = from_slot(slot, global.ty().content, refs);
                 global.set(value);
             }
-            Instr::TableGet(t) => ops::table_get(objects, t, stack, refs)?,
-            Instr::TableSet(t) => ops::table_set(objects, t, stack, refs)?,
-            Instr::TableSize(t) => ops::table_size(objects, t, stack)?,
-            Instr::TableGrow(t) => ops::table_grow(objects, t, stack, refs)?,
-            Instr::TableFill(t) => ops::table_fill(objects, t, stack, refs)?,
-            Instr::TableCopy { dst, src } => ops::table_copy(objects, dst, src, stack)?,
+            Instr::TableGet(t) => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_get(objects, t, view, refs))
+            }
+            Instr::TableSet(t) => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_set(objects, t, view, refs))
+            }
+            Instr::TableSize(t) => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_size(objects, t, view))
+            }
+            Instr::TableGrow(t) => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_grow(objects, t, view, refs))
+            }
+            Instr::TableFill(t) => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_fill(objects, t, view, refs))
+            }
+            Instr::TableCopy { dst, src } => {
+                helper!(|view: &mut SlotStack<'_>| ops::table_copy(objects, dst, src, view))
+            }
             Instr::TableInit { elem, table } => {
-                ops::table_init_op(objects, this, elem, table, stack)?
+                helper!(|view: &mut SlotStack<'_>| ops::table_init_op(
+                    objects, this, elem, table, view
+                ))
             }
             Instr::ElemDrop(elem) => {
                 if let Some(flag) = objects.dropped_elements.get(elem as usize) {
@@ -591,10 +653,18 @@ fn run_loop(
                     .pages();
                 push!(u64s(pages));
             }
-            Instr::MemoryGrow => ops::memory_grow(objects, stack)?,
-            Instr::MemoryFill => ops::memory_fill(objects, stack)?,
-            Instr::MemoryCopy => ops::memory_copy(objects, stack)?,
-            Instr::MemoryInit(data) => ops::memory_init_op(objects, data, stack)?,
+            Instr::MemoryGrow => {
+                helper!(|view: &mut SlotStack<'_>| ops::memory_grow(objects, view))
+            }
+            Instr::MemoryFill => {
+                helper!(|view: &mut SlotStack<'_>| ops::memory_fill(objects, view))
+            }
+            Instr::MemoryCopy => {
+                helper!(|view: &mut SlotStack<'_>| ops::memory_copy(objects, view))
+            }
+            Instr::MemoryInit(data) => {
+                helper!(|view: &mut SlotStack<'_>| ops::memory_init_op(objects, data, view))
+            }
             Instr::DataDrop(data) => {
                 if let Some(flag) = objects.dropped_data.get(data as usize) {
                     flag.set(true);

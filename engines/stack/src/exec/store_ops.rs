@@ -9,6 +9,7 @@ use baton_runtime::store::{memory_init, table_init, MemoryHandle, TableHandle};
 use baton_runtime::{Config, FuncRef, InstanceObjects, RunOutcome, Trap, Val};
 
 use crate::exec::slot::{from_slot, to_slot, RefArena, Slot};
+use crate::exec::slot_stack::SlotStack;
 use crate::exec::thread::Thread;
 use crate::instance::Core;
 
@@ -16,12 +17,6 @@ use crate::instance::Core;
 #[cold]
 pub fn internal(what: &str) -> Trap {
     Trap::Host(format!("internal engine error: {what}"))
-}
-
-/// Pops a slot, or reports a broken invariant.
-#[inline]
-pub fn pop(stack: &mut Vec<Slot>) -> Result<Slot, Trap> {
-    stack.pop().ok_or_else(|| internal("value stack underflow"))
 }
 
 fn table(objects: &InstanceObjects, index: u32) -> Result<&TableHandle, Trap> {
@@ -52,16 +47,16 @@ fn borrow_mut_err(_: std::cell::BorrowMutError) -> Trap {
 pub fn table_get(
     objects: &InstanceObjects,
     t: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
     refs: &mut RefArena,
 ) -> Result<(), Trap> {
-    let index = pop(stack)? as u32;
+    let index = stack.pop()? as u32;
     let value = table(objects, t)?
         .try_borrow()
         .map_err(borrow_err)?
         .get(index)?
         .clone();
-    stack.push(to_slot(&value, refs));
+    stack.push(to_slot(&value, refs))?;
     Ok(())
 }
 
@@ -69,11 +64,11 @@ pub fn table_get(
 pub fn table_set(
     objects: &InstanceObjects,
     t: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
     refs: &RefArena,
 ) -> Result<(), Trap> {
-    let value = pop(stack)?;
-    let index = pop(stack)? as u32;
+    let value = stack.pop()?;
+    let index = stack.pop()? as u32;
     let mut table = table(objects, t)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?;
@@ -82,9 +77,13 @@ pub fn table_set(
 }
 
 /// `table.size`.
-pub fn table_size(objects: &InstanceObjects, t: u32, stack: &mut Vec<Slot>) -> Result<(), Trap> {
+pub fn table_size(
+    objects: &InstanceObjects,
+    t: u32,
+    stack: &mut SlotStack<'_>,
+) -> Result<(), Trap> {
     let size = table(objects, t)?.try_borrow().map_err(borrow_err)?.size();
-    stack.push(Slot::from(size));
+    stack.push(Slot::from(size))?;
     Ok(())
 }
 
@@ -92,17 +91,17 @@ pub fn table_size(objects: &InstanceObjects, t: u32, stack: &mut Vec<Slot>) -> R
 pub fn table_grow(
     objects: &InstanceObjects,
     t: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
     refs: &RefArena,
 ) -> Result<(), Trap> {
-    let delta = pop(stack)? as u32;
-    let init = pop(stack)?;
+    let delta = stack.pop()? as u32;
+    let init = stack.pop()?;
     let mut table = table(objects, t)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?;
     let init = from_slot(init, table.elem().val_type(), refs);
     let result = table.grow(delta, init).unwrap_or(u32::MAX);
-    stack.push(Slot::from(result));
+    stack.push(Slot::from(result))?;
     Ok(())
 }
 
@@ -110,12 +109,12 @@ pub fn table_grow(
 pub fn table_fill(
     objects: &InstanceObjects,
     t: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
     refs: &RefArena,
 ) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let value = pop(stack)?;
-    let start = pop(stack)? as u32;
+    let len = stack.pop()? as u32;
+    let value = stack.pop()?;
+    let start = stack.pop()? as u32;
     let mut table = table(objects, t)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?;
@@ -128,11 +127,11 @@ pub fn table_copy(
     objects: &InstanceObjects,
     dst: u32,
     src: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
 ) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let s = pop(stack)? as u32;
-    let d = pop(stack)? as u32;
+    let len = stack.pop()? as u32;
+    let s = stack.pop()? as u32;
+    let d = stack.pop()? as u32;
     let dst_table = table(objects, dst)?;
     let src_table = table(objects, src)?;
     if Rc::ptr_eq(dst_table, src_table) {
@@ -159,11 +158,11 @@ pub fn table_init_op(
     this: &Rc<dyn Any>,
     elem: u32,
     t: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
 ) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let s = pop(stack)? as u32;
-    let d = pop(stack)? as u32;
+    let len = stack.pop()? as u32;
+    let s = stack.pop()? as u32;
+    let d = stack.pop()? as u32;
     let items = objects.element_items(elem, this);
     let mut table = table(objects, t)?
         .try_borrow_mut()
@@ -172,23 +171,23 @@ pub fn table_init_op(
 }
 
 /// `memory.grow`.
-pub fn memory_grow(objects: &InstanceObjects, stack: &mut Vec<Slot>) -> Result<(), Trap> {
-    let delta = pop(stack)? as u32;
+pub fn memory_grow(objects: &InstanceObjects, stack: &mut SlotStack<'_>) -> Result<(), Trap> {
+    let delta = stack.pop()? as u32;
     let result = memory0(objects)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?
         .grow(u64::from(delta))
         .map(|old| old as u32)
         .unwrap_or(u32::MAX);
-    stack.push(Slot::from(result));
+    stack.push(Slot::from(result))?;
     Ok(())
 }
 
 /// `memory.fill`.
-pub fn memory_fill(objects: &InstanceObjects, stack: &mut Vec<Slot>) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let value = pop(stack)? as u8;
-    let dst = pop(stack)? as u32;
+pub fn memory_fill(objects: &InstanceObjects, stack: &mut SlotStack<'_>) -> Result<(), Trap> {
+    let len = stack.pop()? as u32;
+    let value = stack.pop()? as u8;
+    let dst = stack.pop()? as u32;
     memory0(objects)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?
@@ -196,10 +195,10 @@ pub fn memory_fill(objects: &InstanceObjects, stack: &mut Vec<Slot>) -> Result<(
 }
 
 /// `memory.copy`.
-pub fn memory_copy(objects: &InstanceObjects, stack: &mut Vec<Slot>) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let src = pop(stack)? as u32;
-    let dst = pop(stack)? as u32;
+pub fn memory_copy(objects: &InstanceObjects, stack: &mut SlotStack<'_>) -> Result<(), Trap> {
+    let len = stack.pop()? as u32;
+    let src = stack.pop()? as u32;
+    let dst = stack.pop()? as u32;
     memory0(objects)?
         .try_borrow_mut()
         .map_err(borrow_mut_err)?
@@ -210,11 +209,11 @@ pub fn memory_copy(objects: &InstanceObjects, stack: &mut Vec<Slot>) -> Result<(
 pub fn memory_init_op(
     objects: &InstanceObjects,
     data: u32,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
 ) -> Result<(), Trap> {
-    let len = pop(stack)? as u32;
-    let src = pop(stack)? as u32;
-    let dst = pop(stack)? as u32;
+    let len = stack.pop()? as u32;
+    let src = stack.pop()? as u32;
+    let dst = stack.pop()? as u32;
     let bytes = objects.data_bytes(data);
     let mut memory = memory0(objects)?.try_borrow_mut().map_err(borrow_mut_err)?;
     memory_init(
@@ -259,26 +258,23 @@ pub fn store<const N: usize>(
 /// completion without events): pops its arguments from `stack`, pushes its results.
 pub fn call_opaque(
     func: &FuncRef,
-    stack: &mut Vec<Slot>,
+    stack: &mut SlotStack<'_>,
     refs: &mut RefArena,
     live_frames: usize,
     config: &Config,
 ) -> Result<(), Trap> {
     let ty = func.ty();
-    let start = stack
-        .len()
-        .checked_sub(ty.params.len())
-        .ok_or_else(|| internal("call arguments"))?;
     let args: Vec<Val> = stack
-        .get(start..)
-        .unwrap_or_default()
+        .pop_n(ty.params.len())?
         .iter()
         .zip(ty.params.iter())
         .map(|(slot, ty)| from_slot(*slot, *ty, refs))
         .collect();
-    stack.truncate(start);
     let results = call_function(func, args, live_frames, config)?;
-    stack.extend(results.iter().map(|value| to_slot(value, refs)));
+    for value in &results {
+        let slot = to_slot(value, refs);
+        stack.push(slot)?;
+    }
     Ok(())
 }
 

@@ -40,6 +40,8 @@ pub struct FuncCode {
     pub offsets: Vec<u32>,
     /// Jump descriptors referenced by branch instructions.
     pub jumps: Vec<Jump>,
+    /// The largest operand-stack height the body reaches (slots above the locals).
+    pub max_height: u32,
 }
 
 impl FuncCode {
@@ -58,6 +60,7 @@ struct Translator<'m> {
     instrs: Vec<Instr>,
     offsets: Vec<u32>,
     jumps: Vec<Jump>,
+    max_height: u32,
 }
 
 fn invalid(error: wasmparser::BinaryReaderError) -> ModuleError {
@@ -101,6 +104,7 @@ pub fn translate(
         instrs: Vec::new(),
         offsets: Vec::new(),
         jumps: Vec::new(),
+        max_height: 0,
     };
     translator.control.push(ControlKind::Body, 0);
     let mut reader = body.body.get_operators_reader().map_err(invalid)?;
@@ -116,6 +120,7 @@ pub fn translate(
         instrs: translator.instrs,
         offsets: translator.offsets,
         jumps: translator.jumps,
+        max_height: translator.max_height,
     };
     Ok((code, translator.validator.into_allocations()))
 }
@@ -214,6 +219,7 @@ impl Translator<'_> {
             })?,
         };
         self.validator.op(offset, op).map_err(invalid)?;
+        self.max_height = self.max_height.max(self.operand_height());
         self.instrs.push(instr);
         self.offsets.push(offset.saturating_sub(origin) as u32);
         match op {
