@@ -138,6 +138,10 @@ pub enum EngineError {
     /// Arguments did not match the function's parameters.
     #[error("bad arguments: {0}")]
     BadArguments(String),
+    /// The state cannot be expressed as an image (e.g. a table holds another instance's
+    /// function): a limitation of the format, not an engine bug.
+    #[error("not imageable: {0}")]
+    NotImageable(String),
     /// The image could not be restored (it does not fit the module or the engine).
     #[error("restore failed: {0}")]
     Restore(String),

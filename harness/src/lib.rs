@@ -3,6 +3,7 @@
 //! ([`spec`]) and the benchmark runner ([`bench`]).
 
 pub mod adapters;
+pub mod bench;
 pub mod engine;
 pub mod imports;
 pub mod spec;

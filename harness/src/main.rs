@@ -1,11 +1,12 @@
 //! The `baton` command line: a thin layer over the `baton` library.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
-use baton::adapters;
 use baton::engine::EngineConfig;
 use baton::spec::{self, CheckpointSettings, SpecOptions};
+use baton::{adapters, bench};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -42,10 +43,25 @@ enum Command {
         cap: u64,
         /// Also write every failure (file:line:col directive: message) to this file.
         #[arg(long)]
-        failures_file: Option<std::path::PathBuf>,
+        failures_file: Option<PathBuf>,
         /// Maximum Wasm frames.
         #[arg(long, default_value_t = 1024)]
         max_frames: u32,
+    },
+    /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
+    Bench {
+        /// Engines to time besides wasmi (default: every registered engine).
+        #[arg(long, value_delimiter = ',')]
+        engines: Option<Vec<String>>,
+        /// Timed runs per workload and engine (best is reported).
+        #[arg(long, default_value_t = 5)]
+        iterations: u32,
+        /// Only workloads whose name contains this.
+        #[arg(long)]
+        workload: Option<String>,
+        /// Workload directory.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -56,6 +72,29 @@ fn engine(name: &str) -> Result<&'static adapters::EngineEntry> {
 
 fn main() -> Result<ExitCode> {
     match Cli::parse().command {
+        Command::Bench {
+            engines,
+            iterations,
+            workload,
+            dir,
+        } => {
+            let entries = match engines {
+                Some(names) => names
+                    .iter()
+                    .map(|name| engine(name))
+                    .collect::<Result<Vec<_>>>()?,
+                None => adapters::REGISTRY.iter().collect(),
+            };
+            let dir = dir.unwrap_or_else(bench::default_dir);
+            let workloads = bench::load_workloads(&dir, workload.as_deref())?;
+            let report = bench::run(&workloads, &entries, iterations, &EngineConfig::default())?;
+            print!("{}", bench::render(&report));
+            Ok(if report.mismatches.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Spec {
             engine: engine_name,
             file,

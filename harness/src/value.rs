@@ -93,6 +93,22 @@ impl Value {
     }
 }
 
+impl Value {
+    /// Whether both are NaNs of the same float type (payloads may differ: the spec leaves NaN
+    /// payloads nondeterministic, so two engines may legitimately disagree on them).
+    pub fn both_nan(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Self::F32(a), Self::F32(b)) => {
+                f32::from_bits(*a).is_nan() && f32::from_bits(*b).is_nan()
+            }
+            (Self::F64(a), Self::F64(b)) => {
+                f64::from_bits(*a).is_nan() && f64::from_bits(*b).is_nan()
+            }
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

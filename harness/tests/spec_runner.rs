@@ -3,7 +3,7 @@
 
 use baton::adapters;
 use baton::engine::EngineConfig;
-use baton::spec::{run_suite, run_wast, SpecOptions};
+use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecOptions};
 
 fn options(engine: &str) -> SpecOptions {
     SpecOptions {
@@ -85,4 +85,68 @@ fn wasmi_passes_the_whole_wasm_v2_suite() {
         report.files.len()
     );
     assert!(report.passed() > 25_000, "only {} passed", report.passed());
+}
+
+#[test]
+fn stack_passes_the_whole_wasm_v2_suite() {
+    let report = run_suite(None, &options("stack"));
+    assert_eq!(report.failed(), 0, "{}", first_failures(&report));
+    assert!(report.passed() > 25_000, "only {} passed", report.passed());
+}
+
+#[test]
+fn register_passes_the_whole_wasm_v2_suite() {
+    let report = run_suite(None, &options("register"));
+    assert_eq!(report.failed(), 0, "{}", first_failures(&report));
+    assert!(report.passed() > 25_000, "only {} passed", report.passed());
+}
+
+/// Checkpoint-everywhere on files chosen for call depth, loops, traps and memory, with a small
+/// cap (the full-suite run is `baton spec --checkpoint-everywhere`).
+#[test]
+fn checkpoint_everywhere_same_and_cross_engine() {
+    for (source, target) in [
+        ("stack", "stack"),
+        ("register", "register"),
+        ("stack", "register"),
+        ("register", "stack"),
+    ] {
+        let options = SpecOptions {
+            checkpoint: Some(CheckpointSettings {
+                target: adapters::find(target).expect("registered"),
+                cap: 40,
+            }),
+            ..options(source)
+        };
+        for file in ["fac.wast", "loop.wast", "memory_fill.wast", "traps.wast"] {
+            let report = run_suite(Some(file), &options);
+            assert_eq!(
+                report.failed(),
+                0,
+                "{source}->{target}: {}",
+                first_failures(&report)
+            );
+            let stats = report.checkpoint();
+            assert!(
+                stats.images_taken > 0,
+                "{source}->{target} {file}: no images"
+            );
+            assert_eq!(stats.images_taken, stats.restored);
+            assert_eq!(stats.failed, 0);
+        }
+    }
+}
+
+fn first_failures(report: &baton::spec::SuiteReport) -> String {
+    report
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.failures
+                .iter()
+                .map(move |f| format!("{}:{f}", file.name))
+        })
+        .take(20)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

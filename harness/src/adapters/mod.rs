@@ -7,7 +7,19 @@ pub mod register;
 pub mod stack;
 pub mod wasmi;
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, EngineError};
+
+/// Maps a baton-runtime image error: references outside the instance's function index space
+/// make a state not imageable (a limitation of the format, counted separately); anything else
+/// is an engine error.
+pub(crate) fn image_error(error: &baton_runtime::ImageError) -> EngineError {
+    match error {
+        baton_runtime::ImageError::ForeignFunction { .. } => {
+            EngineError::NotImageable(error.to_string())
+        }
+        other => EngineError::Other(format!("image: {other}")),
+    }
+}
 
 /// One registered engine.
 #[derive(Clone, Copy, Debug)]
@@ -29,7 +41,7 @@ pub const REGISTRY: &[EngineEntry] = &[
     },
     EngineEntry {
         name: stack::NAME,
-        checkpoints: false,
+        checkpoints: true,
         create: stack::create,
     },
     EngineEntry {

@@ -249,8 +249,13 @@ impl Engine for RegisterEngine {
             ty.params.iter().copied().map(to_type).collect::<Vec<_>>(),
             ty.results.iter().copied().map(to_type).collect::<Vec<_>>(),
         );
-        let arena = self.arena.clone();
+        // A weak reference: the arena owns this function, so a strong one would be a cycle that
+        // leaks the whole session (every memory of every instance) when it is dropped.
+        let weak = Rc::downgrade(&self.arena);
         let host = rt::HostFunc::new(rt_ty, move |args: &[rt::Val]| {
+            let arena = weak
+                .upgrade()
+                .ok_or_else(|| rt::Trap::Host("host function outlived its session".into()))?;
             let args: Vec<Value> = args.iter().map(|v| from_val(Some(&arena), v)).collect();
             let results = func(&args).map_err(rt::Trap::Host)?;
             results
@@ -381,7 +386,7 @@ impl Engine for RegisterEngine {
     fn take_image(&mut self, instance: InstanceId) -> Result<Image, EngineError> {
         self.instance_mut(instance)?
             .image()
-            .map_err(|e| EngineError::Other(e.to_string()))
+            .map_err(|e| super::image_error(&e))
     }
 
     fn restore(

@@ -222,10 +222,14 @@ impl StackEngine {
         id
     }
 
-    fn report(&self, result: baton_runtime::RunOutcome) -> RunReport {
+    fn report(&self, instance: InstanceId, result: baton_runtime::RunOutcome) -> RunReport {
+        let events = usize::try_from(instance.0)
+            .ok()
+            .and_then(|index| self.instances.get(index))
+            .map(|(instance, _)| instance.events_fired());
         RunReport {
             outcome: outcome(&self.arena, &result),
-            events: None,
+            events,
         }
     }
 }
@@ -275,8 +279,13 @@ impl Engine for StackEngine {
                 .map(runtime_type)
                 .collect::<Vec<_>>(),
         );
-        let arena = self.arena.clone();
+        // A weak reference: the arena owns this function, so a strong one would be a cycle that
+        // leaks the whole session (every memory of every instance) when it is dropped.
+        let weak = Rc::downgrade(&self.arena);
         let host = RuntimeHostFunc::new(runtime_ty, move |args: &[Val]| {
+            let arena = weak.upgrade().ok_or_else(|| {
+                baton_runtime::Trap::Host("host function outlived its session".into())
+            })?;
             let args: Vec<Value> = args.iter().map(|arg| from_val(&arena, arg)).collect();
             let results = func(&args).map_err(baton_runtime::Trap::Host)?;
             results
@@ -378,12 +387,12 @@ impl Engine for StackEngine {
             fuel: options.fuel,
             ..self.config
         };
-        let instance = self.instance_mut(instance)?;
-        instance.set_config(config);
-        let result = instance
+        let native = self.instance_mut(instance)?;
+        native.set_config(config);
+        let result = native
             .invoke(export, &args, stop_at(options.stop))
             .map_err(|error| EngineError::BadArguments(error.to_string()))?;
-        Ok(self.report(result))
+        Ok(self.report(instance, result))
     }
 
     fn resume(
@@ -395,16 +404,30 @@ impl Engine for StackEngine {
             fuel: options.fuel,
             ..self.config
         };
-        let instance = self.instance_mut(instance)?;
-        instance.set_config(config);
-        let result = instance
+        let native = self.instance_mut(instance)?;
+        native.set_config(config);
+        let result = native
             .resume(stop_at(options.stop))
             .map_err(|error| EngineError::Other(error.to_string()))?;
-        Ok(self.report(result))
+        Ok(self.report(instance, result))
     }
 
     fn take_image(&mut self, instance: InstanceId) -> Result<Image, EngineError> {
-        let _ = instance;
-        Err(self.unsupported("take_image (not yet in baton-stack)"))
+        self.instance_mut(instance)?
+            .image()
+            .map_err(|error| super::image_error(&error))
+    }
+
+    fn restore(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+        image: &Image,
+    ) -> Result<InstanceId, EngineError> {
+        let module = self.module(module)?.clone();
+        let imports = self.imports(&module, imports)?;
+        let instance = Instance::restore(&module, image, &imports, self.config)
+            .map_err(|error| EngineError::Restore(error.to_string()))?;
+        Ok(self.add_instance(instance))
     }
 }

@@ -19,7 +19,8 @@
 //! from the scratch session's own spectest, immutable globals as host globals holding the live
 //! value. Instances that import memories, tables, mutable globals or functions of another
 //! instance share state that a copy cannot have on its own: those invocations are run live only
-//! and counted as `skipped (shared state)`.
+//! and counted as `skipped (shared state)`. States the image format cannot express (a table or
+//! global holding another instance's function) are counted as not imageable, never as passes.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
@@ -30,8 +31,8 @@ use super::runner::InstanceRecord;
 use super::spectest;
 use crate::adapters::EngineEntry;
 use crate::engine::{
-    Engine, EngineConfig, ExternHandle, ExternKind, InstanceId, KindSet, ModuleId, RunOptions,
-    RunOutcome, StopRequest,
+    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, KindSet, ModuleId,
+    RunOptions, RunOutcome, StopRequest,
 };
 use crate::imports::read_imports;
 use crate::value::{GlobalType, Value};
@@ -58,6 +59,14 @@ pub struct CheckpointStats {
     pub failed: usize,
     /// Invocations not checkpointed because the instance shares state with another one.
     pub skipped_shared: usize,
+    /// Invocations not checkpointed because the instance's state is not imageable (a table or
+    /// global holds another instance's function).
+    pub not_imageable: usize,
+    /// Cross-engine resumed runs whose results matched only up to NaN payloads (allowed by the
+    /// spec; same-engine runs must match bit for bit).
+    pub nan_payload_differences: usize,
+    /// Stop points skipped because the state there is not imageable.
+    pub stops_not_imageable: usize,
     /// Invocations with at least `cap` events (events from `cap` on were not checked).
     pub capped: usize,
 }
@@ -71,6 +80,9 @@ impl CheckpointStats {
         self.failed += other.failed;
         self.skipped_shared += other.skipped_shared;
         self.capped += other.capped;
+        self.not_imageable += other.not_imageable;
+        self.nan_payload_differences += other.nan_payload_differences;
+        self.stops_not_imageable += other.stops_not_imageable;
     }
 }
 
@@ -112,15 +124,25 @@ impl CheckpointRun {
         args: &[Value],
         expectation: &Expectation<'_>,
     ) -> Verdict {
+        let live_only = |live: &mut dyn Engine| match live.invoke(
+            record.id,
+            export,
+            args,
+            RunOptions::default(),
+        ) {
+            Ok(report) => expectation.verdict(&report.outcome, live.trap_aliases()),
+            Err(error) => Verdict::Fail(format!("invoke {export}: {error}")),
+        };
         if record.shares_state.is_some() {
             self.stats.skipped_shared += 1;
-            return match live.invoke(record.id, export, args, RunOptions::default()) {
-                Ok(report) => expectation.verdict(&report.outcome, live.trap_aliases()),
-                Err(error) => Verdict::Fail(format!("invoke {export}: {error}")),
-            };
+            return live_only(live);
         }
         let idle = match live.take_image(record.id) {
             Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return live_only(live);
+            }
             Err(error) => return Verdict::Fail(format!("checkpoint: idle image: {error}")),
         };
         let report = match live.invoke(record.id, export, args, RunOptions::default()) {
@@ -133,6 +155,10 @@ impl CheckpointRun {
         }
         let final_image = match live.take_image(record.id) {
             Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return verdict;
+            }
             Err(error) => return Verdict::Fail(format!("checkpoint: final image: {error}")),
         };
         self.stats.invocations += 1;
@@ -158,6 +184,7 @@ impl CheckpointRun {
             }
             match self.check_stop(&mut sessions, &call, &idle, k, &expected) {
                 Ok(StopPoint::Checked) => {}
+                Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
                 Ok(StopPoint::RanToEnd) => {
                     // Event k does not exist: the invocation fires events 0..k.
                     if let Some(events) = report.events.filter(|events| *events != k) {
@@ -214,15 +241,16 @@ impl CheckpointRun {
             }
             ended => {
                 expected
-                    .check(source.engine.as_mut(), copy, &ended)
+                    .check(source.engine.as_mut(), copy, &ended, false)
                     .map_err(|message| format!("run past its last event: {message}"))?;
                 return Ok(StopPoint::RanToEnd);
             }
         }
-        let image = source
-            .engine
-            .take_image(copy)
-            .map_err(|error| format!("take image: {error}"))?;
+        let image = match source.engine.take_image(copy) {
+            Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => return Ok(StopPoint::NotImageable),
+            Err(error) => return Err(format!("take image: {error}")),
+        };
         self.stats.images_taken += 1;
         let bytes = encode(&image);
         let decoded = decode(&bytes, &DecodeLimits::default())
@@ -230,6 +258,7 @@ impl CheckpointRun {
         if decoded != image {
             return Err("codec round trip changed the image".into());
         }
+        let cross_engine = sessions.target.is_some();
         let target = match sessions.target.as_mut() {
             Some(target) => target,
             None => &mut sessions.source,
@@ -243,7 +272,15 @@ impl CheckpointRun {
             .engine
             .resume(restored, RunOptions::default())
             .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
-        expected.check(target.engine.as_mut(), restored, &finished.outcome)?;
+        let nan_tolerated = expected.check(
+            target.engine.as_mut(),
+            restored,
+            &finished.outcome,
+            cross_engine,
+        )?;
+        if nan_tolerated {
+            self.stats.nan_payload_differences += 1;
+        }
         Ok(StopPoint::Checked)
     }
 }
@@ -254,6 +291,8 @@ enum StopPoint {
     Checked,
     /// The invocation has no such event: it ran to its end (as expected).
     RanToEnd,
+    /// The state at the stop cannot be imaged (format limitation); skipped and counted.
+    NotImageable,
 }
 
 /// The invocation being checked.
@@ -296,22 +335,36 @@ struct Expected<'a> {
 }
 
 impl Expected<'_> {
+    /// Checks a resumed (or run-to-end) copy. With `nan_tolerant` (cross-engine), results may
+    /// differ from the uninterrupted run's in NaN payloads only; returns whether that happened.
     fn check(
         &self,
         engine: &mut dyn Engine,
         instance: InstanceId,
         outcome: &RunOutcome,
-    ) -> Result<(), String> {
+        nan_tolerant: bool,
+    ) -> Result<bool, String> {
         if let Verdict::Fail(message) = self.expectation.verdict(outcome, engine.trap_aliases()) {
             return Err(format!("resumed run: {message}"));
         }
+        let mut nan_tolerated = false;
         if !same_outcome(self.outcome, outcome) {
-            return Err(format!(
-                "resumed run {}, uninterrupted run {}",
-                describe_outcome(outcome),
-                describe_outcome(self.outcome)
-            ));
+            if nan_tolerant && nan_payloads_differ(self.outcome, outcome) {
+                nan_tolerated = true;
+            } else {
+                return Err(format!(
+                    "resumed run {}, uninterrupted run {}",
+                    describe_outcome(outcome),
+                    describe_outcome(self.outcome)
+                ));
+            }
         }
+        self.check_state(engine, instance)?;
+        Ok(nan_tolerated)
+    }
+
+    /// The final idle state must equal the uninterrupted run's.
+    fn check_state(&self, engine: &mut dyn Engine, instance: InstanceId) -> Result<(), String> {
         let image = engine
             .take_image(instance)
             .map_err(|error| format!("final image: {error}"))?;
@@ -322,6 +375,19 @@ impl Expected<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// Whether two outcomes are equal results except for NaN payloads (and differ in at least one).
+fn nan_payloads_differ(a: &RunOutcome, b: &RunOutcome) -> bool {
+    match (a, b) {
+        (RunOutcome::Returned(x), RunOutcome::Returned(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| p.same_across_engines(q) || p.both_nan(q))
+        }
+        _ => false,
     }
 }
 

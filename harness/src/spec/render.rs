@@ -40,7 +40,7 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
         let stats = report.checkpoint();
         let _ = writeln!(
             out,
-            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations over the cap; {} invocations not checkpointed (instance shares state with another instance)",
+            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (instance shares state with another instance), {} invocations + {} stop points (state not imageable)",
             options.engine.name,
             settings.target.name,
             settings.cap,
@@ -49,8 +49,19 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
             stats.restored,
             stats.failed,
             stats.capped,
-            stats.skipped_shared
+            stats.skipped_shared,
+            stats.not_imageable,
+            stats.stops_not_imageable
         );
+    }
+    if let Some(stats) = options.checkpoint.map(|_| report.checkpoint()) {
+        if stats.nan_payload_differences > 0 {
+            let _ = writeln!(
+                out,
+                "note: {} cross-engine resumed runs matched only up to NaN payloads (nondeterministic in the spec)",
+                stats.nan_payload_differences
+            );
+        }
     }
     out.push_str(&report.summary_line());
     out.push('\n');

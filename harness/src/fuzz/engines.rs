@@ -1,0 +1,89 @@
+//! The engines a case runs on: registry engines by name, plus mutants (`mutant-<kind>:<engine>`,
+//! a real engine whose images are corrupted, see [`super::mutants`]).
+//!
+//! Invariant: a name resolves to the same engine on every run, so case files naming engines
+//! replay identically.
+
+use std::sync::Arc;
+
+use super::mutants::{Corruption, MutantEngine};
+use crate::adapters;
+use crate::engine::{Engine, EngineConfig};
+
+/// The name of the uninterrupted-semantics oracle.
+pub const ORACLE: &str = "wasmi";
+
+/// Creates an engine session.
+pub type Factory = Arc<dyn Fn(&EngineConfig) -> Box<dyn Engine> + Send + Sync>;
+
+/// One engine as the fuzzer sees it.
+#[derive(Clone)]
+pub struct EngineSpec {
+    /// Its name (registry name or mutant name).
+    pub name: String,
+    /// Whether it claims stop/image/restore support.
+    pub checkpoints: bool,
+    /// Creates a session.
+    pub create: Factory,
+    /// Trap messages the engine gives in place of spec messages: `(given, spec)`.
+    pub aliases: Vec<(&'static str, &'static str)>,
+}
+
+impl std::fmt::Debug for EngineSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineSpec")
+            .field("name", &self.name)
+            .field("checkpoints", &self.checkpoints)
+            .finish()
+    }
+}
+
+/// Resolves one engine name.
+pub fn resolve(name: &str) -> Result<EngineSpec, String> {
+    if let Some(rest) = name.strip_prefix("mutant-") {
+        let (kind, base) = rest
+            .split_once(':')
+            .ok_or_else(|| format!("mutant name {name:?} must be mutant-<kind>:<engine>"))?;
+        let corruption = Corruption::from_name(kind).ok_or_else(|| {
+            format!(
+                "unknown corruption {kind:?} (known: {})",
+                Corruption::ALL.map(Corruption::name).join(", ")
+            )
+        })?;
+        let base = resolve(base)?;
+        let inner = base.create.clone();
+        return Ok(EngineSpec {
+            name: name.to_string(),
+            checkpoints: base.checkpoints,
+            create: Arc::new(move |config| Box::new(MutantEngine::new(inner(config), corruption))),
+            aliases: base.aliases,
+        });
+    }
+    let entry = adapters::find(name)
+        .ok_or_else(|| format!("unknown engine {name:?} (known: {})", adapters::names()))?;
+    let aliases = (entry.create)(&EngineConfig::default())
+        .trap_aliases()
+        .iter()
+        .map(|(trap, spec)| (trap.message(), *spec))
+        .collect();
+    Ok(EngineSpec {
+        name: entry.name.to_string(),
+        checkpoints: entry.checkpoints,
+        create: Arc::new(entry.create),
+        aliases,
+    })
+}
+
+/// Resolves a list of names.
+pub fn resolve_all(names: &[String]) -> Result<Vec<EngineSpec>, String> {
+    names.iter().map(|name| resolve(name)).collect()
+}
+
+/// The default campaign engines: every registered engine (the checkpointing ones and the
+/// oracle).
+pub fn default_names() -> Vec<String> {
+    adapters::REGISTRY
+        .iter()
+        .map(|entry| entry.name.to_string())
+        .collect()
+}

@@ -1,0 +1,34 @@
+//! The differential checkpoint/restore fuzzer: generate a case, run it uninterrupted on every
+//! engine, checkpoint it at event `k` on every checkpointing engine, convert every image across
+//! every ordered engine pair (and along a chain), and compare everything against the
+//! uninterrupted outcome.
+//!
+//! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed, [`host`]
+//! is the recording host module every case imports from, [`exec`] drives one engine through a
+//! case, [`oracles`] are the five properties, [`finding`] and [`report`] describe and write what
+//! failed, [`campaign`] runs many cases in parallel, [`reproduce`] and [`shrink`] replay and
+//! minimise one case, and [`mutants`] wraps a real engine to corrupt its images (the proof that
+//! the oracles catch realistic mapping bugs).
+//!
+//! Invariants:
+//! - a case is fully determined by its JSON file (module bytes, invocations, schedule, engines):
+//!   replaying it gives the same verdict;
+//! - every engine operation runs under `catch_unwind` and a wall-clock check, so a panicking,
+//!   failing or hanging engine becomes a finding, never a dead campaign;
+//! - properties are checked in order (semantics, checkpoint, codec, restore, chain) and a case
+//!   reports at most one finding: the first property that fails.
+
+pub mod campaign;
+pub mod case;
+pub mod engines;
+pub mod exec;
+pub mod finding;
+pub mod generator;
+pub mod host;
+pub mod mutants;
+pub mod observation;
+pub mod oracles;
+pub mod report;
+pub mod reproduce;
+pub mod rng;
+pub mod shrink;

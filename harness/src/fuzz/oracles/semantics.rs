@@ -1,0 +1,106 @@
+//! Property 1, semantics: uninterrupted runs on every engine agree with each other and with
+//! the oracle (wasmi) on results or trap kind, exported memories, globals, tables and the host
+//! trace.
+//!
+//! Invariants: engines with event fuel run first; the oracle (which has no event fuel) runs only
+//! when none of them ran out of fuel, so a non-terminating module can never hang the oracle;
+//! trap messages an engine declares as aliases compare equal.
+
+use baton_checkpoint::image::Image;
+
+use super::{observation_evidence, Context, Verdict};
+use crate::fuzz::engines::{EngineSpec, ORACLE};
+use crate::fuzz::exec::{self, FailureKind};
+use crate::fuzz::finding::{Class, Finding};
+use crate::fuzz::observation::{compare, Observation, Outcome};
+
+/// The agreed uninterrupted behaviour, for the later properties.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    /// What every engine showed.
+    pub observation: Observation,
+    /// Events per invocation, from the first engine that counts them.
+    pub events: Vec<Option<u64>>,
+    /// Each checkpointing engine's idle image at the end.
+    pub final_images: Vec<(String, Image)>,
+}
+
+/// The union of two engines' trap aliases.
+pub fn aliases<'a>(a: &'a EngineSpec, b: &'a EngineSpec) -> Vec<(&'a str, &'a str)> {
+    a.aliases.iter().chain(&b.aliases).copied().collect()
+}
+
+/// Runs property 1; `Err` carries the verdict when it fails or cannot be checked.
+pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
+    let mut order: Vec<&EngineSpec> = ctx.engines.iter().filter(|e| e.name != ORACLE).collect();
+    order.extend(ctx.engines.iter().filter(|e| e.name == ORACLE));
+    let mut runs: Vec<(&EngineSpec, exec::Uninterrupted)> = Vec::new();
+    for spec in order {
+        let fuel_ran_out = runs.iter().any(|(_, run)| {
+            run.observation
+                .outcomes
+                .iter()
+                .any(|o| *o == Outcome::OutOfFuel)
+        });
+        if spec.name == ORACLE && fuel_ran_out {
+            continue;
+        }
+        match exec::uninterrupted(spec, ctx.case, &ctx.imports, &ctx.limits) {
+            Ok(run) => runs.push((spec, run)),
+            Err(failure) if failure.kind == FailureKind::Unsupported => {}
+            Err(failure) => {
+                return Err(Verdict::Finding(Box::new(Finding::from_failure(
+                    Class::Semantics,
+                    &failure,
+                    "uninterrupted run",
+                ))))
+            }
+        }
+    }
+    let reference_index = runs
+        .iter()
+        .position(|(spec, _)| spec.name == ORACLE)
+        .unwrap_or(0);
+    let Some((reference_spec, reference_run)) = runs.get(reference_index) else {
+        return Err(Verdict::Skipped("no engine could run the case".into()));
+    };
+    for (spec, run) in &runs {
+        let aliases = aliases(reference_spec, spec);
+        if let Some(difference) = compare(&reference_run.observation, &run.observation, &aliases) {
+            return Err(Verdict::Finding(Box::new(Finding {
+                class: Class::Semantics,
+                engines: vec![reference_spec.name.clone(), spec.name.clone()],
+                summary: format!(
+                    "uninterrupted runs differ: {} (expected) vs {}",
+                    reference_spec.name, spec.name
+                ),
+                first_difference: difference.description,
+                place: difference.place,
+                evidence: observation_evidence(
+                    &reference_run.observation,
+                    &run.observation,
+                    &reference_spec.name,
+                    &spec.name,
+                ),
+                images: Vec::new(),
+            })));
+        }
+    }
+    let events = runs
+        .iter()
+        .filter(|(spec, _)| spec.checkpoints)
+        .chain(runs.iter())
+        .map(|(_, run)| &run.events)
+        .find(|events| events.iter().any(Option::is_some))
+        .cloned()
+        .unwrap_or_default();
+    let final_images = runs
+        .iter()
+        .filter_map(|(spec, run)| Some((spec.name.clone(), run.final_image.clone()?)))
+        .collect();
+    Ok(Reference {
+        observation: reference_run.observation.clone(),
+        events,
+        final_images,
+    })
+}
