@@ -270,3 +270,12 @@ fn print_listing() {
     let module = module(SUM);
     println!("{}", module.compiled(1).unwrap().listing());
 }
+
+#[test]
+fn instructions_stay_small() {
+    assert!(
+        std::mem::size_of::<Instr>() <= 12,
+        "{}",
+        std::mem::size_of::<Instr>()
+    );
+}

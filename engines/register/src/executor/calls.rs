@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use baton_runtime::{FuncRef, Trap, Val};
+use baton_runtime::{FuncRef, Memory, Trap, Val};
 
 use super::{Activation, Events, Execution, Exit};
 use crate::code::{BulkOperands, TableOp};
@@ -36,7 +36,7 @@ impl Execution {
         if self.max_frames == 0 {
             return Err(Trap::CallStackExhausted);
         }
-        self.ensure_cells(callee.frame_cells as usize);
+        ensure_cells(&mut self.cells, callee.frame_cells as usize);
         let mut at = 0;
         for arg in args {
             self.inner.write_val(arg, &mut self.cells, at);
@@ -52,20 +52,12 @@ impl Execution {
         Ok(())
     }
 
-    /// Grows the cell vector to at least `len` cells.
-    #[inline]
-    pub(super) fn ensure_cells(&mut self, len: usize) {
-        if self.cells.len() < len {
-            let target = len.max(self.cells.len() * 2).max(1024);
-            self.cells.resize(target, 0);
-        }
-    }
-
     /// Pushes a frame for defined function `func` called from `caller` (frame at `fp`) through
     /// `site`; returns the callee's frame base.
     #[inline]
     pub(super) fn push_frame(
         &mut self,
+        storage: &mut Vec<u32>,
         caller: &CompiledFunc,
         callee: &CompiledFunc,
         func: u32,
@@ -76,11 +68,12 @@ impl Execution {
             return Err(Trap::CallStackExhausted);
         }
         let new_fp = fp + caller.frame_cells as usize;
-        self.ensure_cells(new_fp + callee.frame_cells as usize);
+        ensure_cells(storage, new_fp + callee.frame_cells as usize);
+        let cells = storage.as_mut_slice();
         for (i, src) in site.args.iter().enumerate() {
-            self.cells[new_fp + i] = self.cells[fp + *src as usize];
+            cells[new_fp + i] = cells[fp + *src as usize];
         }
-        init_frame(&mut self.cells, new_fp, callee);
+        init_frame(cells, new_fp, callee);
         self.frames.push(Activation {
             func,
             fp: new_fp,
@@ -91,10 +84,16 @@ impl Execution {
     }
 
     /// The entry function's results, read from `sources` in the frame at `fp`.
-    pub(super) fn results(&self, func: &CompiledFunc, fp: usize, sources: &[u16]) -> Vec<Val> {
+    pub(super) fn results(
+        &self,
+        cells: &[u32],
+        func: &CompiledFunc,
+        fp: usize,
+        sources: &[u16],
+    ) -> Vec<Val> {
         let mut scratch = Vec::with_capacity(sources.len());
         for src in sources {
-            scratch.push(self.cells[fp + *src as usize]);
+            scratch.push(cells[fp + *src as usize]);
         }
         let types: Vec<_> = func
             .results
@@ -106,15 +105,16 @@ impl Execution {
 
     /// Runs a copy list in the frame at `fp`.
     #[inline]
-    pub(super) fn run_copies(&mut self, list: &[(u16, u16)], fp: usize) {
+    pub(super) fn run_copies(cells: &mut [u32], list: &[(u16, u16)], fp: usize) {
         for (dst, src) in list {
-            self.cells[fp + *dst as usize] = self.cells[fp + *src as usize];
+            cells[fp + *dst as usize] = cells[fp + *src as usize];
         }
     }
 
     /// Resolves the callee of a call site.
     pub(super) fn resolve(
         &self,
+        cells: &[u32],
         module: &ModuleCode,
         site: &CallSite,
         fp: usize,
@@ -128,7 +128,7 @@ impl Execution {
                 .cloned()
                 .ok_or_else(|| Trap::Host(format!("import {func} missing")))?,
             Callee::Indirect { type_index, table } => {
-                let slot = self.cells[fp + site.index as usize];
+                let slot = cells[fp + site.index as usize];
                 let table = objects
                     .tables
                     .get(table as usize)
@@ -160,6 +160,7 @@ impl Execution {
     /// writes the results to the site's result cells.
     pub(super) fn call_other(
         &mut self,
+        cells: &mut [u32],
         func: &FuncRef,
         site: &CallSite,
         fp: usize,
@@ -167,7 +168,7 @@ impl Execution {
         let ty = func.ty().clone();
         let mut scratch = Vec::with_capacity(site.args.len());
         for src in &site.args {
-            scratch.push(self.cells[fp + *src as usize]);
+            scratch.push(cells[fp + *src as usize]);
         }
         let args = self.inner.read_vals(&ty.params, &scratch, 0);
         let results = match func {
@@ -190,14 +191,19 @@ impl Execution {
         };
         let mut at = fp + site.results as usize;
         for value in &results {
-            self.inner.write_val(value, &mut self.cells, at);
+            self.inner.write_val(value, cells, at);
             at += cells_of_val(value.ty());
         }
         Ok(())
     }
 
     /// `global.get` into cell `at`.
-    pub(super) fn global_get(&mut self, global: u32, at: usize) -> Result<(), Trap> {
+    pub(super) fn global_get(
+        &mut self,
+        cells: &mut [u32],
+        global: u32,
+        at: usize,
+    ) -> Result<(), Trap> {
         let handle = self
             .inner
             .objects
@@ -205,12 +211,12 @@ impl Execution {
             .get(global as usize)
             .ok_or_else(|| Trap::Host(format!("global {global} missing")))?;
         let value = handle.borrow().get().clone();
-        self.inner.write_val(&value, &mut self.cells, at);
+        self.inner.write_val(&value, cells, at);
         Ok(())
     }
 
     /// `global.set` from cell `at`.
-    pub(super) fn global_set(&mut self, global: u32, at: usize) -> Result<(), Trap> {
+    pub(super) fn global_set(&mut self, cells: &[u32], global: u32, at: usize) -> Result<(), Trap> {
         let handle = self
             .inner
             .objects
@@ -218,23 +224,29 @@ impl Execution {
             .get(global as usize)
             .ok_or_else(|| Trap::Host(format!("global {global} missing")))?;
         let ty = handle.borrow().ty().content;
-        let value = self.inner.read_val(ty, &self.cells, at);
+        let value = self.inner.read_val(ty, cells, at);
         handle.borrow_mut().set(value);
         Ok(())
     }
 
     /// `memory.init`.
-    pub(super) fn memory_init(&mut self, ops: &BulkOperands, fp: usize) -> Result<(), Trap> {
+    pub(super) fn memory_init(
+        &mut self,
+        cells: &[u32],
+        memory: Option<&mut Memory>,
+        ops: &BulkOperands,
+        fp: usize,
+    ) -> Result<(), Trap> {
         let objects = &self.inner.objects;
-        let memory = objects.memories.first().ok_or(Trap::MemoryOutOfBounds)?;
+        let memory = memory.ok_or(Trap::MemoryOutOfBounds)?;
         let (dst, src, len) = (
-            self.cells[fp + ops.a as usize],
-            self.cells[fp + ops.b as usize],
-            self.cells[fp + ops.c as usize],
+            cells[fp + ops.a as usize],
+            cells[fp + ops.b as usize],
+            cells[fp + ops.c as usize],
         );
         let bytes = objects.data_bytes(ops.table);
         baton_runtime::store::memory_init(
-            &mut memory.borrow_mut(),
+            memory,
             bytes,
             u64::from(dst),
             u64::from(src),
@@ -245,6 +257,7 @@ impl Execution {
     /// Table instructions.
     pub(super) fn table_op(
         &mut self,
+        cells: &mut [u32],
         op: TableOp,
         ops: &BulkOperands,
         fp: usize,
@@ -255,26 +268,26 @@ impl Execution {
             .tables
             .get(ops.table as usize)
             .ok_or(Trap::TableOutOfBounds)?;
-        let cell = |c: u16| self.cells[fp + c as usize];
+        let cell = |c: u16| cells[fp + c as usize];
         let (a, b, c) = (cell(ops.a), cell(ops.b), cell(ops.c));
         let elem = table.borrow().elem().val_type();
         match op {
             TableOp::Get => {
                 let value = table.borrow().get(a)?.clone();
-                inner.write_val(&value, &mut self.cells, fp + ops.dst as usize);
+                inner.write_val(&value, cells, fp + ops.dst as usize);
             }
             TableOp::Set => {
-                let value = inner.read_val(elem, &self.cells, fp + ops.b as usize);
+                let value = inner.read_val(elem, cells, fp + ops.b as usize);
                 table.borrow_mut().set(a, value)?;
             }
-            TableOp::Size => self.cells[fp + ops.dst as usize] = table.borrow().size(),
+            TableOp::Size => cells[fp + ops.dst as usize] = table.borrow().size(),
             TableOp::Grow => {
-                let init = inner.read_val(elem, &self.cells, fp + ops.a as usize);
+                let init = inner.read_val(elem, cells, fp + ops.a as usize);
                 let old = table.borrow_mut().grow(b, init);
-                self.cells[fp + ops.dst as usize] = old.unwrap_or(u32::MAX);
+                cells[fp + ops.dst as usize] = old.unwrap_or(u32::MAX);
             }
             TableOp::Fill => {
-                let value = inner.read_val(elem, &self.cells, fp + ops.b as usize);
+                let value = inner.read_val(elem, cells, fp + ops.b as usize);
                 table.borrow_mut().fill(a, value, c)?;
             }
             TableOp::Copy => {
@@ -305,4 +318,13 @@ fn init_frame(cells: &mut [u32], fp: usize, func: &CompiledFunc) {
     let locals = fp + func.local_cells as usize;
     cells[params..locals].fill(0);
     cells[locals..locals + func.consts.len()].copy_from_slice(&func.consts);
+}
+
+/// Grows the cell vector to at least `len` cells.
+#[inline]
+pub(super) fn ensure_cells(cells: &mut Vec<u32>, len: usize) {
+    if cells.len() < len {
+        let target = len.max(cells.len() * 2).max(1024);
+        cells.resize(target, 0);
+    }
 }

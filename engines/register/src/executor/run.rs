@@ -6,7 +6,10 @@
 //! from the same table as the instructions ([`crate::ops`]); every failure is a [`Trap`]
 //! returned as [`Exit::Trapped`], never a panic on module input.
 
-use baton_runtime::{EventKind, Trap};
+use std::cell::RefMut;
+
+use baton_runtime::store::MemoryHandle;
+use baton_runtime::{EventKind, Memory, Trap};
 
 use super::calls::Target;
 use super::events::EventResult;
@@ -56,7 +59,15 @@ macro_rules! define_run {
         impl Execution {
             /// Runs from the innermost activation; `skip_call_event` resumes a call stopped at
             /// its call event.
-            pub(super) fn run_loop(&mut self, mut skip_call_event: bool) -> Exit {
+            pub(super) fn run_loop(&mut self, skip_call_event: bool) -> Exit {
+                let mut cells = std::mem::take(&mut self.cells);
+                let exit = self.run_cells(&mut cells, skip_call_event);
+                self.cells = cells;
+                exit
+            }
+
+            /// The loop proper, over the cells moved out of `self`.
+            fn run_cells(&mut self, storage: &mut Vec<u32>, mut skip_call_event: bool) -> Exit {
                 let inner = self.inner.clone();
                 let module = inner.module.clone();
                 let Some(top) = self.frames.last().copied() else {
@@ -67,9 +78,12 @@ macro_rules! define_run {
                 };
                 let mut ip = top.ip;
                 let mut fp = top.fp;
-                let memory = inner.objects.memories.first().cloned();
+                let mut code: &[Instr] = &cur.code;
+                let mut cells: &mut [u32] = storage.as_mut_slice();
+                let memory_cell = inner.objects.memories.first();
+                let mut memory = tri!(borrow_memory(memory_cell));
                 loop {
-                    let instr = cur.code[ip];
+                    let instr = code[ip];
                     ip += 1;
                     match instr {
                         Instr::Entry => event!(self, EventKind::Entry, ip - 1),
@@ -78,34 +92,34 @@ macro_rules! define_run {
                         Instr::Unreachable => return Exit::Trapped(Trap::Unreachable),
                         Instr::Br(target) => ip = target as usize,
                         Instr::BrCopy(list, target) => {
-                            self.run_copies(&cur.copies[list as usize], fp);
+                            Self::run_copies(cells, &cur.copies[list as usize], fp);
                             ip = target as usize;
                         }
                         Instr::BrIf(cond, target) => {
-                            if self.cells[fp + cond as usize] != 0 {
+                            if cells[fp + cond as usize] != 0 {
                                 ip = target as usize;
                             }
                         }
                         Instr::BrUnless(cond, target) => {
-                            if self.cells[fp + cond as usize] == 0 {
+                            if cells[fp + cond as usize] == 0 {
                                 ip = target as usize;
                             }
                         }
                         Instr::BrIfCopy(cond, list, target) => {
-                            if self.cells[fp + cond as usize] != 0 {
-                                self.run_copies(&cur.copies[list as usize], fp);
+                            if cells[fp + cond as usize] != 0 {
+                                Self::run_copies(cells, &cur.copies[list as usize], fp);
                                 ip = target as usize;
                             }
                         }
                         Instr::BrTable(index, table) => {
                             let entries = &cur.tables[table as usize];
-                            let chosen = (self.cells[fp + index as usize] as usize)
+                            let chosen = (cells[fp + index as usize] as usize)
                                 .min(entries.len().saturating_sub(1));
                             let Some(entry) = entries.get(chosen) else {
                                 return Exit::Trapped(Trap::Unreachable);
                             };
                             if let Some(list) = entry.copies {
-                                self.run_copies(&cur.copies[list as usize], fp);
+                                Self::run_copies(cells, &cur.copies[list as usize], fp);
                             }
                             ip = entry.target as usize;
                         }
@@ -128,16 +142,17 @@ macro_rules! define_run {
                                 return Exit::Trapped(Trap::Host("return without a frame".into()));
                             };
                             match self.frames.last().copied() {
-                                None => return Exit::Finished(self.results(cur, fp, sources)),
+                                None => return Exit::Finished(self.results(cells, cur, fp, sources)),
                                 Some(caller) => {
                                     let dst = caller.fp + done.ret as usize;
                                     for (i, src) in sources.iter().enumerate() {
-                                        self.cells[dst + i] = self.cells[fp + *src as usize];
+                                        cells[dst + i] = cells[fp + *src as usize];
                                     }
                                     let Some(func) = module.func(caller.func) else {
                                         return Exit::Trapped(Trap::Host("frame of an unknown function".into()));
                                     };
                                     cur = func;
+                                    code = &cur.code;
                                     ip = caller.ip;
                                     fp = caller.fp;
                                 }
@@ -150,10 +165,12 @@ macro_rules! define_run {
                             } else {
                                 event!(self, EventKind::Call, ip - 1);
                             }
-                            let target = match tri!(self.resolve(&module, site, fp)) {
+                            let target = match tri!(self.resolve(cells, &module, site, fp)) {
                                 Target::Own(func) => func,
                                 Target::Other(func) => {
-                                    tri!(self.call_other(&func, site, fp));
+                                    drop(memory.take());
+                                    tri!(self.call_other(cells, &func, site, fp));
+                                    memory = tri!(borrow_memory(memory_cell));
                                     continue;
                                 }
                             };
@@ -163,94 +180,94 @@ macro_rules! define_run {
                             if let Some(top) = self.frames.last_mut() {
                                 top.ip = ip;
                             }
-                            fp = tri!(self.push_frame(cur, callee, target, fp, site));
+                            fp = tri!(self.push_frame(storage, cur, callee, target, fp, site));
+                            cells = storage.as_mut_slice();
                             cur = callee;
+                            code = &cur.code;
                             ip = 0;
                         }
                         Instr::Copy1(dst, src) => {
-                            self.cells[fp + dst as usize] = self.cells[fp + src as usize];
+                            cells[fp + dst as usize] = cells[fp + src as usize];
                         }
                         Instr::Copy2(dst, src) => {
                             let (d, s) = (fp + dst as usize, fp + src as usize);
-                            let (lo, hi) = (self.cells[s], self.cells[s + 1]);
-                            self.cells[d] = lo;
-                            self.cells[d + 1] = hi;
+                            let (lo, hi) = (cells[s], cells[s + 1]);
+                            cells[d] = lo;
+                            cells[d + 1] = hi;
                         }
-                        Instr::CopyList(list) => self.run_copies(&cur.copies[list as usize], fp),
+                        Instr::CopyList(list) => Self::run_copies(cells, &cur.copies[list as usize], fp),
                         Instr::Select1(dst, cond, a, b) => {
-                            let pick = if self.cells[fp + cond as usize] != 0 { a } else { b };
-                            self.cells[fp + dst as usize] = self.cells[fp + pick as usize];
+                            let pick = if cells[fp + cond as usize] != 0 { a } else { b };
+                            cells[fp + dst as usize] = cells[fp + pick as usize];
                         }
                         Instr::Select2(dst, cond, a, b) => {
-                            let pick = if self.cells[fp + cond as usize] != 0 { a } else { b };
+                            let pick = if cells[fp + cond as usize] != 0 { a } else { b };
                             let s = fp + pick as usize;
-                            let (lo, hi) = (self.cells[s], self.cells[s + 1]);
+                            let (lo, hi) = (cells[s], cells[s + 1]);
                             let d = fp + dst as usize;
-                            self.cells[d] = lo;
-                            self.cells[d + 1] = hi;
+                            cells[d] = lo;
+                            cells[d + 1] = hi;
                         }
-                        Instr::GlobalGet(dst, global) => tri!(self.global_get(global, fp + dst as usize)),
-                        Instr::GlobalSet(src, global) => tri!(self.global_set(global, fp + src as usize)),
+                        Instr::GlobalGet(dst, global) => tri!(self.global_get(cells, global, fp + dst as usize)),
+                        Instr::GlobalSet(src, global) => tri!(self.global_set(cells, global, fp + src as usize)),
                         Instr::Load(kind, dst, addr, offset) => {
-                            let Some(memory) = memory.as_ref() else {
+                            let Some(memory) = memory.as_deref() else {
                                 return Exit::Trapped(Trap::MemoryOutOfBounds);
                             };
-                            let at = u64::from(self.cells[fp + addr as usize]) + u64::from(offset);
-                            let memory = memory.borrow();
+                            let at = u64::from(cells[fp + addr as usize]) + u64::from(offset);
                             let d = fp + dst as usize;
                             match kind {
-                                LoadKind::I32 => self.cells[d] = u32::from_le_bytes(tri!(memory.load::<4>(at))),
-                                LoadKind::I64 => u64::from_le_bytes(tri!(memory.load::<8>(at))).write_to(&mut self.cells, d),
-                                LoadKind::I32S8 => self.cells[d] = tri!(memory.load::<1>(at))[0] as i8 as i32 as u32,
-                                LoadKind::I32U8 => self.cells[d] = u32::from(tri!(memory.load::<1>(at))[0]),
-                                LoadKind::I32S16 => self.cells[d] = i16::from_le_bytes(tri!(memory.load::<2>(at))) as i32 as u32,
-                                LoadKind::I32U16 => self.cells[d] = u32::from(u16::from_le_bytes(tri!(memory.load::<2>(at)))),
-                                LoadKind::I64S8 => (tri!(memory.load::<1>(at))[0] as i8 as i64 as u64).write_to(&mut self.cells, d),
-                                LoadKind::I64U8 => u64::from(tri!(memory.load::<1>(at))[0]).write_to(&mut self.cells, d),
-                                LoadKind::I64S16 => (i16::from_le_bytes(tri!(memory.load::<2>(at))) as i64 as u64).write_to(&mut self.cells, d),
-                                LoadKind::I64U16 => u64::from(u16::from_le_bytes(tri!(memory.load::<2>(at)))).write_to(&mut self.cells, d),
-                                LoadKind::I64S32 => (i32::from_le_bytes(tri!(memory.load::<4>(at))) as i64 as u64).write_to(&mut self.cells, d),
-                                LoadKind::I64U32 => u64::from(u32::from_le_bytes(tri!(memory.load::<4>(at)))).write_to(&mut self.cells, d),
+                                LoadKind::I32 => cells[d] = u32::from_le_bytes(tri!(memory.load::<4>(at))),
+                                LoadKind::I64 => u64::from_le_bytes(tri!(memory.load::<8>(at))).write_to(cells, d),
+                                LoadKind::I32S8 => cells[d] = tri!(memory.load::<1>(at))[0] as i8 as i32 as u32,
+                                LoadKind::I32U8 => cells[d] = u32::from(tri!(memory.load::<1>(at))[0]),
+                                LoadKind::I32S16 => cells[d] = i16::from_le_bytes(tri!(memory.load::<2>(at))) as i32 as u32,
+                                LoadKind::I32U16 => cells[d] = u32::from(u16::from_le_bytes(tri!(memory.load::<2>(at)))),
+                                LoadKind::I64S8 => (tri!(memory.load::<1>(at))[0] as i8 as i64 as u64).write_to(cells, d),
+                                LoadKind::I64U8 => u64::from(tri!(memory.load::<1>(at))[0]).write_to(cells, d),
+                                LoadKind::I64S16 => (i16::from_le_bytes(tri!(memory.load::<2>(at))) as i64 as u64).write_to(cells, d),
+                                LoadKind::I64U16 => u64::from(u16::from_le_bytes(tri!(memory.load::<2>(at)))).write_to(cells, d),
+                                LoadKind::I64S32 => (i32::from_le_bytes(tri!(memory.load::<4>(at))) as i64 as u64).write_to(cells, d),
+                                LoadKind::I64U32 => u64::from(u32::from_le_bytes(tri!(memory.load::<4>(at)))).write_to(cells, d),
                             }
                         }
                         Instr::Store(kind, value, addr, offset) => {
-                            let Some(memory) = memory.as_ref() else {
+                            let Some(memory) = memory.as_deref_mut() else {
                                 return Exit::Trapped(Trap::MemoryOutOfBounds);
                             };
-                            let at = u64::from(self.cells[fp + addr as usize]) + u64::from(offset);
+                            let at = u64::from(cells[fp + addr as usize]) + u64::from(offset);
                             let v = fp + value as usize;
-                            let mut memory = memory.borrow_mut();
                             match kind {
-                                StoreKind::B32 => tri!(memory.store(at, self.cells[v].to_le_bytes())),
-                                StoreKind::B64 => tri!(memory.store(at, crate::cells::read_u64(&self.cells, v).to_le_bytes())),
-                                StoreKind::B8 => tri!(memory.store(at, [self.cells[v] as u8])),
-                                StoreKind::B16 => tri!(memory.store(at, (self.cells[v] as u16).to_le_bytes())),
+                                StoreKind::B32 => tri!(memory.store(at, cells[v].to_le_bytes())),
+                                StoreKind::B64 => tri!(memory.store(at, crate::cells::read_u64(cells, v).to_le_bytes())),
+                                StoreKind::B8 => tri!(memory.store(at, [cells[v] as u8])),
+                                StoreKind::B16 => tri!(memory.store(at, (cells[v] as u16).to_le_bytes())),
                             }
                         }
                         Instr::MemorySize(dst) => {
-                            let pages = memory.as_ref().map_or(0, |m| m.borrow().pages());
-                            self.cells[fp + dst as usize] = pages as u32;
+                            let pages = memory.as_deref().map_or(0, |m| m.pages());
+                            cells[fp + dst as usize] = pages as u32;
                         }
                         Instr::MemoryGrow(dst, delta) => {
-                            let delta = u64::from(self.cells[fp + delta as usize]);
-                            let old = memory.as_ref().and_then(|m| m.borrow_mut().grow(delta));
-                            self.cells[fp + dst as usize] = old.map_or(u32::MAX, |pages| pages as u32);
+                            let delta = u64::from(cells[fp + delta as usize]);
+                            let old = memory.as_deref_mut().and_then(|m| m.grow(delta));
+                            cells[fp + dst as usize] = old.map_or(u32::MAX, |pages| pages as u32);
                         }
                         Instr::MemoryFill(dst, value, len) => {
-                            let Some(memory) = memory.as_ref() else {
+                            let Some(memory) = memory.as_deref_mut() else {
                                 return Exit::Trapped(Trap::MemoryOutOfBounds);
                             };
-                            let (d, v, n) = (self.cells[fp + dst as usize], self.cells[fp + value as usize], self.cells[fp + len as usize]);
-                            tri!(memory.borrow_mut().fill(u64::from(d), v as u8, u64::from(n)));
+                            let (d, v, n) = (cells[fp + dst as usize], cells[fp + value as usize], cells[fp + len as usize]);
+                            tri!(memory.fill(u64::from(d), v as u8, u64::from(n)));
                         }
                         Instr::MemoryCopy(dst, src, len) => {
-                            let Some(memory) = memory.as_ref() else {
+                            let Some(memory) = memory.as_deref_mut() else {
                                 return Exit::Trapped(Trap::MemoryOutOfBounds);
                             };
-                            let (d, s, n) = (self.cells[fp + dst as usize], self.cells[fp + src as usize], self.cells[fp + len as usize]);
-                            tri!(memory.borrow_mut().copy_within(u64::from(d), u64::from(s), u64::from(n)));
+                            let (d, s, n) = (cells[fp + dst as usize], cells[fp + src as usize], cells[fp + len as usize]);
+                            tri!(memory.copy_within(u64::from(d), u64::from(s), u64::from(n)));
                         }
-                        Instr::MemoryInit(record) => tri!(self.memory_init(&cur.bulk[record as usize], fp)),
+                        Instr::MemoryInit(record) => tri!(self.memory_init(cells, memory.as_deref_mut(), &cur.bulk[record as usize], fp)),
                         Instr::DataDrop(segment) => {
                             if let Some(flag) = inner.objects.dropped_data.get(segment as usize) {
                                 flag.set(true);
@@ -261,61 +278,61 @@ macro_rules! define_run {
                                 flag.set(true);
                             }
                         }
-                        Instr::Table(op, record) => tri!(self.table_op(op, &cur.bulk[record as usize], fp)),
-                        Instr::RefNull(dst) => self.cells[fp + dst as usize] = 0,
+                        Instr::Table(op, record) => tri!(self.table_op(cells, op, &cur.bulk[record as usize], fp)),
+                        Instr::RefNull(dst) => cells[fp + dst as usize] = 0,
                         Instr::RefIsNull(dst, src) => {
-                            self.cells[fp + dst as usize] = u32::from(self.cells[fp + src as usize] == 0);
+                            cells[fp + dst as usize] = u32::from(cells[fp + src as usize] == 0);
                         }
-                        Instr::RefFunc(dst, func) => self.cells[fp + dst as usize] = func + 1,
+                        Instr::RefFunc(dst, func) => cells[fp + dst as usize] = func + 1,
                         $(
                             Instr::$bn(dst, a, b) => {
-                                let $ba = <$bi as CellValue>::read(&self.cells, fp + a as usize);
-                                let $bb = <$bi as CellValue>::read(&self.cells, fp + b as usize);
+                                let $ba = <$bi as CellValue>::read(cells, fp + a as usize);
+                                let $bb = <$bi as CellValue>::read(cells, fp + b as usize);
                                 let result: $bo = $be;
-                                result.write(&mut self.cells, fp + dst as usize);
+                                result.write(cells, fp + dst as usize);
                             }
                         )*
                         $(
                             Instr::$tn(dst, a, b) => {
-                                let $ta = <$ti as CellValue>::read(&self.cells, fp + a as usize);
-                                let $tb = <$ti as CellValue>::read(&self.cells, fp + b as usize);
+                                let $ta = <$ti as CellValue>::read(cells, fp + a as usize);
+                                let $tb = <$ti as CellValue>::read(cells, fp + b as usize);
                                 let result: $to = tri!($te);
-                                result.write(&mut self.cells, fp + dst as usize);
+                                result.write(cells, fp + dst as usize);
                             }
                         )*
                         $(
                             Instr::$un(dst, a) => {
-                                let $ua = <$ui as CellValue>::read(&self.cells, fp + a as usize);
+                                let $ua = <$ui as CellValue>::read(cells, fp + a as usize);
                                 let result: $uo = $ue;
-                                result.write(&mut self.cells, fp + dst as usize);
+                                result.write(cells, fp + dst as usize);
                             }
                         )*
                         $(
                             Instr::$vn(dst, a) => {
-                                let $va = <$vi as CellValue>::read(&self.cells, fp + a as usize);
+                                let $va = <$vi as CellValue>::read(cells, fp + a as usize);
                                 let result: $vo = tri!($ve);
-                                result.write(&mut self.cells, fp + dst as usize);
+                                result.write(cells, fp + dst as usize);
                             }
                         )*
                         $(
                             Instr::$iname(dst, a, imm) => {
-                                let $ia = <i32 as CellValue>::read(&self.cells, fp + a as usize);
+                                let $ia = <i32 as CellValue>::read(cells, fp + a as usize);
                                 let $ib: i32 = imm;
                                 let result: i32 = $ie;
-                                result.write(&mut self.cells, fp + dst as usize);
+                                result.write(cells, fp + dst as usize);
                             }
                         )*
                         $(
                             Instr::$cif(a, b, target) => {
-                                let $ca = <$ct as CellValue>::read(&self.cells, fp + a as usize);
-                                let $cb = <$ct as CellValue>::read(&self.cells, fp + b as usize);
+                                let $ca = <$ct as CellValue>::read(cells, fp + a as usize);
+                                let $cb = <$ct as CellValue>::read(cells, fp + b as usize);
                                 if $ce {
                                     ip = target as usize;
                                 }
                             }
                             Instr::$cunless(a, b, target) => {
-                                let $ca = <$ct as CellValue>::read(&self.cells, fp + a as usize);
-                                let $cb = <$ct as CellValue>::read(&self.cells, fp + b as usize);
+                                let $ca = <$ct as CellValue>::read(cells, fp + a as usize);
+                                let $cb = <$ct as CellValue>::read(cells, fp + b as usize);
                                 if !($ce) {
                                     ip = target as usize;
                                 }
@@ -323,12 +340,12 @@ macro_rules! define_run {
                         )*
                         $(
                             Instr::$eif(a, target) => {
-                                if <$et as CellValue>::read(&self.cells, fp + a as usize) == 0 {
+                                if <$et as CellValue>::read(cells, fp + a as usize) == 0 {
                                     ip = target as usize;
                                 }
                             }
                             Instr::$eunless(a, target) => {
-                                if <$et as CellValue>::read(&self.cells, fp + a as usize) != 0 {
+                                if <$et as CellValue>::read(cells, fp + a as usize) != 0 {
                                     ip = target as usize;
                                 }
                             }
@@ -341,6 +358,16 @@ macro_rules! define_run {
 }
 
 for_each_numeric!(define_run);
+
+/// Borrows the instance's memory for the duration of a run segment (released around calls
+/// that leave the instance). A memory already borrowed elsewhere is reported as a trap.
+fn borrow_memory(cell: Option<&MemoryHandle>) -> Result<Option<RefMut<'_, Memory>>, Trap> {
+    cell.map(|cell| {
+        cell.try_borrow_mut()
+            .map_err(|_| Trap::Host("memory is in use by another call".into()))
+    })
+    .transpose()
+}
 
 /// Writing a raw 64-bit value into two cells.
 trait WriteTo {

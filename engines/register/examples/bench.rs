@@ -1,0 +1,58 @@
+//! Times `run(size)` of each corpus/bench workload on the register engine, with safe-point
+//! polling compiled in (checkpointable) and without it, to measure the cost of checkpoint
+//! support. Usage: `cargo run --release -p baton-register --example bench [DIR] [ITERATIONS]`.
+
+use std::time::{Duration, Instant};
+
+use baton_register::{Instance, Module};
+use baton_runtime::{Config, Extern, Imports, RunOutcome, Val};
+
+fn time(bytes: &[u8], polling: bool, iterations: usize) -> (Duration, RunOutcome) {
+    let module = Module::with_polling(bytes, polling).expect("workload compiles");
+    let mut instance =
+        Instance::instantiate(&module, &Imports::new(), Config::default()).expect("instantiates");
+    let size = match instance.export("size") {
+        Some(Extern::Global(global)) => global.borrow().get().clone(),
+        _ => Val::I32(1),
+    };
+    let mut best = Duration::MAX;
+    let mut outcome = instance
+        .invoke("run", &[size.clone()], None)
+        .expect("warm-up");
+    for _ in 0..iterations {
+        let start = Instant::now();
+        outcome = instance.invoke("run", &[size.clone()], None).expect("runs");
+        best = best.min(start.elapsed());
+    }
+    (best, outcome)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = args.next().unwrap_or_else(|| "corpus/bench".into());
+    let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("bench directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wat"))
+        .collect();
+    paths.sort();
+    println!(
+        "{:<12} {:>10} {:>10} {:>8}",
+        "workload", "poll ms", "no-poll ms", "cost"
+    );
+    for path in paths {
+        let bytes = wat::parse_file(&path).expect("workload parses");
+        let (with, a) = time(&bytes, true, iterations);
+        let (without, b) = time(&bytes, false, iterations);
+        assert_eq!(a, b, "same result with and without polling");
+        let cost = with.as_secs_f64() / without.as_secs_f64() - 1.0;
+        println!(
+            "{:<12} {:>10.1} {:>10.1} {:>7.1}%",
+            path.file_stem().unwrap_or_default().to_string_lossy(),
+            with.as_secs_f64() * 1e3,
+            without.as_secs_f64() * 1e3,
+            cost * 100.0
+        );
+    }
+}
