@@ -17,11 +17,13 @@ fn time(bytes: &[u8], polling: bool, iterations: usize) -> (Duration, RunOutcome
     };
     let mut best = Duration::MAX;
     let mut outcome = instance
-        .invoke("run", &[size.clone()], None)
+        .invoke("run", std::slice::from_ref(&size), None)
         .expect("warm-up");
     for _ in 0..iterations {
         let start = Instant::now();
-        outcome = instance.invoke("run", &[size.clone()], None).expect("runs");
+        outcome = instance
+            .invoke("run", std::slice::from_ref(&size), None)
+            .expect("runs");
         best = best.min(start.elapsed());
     }
     (best, outcome)
