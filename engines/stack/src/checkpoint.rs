@@ -155,7 +155,8 @@ impl Instance {
             let base = frame.base as usize;
             let operands_start = base + code.locals.len();
             let end = next.map_or(thread.stack.len(), |callee| callee.base as usize);
-            let read = |slots: Option<&[Slot]>, types: &[ValType], what: &str| {
+            let read = |slots: Option<Vec<Slot>>, types: &[ValType], what: &str| {
+                let found = slots.as_ref().map_or(0, Vec::len);
                 let slots = slots
                     .filter(|slots| slots.len() == types.len())
                     .ok_or_else(|| {
@@ -163,28 +164,28 @@ impl Instance {
                             &place,
                             format!(
                                 "at pc {pc}: {} {what} slots, the analysis has {}",
-                                slots.map_or(0, <[Slot]>::len),
+                                found,
                                 types.len()
                             ),
                         )
                     })?;
                 slots
-                    .iter()
+                    .into_iter()
                     .zip(types)
                     .enumerate()
                     .map(|(i, (slot, ty))| {
-                        let value = from_slot(*slot, *ty, &thread.refs);
+                        let value = from_slot(slot, *ty, &thread.refs);
                         objects.val_to_image(&value, this, &|| format!("{place} {what} {i}"))
                     })
                     .collect::<Result<Vec<_>, _>>()
             };
             let locals = read(
-                thread.stack.get(base..operands_start),
+                thread.stack.range(base..operands_start),
                 &code.locals,
                 "local",
             )?;
             let operands = read(
-                thread.stack.get(operands_start..end),
+                thread.stack.range(operands_start..end),
                 &operand_types,
                 "operand",
             )?;

@@ -7,5 +7,6 @@ pub mod slot;
 pub mod slot_stack;
 pub mod store_ops;
 pub mod thread;
+pub mod value_stack;
 
 pub use run::run;

@@ -27,56 +27,56 @@ use crate::translate::instr::{Instr, Jump};
 use crate::translate::FuncCode;
 
 #[inline(always)]
-fn i32s(v: i32) -> Slot {
-    Slot::from(v as u32)
+fn i32s(v: i32) -> u64 {
+    u64::from(v as u32)
 }
 #[inline(always)]
-fn u32s(v: u32) -> Slot {
-    Slot::from(v)
+fn u32s(v: u32) -> u64 {
+    u64::from(v)
 }
 #[inline(always)]
-fn i64s(v: i64) -> Slot {
-    Slot::from(v as u64)
+fn i64s(v: i64) -> u64 {
+    v as u64
 }
 #[inline(always)]
-fn u64s(v: u64) -> Slot {
-    Slot::from(v)
+fn u64s(v: u64) -> u64 {
+    v
 }
 #[inline(always)]
-fn f32s(v: f32) -> Slot {
-    Slot::from(v.to_bits())
+fn f32s(v: f32) -> u64 {
+    u64::from(v.to_bits())
 }
 #[inline(always)]
-fn f64s(v: f64) -> Slot {
-    Slot::from(v.to_bits())
+fn f64s(v: f64) -> u64 {
+    v.to_bits()
 }
 #[inline(always)]
-fn bs(v: bool) -> Slot {
-    Slot::from(v)
+fn bs(v: bool) -> u64 {
+    u64::from(v)
 }
 #[inline(always)]
-fn si32(s: Slot) -> i32 {
+fn si32(s: u64) -> i32 {
     s as u32 as i32
 }
 #[inline(always)]
-fn su32(s: Slot) -> u32 {
+fn su32(s: u64) -> u32 {
     s as u32
 }
 #[inline(always)]
-fn si64(s: Slot) -> i64 {
-    s as u64 as i64
+fn si64(s: u64) -> i64 {
+    s as i64
 }
 #[inline(always)]
-fn su64(s: Slot) -> u64 {
-    s as u64
+fn su64(s: u64) -> u64 {
+    s
 }
 #[inline(always)]
-fn sf32(s: Slot) -> f32 {
+fn sf32(s: u64) -> f32 {
     f32::from_bits(s as u32)
 }
 #[inline(always)]
-fn sf64(s: Slot) -> f64 {
-    f64::from_bits(s as u64)
+fn sf64(s: u64) -> f64 {
+    f64::from_bits(s)
 }
 
 /// Slots reserved above a frame's maximum operand height (headroom for helpers).
@@ -85,7 +85,7 @@ const RESERVE: usize = 4;
 /// Applies a jump's stack reshaping: keeps the top `keep` slots, erases `erase` below them.
 /// Returns the new stack pointer.
 #[inline(always)]
-fn reshape(slots: &mut [Slot], sp: usize, jump: &Jump) -> Result<usize, Trap> {
+fn reshape(lo: &mut [u64], hi: &mut [u64], sp: usize, jump: &Jump) -> Result<usize, Trap> {
     if jump.erase == 0 {
         return Ok(sp);
     }
@@ -94,10 +94,11 @@ fn reshape(slots: &mut [Slot], sp: usize, jump: &Jump) -> Result<usize, Trap> {
     let to = from
         .checked_sub(jump.erase as usize)
         .ok_or_else(|| internal("jump erase"))?;
-    if from + keep > slots.len() {
+    if from + keep > lo.len() || from + keep > hi.len() {
         return Err(internal("jump range"));
     }
-    slots.copy_within(from..from + keep, to);
+    lo.copy_within(from..from + keep, to);
+    hi.copy_within(from..from + keep, to);
     Ok(to + keep)
 }
 
@@ -173,7 +174,7 @@ fn enter_and_run(
         .ok_or_else(|| internal("entry arguments"))?;
     thread
         .stack
-        .resize(thread.stack.len() + callee.declared_locals(), 0);
+        .resize(thread.stack.len() + callee.declared_locals());
     thread.frames.push(Frame {
         func,
         ret_pc: 0,
@@ -233,10 +234,13 @@ fn run_loop(
     let mut sp = stack.len();
     let reserved = innermost.base as usize + code.locals.len() + code.max_height as usize + RESERVE;
     if stack.len() < reserved {
-        stack.resize(reserved.max(sp + 1024), 0);
+        stack.resize(reserved.max(sp + 1024));
     }
-    let mut slots: &mut [Slot] = stack.as_mut_slice();
+    let (mut lo, mut hi) = stack.halves_mut();
     let mut skip = *saved_skip;
+    let mut instrs: &[Instr] = &code.instrs;
+    // Whether boundaries need the slow path (`any` requested, or events to skip after a resume).
+    let mut slow = ev.any || skip != Skip::Nothing;
     let core_ptr = Rc::as_ptr(core) as *const ();
 
     macro_rules! stop {
@@ -269,10 +273,11 @@ fn run_loop(
             *next_event = number + 1;
         }};
     }
+    // Numbers live in the low half of a slot: `pop!`, `push!` and `top!` touch only that half.
     macro_rules! pop {
         () => {{
             sp = sp.wrapping_sub(1);
-            match slots.get(sp) {
+            match lo.get(sp) {
                 Some(value) => *value,
                 None => return Err(internal("value stack underflow")),
             }
@@ -280,8 +285,8 @@ fn run_loop(
     }
     macro_rules! push {
         ($v:expr) => {{
-            let value = $v;
-            match slots.get_mut(sp) {
+            let value: u64 = $v;
+            match lo.get_mut(sp) {
                 Some(slot) => *slot = value,
                 None => return Err(internal("value stack overflow")),
             }
@@ -290,16 +295,55 @@ fn run_loop(
     }
     macro_rules! top {
         () => {
-            match slots.get_mut(sp.wrapping_sub(1)) {
+            match lo.get_mut(sp.wrapping_sub(1)) {
                 Some(top) => top,
                 None => return Err(internal("value stack underflow")),
             }
         };
     }
+    // Whole slots (references, copies).
+    macro_rules! push_slot {
+        ($v:expr) => {{
+            let value: Slot = $v;
+            match (lo.get_mut(sp), hi.get_mut(sp)) {
+                (Some(l), Some(h)) => {
+                    *l = value as u64;
+                    *h = (value >> 64) as u64;
+                }
+                _ => return Err(internal("value stack overflow")),
+            }
+            sp += 1;
+        }};
+    }
+    macro_rules! pop_slot {
+        () => {{
+            sp = sp.wrapping_sub(1);
+            match (lo.get(sp), hi.get(sp)) {
+                (Some(l), Some(h)) => (Slot::from(*h) << 64) | Slot::from(*l),
+                _ => return Err(internal("value stack underflow")),
+            }
+        }};
+    }
+    macro_rules! copy_slot {
+        ($from:expr, $to:expr) => {{
+            let (from, to) = ($from, $to);
+            match (lo.get(from), hi.get(from)) {
+                (Some(&l), Some(&h)) => match (lo.get_mut(to), hi.get_mut(to)) {
+                    (Some(lt), Some(ht)) => {
+                        *lt = l;
+                        *ht = h;
+                    }
+                    _ => return Err(internal("slot index")),
+                },
+                _ => return Err(internal("slot index")),
+            }
+        }};
+    }
     macro_rules! helper {
         ($f:expr) => {{
             let mut view = SlotStack {
-                slots: &mut *slots,
+                lo: &mut *lo,
+                hi: &mut *hi,
                 sp,
             };
             ($f)(&mut view)?;
@@ -352,7 +396,7 @@ fn run_loop(
                 .jumps
                 .get($index as usize)
                 .ok_or_else(|| internal("jump index"))?;
-            sp = reshape(slots, sp, &jump)?;
+            sp = reshape(lo, hi, sp, &jump)?;
             pc = jump.target as usize;
             if jump.to_loop {
                 event!(EventKind::Loop, pc, Skip::Nothing);
@@ -371,15 +415,18 @@ fn run_loop(
                 .ok_or_else(|| internal("call arguments"))?;
             let locals_end = sp + callee.declared_locals();
             let need = locals_end + callee.max_height as usize + RESERVE;
-            if need > slots.len() {
-                let new_len = need.max(slots.len() * 2);
-                let _ = slots;
-                stack.resize(new_len, 0);
-                slots = stack.as_mut_slice();
+            if need > lo.len() {
+                let new_len = need.max(lo.len() * 2);
+                let _ = (lo, hi);
+                stack.resize(new_len);
+                (lo, hi) = stack.halves_mut();
             }
-            match slots.get_mut(sp..locals_end) {
-                Some(locals) => locals.fill(0),
-                None => return Err(internal("locals range")),
+            match (lo.get_mut(sp..locals_end), hi.get_mut(sp..locals_end)) {
+                (Some(l), Some(h)) => {
+                    l.fill(0);
+                    h.fill(0);
+                }
+                _ => return Err(internal("locals range")),
             }
             sp = locals_end;
             frames.push(Frame {
@@ -389,6 +436,7 @@ fn run_loop(
             });
             func = callee_func;
             code = callee;
+            instrs = &callee.instrs;
             pc = 0;
             event!(EventKind::Entry, pc, Skip::Nothing);
         }};
@@ -402,12 +450,12 @@ fn run_loop(
     }
 
     loop {
-        if ev.any || skip != Skip::Nothing {
+        if slow {
             match skip {
                 Skip::Any => skip = Skip::Nothing,
                 Skip::AnyAndCall => {
                     if !matches!(
-                        code.instrs.get(pc),
+                        instrs.get(pc),
                         Some(Instr::Call(_) | Instr::CallIndirect { .. })
                     ) {
                         skip = Skip::Nothing;
@@ -420,8 +468,9 @@ fn run_loop(
                     }
                 }
             }
+            slow = ev.any || skip != Skip::Nothing;
         }
-        let Some(&instr) = code.instrs.get(pc) else {
+        let Some(&instr) = instrs.get(pc) else {
             return Err(internal("pc out of range"));
         };
         pc += 1;
@@ -458,20 +507,24 @@ fn run_loop(
                     .checked_sub(arity)
                     .ok_or_else(|| internal("return values"))?;
                 if from != base {
-                    if from < base || sp > slots.len() {
+                    if from < base || sp > lo.len() || sp > hi.len() {
                         return Err(internal("return below base"));
                     }
-                    slots.copy_within(from..sp, base);
+                    lo.copy_within(from..sp, base);
+                    hi.copy_within(from..sp, base);
                 }
                 sp = base + arity;
                 match frames.last() {
                     None => {
-                        let results = slots
-                            .get(base..sp)
-                            .unwrap_or_default()
-                            .iter()
+                        let results = (base..sp)
                             .zip(code.ty.results.iter())
-                            .map(|(slot, ty)| from_slot(*slot, *ty, refs))
+                            .map(|(index, ty)| {
+                                let slot = match (lo.get(index), hi.get(index)) {
+                                    (Some(l), Some(h)) => (Slot::from(*h) << 64) | Slot::from(*l),
+                                    _ => 0,
+                                };
+                                from_slot(slot, *ty, refs)
+                            })
                             .collect();
                         stack.clear();
                         return Ok(RunOutcome::Finished(results));
@@ -479,6 +532,7 @@ fn run_loop(
                     Some(caller) => {
                         func = caller.func;
                         code = code_of(core, func)?;
+                        instrs = &code.instrs;
                         pc = frame.ret_pc as usize;
                         event!(EventKind::Return, pc, Skip::Nothing);
                     }
@@ -487,6 +541,7 @@ fn run_loop(
             Instr::Call(callee) => {
                 if skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
+                    slow = ev.any;
                 } else {
                     event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
                 }
@@ -503,6 +558,7 @@ fn run_loop(
             Instr::CallIndirect { type_index, table } => {
                 if skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
+                    slow = ev.any;
                 } else {
                     event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
                 }
@@ -540,35 +596,21 @@ fn run_loop(
             }
             Instr::Select => {
                 let condition = pop!() as u32;
-                let b = pop!();
-                let a = top!();
+                sp = sp.wrapping_sub(1);
                 if condition == 0 {
-                    *a = b;
+                    copy_slot!(sp, sp.wrapping_sub(1));
                 }
             }
             Instr::LocalGet(distance) => {
-                let index = sp.wrapping_sub(distance as usize);
-                let value = match slots.get(index) {
-                    Some(value) => *value,
-                    None => return Err(internal("local index")),
-                };
-                push!(value);
+                copy_slot!(sp.wrapping_sub(distance as usize), sp);
+                sp += 1;
             }
             Instr::LocalSet(distance) => {
-                let index = sp.wrapping_sub(distance as usize);
-                let value = pop!();
-                match slots.get_mut(index) {
-                    Some(local) => *local = value,
-                    None => return Err(internal("local index")),
-                }
+                sp = sp.wrapping_sub(1);
+                copy_slot!(sp, sp.wrapping_add(1).wrapping_sub(distance as usize));
             }
             Instr::LocalTee(distance) => {
-                let index = sp.wrapping_sub(distance as usize);
-                let value = *top!();
-                match slots.get_mut(index) {
-                    Some(local) => *local = value,
-                    None => return Err(internal("local index")),
-                }
+                copy_slot!(sp.wrapping_sub(1), sp.wrapping_sub(distance as usize));
             }
             Instr::GlobalGet(index) => {
                 let global = objects
@@ -578,10 +620,10 @@ fn run_loop(
                     .try_borrow()
                     .map_err(|_| internal("global borrowed"))?;
                 let slot = to_slot(global.get(), refs);
-                push!(slot);
+                push_slot!(slot);
             }
             Instr::GlobalSet(index) => {
-                let slot = pop!();
+                let slot = pop_slot!();
                 let mut global = objects
                     .globals
                     .get(index as usize)
@@ -634,24 +676,24 @@ fn run_loop(
             Instr::I64Load32S(o) => load!(4, o, |b| i64s(i64::from(i32::from_le_bytes(b)))),
             Instr::I64Load32U(o) => load!(4, o, |b| u64s(u64::from(u32::from_le_bytes(b)))),
             Instr::I32Store(o) | Instr::F32Store(o) => {
-                store!(o, |v: Slot| (v as u32).to_le_bytes())
+                store!(o, |v: u64| (v as u32).to_le_bytes())
             }
             Instr::I64Store(o) | Instr::F64Store(o) => {
-                store!(o, |v: Slot| (v as u64).to_le_bytes())
+                store!(o, |v: u64| v.to_le_bytes())
             }
             Instr::I32Store8(o) | Instr::I64Store8(o) => {
-                store!(o, |v: Slot| (v as u8).to_le_bytes())
+                store!(o, |v: u64| (v as u8).to_le_bytes())
             }
             Instr::I32Store16(o) | Instr::I64Store16(o) => {
-                store!(o, |v: Slot| (v as u16).to_le_bytes())
+                store!(o, |v: u64| (v as u16).to_le_bytes())
             }
-            Instr::I64Store32(o) => store!(o, |v: Slot| (v as u32).to_le_bytes()),
+            Instr::I64Store32(o) => store!(o, |v: u64| (v as u32).to_le_bytes()),
             Instr::MemorySize => {
                 let pages = ops::memory0(objects)?
                     .try_borrow()
                     .map_err(|_| internal("memory borrowed"))?
                     .pages();
-                push!(u64s(pages));
+                push!(pages);
             }
             Instr::MemoryGrow => {
                 helper!(|view: &mut SlotStack<'_>| ops::memory_grow(objects, view))
@@ -674,17 +716,17 @@ fn run_loop(
             Instr::I64Const(v) => push!(i64s(v)),
             Instr::F32Const(bits) => push!(u32s(bits)),
             Instr::F64Const(bits) => push!(u64s(bits)),
-            Instr::RefNull => push!(0),
+            Instr::RefNull => push_slot!(0),
             Instr::RefIsNull => {
-                let t = top!();
-                *t = bs(*t == 0);
+                let slot = pop_slot!();
+                push!(bs(slot == 0));
             }
             Instr::RefFunc(index) => {
                 let func = objects
                     .func_ref(index, this)
                     .ok_or_else(|| internal("function index"))?;
                 let slot = refs.intern(&func);
-                push!(slot);
+                push_slot!(slot);
             }
             Instr::I32Eqz => unop!(su32, bs, |a: u32| a == 0),
             Instr::I32Eq => binop!(su32, bs, |a: u32, b: u32| a == b),

@@ -229,7 +229,7 @@ pub fn memory_init_op(
 #[inline]
 pub fn load<const N: usize>(
     objects: &InstanceObjects,
-    addr: Slot,
+    addr: u64,
     offset: u32,
 ) -> Result<[u8; N], Trap> {
     let addr = u64::from(addr as u32) + u64::from(offset);
@@ -243,7 +243,7 @@ pub fn load<const N: usize>(
 #[inline]
 pub fn store<const N: usize>(
     objects: &InstanceObjects,
-    addr: Slot,
+    addr: u64,
     offset: u32,
     bytes: [u8; N],
 ) -> Result<(), Trap> {
@@ -266,9 +266,9 @@ pub fn call_opaque(
     let ty = func.ty();
     let args: Vec<Val> = stack
         .pop_n(ty.params.len())?
-        .iter()
+        .into_iter()
         .zip(ty.params.iter())
-        .map(|(slot, ty)| from_slot(*slot, *ty, refs))
+        .map(|(slot, ty)| from_slot(slot, *ty, refs))
         .collect();
     let results = call_function(func, args, live_frames, config)?;
     for value in &results {

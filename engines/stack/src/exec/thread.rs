@@ -7,7 +7,8 @@
 
 use baton_runtime::{EventKind, Val};
 
-use crate::exec::slot::{RefArena, Slot};
+use crate::exec::slot::RefArena;
+use crate::exec::value_stack::ValueStack;
 
 /// One Wasm activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub struct EntryCall {
 #[derive(Clone, Default)]
 pub struct Thread {
     /// The value stack (locals and operands of every frame).
-    pub stack: Vec<Slot>,
+    pub stack: ValueStack,
     /// Frames, outermost first.
     pub frames: Vec<Frame>,
     /// Position in the innermost frame's code.
