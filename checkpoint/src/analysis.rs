@@ -17,9 +17,9 @@
 
 use sha2::{Digest, Sha256};
 use wasmparser::{
-    BlockType, CompositeInnerType, FrameKind, FuncType, FuncValidatorAllocations, FunctionBody,
-    GlobalType, MemoryType, Operator, Parser, Payload, TableType, TypeRef, ValidPayload, Validator,
-    WasmFeatures,
+    AbstractHeapType, BlockType, CompositeInnerType, FrameKind, FuncType, FuncValidatorAllocations,
+    FunctionBody, GlobalType, HeapType, MemoryType, Operator, Parser, Payload, TableType, TypeRef,
+    ValidPayload, Validator, WasmFeatures,
 };
 
 pub use wasmparser::ValType;
@@ -354,7 +354,7 @@ impl ModuleAnalysis {
         let mut operand_types = Vec::with_capacity(height);
         for depth in (0..height).rev() {
             match validator.get_operand_type(depth) {
-                Some(Some(ty)) => operand_types.push(ty),
+                Some(Some(ty)) => operand_types.push(wasm2_type(ty)),
                 _ => break,
             }
         }
@@ -501,6 +501,29 @@ impl ModuleAnalysis {
     /// Number of element segments.
     pub fn element_count(&self) -> u32 {
         self.element_count
+    }
+}
+
+/// The Wasm 2.0 type of a value the validator types more precisely: wasmparser types `ref.func`
+/// as a non-null reference to the function's own type and `ref.null` by its heap type, but in the
+/// Wasm 2.0 type system (and in images) every function reference is a `funcref` and every external
+/// reference an `externref`.
+fn wasm2_type(ty: ValType) -> ValType {
+    let ValType::Ref(reference) = ty else {
+        return ty;
+    };
+    match reference.heap_type() {
+        HeapType::Abstract {
+            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
+            ..
+        }
+        | HeapType::Concrete(_)
+        | HeapType::Exact(_) => ValType::FUNCREF,
+        HeapType::Abstract {
+            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
+            ..
+        } => ValType::EXTERNREF,
+        HeapType::Abstract { .. } => ty,
     }
 }
 
