@@ -4,7 +4,7 @@
 //! field-for-field identical to the `.proto` file. Every field's meaning, unit and ordering rule is
 //! documented in the `.proto` file and in `FORMAT.md`; the doc comments here repeat the essentials.
 //!
-//! Invariants the types cannot express (checked by [`crate::validate`] and the canonical decoder):
+//! Invariants the types cannot express (checked by [`crate::validate()`] and the canonical decoder):
 //! lists are in their documented order, chunks are 4096 bytes and non-zero, host-section names are
 //! sorted and unique, enum fields hold a known non-zero value, a `Value` always has a kind.
 

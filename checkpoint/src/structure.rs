@@ -1,5 +1,5 @@
 //! Well-formedness of an image on its own, without a module: what the protobuf types cannot
-//! express. Run by the decoder on every decoded image and by [`crate::validate`] first.
+//! express. Run by the decoder on every decoded image and by [`crate::validate()`] first.
 //!
 //! Checked: the module hash is 32 bytes; every value has a kind (and a `v128` 16 bytes); enum fields
 //! hold a known non-zero value; memory chunks are 4096 bytes, not all zero, strictly ascending and

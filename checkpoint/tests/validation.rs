@@ -567,3 +567,42 @@ fn safe_point_kind_inconsistent_with_pc() {
     fr.labels.truncate(1);
     validate(&image, &analysis).expect("entry at the first instruction, event 0");
 }
+
+mod arbitrary_images {
+    use super::common;
+    use baton_checkpoint::{validate, Image};
+    use proptest::prelude::*;
+
+    /// Arbitrary images aimed at the sample module: its hash, small function indices and pcs,
+    /// so validation gets past the first checks. Validation must return, never panic.
+    fn aimed_image() -> impl Strategy<Value = (Image, Vec<(u32, u32)>)> {
+        (
+            common::image(),
+            proptest::collection::vec((0u32..5, 0u32..40), 0..4),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn validate_never_panics((mut image, places) in aimed_image()) {
+            let analysis = common::sample_analysis();
+            let _ = validate(&image, &analysis);
+            image.module_sha256 = analysis.module_sha256().to_vec();
+            let _ = validate(&image, &analysis);
+            if let Some(execution) = image.execution.as_mut() {
+                for (frame, (func, pc)) in execution.frames.iter_mut().zip(places) {
+                    frame.func = func;
+                    frame.pc = pc;
+                }
+                if let (Some(entry), Some(first)) = (execution.entry.as_mut(), execution.frames.first()) {
+                    entry.func = first.func;
+                }
+            }
+            let _ = validate(&image, &analysis);
+            // Grafting the sample's valid state keeps the execution as the only variable part.
+            let mut grafted = common::idle_image(&analysis);
+            grafted.execution = image.execution.clone();
+            let _ = validate(&grafted, &analysis);
+        }
+    }
+}
