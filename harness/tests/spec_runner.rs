@@ -150,3 +150,142 @@ fn first_failures(report: &baton::spec::SuiteReport) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Wraps `stack` and corrupts every running image (the innermost frame's first i32 local is
+/// incremented): checkpoint-everywhere must catch it.
+mod corrupting {
+    use baton::engine::{
+        Engine, EngineConfig, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId,
+        RunOptions, RunReport,
+    };
+    use baton::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+    use baton_checkpoint::image::{value::Kind, Image};
+
+    pub struct Corrupting(pub Box<dyn Engine>);
+
+    pub fn create(config: &EngineConfig) -> Box<dyn Engine> {
+        Box::new(Corrupting((baton::adapters::stack::create)(config)))
+    }
+
+    impl Engine for Corrupting {
+        fn name(&self) -> &'static str {
+            "corrupting"
+        }
+        fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
+            self.0.compile(wasm)
+        }
+        fn instantiate(
+            &mut self,
+            module: ModuleId,
+            imports: &[ExternHandle],
+        ) -> Result<InstanceId, EngineError> {
+            self.0.instantiate(module, imports)
+        }
+        fn host_func(&mut self, ty: &FuncType, f: HostFunc) -> Result<ExternHandle, EngineError> {
+            self.0.host_func(ty, f)
+        }
+        fn host_global(&mut self, ty: GlobalType, v: Value) -> Result<ExternHandle, EngineError> {
+            self.0.host_global(ty, v)
+        }
+        fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
+            self.0.host_table(ty)
+        }
+        fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
+            self.0.host_memory(ty)
+        }
+        fn exports(&self, i: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
+            self.0.exports(i)
+        }
+        fn global_value(&self, g: ExternHandle) -> Result<Value, EngineError> {
+            self.0.global_value(g)
+        }
+        fn memory_data(&self, m: ExternHandle) -> Result<Vec<u8>, EngineError> {
+            self.0.memory_data(m)
+        }
+        fn table_elements(&self, t: ExternHandle) -> Result<Vec<Value>, EngineError> {
+            self.0.table_elements(t)
+        }
+        fn invoke(
+            &mut self,
+            i: InstanceId,
+            name: &str,
+            args: &[Value],
+            options: RunOptions,
+        ) -> Result<RunReport, EngineError> {
+            self.0.invoke(i, name, args, options)
+        }
+        fn resume(&mut self, i: InstanceId, options: RunOptions) -> Result<RunReport, EngineError> {
+            self.0.resume(i, options)
+        }
+        fn take_image(&mut self, i: InstanceId) -> Result<Image, EngineError> {
+            let mut image = self.0.take_image(i)?;
+            let local = image
+                .execution
+                .as_mut()
+                .and_then(|execution| execution.frames.last_mut())
+                .and_then(|frame| frame.locals.first_mut())
+                .and_then(|local| local.kind.as_mut());
+            if let Some(Kind::I32(value)) = local {
+                *value = value.wrapping_add(1);
+            }
+            Ok(image)
+        }
+        fn restore(
+            &mut self,
+            m: ModuleId,
+            imports: &[ExternHandle],
+            image: &Image,
+        ) -> Result<InstanceId, EngineError> {
+            self.0.restore(m, imports, image)
+        }
+    }
+}
+
+static CORRUPTING: adapters::EngineEntry = adapters::EngineEntry {
+    name: "corrupting",
+    checkpoints: true,
+    create: corrupting::create,
+};
+
+#[test]
+fn checkpoint_everywhere_catches_a_corrupted_image() {
+    let wast = r#"
+(module
+  (func $sum (export "sum") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc)))
+(assert_return (invoke "sum" (i32.const 10)) (i32.const 55))
+"#;
+    let honest = SpecOptions {
+        checkpoint: Some(CheckpointSettings {
+            target: adapters::find("stack").expect("registered"),
+            cap: 200,
+        }),
+        ..options("stack")
+    };
+    let report = run_wast("sum.wast", wast, &honest);
+    assert_eq!(report.failed, 0, "{:#?}", report.failures);
+    assert!(report.checkpoint.images_taken >= 10);
+
+    let corrupt = SpecOptions {
+        engine: &CORRUPTING,
+        checkpoint: Some(CheckpointSettings {
+            target: adapters::find("stack").expect("registered"),
+            cap: 200,
+        }),
+        ..options("stack")
+    };
+    let report = run_wast("sum.wast", wast, &corrupt);
+    assert_eq!(
+        report.failed, 1,
+        "the assertion must fail: {:#?}",
+        report.failures
+    );
+    assert!(report.checkpoint.failed > 0);
+    assert!(report.failures[0].message.contains("checkpoint at event"));
+}

@@ -88,6 +88,7 @@ impl CheckpointStats {
 
 /// The checkpoint state of one file's run.
 pub struct CheckpointRun {
+    source: &'static EngineEntry,
     settings: CheckpointSettings,
     config: EngineConfig,
     stats: CheckpointStats,
@@ -102,8 +103,13 @@ struct Scratch {
 
 impl CheckpointRun {
     /// Starts counting for a file.
-    pub fn new(settings: CheckpointSettings, config: &EngineConfig) -> Self {
+    pub fn new(
+        source: &'static EngineEntry,
+        settings: CheckpointSettings,
+        config: &EngineConfig,
+    ) -> Self {
         Self {
+            source,
             settings,
             config: *config,
             stats: CheckpointStats::default(),
@@ -167,7 +173,13 @@ impl CheckpointRun {
             final_image: &final_image,
             expectation,
         };
-        let mut sessions = match Sessions::new(self.settings.target, &self.config, live, record) {
+        let mut sessions = match Sessions::new(
+            self.source,
+            self.settings.target,
+            &self.config,
+            live,
+            record,
+        ) {
             Ok(sessions) => sessions,
             Err(message) => {
                 self.stats.failed += 1;
@@ -310,20 +322,22 @@ struct Sessions {
 
 impl Sessions {
     fn new(
+        source: &EngineEntry,
         target: &EngineEntry,
         config: &EngineConfig,
         live: &dyn Engine,
         record: &InstanceRecord,
     ) -> Result<Self, String> {
-        let source_entry = crate::adapters::find(live.name())
-            .ok_or_else(|| format!("engine {} is not registered", live.name()))?;
-        let source = Scratch::new(source_entry, config, live, record)?;
-        let target = if target.name == live.name() {
+        let source_session = Scratch::new(source, config, live, record)?;
+        let target = if target.name == source.name {
             None
         } else {
             Some(Scratch::new(target, config, live, record)?)
         };
-        Ok(Self { source, target })
+        Ok(Self {
+            source: source_session,
+            target,
+        })
     }
 }
 

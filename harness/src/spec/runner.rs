@@ -66,7 +66,7 @@ impl FileRunner {
         let spectest = spectest::instantiate(engine.as_mut())?;
         let checkpoint = options
             .checkpoint
-            .map(|settings| CheckpointRun::new(settings, &options.config));
+            .map(|settings| CheckpointRun::new(options.engine, settings, &options.config));
         Ok(Self {
             engine,
             spectest,
