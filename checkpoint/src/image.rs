@@ -115,13 +115,13 @@ pub mod value {
         I32(u32),
         /// `i64`, as its bits.
         #[prost(uint64, tag = "2")]
-        I64(u64),
+        I64(#[serde(with = "super::u64_string")] u64),
         /// `f32`, as its exact bits (NaN payload kept).
         #[prost(fixed32, tag = "3")]
         F32(u32),
         /// `f64`, as its exact bits (NaN payload kept).
         #[prost(fixed64, tag = "4")]
-        F64(u64),
+        F64(#[serde(with = "super::u64_string")] u64),
         /// `funcref`.
         #[prost(message, tag = "5")]
         Funcref(super::FuncRef),
@@ -147,6 +147,7 @@ pub struct FuncRef {
 pub struct ExternRef {
     /// `None` is the null reference.
     #[prost(uint64, optional, tag = "1")]
+    #[serde(with = "optional_u64_string")]
     pub handle: Option<u64>,
 }
 
@@ -216,6 +217,7 @@ pub struct SafePoint {
     /// The event number within the invocation: entry, loop, call and return events share one
     /// counter from 0. For `Any`, the number the next main-kind event would get.
     #[prost(uint64, tag = "2")]
+    #[serde(with = "u64_string")]
     pub event: u64,
 }
 
@@ -342,4 +344,51 @@ mod enum_names {
 
     enum_field!(safe_point_kind, crate::image::SafePointKind);
     enum_field!(label_kind, crate::image::LabelKind);
+}
+
+/// Serde helper: 64-bit numbers whose exact value matters (i64 and f64 bits, host handles, event
+/// numbers) as decimal strings in the JSON view, as protobuf's JSON mapping does, so tools that
+/// read JSON numbers as doubles cannot round them. Plain JSON numbers are accepted on input.
+mod u64_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Number(u64),
+    }
+
+    pub fn serialize<S: Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        match Repr::deserialize(deserializer)? {
+            Repr::Text(text) => text.parse().map_err(serde::de::Error::custom),
+            Repr::Number(number) => Ok(number),
+        }
+    }
+}
+
+/// Serde helper: [`u64_string`] for an optional value (`null` when absent).
+mod optional_u64_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(transparent)]
+    struct Text(#[serde(with = "super::u64_string")] u64);
+
+    pub fn serialize<S: Serializer>(value: &Option<u64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => serializer.collect_str(value),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u64>, D::Error> {
+        Ok(Option::<Text>::deserialize(deserializer)?.map(|Text(value)| value))
+    }
 }

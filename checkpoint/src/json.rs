@@ -2,7 +2,9 @@
 //!
 //! Field names are the protobuf field names; byte strings (hash, chunk data, host sections,
 //! `v128`) are lowercase hex strings; enum fields are their lowercase names (`"call"`, `"loop"`);
-//! values are `{"kind": {"i32": 42}}`, with 64-bit numbers as JSON integers (exact in serde_json).
+//! values are `{"kind": {"i32": 42}}`. 64-bit numbers whose exact value matters (`i64` and `f64`
+//! bits, externref handles, the event number) are decimal strings, as in protobuf's JSON mapping,
+//! so tools that read JSON numbers as doubles (JavaScript, jq) cannot round them.
 //! [`from_json`] parses that form back and runs the structural checks, so a JSON round trip goes
 //! through the same rules as the binary codec.
 
