@@ -5,7 +5,8 @@
 //! [`wasmparser::FuncValidator`]. Before each instruction it records a [`PointInfo`]: the pc, whether
 //! the point is reachable, the operand types the validator derives there, the label stack an image
 //! frame must carry there, and what instruction sits there. Queries afterwards are lookups (binary
-//! search by pc), never re-validation.
+//! search by pc), never re-validation. Points are stored compactly (shared stack prefixes, see
+//! `point_store.rs`) and materialised on first query.
 //!
 //! Invariants:
 //! - pcs are relative to [`FunctionAnalysis::body_start`] (wasmparser's `FunctionBody::range().start`,
@@ -25,6 +26,7 @@ use wasmparser::{
 pub use wasmparser::ValType;
 
 use crate::image::{Label, LabelKind};
+use crate::point_store::{PointStore, PointStoreBuilder};
 
 /// Why a module could not be analysed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,7 +102,7 @@ pub struct FunctionAnalysis {
     results: Vec<ValType>,
     locals: Vec<ValType>,
     body_start: u64,
-    points: Vec<PointInfo>,
+    points: PointStore,
 }
 
 impl FunctionAnalysis {
@@ -131,7 +133,7 @@ impl FunctionAnalysis {
 
     /// The pc of the first instruction.
     pub fn first_pc(&self) -> u32 {
-        self.points.first().map_or(0, |point| point.pc)
+        self.points.pc(0).unwrap_or(0)
     }
 
     /// The point at `pc`, or `None` when `pc` is not an instruction boundary of this body.
@@ -154,13 +156,14 @@ impl FunctionAnalysis {
         self.points.get(index + 1)
     }
 
-    /// Every instruction boundary, in ascending pc order.
+    /// Every instruction boundary, in ascending pc order. Each point is materialised (and then
+    /// cached) as the iteration reaches it; prefer [`FunctionAnalysis::at`] for single queries.
     pub fn points(&self) -> impl Iterator<Item = &PointInfo> {
-        self.points.iter()
+        (0..self.points.len()).filter_map(|index| self.points.get(index))
     }
 
     fn position(&self, pc: u32) -> Option<usize> {
-        self.points.binary_search_by_key(&pc, |point| point.pc).ok()
+        self.points.index_of(pc)
     }
 }
 
@@ -305,13 +308,33 @@ impl ModuleAnalysis {
             .collect();
 
         let mut operators = body.get_operators_reader()?;
-        let mut points = Vec::new();
+        let mut points = PointStoreBuilder::default();
+        let mut operand_types = Vec::new();
+        let mut labels = Vec::new();
         // Start offsets of the open control frames, outermost (the body, 0) first.
         let mut starts: Vec<u32> = Vec::new();
         while !operators.eof() {
             let (operator, position) = operators.read_with_offset()?;
             let pc = relative_pc(position, body_start)?;
-            points.push(self.point(&validator, &starts, pc, &operator, results.len()));
+            let reachable = self.point(
+                &validator,
+                &starts,
+                results.len(),
+                &mut operand_types,
+                &mut labels,
+            );
+            points
+                .push(
+                    pc,
+                    reachable,
+                    instr_kind(&operator),
+                    &operand_types,
+                    &labels,
+                )
+                .map_err(|_| AnalysisError::Unsupported {
+                    offset: position as usize,
+                    what: format!("function {func_index} is too large to index"),
+                })?;
             match operator {
                 Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
                     starts.push(pc)
@@ -336,22 +359,23 @@ impl ModuleAnalysis {
             results,
             locals,
             body_start,
-            points,
+            points: points.finish(),
         };
         Ok((function, validator.into_allocations()))
     }
 
-    /// The point record before `operator` at `pc`.
+    /// Fills `operand_types` and `labels` with what the validator knows before the next
+    /// instruction; returns whether that point is reachable.
     fn point(
         &self,
         validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
         starts: &[u32],
-        pc: u32,
-        operator: &Operator<'_>,
         body_arity: usize,
-    ) -> PointInfo {
+        operand_types: &mut Vec<ValType>,
+        labels: &mut Vec<Label>,
+    ) -> bool {
         let height = validator.operand_stack_height() as usize;
-        let mut operand_types = Vec::with_capacity(height);
+        operand_types.clear();
         for depth in (0..height).rev() {
             match validator.get_operand_type(depth) {
                 Some(Some(ty)) => operand_types.push(wasm2_type(ty)),
@@ -360,7 +384,7 @@ impl ModuleAnalysis {
         }
         let control_height = validator.control_stack_height() as usize;
         let mut reachable = true;
-        let mut labels = Vec::with_capacity(control_height);
+        labels.clear();
         for depth in (0..control_height).rev() {
             let Some(frame) = validator.get_control_frame(depth) else {
                 break;
@@ -389,26 +413,7 @@ impl ModuleAnalysis {
                 arity,
             });
         }
-        let instr = match *operator {
-            Operator::Call { function_index } => InstrKind::Call {
-                func: function_index,
-            },
-            Operator::CallIndirect {
-                type_index,
-                table_index,
-            } => InstrKind::CallIndirect {
-                type_index,
-                table: table_index,
-            },
-            _ => InstrKind::Other,
-        };
-        PointInfo {
-            pc,
-            reachable,
-            operand_types,
-            labels,
-            instr,
-        }
+        reachable
     }
 
     /// (parameter count, result count) of a block type.
@@ -501,6 +506,23 @@ impl ModuleAnalysis {
     /// Number of element segments.
     pub fn element_count(&self) -> u32 {
         self.element_count
+    }
+}
+
+/// What kind of instruction `operator` is, for checkpointing.
+fn instr_kind(operator: &Operator<'_>) -> InstrKind {
+    match *operator {
+        Operator::Call { function_index } => InstrKind::Call {
+            func: function_index,
+        },
+        Operator::CallIndirect {
+            type_index,
+            table_index,
+        } => InstrKind::CallIndirect {
+            type_index,
+            table: table_index,
+        },
+        _ => InstrKind::Other,
     }
 }
 

@@ -11,6 +11,7 @@ mod head;
 pub mod image;
 pub mod json;
 pub mod memory;
+mod point_store;
 pub mod structure;
 pub mod text;
 pub mod validate;

@@ -205,3 +205,69 @@ fn invalid_and_unsupported_modules_are_errors() {
     assert!(errors > wasm.len() / 2);
     assert!(ModuleAnalysis::new(&wasm[..wasm.len() - 1]).is_err());
 }
+
+#[test]
+fn stacks_that_shrink_and_regrow_with_other_types() {
+    // Each point's stack shares a prefix with the previous one and then differs: the compact
+    // storage must still give every point exactly its own types.
+    let wat = r#"
+      (module
+        (func
+          i64.const 1
+          i32.const 2
+          drop
+          f32.const 3
+          f64.const 4
+          drop
+          drop
+          drop
+          block
+            ref.null extern
+            drop
+            loop
+              ref.null func
+              drop
+            end
+          end))
+    "#;
+    let analysis = ModuleAnalysis::new(&wat::parse_str(wat).expect("wat")).expect("valid");
+    let func = analysis.function(0).expect("func 0");
+    let (i32_, i64_, f32_, f64_) = (ValType::I32, ValType::I64, ValType::F32, ValType::F64);
+    let stacks: Vec<Vec<ValType>> = func.points().map(|p| p.operand_types.clone()).collect();
+    assert_eq!(
+        stacks,
+        vec![
+            vec![],
+            vec![i64_],
+            vec![i64_, i32_],
+            vec![i64_],
+            vec![i64_, f32_],
+            vec![i64_, f32_, f64_],
+            vec![i64_, f32_],
+            vec![i64_],
+            vec![],
+            vec![],
+            vec![ValType::EXTERNREF],
+            vec![],
+            vec![],
+            vec![ValType::FUNCREF],
+            vec![],
+            vec![],
+            vec![],
+        ]
+    );
+    let depths: Vec<usize> = func.points().map(|p| p.labels.len()).collect();
+    assert_eq!(
+        depths,
+        vec![1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 2, 1]
+    );
+    // Querying out of order, and twice, gives the same answers.
+    let last = func
+        .at(func.points().last().map(|p| p.pc).expect("end"))
+        .expect("end");
+    assert_eq!(last.labels.len(), 1);
+    assert_eq!(
+        func.at(func.first_pc()).map(|p| p.operand_types.len()),
+        Some(0)
+    );
+}
