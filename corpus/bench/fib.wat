@@ -1,7 +1,7 @@
 ;; Recursive Fibonacci: call-heavy (one call and two returns per node of the call tree).
 ;; run(n) = fib(n) as i64.
 (module
-  (global (export "size") i32 (i32.const 30))
+  (global (export "size") i32 (i32.const 32))
   (func $fib (param $n i32) (result i64)
     (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
       (then (i64.extend_i32_u (local.get $n)))

@@ -1,7 +1,7 @@
 ;; Float kernel: Mandelbrot escape counts over an n x n grid of [-2, 0.5] x [-1.25, 1.25]
 ;; with f64 arithmetic, at most 64 iterations per point. run(n) = total iterations.
 (module
-  (global (export "size") i32 (i32.const 240))
+  (global (export "size") i32 (i32.const 600))
   (func (export "run") (param $n i32) (result i64)
     (local $px i32) (local $py i32) (local $iter i32) (local $total i64)
     (local $cx f64) (local $cy f64) (local $x f64) (local $y f64) (local $xx f64) (local $yy f64)

@@ -4,7 +4,7 @@
   (type $op (func (param i64 i32) (result i64)))
   (table 4 funcref)
   (elem (i32.const 0) $add $xor $rot $mul)
-  (global (export "size") i32 (i32.const 1500000))
+  (global (export "size") i32 (i32.const 6000000))
   (func $add (type $op) (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
   (func $xor (type $op) (i64.xor (local.get 0) (i64.const 0x5bd1e995)))
   (func $rot (type $op) (i64.rotl (local.get 0) (i64.extend_i32_u (local.get 1))))

@@ -1,7 +1,7 @@
 ;; Nested loops over locals only: integer arithmetic, compares and branches.
 ;; run(n) mixes i*j into an accumulator for all 0 <= i, j < n.
 (module
-  (global (export "size") i32 (i32.const 3000))
+  (global (export "size") i32 (i32.const 6000))
   (func (export "run") (param $n i32) (result i64)
     (local $i i32) (local $j i32) (local $acc i64)
     (block $done_i

@@ -2,7 +2,7 @@
 ;; i32 loads and stores in `n` passes (each pass also rewrites every word).
 (module
   (memory 4)
-  (global (export "size") i32 (i32.const 40))
+  (global (export "size") i32 (i32.const 400))
   (func $fill
     (local $addr i32) (local $x i32)
     (local.set $x (i32.const 12345))

@@ -2,7 +2,7 @@
 //! process, always including wasmi as the anchor.
 //!
 //! Honesty rules: every engine gets the same module bytes and the same input (the workload's
-//! exported `size` global, read on wasmi), one untimed warm-up run, then the best of N timed
+//! exported `size` global, read on wasmi, unless overridden), one untimed warm-up run, then the best of N timed
 //! runs of `run(size)`; every run's result must equal wasmi's, otherwise the report lists the
 //! mismatch and the command fails.
 
@@ -155,11 +155,13 @@ pub fn engine_list(requested: &[&'static EngineEntry]) -> Vec<&'static EngineEnt
     list
 }
 
-/// Runs every workload on every engine (see the module docs).
+/// Runs every workload on every engine (see the module docs). `size` overrides every
+/// workload's own `size` global (for quick checks).
 pub fn run(
     workloads: &[Workload],
     engines: &[&'static EngineEntry],
     iterations: u32,
+    size: Option<i32>,
     config: &EngineConfig,
 ) -> Result<BenchReport, BenchError> {
     let engines = engine_list(engines);
@@ -169,7 +171,7 @@ pub fn run(
         mismatches: Vec::new(),
     };
     for workload in workloads {
-        let mut size = None;
+        let mut size = size;
         let mut measurements: Vec<Measurement> = Vec::new();
         for entry in &engines {
             let mut session = Loaded::new(entry, config, workload)?;

@@ -62,6 +62,9 @@ enum Command {
         /// Workload directory.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Input for every workload instead of its own `size` global.
+        #[arg(long)]
+        size: Option<i32>,
     },
 }
 
@@ -77,6 +80,7 @@ fn main() -> Result<ExitCode> {
             iterations,
             workload,
             dir,
+            size,
         } => {
             let entries = match engines {
                 Some(names) => names
@@ -87,7 +91,13 @@ fn main() -> Result<ExitCode> {
             };
             let dir = dir.unwrap_or_else(bench::default_dir);
             let workloads = bench::load_workloads(&dir, workload.as_deref())?;
-            let report = bench::run(&workloads, &entries, iterations, &EngineConfig::default())?;
+            let report = bench::run(
+                &workloads,
+                &entries,
+                iterations,
+                size,
+                &EngineConfig::default(),
+            )?;
             print!("{}", bench::render(&report));
             Ok(if report.mismatches.is_empty() {
                 ExitCode::SUCCESS
