@@ -21,6 +21,41 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Differential checkpoint/restore campaign: generate cases, convert images across every
+    /// engine pair, compare, report findings to --out (exit 1 when there are findings).
+    Fuzz {
+        /// Time budget, e.g. 60s, 5m (default 60s unless --cases is given).
+        #[arg(long, value_parser = baton::fuzz::cli::parse_duration)]
+        time: Option<std::time::Duration>,
+        /// Case budget (overrides --time).
+        #[arg(long)]
+        cases: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Campaign seed (default: from the clock; printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Engines (default: every registered engine; mutants as mutant-<kind>:<engine>).
+        #[arg(long, value_delimiter = ',')]
+        engines: Option<Vec<String>>,
+        /// Where findings and summary.json go.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Replay a case (case.json or a finding directory); exit 1 while it fails.
+    Reproduce {
+        /// The case file or finding directory.
+        case: PathBuf,
+    },
+    /// Minimise a failing case keeping its finding class; writes `minimized/` next to it.
+    Shrink {
+        /// The case file or finding directory.
+        case: PathBuf,
+        /// wasm-shrink attempts.
+        #[arg(long, default_value_t = 300)]
+        attempts: u32,
+    },
     /// Run the WebAssembly 2.0 spec suite on one engine.
     Spec {
         /// Engine to test.
@@ -73,8 +108,36 @@ fn engine(name: &str) -> Result<&'static adapters::EngineEntry> {
         .ok_or_else(|| anyhow!("unknown engine {name:?} (known: {})", adapters::names()))
 }
 
+/// Exit status 1 when a command found failures.
+fn exit(failed: bool) -> Result<ExitCode> {
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn main() -> Result<ExitCode> {
     match Cli::parse().command {
+        Command::Fuzz {
+            time,
+            cases,
+            jobs,
+            seed,
+            engines,
+            out,
+        } => exit(baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
+            time,
+            cases,
+            jobs,
+            seed,
+            engines,
+            out,
+        })?),
+        Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
+        Command::Shrink { case, attempts } => {
+            exit(baton::fuzz::cli::shrink_command(&case, attempts)?)
+        }
         Command::Bench {
             engines,
             iterations,

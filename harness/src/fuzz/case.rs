@@ -185,7 +185,10 @@ impl Case {
         }
         let schedule = &self.schedule;
         if schedule.chain.len() > 3 {
-            return Err(format!("chain of {} engines (at most 3)", schedule.chain.len()));
+            return Err(format!(
+                "chain of {} engines (at most 3)",
+                schedule.chain.len()
+            ));
         }
         if schedule.chain_stops.len() != schedule.chain.len().saturating_sub(1) {
             return Err("chain_stops must have one entry per hop".into());
@@ -214,14 +217,17 @@ impl Case {
             path: file.clone(),
             source,
         })?;
-        case.check()
-            .map_err(|message| CaseError::Invalid { path: file, message })?;
+        case.check().map_err(|message| CaseError::Invalid {
+            path: file,
+            message,
+        })?;
         Ok(case)
     }
 
     /// The case as pretty JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
     }
 }
 

@@ -51,7 +51,8 @@ pub enum FailureKind {
     Panic,
     /// The operation ran past the wall-clock limit.
     Timeout,
-    /// The engine lacks the operation (not a finding: the property is skipped for it).
+    /// The engine lacks the operation, or the state is not imageable (not a finding: the
+    /// property is skipped for it).
     Unsupported,
 }
 
@@ -95,7 +96,7 @@ pub enum Checkpointed {
     /// Suspended: the image, and the outcomes of the invocations before the checkpointed one.
     Suspended {
         /// The image (host section included).
-        image: Image,
+        image: Box<Image>,
         /// Outcomes of invocations before the checkpointed one.
         prefix: Vec<Outcome>,
     },
@@ -149,7 +150,7 @@ fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: 
 
 fn engine_failure(spec: &EngineSpec, step: impl Into<String>, error: EngineError) -> Failure {
     let kind = match error {
-        EngineError::Unsupported { .. } => FailureKind::Unsupported,
+        EngineError::Unsupported { .. } | EngineError::NotImageable(_) => FailureKind::Unsupported,
         _ => FailureKind::Error,
     };
     fail(spec, kind, step, error.to_string())
@@ -227,17 +228,26 @@ impl<'a> Session<'a> {
         stop: Option<Stop>,
     ) -> Result<RunReport, Failure> {
         let step = format!("invoke {index}");
-        let invocation = case
-            .invocations
-            .get(index)
-            .ok_or_else(|| fail(self.spec, FailureKind::Error, &step, "no such invocation".into()))?;
+        let invocation = case.invocations.get(index).ok_or_else(|| {
+            fail(
+                self.spec,
+                FailureKind::Error,
+                &step,
+                "no such invocation".into(),
+            )
+        })?;
         let args = invocation
             .args
             .iter()
             .map(|v| v.to_value())
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| {
-                fail(self.spec, FailureKind::Error, &step, "non-null funcref argument".into())
+                fail(
+                    self.spec,
+                    FailureKind::Error,
+                    &step,
+                    "non-null funcref argument".into(),
+                )
             })?;
         let first = self
             .engine
@@ -311,7 +321,11 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn observe(&self, instance: InstanceId, outcomes: Vec<Outcome>) -> Result<Observation, Failure> {
+    fn observe(
+        &self,
+        instance: InstanceId,
+        outcomes: Vec<Outcome>,
+    ) -> Result<Observation, Failure> {
         let mut observation = Observation {
             outcomes,
             trace: self.host.trace(),
@@ -339,10 +353,9 @@ impl<'a> Session<'a> {
                         .engine
                         .table_elements(handle)
                         .map_err(|e| engine_failure(self.spec, step, e))?;
-                    observation.tables.push((
-                        name,
-                        elements.iter().map(CaseValue::from_value).collect(),
-                    ));
+                    observation
+                        .tables
+                        .push((name, elements.iter().map(CaseValue::from_value).collect()));
                 }
                 ExternKind::Memory => {
                     let bytes = self
@@ -353,6 +366,10 @@ impl<'a> Session<'a> {
                 }
             }
         }
+        // Export order is the module's, but adapters need not keep it: compare by name.
+        observation.globals.sort_by(|a, b| a.0.cmp(&b.0));
+        observation.tables.sort_by(|a, b| a.0.cmp(&b.0));
+        observation.memories.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(observation)
     }
 
@@ -425,7 +442,7 @@ pub fn checkpoint(
         let report = session.invoke(instance, invocation, case, Some(stop))?;
         match report.outcome {
             RunOutcome::Suspended { .. } => {
-                let image = session.image(instance)?;
+                let image = Box::new(session.image(instance)?);
                 Ok(Checkpointed::Suspended { image, prefix })
             }
             _ => Ok(Checkpointed::NotReached),
@@ -433,18 +450,33 @@ pub fn checkpoint(
     })
 }
 
-/// Restores `image` (taken during invocation `invocation`) on `spec`, resumes it, and either
-/// stops again at `stop` or runs the rest of the case.
+/// Where a restored run picks up: the image, the invocation it was taken in, and the outcomes
+/// of the invocations before it.
+#[derive(Clone, Copy, Debug)]
+pub struct ResumePoint<'a> {
+    /// The image.
+    pub image: &'a Image,
+    /// The invocation in progress in the image.
+    pub invocation: usize,
+    /// Outcomes of the earlier invocations.
+    pub prefix: &'a [Outcome],
+}
+
+/// Restores `point.image` on `spec`, resumes it, and either stops again at `stop` or runs the
+/// rest of the case.
 pub fn resume_from(
     spec: &EngineSpec,
     case: &Case,
     imports: &[FuncImport],
     limits: &Limits,
-    image: &Image,
-    invocation: usize,
-    prefix: &[Outcome],
+    point: ResumePoint<'_>,
     stop: Option<Stop>,
 ) -> Result<Resumed, Failure> {
+    let ResumePoint {
+        image,
+        invocation,
+        prefix,
+    } = point;
     guarded(spec, limits, || {
         let host = HostState::from_image(image)
             .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;

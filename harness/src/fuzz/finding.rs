@@ -93,7 +93,12 @@ pub struct Finding {
 impl Finding {
     /// The deduplication signature.
     pub fn signature(&self) -> String {
-        format!("{}|{}|{}", self.class.name(), self.engines.join(","), self.place)
+        format!(
+            "{}|{}|{}",
+            self.class.name(),
+            self.engines.join(","),
+            self.place
+        )
     }
 
     /// A short stable hash of the signature (the report directory suffix).

@@ -59,7 +59,7 @@ pub fn smith_config() -> Config {
         max_table_elements: 16,
         table_max_size_required: true,
         max_funcs: 8,
-        max_instructions: 60,
+        max_instructions: 150,
         max_globals: 6,
         max_imports: 5,
         max_exports: 24,
@@ -92,10 +92,12 @@ pub enum GenerateError {
     Invalid(String),
 }
 
-/// The exported functions of `wasm` with their signatures, in export order.
+/// The exported functions defined by `wasm` (re-exported imports left out: they fire no
+/// events) with their signatures, in export order.
 pub fn exported_funcs(wasm: &[u8]) -> Result<Vec<(String, FuncType)>, String> {
     let mut types: Vec<Option<FuncType>> = Vec::new();
     let mut funcs: Vec<u32> = Vec::new();
+    let mut imported = 0usize;
     let mut exports = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| e.to_string())? {
@@ -117,6 +119,7 @@ pub fn exported_funcs(wasm: &[u8]) -> Result<Vec<(String, FuncType)>, String> {
                 for import in reader.into_imports() {
                     if let wasmparser::TypeRef::Func(t) = import.map_err(|e| e.to_string())?.ty {
                         funcs.push(t);
+                        imported += 1;
                     }
                 }
             }
@@ -138,6 +141,7 @@ pub fn exported_funcs(wasm: &[u8]) -> Result<Vec<(String, FuncType)>, String> {
     }
     Ok(exports
         .into_iter()
+        .filter(|(_, index)| *index as usize >= imported)
         .filter_map(|(name, index)| {
             let ty = types.get(*funcs.get(index as usize)? as usize)?.clone()?;
             Some((name, ty))
@@ -161,15 +165,31 @@ pub fn argument(rng: &mut SplitMix64, ty: ValType) -> CaseValue {
             pick as i64
         }),
         ValType::F32 => CaseValue::F32(if special {
-            [0.0f32, 1.0, -1.0, f32::MIN, f32::MAX, f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
-                [(pick % 8) as usize]
+            [
+                0.0f32,
+                1.0,
+                -1.0,
+                f32::MIN,
+                f32::MAX,
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+            ][(pick % 8) as usize]
                 .to_bits()
         } else {
             pick as u32
         }),
         ValType::F64 => CaseValue::F64(if special {
-            [0.0f64, 1.0, -1.0, f64::MIN, f64::MAX, f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
-                [(pick % 8) as usize]
+            [
+                0.0f64,
+                1.0,
+                -1.0,
+                f64::MIN,
+                f64::MAX,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ][(pick % 8) as usize]
                 .to_bits()
         } else {
             pick
@@ -196,9 +216,11 @@ pub fn generate(
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
     let mut rng = SplitMix64::new(seed);
-    let data = rng.bytes(2048 + rng.below(6144) as usize);
+    let len = 2048 + rng.below(6144) as usize;
+    let data = rng.bytes(len);
     let mut u = Unstructured::new(&data);
-    let mut module = Module::new(smith_config(), &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
+    let mut module =
+        Module::new(smith_config(), &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
     module
         .ensure_termination(WASM_FUEL)
         .map_err(|e| GenerateError::Smith(e.to_string()))?;
@@ -263,14 +285,29 @@ fn random_schedule(rng: &mut SplitMix64, invocations: usize, checkpointers: &[St
     }
 }
 
-/// Fixes the schedule's event numbers given how many events the checkpointed invocation fires
-/// (`None` when unknown): `k` in `0..events`, the chain's stops `k < k2 < events`.
-pub fn materialize(generated: &Generated, events: Option<u64>) -> Case {
+/// Fixes the schedule given how many events each invocation fires (`None` when unknown): the
+/// checkpointed invocation moves to the next one that fires events if it fires none, then `k`
+/// is drawn in `0..events` and the chain's stops `k < k2 < events`.
+pub fn materialize(generated: &Generated, events: &[Option<u64>]) -> Case {
     let mut case = generated.case.clone();
-    let bound = events.unwrap_or(64).max(1);
+    let schedule = &mut case.schedule;
+    let count = events.len();
+    if count > 0 && events.get(schedule.invocation).copied().flatten() == Some(0) {
+        if let Some(next) = (1..count)
+            .map(|step| (schedule.invocation + step) % count)
+            .find(|&i| events[i].is_some_and(|n| n > 0))
+        {
+            schedule.invocation = next;
+        }
+    }
+    let bound = events
+        .get(schedule.invocation)
+        .copied()
+        .flatten()
+        .unwrap_or(64)
+        .max(1);
     let (raw1, raw2) = generated.raw_k;
     let k = raw1 % bound;
-    let schedule = &mut case.schedule;
     schedule.k = k;
     let hops = schedule.chain.len().saturating_sub(1);
     let mut stops = Vec::with_capacity(hops);

@@ -114,7 +114,12 @@ impl HostState {
 }
 
 /// The results a host function returns for `(func, args)` at trace `position`.
-fn derive_results(func: &str, args: &[CaseValue], position: u64, results: &[ValType]) -> Vec<Value> {
+fn derive_results(
+    func: &str,
+    args: &[CaseValue],
+    position: u64,
+    results: &[ValType],
+) -> Vec<Value> {
     let mut seed = Vec::with_capacity(64);
     seed.extend_from_slice(func.as_bytes());
     seed.extend_from_slice(&position.to_le_bytes());
@@ -191,16 +196,18 @@ pub fn func_imports(wasm: &[u8]) -> Result<Vec<FuncImport>, String> {
                         TypeRef::Func(index) | TypeRef::FuncExact(index) => index,
                         other => {
                             return Err(format!(
-                                "import {}.{} is a {other:?}; the harness host only provides functions",
-                                import.module, import.name
-                            ))
+                            "import {}.{} is a {other:?}; the harness host only provides functions",
+                            import.module, import.name
+                        ))
                         }
                     };
                     let ty = types
                         .get(index as usize)
                         .cloned()
                         .flatten()
-                        .ok_or_else(|| format!("import {}.{}: bad type {index}", import.module, import.name))?;
+                        .ok_or_else(|| {
+                            format!("import {}.{}: bad type {index}", import.module, import.name)
+                        })?;
                     imports.push(FuncImport {
                         module: import.module.to_string(),
                         name: import.name.to_string(),
@@ -227,7 +234,8 @@ pub fn link(
             let host = host.clone();
             let name = import.name.clone();
             let results = import.ty.results.clone();
-            let func: HostFunc = Arc::new(move |args: &[Value]| Ok(host.call(&name, args, &results)));
+            let func: HostFunc =
+                Arc::new(move |args: &[Value]| Ok(host.call(&name, args, &results)));
             engine.host_func(&import.ty, func)
         })
         .collect()

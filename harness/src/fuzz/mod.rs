@@ -20,6 +20,8 @@
 
 pub mod campaign;
 pub mod case;
+pub mod cli;
+pub mod corpus;
 pub mod engines;
 pub mod exec;
 pub mod finding;

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 use baton_checkpoint::image::{value::Kind, Chunk, Image, Memory};
 
 use crate::engine::{
-    Engine, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions, RunReport,
-    Trap,
+    Engine, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions, RunReport, Trap,
 };
 use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
 
@@ -74,17 +73,21 @@ impl Corruption {
         match self {
             Corruption::WrongOperand => wrong_operand(image),
             Corruption::SwappedOperands => swapped_operands(image),
-            Corruption::OffByOnePc => match image.execution.as_mut().and_then(|e| e.frames.last_mut()) {
-                Some(frame) => {
-                    frame.pc += 1;
-                    true
+            Corruption::OffByOnePc => {
+                match image.execution.as_mut().and_then(|e| e.frames.last_mut()) {
+                    Some(frame) => {
+                        frame.pc += 1;
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
-            Corruption::LostLabel => match image.execution.as_mut().and_then(|e| e.frames.last_mut()) {
-                Some(frame) if frame.labels.len() > 1 => frame.labels.pop().is_some(),
-                _ => false,
-            },
+            }
+            Corruption::LostLabel => {
+                match image.execution.as_mut().and_then(|e| e.frames.last_mut()) {
+                    Some(frame) if frame.labels.len() > 1 => frame.labels.pop().is_some(),
+                    _ => false,
+                }
+            }
             Corruption::StaleMemoryChunk => stale_chunk(image, baseline),
             Corruption::DroppedFlagLost => {
                 let flag = image
@@ -130,7 +133,8 @@ fn swapped_operands(image: &mut Image) -> bool {
     for frame in execution.frames.iter_mut().rev() {
         let ops = &mut frame.operands;
         for i in (1..ops.len()).rev() {
-            let same_type = std::mem::discriminant(&ops[i].kind) == std::mem::discriminant(&ops[i - 1].kind);
+            let same_type =
+                std::mem::discriminant(&ops[i].kind) == std::mem::discriminant(&ops[i - 1].kind);
             if same_type && ops[i] != ops[i - 1] {
                 ops.swap(i, i - 1);
                 return true;
@@ -142,7 +146,10 @@ fn swapped_operands(image: &mut Image) -> bool {
 
 fn stale_chunk(image: &mut Image, baseline: &[Memory]) -> bool {
     for (index, memory) in image.memories.iter_mut().enumerate() {
-        let old = baseline.get(index).map(|m| m.chunks.as_slice()).unwrap_or(&[]);
+        let old = baseline
+            .get(index)
+            .map(|m| m.chunks.as_slice())
+            .unwrap_or(&[]);
         let old_chunk = |i: u64| old.iter().find(|c| c.index == i);
         let changed = memory
             .chunks
@@ -195,7 +202,11 @@ impl Engine for MutantEngine {
         self.inner.compile(wasm)
     }
 
-    fn instantiate(&mut self, module: ModuleId, imports: &[ExternHandle]) -> Result<InstanceId, EngineError> {
+    fn instantiate(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+    ) -> Result<InstanceId, EngineError> {
         let instance = self.inner.instantiate(module, imports)?;
         self.record_baseline(instance);
         Ok(instance)
@@ -243,7 +254,11 @@ impl Engine for MutantEngine {
         self.inner.invoke(instance, export, args, options)
     }
 
-    fn resume(&mut self, instance: InstanceId, options: RunOptions) -> Result<RunReport, EngineError> {
+    fn resume(
+        &mut self,
+        instance: InstanceId,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
         self.inner.resume(instance, options)
     }
 

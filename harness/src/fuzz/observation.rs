@@ -136,7 +136,11 @@ pub fn compare(
             if a.len() != b.len() {
                 return diff(
                     "table size".into(),
-                    format!("table {name:?}: {} elements expected, got {}", a.len(), b.len()),
+                    format!(
+                        "table {name:?}: {} elements expected, got {}",
+                        a.len(),
+                        b.len()
+                    ),
                 );
             }
             if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
@@ -153,7 +157,11 @@ pub fn compare(
             if a.len() != b.len() {
                 return diff(
                     "memory size".into(),
-                    format!("memory {name:?}: {} bytes expected, got {}", a.len(), b.len()),
+                    format!(
+                        "memory {name:?}: {} bytes expected, got {}",
+                        a.len(),
+                        b.len()
+                    ),
                 );
             }
             if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
@@ -208,7 +216,11 @@ pub fn text_view(observation: &Observation) -> String {
     }
     for (i, entry) in observation.trace.iter().enumerate() {
         let parts: Vec<String> = entry.args.iter().map(ToString::to_string).collect();
-        out.push_str(&format!("trace {i}: {}({})\n", entry.func, parts.join(", ")));
+        out.push_str(&format!(
+            "trace {i}: {}({})\n",
+            entry.func,
+            parts.join(", ")
+        ));
     }
     out
 }
@@ -226,16 +238,17 @@ pub fn differing_rows(a: &[u8], b: &[u8]) -> (String, String) {
     let mut keep = vec![false; rows];
     for r in 0..rows {
         if row_differs(r) {
-            for k in r.saturating_sub(1)..(r + 2).min(rows) {
-                keep[k] = true;
-            }
+            let end = (r + 2).min(rows);
+            keep[r.saturating_sub(1)..end].fill(true);
         }
     }
     let render = |bytes: &[u8]| {
         let mut out = String::new();
         for (r, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
             let start = r * ROW;
-            let row = bytes.get(start..(start + ROW).min(bytes.len())).unwrap_or(&[]);
+            let row = bytes
+                .get(start..(start + ROW).min(bytes.len()))
+                .unwrap_or(&[]);
             out.push_str(&format!("{start:08x}: {}\n", hex::encode(row)));
         }
         out

@@ -49,12 +49,14 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
         ) {
             Ok(Checkpointed::Suspended { image, prefix }) => taken.push(Taken {
                 engine: spec.name.clone(),
-                image,
+                image: *image,
                 prefix,
             }),
             Ok(Checkpointed::NotReached) => not_reached.push(spec.name.clone()),
             Err(failure) if failure.kind == FailureKind::Unsupported => {
-                stats.unsupported.push(format!("{}: {}", spec.name, failure.message));
+                stats
+                    .unsupported
+                    .push(format!("{}: {}", spec.name, failure.message));
             }
             Err(failure) => {
                 return Err(Finding::from_failure(
@@ -104,7 +106,9 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
                         "images at the same event differ: {} vs {}",
                         first.engine, other.engine
                     ),
-                    first_difference: format!("first differing line of the text view: {first_line}"),
+                    first_difference: format!(
+                        "first differing line of the text view: {first_line}"
+                    ),
                     place: image_place(&first.image, &other.image),
                     evidence: vec![Evidence {
                         title: "image text views".into(),
@@ -188,7 +192,10 @@ pub fn codec(ctx: &Context<'_>, taken: &[Taken]) -> Result<(), Finding> {
         let fail = |first_difference: String, place: String, evidence: Vec<Evidence>| Finding {
             class: Class::Codec,
             engines: vec![t.engine.clone()],
-            summary: format!("image from {} fails the codec/validation property", t.engine),
+            summary: format!(
+                "image from {} fails the codec/validation property",
+                t.engine
+            ),
             first_difference,
             place,
             evidence,

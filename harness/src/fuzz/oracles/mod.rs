@@ -11,6 +11,10 @@
 //! passes vacuously and is counted as such in [`Stats`]; an engine that lacks an operation is
 //! skipped for the properties needing it, never reported as a finding.
 
+// A finding is the cold path (at most one per case); boxing it in every `Result` would only add
+// noise.
+#![allow(clippy::result_large_err)]
+
 pub mod checkpoint;
 pub mod restore;
 pub mod semantics;
@@ -123,7 +127,7 @@ pub fn check_generated(
     let imports = match host::func_imports(&generated.case.module) {
         Ok(imports) => imports,
         Err(message) => {
-            let case = materialize(generated, None);
+            let case = materialize(generated, &[]);
             let verdict = Verdict::Skipped(format!("module imports: {message}"));
             return (case, CaseResult { verdict, stats });
         }
@@ -137,16 +141,11 @@ pub fn check_generated(
     let reference = match semantics::check(&draft) {
         Ok(reference) => reference,
         Err(verdict) => {
-            let case = materialize(generated, None);
+            let case = materialize(generated, &[]);
             return (case, CaseResult { verdict, stats });
         }
     };
-    let events = reference
-        .events
-        .get(generated.case.schedule.invocation)
-        .copied()
-        .flatten();
-    let case = materialize(generated, events);
+    let case = materialize(generated, &reference.events);
     let ctx = Context {
         case: &case,
         engines,

@@ -12,7 +12,7 @@ use super::checkpoint::{image_place, Taken};
 use super::semantics::{aliases, Reference};
 use super::{observation_evidence, unified, Context, Stats};
 use crate::fuzz::engines::EngineSpec;
-use crate::fuzz::exec::{self, FailureKind, Resumed, Stop};
+use crate::fuzz::exec::{self, FailureKind, ResumePoint, Resumed, Stop};
 use crate::fuzz::finding::{Class, Evidence, Finding};
 use crate::fuzz::observation::{compare, Observation};
 
@@ -35,7 +35,12 @@ fn judge(
             summary: format!("restored run {path} differs from the uninterrupted run"),
             first_difference: difference.description,
             place: difference.place,
-            evidence: observation_evidence(&reference.observation, observation, "uninterrupted", &path),
+            evidence: observation_evidence(
+                &reference.observation,
+                observation,
+                "uninterrupted",
+                &path,
+            ),
             images: images.to_vec(),
         });
     }
@@ -47,7 +52,10 @@ fn judge(
     if let (Some(expected), Some(actual)) = (expected_final, final_image) {
         if encode(expected) != encode(actual) {
             let mut images = images.to_vec();
-            images.push((format!("{}-final-uninterrupted", target.name), expected.clone()));
+            images.push((
+                format!("{}-final-uninterrupted", target.name),
+                expected.clone(),
+            ));
             images.push((format!("{}-final-restored", target.name), actual.clone()));
             return Err(Finding {
                 class,
@@ -78,15 +86,20 @@ pub fn pairs(
     for source in taken {
         for target in ctx.checkpointers() {
             let route = vec![source.engine.clone(), target.name.clone()];
-            let images = vec![(format!("{}-checkpoint", source.engine), source.image.clone())];
+            let images = vec![(
+                format!("{}-checkpoint", source.engine),
+                source.image.clone(),
+            )];
             match exec::resume_from(
                 target,
                 ctx.case,
                 &ctx.imports,
                 &ctx.limits,
-                &source.image,
-                invocation,
-                &source.prefix,
+                ResumePoint {
+                    image: &source.image,
+                    invocation,
+                    prefix: &source.prefix,
+                },
                 None,
             ) {
                 Ok(Resumed::Finished {
@@ -106,7 +119,9 @@ pub fn pairs(
                 }
                 Ok(Resumed::Suspended(_) | Resumed::NotReached(_)) => {}
                 Err(failure) if failure.kind == FailureKind::Unsupported => {
-                    stats.unsupported.push(format!("{}: {}", target.name, failure.message));
+                    stats
+                        .unsupported
+                        .push(format!("{}: {}", target.name, failure.message));
                 }
                 Err(failure) => {
                     let mut finding = Finding::from_failure(
@@ -158,7 +173,7 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
         },
     );
     let (image1, prefix) = match first {
-        Ok(exec::Checkpointed::Suspended { image, prefix }) => (image, prefix),
+        Ok(exec::Checkpointed::Suspended { image, prefix }) => (*image, prefix),
         Ok(exec::Checkpointed::NotReached) => return Ok(()),
         Err(failure) if failure.kind == FailureKind::Unsupported => return Ok(()),
         Err(failure) => return Err(to_finding(failure, &[])),
@@ -169,9 +184,11 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
         ctx.case,
         &ctx.imports,
         &ctx.limits,
-        &image1,
-        schedule.invocation,
-        &prefix,
+        ResumePoint {
+            image: &image1,
+            invocation: schedule.invocation,
+            prefix: &prefix,
+        },
         Some(Stop {
             kinds,
             at: schedule.chain_stops[1],
@@ -195,9 +212,11 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
         ctx.case,
         &ctx.imports,
         &ctx.limits,
-        &image2,
-        schedule.invocation,
-        &prefix,
+        ResumePoint {
+            image: &image2,
+            invocation: schedule.invocation,
+            prefix: &prefix,
+        },
         None,
     ) {
         Ok(Resumed::Finished {

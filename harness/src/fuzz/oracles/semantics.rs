@@ -14,7 +14,8 @@ use crate::fuzz::exec::{self, FailureKind};
 use crate::fuzz::finding::{Class, Finding};
 use crate::fuzz::observation::{compare, Observation, Outcome};
 
-/// The agreed uninterrupted behaviour, for the later properties.
+/// The agreed uninterrupted behaviour, for the later properties (taken from the first
+/// non-oracle engine, so trap messages are the spec's, not an oracle alias).
 #[derive(Clone, Debug)]
 pub struct Reference {
     /// What every engine showed.
@@ -36,12 +37,9 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     order.extend(ctx.engines.iter().filter(|e| e.name == ORACLE));
     let mut runs: Vec<(&EngineSpec, exec::Uninterrupted)> = Vec::new();
     for spec in order {
-        let fuel_ran_out = runs.iter().any(|(_, run)| {
-            run.observation
-                .outcomes
-                .iter()
-                .any(|o| *o == Outcome::OutOfFuel)
-        });
+        let fuel_ran_out = runs
+            .iter()
+            .any(|(_, run)| run.observation.outcomes.contains(&Outcome::OutOfFuel));
         if spec.name == ORACLE && fuel_ran_out {
             continue;
         }
@@ -57,35 +55,40 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
             }
         }
     }
-    let reference_index = runs
-        .iter()
-        .position(|(spec, _)| spec.name == ORACLE)
-        .unwrap_or(0);
-    let Some((reference_spec, reference_run)) = runs.get(reference_index) else {
+    let oracle = runs.iter().position(|(spec, _)| spec.name == ORACLE);
+    let first_engine = runs.iter().position(|(spec, _)| spec.name != ORACLE);
+    let Some(reference_index) = first_engine.or(oracle) else {
         return Err(Verdict::Skipped("no engine could run the case".into()));
     };
-    for (spec, run) in &runs {
-        let aliases = aliases(reference_spec, spec);
-        if let Some(difference) = compare(&reference_run.observation, &run.observation, &aliases) {
-            return Err(Verdict::Finding(Box::new(Finding {
-                class: Class::Semantics,
-                engines: vec![reference_spec.name.clone(), spec.name.clone()],
-                summary: format!(
-                    "uninterrupted runs differ: {} (expected) vs {}",
-                    reference_spec.name, spec.name
-                ),
-                first_difference: difference.description,
-                place: difference.place,
-                evidence: observation_evidence(
-                    &reference_run.observation,
-                    &run.observation,
-                    &reference_spec.name,
-                    &spec.name,
-                ),
-                images: Vec::new(),
-            })));
+    // Every engine against the oracle, then every engine against the first non-oracle engine
+    // (so two engines that each match the oracle through an alias still agree exactly).
+    let baselines = oracle.into_iter().chain(first_engine);
+    for baseline in baselines {
+        let (base_spec, base_run) = &runs[baseline];
+        for (spec, run) in &runs {
+            let aliases = aliases(base_spec, spec);
+            if let Some(difference) = compare(&base_run.observation, &run.observation, &aliases) {
+                return Err(Verdict::Finding(Box::new(Finding {
+                    class: Class::Semantics,
+                    engines: vec![base_spec.name.clone(), spec.name.clone()],
+                    summary: format!(
+                        "uninterrupted runs differ: {} (expected) vs {}",
+                        base_spec.name, spec.name
+                    ),
+                    first_difference: difference.description,
+                    place: difference.place,
+                    evidence: observation_evidence(
+                        &base_run.observation,
+                        &run.observation,
+                        &base_spec.name,
+                        &spec.name,
+                    ),
+                    images: Vec::new(),
+                })));
+            }
         }
     }
+    let reference_run = &runs[reference_index].1;
     let events = runs
         .iter()
         .filter(|(spec, _)| spec.checkpoints)

@@ -1,0 +1,22 @@
+;; br_table carrying values out of nested blocks, with the selector from a host call; the
+;; operands below the carried values must be dropped exactly.
+(module
+  (import "host" "mix_i32" (func $mix (param i32 i32) (result i32)))
+  (func (export "run") (param i32) (result i32)
+    (local $acc i32)
+    (i32.const 1000)
+    (block $outer (result i32)
+      (i32.const 1)
+      (i32.const 2)
+      (block $b2 (result i32)
+        (block $b1 (result i32)
+          (block $b0 (result i32)
+            (call $mix (local.get 0) (i32.const 100))
+            (i32.and (call $mix (local.get 0) (i32.const 5)) (i32.const 3))
+            (br_table $b0 $b1 $b2 $outer))
+          (i32.const 10) (i32.add) (br $outer))
+        (i32.const 20) (i32.add) (br $outer))
+      (drop) (drop) (i32.const 30) (i32.add)
+      )
+    (i32.add)
+    (i32.add)))

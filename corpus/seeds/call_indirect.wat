@@ -1,0 +1,23 @@
+;; call_indirect through a table of mixed signatures: matching calls, a type mismatch, a null
+;; slot and an out-of-range index, with operands pending under each call.
+(module
+  (import "host" "mix_i32" (func $mix (param i32 i32) (result i32)))
+  (type $unop (func (param i32) (result i32)))
+  (type $binop (func (param i32 i32) (result i32)))
+  (table 6 6 funcref)
+  (elem (i32.const 0) $inc $dbl $add $mix)
+  (func $inc (type $unop) (i32.add (local.get 0) (i32.const 1)))
+  (func $dbl (type $unop) (i32.mul (local.get 0) (i32.const 2)))
+  (func $add (type $binop) (i32.add (local.get 0) (local.get 1)))
+  (func (export "run") (param i32) (result i32)
+    (i32.const 100)
+    (call_indirect (type $unop) (local.get 0) (i32.and (local.get 0) (i32.const 1)))
+    (call_indirect (type $binop) (i32.const 3) (i32.const 4) (i32.const 3))
+    (i32.add)
+    (i32.add))
+  (func (export "mismatch") (param i32) (result i32)
+    (call_indirect (type $unop) (local.get 0) (i32.const 2)))
+  (func (export "null_slot") (param i32) (result i32)
+    (call_indirect (type $unop) (local.get 0) (i32.const 5)))
+  (func (export "out_of_range") (param i32) (result i32)
+    (call_indirect (type $unop) (local.get 0) (i32.const 6))))

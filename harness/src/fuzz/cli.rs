@@ -1,0 +1,144 @@
+//! The `baton fuzz`, `baton reproduce` and `baton shrink` commands as library functions, so the
+//! binary stays a thin argument parser.
+//!
+//! Invariants: every function returns whether the command found a failure (exit status 1) or a
+//! typed error (bad arguments, unreadable case) for the binary to print; nothing here panics on
+//! user input.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use super::campaign::{self, Budget};
+use super::case::Case;
+use super::engines::{default_names, resolve_all};
+use super::exec::Limits;
+use super::reproduce::reproduce;
+use super::shrink::{shrink, write_next_to};
+
+/// Parses `60s`, `2m`, `1h`, `500ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((text, "s"), |i| text.split_at(i));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| anyhow!("bad duration {text:?} (try 60s, 5m, 1h)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => bail!("bad duration unit {other:?} in {text:?} (ms, s, m, h)"),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Settings of `baton fuzz`.
+#[derive(Clone, Debug)]
+pub struct FuzzArgs {
+    /// Time budget (default 60 s when `cases` is absent).
+    pub time: Option<Duration>,
+    /// Case budget.
+    pub cases: Option<u64>,
+    /// Worker threads (default: available cores).
+    pub jobs: Option<usize>,
+    /// Campaign seed (default: from the clock, printed).
+    pub seed: Option<u64>,
+    /// Engines (default: every registered engine).
+    pub engines: Option<Vec<String>>,
+    /// Output directory.
+    pub out: PathBuf,
+}
+
+/// Runs `baton fuzz`; `Ok(true)` when there are findings.
+pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
+    let names = args.engines.clone().unwrap_or_else(default_names);
+    let engines = resolve_all(&names).map_err(|e| anyhow!(e))?;
+    let budget = match (args.cases, args.time) {
+        (Some(n), _) => Budget::Cases(n),
+        (None, Some(t)) => Budget::Time(t),
+        (None, None) => Budget::Time(Duration::from_secs(60)),
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    eprintln!(
+        "baton fuzz: seed {seed}, engines {}, {jobs} jobs, {budget:?}, findings to {}",
+        names.join(","),
+        args.out.display()
+    );
+    let options = campaign::Options {
+        budget,
+        jobs,
+        seed,
+        engines,
+        out: Some(args.out.clone()),
+        limits: Limits::default(),
+        progress: true,
+    };
+    let outcome = quiet_panics(|| campaign::run(&options));
+    for unique in &outcome.findings {
+        let place = unique
+            .dir
+            .as_ref()
+            .map_or_else(|| unique.finding.signature(), |d| d.display().to_string());
+        println!(
+            "finding [{}] x{}: {} ({})",
+            unique.finding.class.name(),
+            unique.count,
+            unique.finding.summary,
+            place
+        );
+    }
+    println!("{}", outcome.summary.line());
+    println!("summary: {}", args.out.join("summary.json").display());
+    Ok(outcome.summary.finding_count() > 0)
+}
+
+/// Runs `baton reproduce <case>`; `Ok(true)` while the case still fails.
+pub fn reproduce_command(path: &Path) -> Result<bool> {
+    let replay = quiet_panics(|| reproduce(path, &Limits::default()))?;
+    print!("{}", replay.report);
+    Ok(replay.fails())
+}
+
+/// Runs `baton shrink <case>`; `Ok(true)` when the minimized case (still) fails, which it
+/// always does on success.
+pub fn shrink_command(path: &Path, attempts: u32) -> Result<bool> {
+    let case = Case::load(path)?;
+    let shrunk = quiet_panics(|| shrink(&case, &Limits::default(), attempts))?;
+    let dir = write_next_to(path, &shrunk).context("writing the minimized case")?;
+    println!(
+        "shrunk [{}]: module {} -> {} bytes, {} -> {} invocations, k {} -> {}; written to {}",
+        shrunk.finding.class.name(),
+        shrunk.module_sizes.0,
+        shrunk.module_sizes.1,
+        case.invocations.len(),
+        shrunk.case.invocations.len(),
+        case.schedule.k,
+        shrunk.case.schedule.k,
+        dir.display()
+    );
+    Ok(true)
+}
+
+/// Runs `f` with the panic hook silenced (engine panics are caught and reported as findings;
+/// the default hook would scribble over the progress bar). `BATON_SHOW_PANICS=1` keeps them.
+pub fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    if std::env::var_os("BATON_SHOW_PANICS").is_some() {
+        return f();
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    std::panic::set_hook(previous);
+    result
+}
