@@ -64,12 +64,19 @@ pub fn read_u64(cells: &[u32], at: usize) -> u64 {
     u64::from(pair[0]) | (u64::from(pair[1]) << 32)
 }
 
-/// Writes a two-cell value, low word first.
+/// Writes a two-cell value, low word first, as one 64-bit store (so a following 64-bit read is
+/// forwarded from the store instead of stalling on two partial ones).
 #[inline(always)]
 pub fn write_u64(cells: &mut [u32], at: usize, value: u64) {
-    let pair = &mut cells[at..at + 2];
-    pair[0] = value as u32;
-    pair[1] = (value >> 32) as u32;
+    cells[at..at + 2].copy_from_slice(&[value as u32, (value >> 32) as u32]);
+}
+
+/// A zero-extended 64-bit result whose high word the optimiser cannot see as constant: it would
+/// otherwise split the result's store into two 32-bit stores, and the next 64-bit read of the
+/// cells would stall on store forwarding.
+#[inline(always)]
+pub fn opaque_high(value: i64) -> i64 {
+    std::hint::black_box(value)
 }
 
 /// Sets the quiet bit of a NaN (rounding operations must return an arithmetic NaN, but Rust's

@@ -35,6 +35,9 @@ macro_rules! define_instr {
             Unreachable,
             /// Jumps to the target.
             Br(u32),
+            /// Jumps back to the loop header at `.0`, firing its loop event on the way (the header
+            /// instruction itself is skipped unless the event needs the slow path).
+            BrLoop(u32),
             /// Runs copy list `.0`, then jumps to `.1`.
             BrCopy(u32, u32),
             /// Jumps to `.1` when cell `.0` is non-zero.

@@ -200,9 +200,10 @@ impl Translator<'_> {
     /// `br depth`.
     pub(super) fn branch(&mut self, depth: u32) -> Result<(), CompileError> {
         let (ctrl, list, target) = self.branch_plan(depth)?;
-        let instr = match self.add_copy_list(list) {
-            Some(copies) => Instr::BrCopy(copies, target.unwrap_or(0)),
-            None => Instr::Br(target.unwrap_or(0)),
+        let instr = match (self.add_copy_list(list), target) {
+            (Some(copies), _) => Instr::BrCopy(copies, target.unwrap_or(0)),
+            (None, Some(header)) if self.poll => Instr::BrLoop(header),
+            (None, _) => Instr::Br(target.unwrap_or(0)),
         };
         let at = self.emit(instr);
         if target.is_none() {

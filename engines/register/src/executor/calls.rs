@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use baton_runtime::{FuncRef, Memory, Trap, Val};
 
+use super::run::WINDOW;
 use super::{Activation, Events, Execution, Exit};
 use crate::code::{BulkOperands, TableOp};
 use crate::compiler::{CallSite, Callee, CompiledFunc};
@@ -36,7 +37,7 @@ impl Execution {
         if self.max_frames == 0 {
             return Err(Trap::CallStackExhausted);
         }
-        ensure_cells(&mut self.cells, callee.frame_cells as usize);
+        ensure_cells(&mut self.cells, WINDOW);
         let mut at = 0;
         for arg in args {
             self.inner.write_val(arg, &mut self.cells, at);
@@ -68,7 +69,7 @@ impl Execution {
             return Err(Trap::CallStackExhausted);
         }
         let new_fp = fp + caller.frame_cells as usize;
-        ensure_cells(storage, new_fp + callee.frame_cells as usize);
+        ensure_cells(storage, new_fp + WINDOW);
         let cells = storage.as_mut_slice();
         for (i, src) in site.args.iter().enumerate() {
             cells[new_fp + i] = cells[fp + *src as usize];
@@ -83,32 +84,14 @@ impl Execution {
         Ok(new_fp)
     }
 
-    /// The entry function's results, read from `sources` in the frame at `fp`.
-    pub(super) fn results(
-        &self,
-        cells: &[u32],
-        func: &CompiledFunc,
-        fp: usize,
-        sources: &[u16],
-    ) -> Vec<Val> {
-        let mut scratch = Vec::with_capacity(sources.len());
-        for src in sources {
-            scratch.push(cells[fp + *src as usize]);
-        }
+    /// The entry function's results from their cells' values.
+    pub(super) fn results(&self, scratch: &[u32], func: &CompiledFunc) -> Vec<Val> {
         let types: Vec<_> = func
             .results
             .iter()
             .filter_map(|t| from_wasmparser(*t))
             .collect();
-        self.inner.read_vals(&types, &scratch, 0)
-    }
-
-    /// Runs a copy list in the frame at `fp`.
-    #[inline]
-    pub(super) fn run_copies(cells: &mut [u32], list: &[(u16, u16)], fp: usize) {
-        for (dst, src) in list {
-            cells[fp + *dst as usize] = cells[fp + *src as usize];
-        }
+        self.inner.read_vals(&types, scratch, 0)
     }
 
     /// Resolves the callee of a call site.
@@ -117,7 +100,6 @@ impl Execution {
         cells: &[u32],
         module: &ModuleCode,
         site: &CallSite,
-        fp: usize,
     ) -> Result<Target, Trap> {
         let objects = &self.inner.objects;
         let func = match site.callee {
@@ -128,7 +110,7 @@ impl Execution {
                 .cloned()
                 .ok_or_else(|| Trap::Host(format!("import {func} missing")))?,
             Callee::Indirect { type_index, table } => {
-                let slot = cells[fp + site.index as usize];
+                let slot = cells[site.index as usize];
                 let table = objects
                     .tables
                     .get(table as usize)
@@ -163,12 +145,11 @@ impl Execution {
         cells: &mut [u32],
         func: &FuncRef,
         site: &CallSite,
-        fp: usize,
     ) -> Result<(), Trap> {
         let ty = func.ty().clone();
         let mut scratch = Vec::with_capacity(site.args.len());
         for src in &site.args {
-            scratch.push(cells[fp + *src as usize]);
+            scratch.push(cells[*src as usize]);
         }
         let args = self.inner.read_vals(&ty.params, &scratch, 0);
         let results = match func {
@@ -189,7 +170,7 @@ impl Execution {
                 }
             }
         };
-        let mut at = fp + site.results as usize;
+        let mut at = site.results as usize;
         for value in &results {
             self.inner.write_val(value, cells, at);
             at += cells_of_val(value.ty());
@@ -235,8 +216,8 @@ impl Execution {
         cells: &[u32],
         memory: Option<&mut Memory>,
         ops: &BulkOperands,
-        fp: usize,
     ) -> Result<(), Trap> {
+        let fp = 0;
         let objects = &self.inner.objects;
         let memory = memory.ok_or(Trap::MemoryOutOfBounds)?;
         let (dst, src, len) = (
@@ -260,8 +241,8 @@ impl Execution {
         cells: &mut [u32],
         op: TableOp,
         ops: &BulkOperands,
-        fp: usize,
     ) -> Result<(), Trap> {
+        let fp = 0;
         let inner = self.inner.clone();
         let objects = &inner.objects;
         let table = objects

@@ -81,6 +81,18 @@ impl Events {
         }
     }
 
+    /// Fires an event on the fast path only: `false` (nothing counted) when the event needs the
+    /// slow path (fuel, a possible stop), which the caller must then take with [`Events::fire`].
+    #[inline(always)]
+    pub fn fire_fast(&mut self) -> bool {
+        if self.next < self.threshold {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     #[cold]
     fn slow(&mut self, kind: EventKind) -> EventResult {
         if !self.enabled {

@@ -12,6 +12,7 @@
 
 mod calls;
 mod events;
+mod fast;
 mod run;
 
 pub use events::Events;

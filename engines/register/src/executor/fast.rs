@@ -1,0 +1,251 @@
+//! The fast inner loop: every instruction that touches only the current frame's cells and the
+//! memory's bytes (numeric ops, moves, branches, loads and stores, loop headers whose event
+//! needs no attention). It makes no calls, so its state (code, ip, frame, memory) stays in
+//! registers; anything else (calls, returns, events that may stop, store objects) hands control
+//! back to the outer loop in [`super::run`] with `ip` at that instruction.
+//!
+//! Invariants: on `Ok(())` the instruction at `*ip` is one the outer loop handles and has not
+//! been executed; on a trap `*ip` is unspecified (the run is over). Every cell index is a `u16`
+//! into a [`Window`], so cell accesses need no bounds checks.
+
+use baton_runtime::Trap;
+
+use super::events::Events;
+use super::run::Window;
+use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
+use crate::code::{Instr, LoadKind, StoreKind};
+use crate::compiler::CompiledFunc;
+use crate::ops::for_each_numeric;
+
+/// Reads `N` bytes of memory at `at`, trapping when out of bounds.
+#[inline(always)]
+fn load<const N: usize>(mem: &[u8], at: u64) -> Result<[u8; N], Trap> {
+    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
+    mem.get(start..start.wrapping_add(N))
+        .filter(|_| start.checked_add(N).is_some())
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(Trap::MemoryOutOfBounds)
+}
+
+/// Writes `N` bytes of memory at `at`, trapping when out of bounds.
+#[inline(always)]
+fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), Trap> {
+    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
+    let end = start.checked_add(N).ok_or(Trap::MemoryOutOfBounds)?;
+    mem.get_mut(start..end)
+        .ok_or(Trap::MemoryOutOfBounds)?
+        .copy_from_slice(&bytes);
+    Ok(())
+}
+
+macro_rules! define_fast {
+    (
+        binary: [$(($bn:ident, $bi:ty, $bo:ty, $bvi:ident, $bvo:ident, $ba:ident, $bb:ident => $be:expr)),* $(,)?],
+        binary_trap: [$(($tn:ident, $ti:ty, $to:ty, $tvi:ident, $tvo:ident, $ta:ident, $tb:ident => $te:expr)),* $(,)?],
+        unary: [$(($un:ident, $ui:ty, $uo:ty, $uvi:ident, $uvo:ident, $ua:ident => $ue:expr)),* $(,)?],
+        unary_trap: [$(($vn:ident, $vi:ty, $vo:ty, $vvi:ident, $vvo:ident, $va:ident => $ve:expr)),* $(,)?],
+        imm: [$(($in:ident, $iname:ident, $ia:ident, $ib:ident => $ie:expr)),* $(,)?],
+        cmp_branch: [$(($cn:ident, $cif:ident, $cunless:ident, $ct:ty, $ca:ident, $cb:ident => $ce:expr)),* $(,)?],
+        eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
+    ) => {
+        /// Runs frame-local instructions from `*ip` until one needs the outer loop.
+        #[inline(never)]
+        pub(super) fn run(
+            func: &CompiledFunc,
+            ip: &mut usize,
+            frame: &mut Window,
+            mem: &mut [u8],
+            events: &mut Events,
+        ) -> Result<(), Trap> {
+            let code = &func.code[..];
+            let mut pc = *ip;
+            loop {
+                let Some(&instr) = code.get(pc) else {
+                    return Err(Trap::Host("ran off the end of the code".into()));
+                };
+                pc += 1;
+                match instr {
+                    Instr::LoopHead => {
+                        if !events.fire_fast() {
+                            *ip = pc - 1;
+                            return Ok(());
+                        }
+                    }
+                    Instr::Unreachable => return Err(Trap::Unreachable),
+                    Instr::Br(target) => pc = target as usize,
+                    Instr::BrLoop(header) => {
+                        pc = header as usize + usize::from(events.fire_fast());
+                    }
+                    Instr::BrCopy(list, target) => {
+                        copies(frame, &func.copies, list);
+                        pc = target as usize;
+                    }
+                    Instr::BrIf(cond, target) => {
+                        if frame[cond as usize] != 0 {
+                            pc = target as usize;
+                        }
+                    }
+                    Instr::BrUnless(cond, target) => {
+                        if frame[cond as usize] == 0 {
+                            pc = target as usize;
+                        }
+                    }
+                    Instr::BrIfCopy(cond, list, target) => {
+                        if frame[cond as usize] != 0 {
+                            copies(frame, &func.copies, list);
+                            pc = target as usize;
+                        }
+                    }
+                    Instr::BrTable(index, table) => {
+                        let Some(entries) = func.tables.get(table as usize) else {
+                            return Err(Trap::Host("missing branch table".into()));
+                        };
+                        let chosen = (frame[index as usize] as usize).min(entries.len().saturating_sub(1));
+                        let Some(entry) = entries.get(chosen) else {
+                            return Err(Trap::Host("empty branch table".into()));
+                        };
+                        if let Some(list) = entry.copies {
+                            copies(frame, &func.copies, list);
+                        }
+                        pc = entry.target as usize;
+                    }
+                    Instr::Copy1(dst, src) => frame[dst as usize] = frame[src as usize],
+                    Instr::Copy2(dst, src) => {
+                        let (lo, hi) = (frame[src as usize], frame[src as usize + 1]);
+                        frame[dst as usize] = lo;
+                        frame[dst as usize + 1] = hi;
+                    }
+                    Instr::CopyList(list) => copies(frame, &func.copies, list),
+                    Instr::Select1(dst, cond, a, b) => {
+                        let pick = if frame[cond as usize] != 0 { a } else { b };
+                        frame[dst as usize] = frame[pick as usize];
+                    }
+                    Instr::Select2(dst, cond, a, b) => {
+                        let pick = if frame[cond as usize] != 0 { a } else { b };
+                        let (lo, hi) = (frame[pick as usize], frame[pick as usize + 1]);
+                        frame[dst as usize] = lo;
+                        frame[dst as usize + 1] = hi;
+                    }
+                    Instr::Load(kind, dst, addr, offset) => {
+                        let at = u64::from(frame[addr as usize]) + u64::from(offset);
+                        let d = dst as usize;
+                        match kind {
+                            LoadKind::I32 => frame[d] = u32::from_le_bytes(load(mem, at)?),
+                            LoadKind::I64 => write_u64(frame, d, u64::from_le_bytes(load(mem, at)?)),
+                            LoadKind::I32S8 => frame[d] = load::<1>(mem, at)?[0] as i8 as i32 as u32,
+                            LoadKind::I32U8 => frame[d] = u32::from(load::<1>(mem, at)?[0]),
+                            LoadKind::I32S16 => frame[d] = i16::from_le_bytes(load(mem, at)?) as i32 as u32,
+                            LoadKind::I32U16 => frame[d] = u32::from(u16::from_le_bytes(load(mem, at)?)),
+                            LoadKind::I64S8 => write_u64(frame, d, load::<1>(mem, at)?[0] as i8 as i64 as u64),
+                            LoadKind::I64U8 => write_u64(frame, d, opaque_high(i64::from(load::<1>(mem, at)?[0])) as u64),
+                            LoadKind::I64S16 => write_u64(frame, d, i16::from_le_bytes(load(mem, at)?) as i64 as u64),
+                            LoadKind::I64U16 => write_u64(frame, d, opaque_high(i64::from(u16::from_le_bytes(load(mem, at)?))) as u64),
+                            LoadKind::I64S32 => write_u64(frame, d, i32::from_le_bytes(load(mem, at)?) as i64 as u64),
+                            LoadKind::I64U32 => write_u64(frame, d, opaque_high(i64::from(u32::from_le_bytes(load(mem, at)?))) as u64),
+                        }
+                    }
+                    Instr::Store(kind, value, addr, offset) => {
+                        let at = u64::from(frame[addr as usize]) + u64::from(offset);
+                        let v = value as usize;
+                        match kind {
+                            StoreKind::B32 => store(mem, at, frame[v].to_le_bytes())?,
+                            StoreKind::B64 => store(mem, at, read_u64(frame, v).to_le_bytes())?,
+                            StoreKind::B8 => store(mem, at, [frame[v] as u8])?,
+                            StoreKind::B16 => store(mem, at, (frame[v] as u16).to_le_bytes())?,
+                        }
+                    }
+                    Instr::MemorySize(dst) => {
+                        frame[dst as usize] = (mem.len() / baton_runtime::store::PAGE_SIZE as usize) as u32;
+                    }
+                    Instr::RefNull(dst) => frame[dst as usize] = 0,
+                    Instr::RefIsNull(dst, src) => {
+                        frame[dst as usize] = u32::from(frame[src as usize] == 0);
+                    }
+                    Instr::RefFunc(dst, func) => frame[dst as usize] = func + 1,
+                    $(
+                        Instr::$bn(dst, a, b) => {
+                            let $ba = <$bi as CellValue>::read(frame, a as usize);
+                            let $bb = <$bi as CellValue>::read(frame, b as usize);
+                            let result: $bo = $be;
+                            result.write(frame, dst as usize);
+                        }
+                    )*
+                    $(
+                        Instr::$tn(dst, a, b) => {
+                            let $ta = <$ti as CellValue>::read(frame, a as usize);
+                            let $tb = <$ti as CellValue>::read(frame, b as usize);
+                            let result: $to = $te?;
+                            result.write(frame, dst as usize);
+                        }
+                    )*
+                    $(
+                        Instr::$un(dst, a) => {
+                            let $ua = <$ui as CellValue>::read(frame, a as usize);
+                            let result: $uo = $ue;
+                            result.write(frame, dst as usize);
+                        }
+                    )*
+                    $(
+                        Instr::$vn(dst, a) => {
+                            let $va = <$vi as CellValue>::read(frame, a as usize);
+                            let result: $vo = $ve?;
+                            result.write(frame, dst as usize);
+                        }
+                    )*
+                    $(
+                        Instr::$iname(dst, a, imm) => {
+                            let $ia = <i32 as CellValue>::read(frame, a as usize);
+                            let $ib: i32 = imm;
+                            let result: i32 = $ie;
+                            result.write(frame, dst as usize);
+                        }
+                    )*
+                    $(
+                        Instr::$cif(a, b, target) => {
+                            let $ca = <$ct as CellValue>::read(frame, a as usize);
+                            let $cb = <$ct as CellValue>::read(frame, b as usize);
+                            if $ce {
+                                pc = target as usize;
+                            }
+                        }
+                        Instr::$cunless(a, b, target) => {
+                            let $ca = <$ct as CellValue>::read(frame, a as usize);
+                            let $cb = <$ct as CellValue>::read(frame, b as usize);
+                            if !($ce) {
+                                pc = target as usize;
+                            }
+                        }
+                    )*
+                    $(
+                        Instr::$eif(a, target) => {
+                            if <$et as CellValue>::read(frame, a as usize) == 0 {
+                                pc = target as usize;
+                            }
+                        }
+                        Instr::$eunless(a, target) => {
+                            if <$et as CellValue>::read(frame, a as usize) != 0 {
+                                pc = target as usize;
+                            }
+                        }
+                    )*
+                    _ => {
+                        *ip = pc - 1;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    };
+}
+
+for_each_numeric!(define_fast);
+
+/// Runs copy list `list` of `lists` in the frame.
+#[inline(always)]
+fn copies(frame: &mut Window, lists: &[crate::code::CopyList], list: u32) {
+    if let Some(list) = lists.get(list as usize) {
+        for &(dst, src) in list {
+            frame[dst as usize] = frame[src as usize];
+        }
+    }
+}
