@@ -18,5 +18,4 @@
         (i32.const 20) (i32.add) (br $outer))
       (drop) (drop) (i32.const 30) (i32.add)
       )
-    (i32.add)
     (i32.add)))

@@ -6,7 +6,6 @@
   (func $pair (param i32) (result i32 i64)
     (local.get 0) (i64.extend_i32_s (i32.mul (local.get 0) (i32.const 3))))
   (func (export "run") (param i32) (result i32 i64 i32)
-    (local.get 0)
     (call $pair (local.get 0))
     (block (param i32 i64) (result i32 i64 i32)
       (i32.const 7)

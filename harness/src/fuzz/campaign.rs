@@ -20,7 +20,7 @@ use super::engines::EngineSpec;
 use super::exec::Limits;
 use super::finding::{Class, Finding};
 use super::generator::{generate, materialize, Generated};
-use super::oracles::{check_generated, CaseResult, Stats, Verdict};
+use super::oracles::{check, check_generated, CaseResult, Stats, Verdict};
 use super::report;
 use super::rng::case_seed;
 
@@ -50,6 +50,8 @@ pub struct Options {
     pub limits: Limits,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// Concrete cases (the seed corpus) checked before the generated ones, on top of the budget.
+    pub seeds: Vec<Case>,
 }
 
 /// One distinct finding and how often it was seen.
@@ -169,8 +171,43 @@ fn progress_message(summary: &Summary, elapsed: f64) -> String {
     )
 }
 
-/// [`check_generated`] with panics outside engine operations (the harness's own libraries:
-/// analysis, codec, text views) turned into a `panic` finding on the engine `harness`.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn panic_result(payload: Box<dyn std::any::Any + Send>) -> CaseResult {
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "non-string panic payload".into());
+    let finding = Finding {
+        class: Class::Panic,
+        engines: vec!["harness".into()],
+        summary: "panic outside any engine operation".into(),
+        first_difference: message,
+        place: "harness".into(),
+        evidence: Vec::new(),
+        images: Vec::new(),
+    };
+    CaseResult {
+        verdict: Verdict::Finding(Box::new(finding)),
+        stats: Stats::default(),
+    }
+}
+
+/// [`check`] with panics outside engine operations (the harness's own libraries: analysis,
+/// codec, text views) turned into a `panic` finding on the engine `harness`.
+pub fn check_guarded(case: &Case, engines: &[EngineSpec], limits: &Limits) -> (Case, CaseResult) {
+    let result = catch_unwind(AssertUnwindSafe(|| check(case, engines, limits)))
+        .unwrap_or_else(panic_result);
+    (case.clone(), result)
+}
+
+/// [`check_generated`] with the same panic guard as [`check_guarded`].
 pub fn check_generated_guarded(
     generated: &Generated,
     engines: &[EngineSpec],
@@ -179,28 +216,7 @@ pub fn check_generated_guarded(
     catch_unwind(AssertUnwindSafe(|| {
         check_generated(generated, engines, limits)
     }))
-    .unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "non-string panic payload".into());
-        let finding = Finding {
-            class: Class::Panic,
-            engines: vec!["harness".into()],
-            summary: "panic outside any engine operation".into(),
-            first_difference: message,
-            place: "harness".into(),
-            evidence: Vec::new(),
-            images: Vec::new(),
-        };
-        let verdict = Verdict::Finding(Box::new(finding));
-        let result = CaseResult {
-            verdict,
-            stats: Stats::default(),
-        };
-        (materialize(generated, &[]), result)
-    })
+    .unwrap_or_else(|payload| (materialize(generated, &[]), panic_result(payload)))
 }
 
 /// Runs a campaign.
@@ -229,30 +245,28 @@ pub fn run(options: &Options) -> Outcome {
     let work = || loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let done = match options.budget {
-            Budget::Cases(n) => index >= n,
+            Budget::Cases(n) => index >= n + options.seeds.len() as u64,
             Budget::Time(limit) => started.elapsed() >= limit,
         };
         if done {
             break;
         }
-        let seed = case_seed(options.seed, index);
-        let generated = catch_unwind(AssertUnwindSafe(|| {
-            generate(seed, Some((options.seed, index)), &names, &checkpointers)
-        }));
-        let mut guard = match state.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+        let (case, result) = if let Some(seed_case) = options.seeds.get(index as usize) {
+            check_guarded(seed_case, &options.engines, &options.limits)
+        } else {
+            let generated_index = index - options.seeds.len() as u64;
+            let seed = case_seed(options.seed, generated_index);
+            let generated = catch_unwind(AssertUnwindSafe(|| {
+                let origin = Some((options.seed, generated_index));
+                generate(seed, origin, &names, &checkpointers)
+            }));
+            let Ok(Ok(generated)) = generated else {
+                lock(&state).summary.generation_failures += 1;
+                continue;
+            };
+            check_generated_guarded(&generated, &options.engines, &options.limits)
         };
-        let Ok(Ok(generated)) = generated else {
-            guard.summary.generation_failures += 1;
-            continue;
-        };
-        drop(guard);
-        let (case, result) = check_generated_guarded(&generated, &options.engines, &options.limits);
-        let mut guard = match state.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = lock(&state);
         let s = &mut *guard;
         s.summary.cases += 1;
         s.summary.checkpoints += result.stats.checkpoints;

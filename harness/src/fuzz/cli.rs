@@ -75,6 +75,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
         names.join(","),
         args.out.display()
     );
+    let seeds = seed_corpus(&engines);
     let options = campaign::Options {
         budget,
         jobs,
@@ -83,6 +84,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
         out: Some(args.out.clone()),
         limits: Limits::default(),
         progress: true,
+        seeds,
     };
     let outcome = quiet_panics(|| campaign::run(&options));
     for unique in &outcome.findings {
@@ -102,6 +104,26 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
     println!("summary: {}", args.out.join("summary.json").display());
     Ok(outcome.summary.finding_count() > 0)
 }
+
+/// The seed corpus (`corpus/seeds/*.wat`) as cases for `engines`; unreadable seeds are reported
+/// and skipped.
+pub fn seed_corpus(engines: &[super::engines::EngineSpec]) -> Vec<Case> {
+    let dir = super::corpus::corpus_dir().join("seeds");
+    let mut cases = Vec::new();
+    for path in super::corpus::files(&dir, "wat") {
+        let loaded = wat::parse_file(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|wasm| super::corpus::seed_cases(&wasm, engines, SEED_STOPS));
+        match loaded {
+            Ok(mut more) => cases.append(&mut more),
+            Err(error) => eprintln!("skipping seed {}: {error}", path.display()),
+        }
+    }
+    cases
+}
+
+/// Stop points per invocation for seed modules in a campaign.
+pub const SEED_STOPS: u64 = 8;
 
 /// Runs `baton reproduce <case>`; `Ok(true)` while the case still fails.
 pub fn reproduce_command(path: &Path) -> Result<bool> {

@@ -219,8 +219,14 @@ pub fn generate(
     let len = 2048 + rng.below(6144) as usize;
     let data = rng.bytes(len);
     let mut u = Unstructured::new(&data);
+    // Swarm: half the cases keep every access in bounds (so stores land and memory state
+    // matters), half may trap anywhere.
+    let config = Config {
+        disallow_traps: rng.below(2) == 0,
+        ..smith_config()
+    };
     let mut module =
-        Module::new(smith_config(), &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
+        Module::new(config, &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
     module
         .ensure_termination(WASM_FUEL)
         .map_err(|e| GenerateError::Smith(e.to_string()))?;

@@ -133,8 +133,10 @@ fn swapped_operands(image: &mut Image) -> bool {
     for frame in execution.frames.iter_mut().rev() {
         let ops = &mut frame.operands;
         for i in (1..ops.len()).rev() {
-            let same_type =
-                std::mem::discriminant(&ops[i].kind) == std::mem::discriminant(&ops[i - 1].kind);
+            let same_type = match (&ops[i].kind, &ops[i - 1].kind) {
+                (Some(a), Some(b)) => std::mem::discriminant(a) == std::mem::discriminant(b),
+                _ => false,
+            };
             if same_type && ops[i] != ops[i - 1] {
                 ops.swap(i, i - 1);
                 return true;
