@@ -18,7 +18,7 @@ macro_rules! define_instr {
         binary_trap: [$(($tn:ident, $ti:ty, $to:ty, $tvi:ident, $tvo:ident, $ta:ident, $tb:ident => $te:expr)),* $(,)?],
         unary: [$(($un:ident, $ui:ty, $uo:ty, $uvi:ident, $uvo:ident, $ua:ident => $ue:expr)),* $(,)?],
         unary_trap: [$(($vn:ident, $vi:ty, $vo:ty, $vvi:ident, $vvo:ident, $va:ident => $ve:expr)),* $(,)?],
-        imm: [$(($in:ident, $iname:ident, $ia:ident, $ib:ident => $ie:expr)),* $(,)?],
+        imm: [$(($in:ident, $iname:ident, $it:ty, $ia:ident, $ib:ident => $ie:expr)),* $(,)?],
         cmp_branch: [$(($cn:ident, $cif:ident, $cunless:ident, $ct:ty, $ca:ident, $cb:ident => $ce:expr)),* $(,)?],
         eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
     ) => {

@@ -304,10 +304,14 @@ impl<'m> Translator<'m> {
                 let lhs = self.pop()?;
                 let a = self.cell_of(&lhs)?;
                 let dst = self.push(result, None)?;
-                match (imm, rhs.loc) {
-                    (Some(fused), Loc::Const(bits)) => {
-                        self.emit_result(fused(dst, a, bits as u32 as i32))
-                    }
+                // The immediate is an i32; for i64 operators it must round-trip through one.
+                let immediate = match (rhs.loc, rhs.ty) {
+                    (Loc::Const(bits), ValType::I32) => Some(bits as u32 as i32),
+                    (Loc::Const(bits), ValType::I64) => i32::try_from(bits as i64).ok(),
+                    _ => None,
+                };
+                match (imm, immediate) {
+                    (Some(fused), Some(value)) => self.emit_result(fused(dst, a, value)),
                     _ => {
                         let b = self.cell_of(&rhs)?;
                         self.emit_result(make(dst, a, b));
