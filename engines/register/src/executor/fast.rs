@@ -49,6 +49,9 @@ macro_rules! define_fast {
         eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
     ) => {
         /// Runs frame-local instructions from `*ip` until one needs the outer loop.
+        // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the compare
+        // is false, NaN operands included.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         #[inline(never)]
         pub(super) fn run(
             func: &CompiledFunc,
