@@ -80,8 +80,8 @@ impl std::fmt::Display for CaseValue {
         match *self {
             Self::I32(v) => write!(f, "i32:{v}"),
             Self::I64(v) => write!(f, "i64:{v}"),
-            Self::F32(b) => write!(f, "f32:{}(0x{b:08x})", f32::from_bits(b)),
-            Self::F64(b) => write!(f, "f64:{}(0x{b:016x})", f64::from_bits(b)),
+            Self::F32(b) => write!(f, "f32:{:?}(0x{b:08x})", f32::from_bits(b)),
+            Self::F64(b) => write!(f, "f64:{:?}(0x{b:016x})", f64::from_bits(b)),
             Self::Funcref(false) => f.write_str("funcref:null"),
             Self::Funcref(true) => f.write_str("funcref:non-null"),
             Self::Externref(None) => f.write_str("externref:null"),
