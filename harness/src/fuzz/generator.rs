@@ -218,7 +218,28 @@ pub fn generate(
     let mut rng = SplitMix64::new(seed);
     let len = 2048 + rng.below(6144) as usize;
     let data = rng.bytes(len);
-    let mut u = Unstructured::new(&data);
+    build(&data, rng, origin, engines, checkpointers)
+}
+
+/// Generates a case from raw fuzzer bytes (the module from `data`, everything else from a
+/// stream seeded by its hash): the entry point for coverage-guided fuzzers.
+pub fn generate_from_bytes(
+    data: &[u8],
+    engines: &[String],
+    checkpointers: &[String],
+) -> Result<Generated, GenerateError> {
+    let rng = SplitMix64::new(super::rng::fnv1a(data));
+    build(data, rng, None, engines, checkpointers)
+}
+
+fn build(
+    data: &[u8],
+    mut rng: SplitMix64,
+    origin: Option<(u64, u64)>,
+    engines: &[String],
+    checkpointers: &[String],
+) -> Result<Generated, GenerateError> {
+    let mut u = Unstructured::new(data);
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     let config = Config {

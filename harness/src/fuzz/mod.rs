@@ -34,3 +34,4 @@ pub mod report;
 pub mod reproduce;
 pub mod rng;
 pub mod shrink;
+pub mod targets;
