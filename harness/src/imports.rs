@@ -4,6 +4,7 @@
 use wasmparser::{Parser, Payload, TypeRef};
 
 use crate::engine::ExternKind;
+use crate::value::ValType;
 
 /// One import of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +17,9 @@ pub struct ImportDecl {
     pub kind: ExternKind,
     /// For globals: whether the import is mutable.
     pub mutable_global: bool,
+    /// For globals their content type, for tables their element type (`None` otherwise, or
+    /// for types outside Wasm 2.0).
+    pub value_type: Option<ValType>,
 }
 
 /// Reads the import section of `wasm`. The module was already accepted by an engine, so a
@@ -27,11 +31,19 @@ pub fn read_imports(wasm: &[u8]) -> Result<Vec<ImportDecl>, String> {
         if let Payload::ImportSection(reader) = payload {
             for import in reader.into_imports() {
                 let import = import.map_err(|error| format!("reading imports: {error}"))?;
-                let (kind, mutable_global) = match import.ty {
-                    TypeRef::Func(_) | TypeRef::FuncExact(_) => (ExternKind::Func, false),
-                    TypeRef::Table(_) => (ExternKind::Table, false),
-                    TypeRef::Memory(_) => (ExternKind::Memory, false),
-                    TypeRef::Global(global) => (ExternKind::Global, global.mutable),
+                let (kind, mutable_global, value_type) = match import.ty {
+                    TypeRef::Func(_) | TypeRef::FuncExact(_) => (ExternKind::Func, false, None),
+                    TypeRef::Table(table) => (
+                        ExternKind::Table,
+                        false,
+                        ValType::from_wasmparser(wasmparser::ValType::Ref(table.element_type)),
+                    ),
+                    TypeRef::Memory(_) => (ExternKind::Memory, false, None),
+                    TypeRef::Global(global) => (
+                        ExternKind::Global,
+                        global.mutable,
+                        ValType::from_wasmparser(global.content_type),
+                    ),
                     TypeRef::Tag(_) => return Err("tag imports are outside Wasm 2.0".into()),
                 };
                 imports.push(ImportDecl {
@@ -39,6 +51,7 @@ pub fn read_imports(wasm: &[u8]) -> Result<Vec<ImportDecl>, String> {
                     name: import.name.to_string(),
                     kind,
                     mutable_global,
+                    value_type,
                 });
             }
         }

@@ -15,27 +15,32 @@
 //!    reports, if it reports one); invocations with more than `cap` events are counted.
 //!
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
-//! live session and memory is bounded. Imports of copies are rebuilt by name: spectest functions
-//! from the scratch session's own spectest, immutable globals as host globals holding the live
-//! value. Instances that import memories, tables, mutable globals or functions of another
-//! instance share state that a copy cannot have on its own: those invocations are run live only
-//! and counted as `skipped (shared state)`. States the image format cannot express (a table or
-//! global holding another instance's function) are counted as not imageable, never as passes.
+//! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
+//! the scratch session's own spectest; imported memories, tables and globals as private host
+//! objects shaped like the idle image's (restoring fills them with the image's contents), so a
+//! copy never writes to state the live instance shares. Instances that import a function of
+//! another instance cannot run apart from it (that instance's state is in no image of this
+//! one): those invocations are run live only and counted as `skipped (shared state)`. States
+//! the image format cannot express (a table or global holding another instance's function) are
+//! counted as not imageable, never as passes.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
 
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
-use super::runner::InstanceRecord;
+use super::runner::{ImportSource, InstanceRecord};
 use super::spectest;
 use crate::adapters::EngineEntry;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::engine::{
-    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, KindSet, ModuleId,
-    RunOptions, RunOutcome, StopRequest,
+    find_export, Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, KindSet,
+    ModuleId, RunOptions, RunOutcome, StopRequest,
 };
 use crate::imports::read_imports;
-use crate::value::{GlobalType, Value};
+use crate::value::{GlobalType, MemoryType, TableType, ValType, Value};
 
 /// Checkpoint-everywhere settings.
 #[derive(Clone, Copy, Debug)]
@@ -139,10 +144,15 @@ impl CheckpointRun {
             Ok(report) => expectation.verdict(&report.outcome, live.trap_aliases()),
             Err(error) => Verdict::Fail(format!("invoke {export}: {error}")),
         };
-        if record.shares_state.is_some() {
-            self.stats.skipped_shared += 1;
-            return live_only(live);
-        }
+        let providers = function_providers(record);
+        let before = match provider_images(live, &providers) {
+            Ok(images) => images,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return live_only(live);
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: provider image: {error}")),
+        };
         let idle = match live.take_image(record.id) {
             Ok(image) => image,
             Err(EngineError::NotImageable(_)) => {
@@ -167,6 +177,16 @@ impl CheckpointRun {
             }
             Err(error) => return Verdict::Fail(format!("checkpoint: final image: {error}")),
         };
+        // Copies run against providers restored from their images before the invocation: that
+        // reproduces the live run only if the invocation left the providers' state unchanged.
+        match provider_images(live, &providers) {
+            Ok(after) if same_images(&before, &after) => {}
+            Ok(_) | Err(EngineError::NotImageable(_)) => {
+                self.stats.skipped_shared += 1;
+                return verdict;
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: provider image: {error}")),
+        }
         self.stats.invocations += 1;
         let expected = Expected {
             outcome: &report.outcome,
@@ -177,8 +197,9 @@ impl CheckpointRun {
             self.source,
             self.settings.target,
             &self.config,
-            live,
             record,
+            &idle,
+            &before,
         ) {
             Ok(sessions) => sessions,
             Err(message) => {
@@ -325,14 +346,15 @@ impl Sessions {
         source: &EngineEntry,
         target: &EngineEntry,
         config: &EngineConfig,
-        live: &dyn Engine,
         record: &InstanceRecord,
+        idle: &Image,
+        providers: &[ProviderImage],
     ) -> Result<Self, String> {
-        let source_session = Scratch::new(source, config, live, record)?;
+        let source_session = Scratch::new(source, config, record, idle, providers)?;
         let target = if target.name == source.name {
             None
         } else {
-            Some(Scratch::new(target, config, live, record)?)
+            Some(Scratch::new(target, config, record, idle, providers)?)
         };
         Ok(Self {
             source: source_session,
@@ -445,48 +467,201 @@ fn first_state_difference(a: &Image, b: &Image) -> String {
 }
 
 impl Scratch {
-    /// A fresh session of `entry` with the record's module compiled and its imports rebuilt.
+    /// A fresh session of `entry`: the providers restored from their images (providers
+    /// first), then the record's module compiled and its imports rebuilt (see
+    /// [`build_imports`]).
     fn new(
         entry: &EngineEntry,
         config: &EngineConfig,
-        live: &dyn Engine,
         record: &InstanceRecord,
+        idle: &Image,
+        providers: &[ProviderImage],
     ) -> Result<Self, String> {
         let mut engine = (entry.create)(config);
         let spectest = spectest::instantiate(engine.as_mut())
             .map_err(|error| format!("spectest on {}: {error}", entry.name))?;
+        let mut restored = HashMap::new();
+        for (provider, image) in providers {
+            let module = engine
+                .compile(&provider.wasm)
+                .map_err(|error| format!("compile provider on {}: {error}", entry.name))?;
+            let imports = build_imports(engine.as_mut(), &spectest, provider, image, &restored)?;
+            let copy = engine
+                .restore(module, &imports, image)
+                .map_err(|error| format!("restore provider on {}: {error}", entry.name))?;
+            restored.insert(provider.id, copy);
+        }
         let module = engine
             .compile(&record.wasm)
             .map_err(|error| format!("compile on {}: {error}", entry.name))?;
-        let decls = read_imports(&record.wasm)?;
-        let mut imports = Vec::with_capacity(decls.len());
-        for (decl, live_handle) in decls.iter().zip(&record.imports) {
-            let handle = match decl.kind {
-                ExternKind::Func if decl.module == spectest::MODULE => spectest
-                    .iter()
-                    .find(|(name, _)| *name == decl.name)
-                    .map(|(_, handle)| *handle)
-                    .ok_or_else(|| format!("spectest has no {}", decl.name))?,
-                ExternKind::Global if !decl.mutable_global => {
-                    let value = live
-                        .global_value(*live_handle)
-                        .map_err(|error| format!("import {}: {error}", decl.name))?;
-                    let ty = GlobalType {
-                        content: value.ty(),
-                        mutable: false,
-                    };
-                    engine
-                        .host_global(ty, value)
-                        .map_err(|error| format!("import {}: {error}", decl.name))?
-                }
-                _ => return Err(format!("import {}.{} shares state", decl.module, decl.name)),
-            };
-            imports.push(handle);
-        }
+        let imports = build_imports(engine.as_mut(), &spectest, record, idle, &restored)?;
         Ok(Self {
             engine,
             module,
             imports,
         })
+    }
+}
+
+/// The imports of a copy of `record` in a scratch session, in import order: spectest
+/// functions from the session's own spectest; anything exported by a provider restored in the
+/// session from that copy; other memories, tables and globals as private host objects shaped
+/// like `image`'s (restoring fills them).
+fn build_imports(
+    engine: &mut dyn Engine,
+    spectest: &[(String, ExternHandle)],
+    record: &InstanceRecord,
+    image: &Image,
+    restored: &HashMap<InstanceId, InstanceId>,
+) -> Result<Vec<ExternHandle>, String> {
+    let decls = read_imports(&record.wasm)?;
+    let mut counts = ImportCounts::default();
+    let mut imports = Vec::with_capacity(decls.len());
+    for (decl, source) in decls.iter().zip(&record.sources) {
+        let at = |what: &str| format!("import {}.{}: {what}", decl.module, decl.name);
+        // Position among the imports of this kind (= index in the image's lists).
+        let position = counts.next(decl.kind);
+        if let ImportSource::Instance(provider, name) = source {
+            if let Some(copy) = restored.get(&provider.id) {
+                let handle = find_export(engine, *copy, name)
+                    .map_err(|error| at(&error.to_string()))?
+                    .ok_or_else(|| at("not exported by the restored provider"))?;
+                imports.push(handle);
+                continue;
+            }
+        }
+        let handle = match decl.kind {
+            ExternKind::Func => match source {
+                ImportSource::Spectest => spectest
+                    .iter()
+                    .find(|(name, _)| *name == decl.name)
+                    .map(|(_, handle)| *handle)
+                    .ok_or_else(|| at("not in spectest"))?,
+                ImportSource::Instance(..) => return Err(at("provider not restored")),
+            },
+            ExternKind::Memory => {
+                let memory = image
+                    .memories
+                    .get(position)
+                    .ok_or_else(|| at("missing from the image"))?;
+                let ty = MemoryType {
+                    min: u32::try_from(memory.pages).map_err(|_| at("too many pages"))?,
+                    max: memory.max_pages.and_then(|max| u32::try_from(max).ok()),
+                };
+                engine
+                    .host_memory(ty)
+                    .map_err(|error| at(&error.to_string()))?
+            }
+            ExternKind::Table => {
+                let table = image
+                    .tables
+                    .get(position)
+                    .ok_or_else(|| at("missing from the image"))?;
+                let ty = TableType {
+                    element: decl.value_type.ok_or_else(|| at("unknown element type"))?,
+                    min: u32::try_from(table.elements.len()).map_err(|_| at("too large"))?,
+                    max: table.max.and_then(|max| u32::try_from(max).ok()),
+                };
+                engine
+                    .host_table(ty)
+                    .map_err(|error| at(&error.to_string()))?
+            }
+            ExternKind::Global => {
+                let content = decl.value_type.ok_or_else(|| at("unknown type"))?;
+                let value = image
+                    .globals
+                    .get(position)
+                    .and_then(|value| number(value, content))
+                    .unwrap_or_else(|| Value::default_for(content));
+                let ty = GlobalType {
+                    content,
+                    mutable: decl.mutable_global,
+                };
+                engine
+                    .host_global(ty, value)
+                    .map_err(|error| at(&error.to_string()))?
+            }
+        };
+        imports.push(handle);
+    }
+    Ok(imports)
+}
+
+/// A provider instance and its idle image before the invocation.
+type ProviderImage = (Arc<InstanceRecord>, Image);
+
+/// Every instance whose functions `record` imports, transitively, each once, providers before
+/// the instances that import from them. (Memories, tables and globals imported from other
+/// instances are not followed: copies get private ones.)
+fn function_providers(record: &InstanceRecord) -> Vec<Arc<InstanceRecord>> {
+    fn visit(record: &InstanceRecord, out: &mut Vec<Arc<InstanceRecord>>) {
+        let decls = read_imports(&record.wasm).unwrap_or_default();
+        for (decl, source) in decls.iter().zip(&record.sources) {
+            let ImportSource::Instance(provider, _) = source else {
+                continue;
+            };
+            if decl.kind != ExternKind::Func || out.iter().any(|known| known.id == provider.id) {
+                continue;
+            }
+            visit(provider, out);
+            out.push(provider.clone());
+        }
+    }
+    let mut out = Vec::new();
+    visit(record, &mut out);
+    out
+}
+
+/// The providers' current idle images.
+fn provider_images(
+    live: &mut dyn Engine,
+    providers: &[Arc<InstanceRecord>],
+) -> Result<Vec<ProviderImage>, EngineError> {
+    providers
+        .iter()
+        .map(|provider| Ok((provider.clone(), live.take_image(provider.id)?)))
+        .collect()
+}
+
+fn same_images(before: &[ProviderImage], after: &[ProviderImage]) -> bool {
+    before.len() == after.len()
+        && before
+            .iter()
+            .zip(after)
+            .all(|((_, a), (_, b))| same_state(a, b))
+}
+
+/// Position of the next imported memory/table/global in the image's lists.
+#[derive(Default)]
+struct ImportCounts {
+    memories: usize,
+    tables: usize,
+    globals: usize,
+}
+
+impl ImportCounts {
+    fn next(&mut self, kind: ExternKind) -> usize {
+        let counter = match kind {
+            ExternKind::Memory => &mut self.memories,
+            ExternKind::Table => &mut self.tables,
+            ExternKind::Global => &mut self.globals,
+            ExternKind::Func => return 0,
+        };
+        let index = *counter;
+        *counter += 1;
+        index
+    }
+}
+
+/// A numeric image value as a harness value of type `ty`; `None` for references (a private
+/// global starts null and restoring sets it) or a type mismatch.
+fn number(value: &baton_checkpoint::image::Value, ty: ValType) -> Option<Value> {
+    use baton_checkpoint::image::value::Kind;
+    match (value.kind.as_ref()?, ty) {
+        (Kind::I32(bits), ValType::I32) => Some(Value::I32(i32::from_ne_bytes(bits.to_ne_bytes()))),
+        (Kind::I64(bits), ValType::I64) => Some(Value::I64(i64::from_ne_bytes(bits.to_ne_bytes()))),
+        (Kind::F32(bits), ValType::F32) => Some(Value::F32(*bits)),
+        (Kind::F64(bits), ValType::F64) => Some(Value::F64(*bits)),
+        _ => None,
     }
 }

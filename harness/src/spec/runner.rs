@@ -33,22 +33,30 @@ pub struct InstanceRecord {
     pub wasm: Arc<Vec<u8>>,
     /// The resolved imports, in import order.
     pub imports: Vec<ExternHandle>,
-    /// Why restoring a copy of this instance into a fresh one is unsafe, if it is: it imports
-    /// mutable state or functions of another instance.
-    pub shares_state: Option<String>,
+    /// Where each import came from, in import order.
+    pub sources: Vec<ImportSource>,
 }
 
 /// Where a resolved import came from.
-enum Origin {
+#[derive(Clone, Debug)]
+pub enum ImportSource {
+    /// The `spectest` host module.
     Spectest,
-    Registered,
+    /// An export (by name) of another instance.
+    Instance(Arc<InstanceRecord>, String),
+}
+
+/// A `register`ed instance: its record and its exports.
+struct Registered {
+    record: Arc<InstanceRecord>,
+    exports: Vec<(String, ExternHandle)>,
 }
 
 /// Runs the directives of one file.
 pub struct FileRunner {
     engine: Box<dyn Engine>,
     spectest: Vec<(String, ExternHandle)>,
-    registered: HashMap<String, Vec<(String, ExternHandle)>>,
+    registered: HashMap<String, Registered>,
     named: HashMap<String, InstanceRecord>,
     current: Option<InstanceRecord>,
     definitions: HashMap<String, Vec<u8>>,
@@ -175,7 +183,9 @@ impl FileRunner {
                 };
                 match self.engine.exports(record.id) {
                     Ok(exports) => {
-                        self.registered.insert(name.to_string(), exports);
+                        let record = Arc::new(record);
+                        self.registered
+                            .insert(name.to_string(), Registered { record, exports });
                         Verdict::Pass
                     }
                     Err(error) => Verdict::Fail(error.to_string()),
@@ -237,7 +247,7 @@ impl FileRunner {
             .engine
             .compile(&wasm)
             .map_err(|error| format!("module rejected: {error}"))?;
-        let (imports, shares_state) = self.resolve(&wasm)?;
+        let (imports, sources) = self.resolve(&wasm)?;
         let id = self
             .engine
             .instantiate(module, &imports)
@@ -247,45 +257,43 @@ impl FileRunner {
             module,
             wasm: Arc::new(wasm),
             imports,
-            shares_state,
+            sources,
         })
     }
 
-    /// Resolves a module's imports from `spectest` and registered instances. Also reports
-    /// whether the module shares mutable state or code with another instance.
-    fn resolve(&self, wasm: &[u8]) -> Result<(Vec<ExternHandle>, Option<String>), String> {
+    /// Resolves a module's imports from `spectest` and registered instances, with where each
+    /// came from.
+    fn resolve(&self, wasm: &[u8]) -> Result<(Vec<ExternHandle>, Vec<ImportSource>), String> {
         let decls = read_imports(wasm)?;
         let mut handles = Vec::with_capacity(decls.len());
-        let mut shares_state = None;
+        let mut sources = Vec::with_capacity(decls.len());
         for decl in &decls {
-            let (handle, origin) = self.lookup(decl)?;
-            let shared = match (decl.kind, origin) {
-                (ExternKind::Func, Origin::Spectest) => false,
-                (ExternKind::Global, _) => decl.mutable_global,
-                _ => true,
-            };
-            if shared && shares_state.is_none() {
-                shares_state = Some(format!("imports {}.{}", decl.module, decl.name));
-            }
+            let (handle, source) = self.lookup(decl)?;
             handles.push(handle);
+            sources.push(source);
         }
-        Ok((handles, shares_state))
+        Ok((handles, sources))
     }
 
-    fn lookup(&self, decl: &ImportDecl) -> Result<(ExternHandle, Origin), String> {
-        let (exports, origin) = if decl.module == spectest::MODULE {
-            (&self.spectest, Origin::Spectest)
-        } else {
-            match self.registered.get(&decl.module) {
-                Some(exports) => (exports, Origin::Registered),
-                None => return Err(format!("unknown import module {:?}", decl.module)),
-            }
+    fn lookup(&self, decl: &ImportDecl) -> Result<(ExternHandle, ImportSource), String> {
+        let unknown = || format!("unknown import {}.{}", decl.module, decl.name);
+        let find = |exports: &[(String, ExternHandle)]| {
+            exports
+                .iter()
+                .find(|(name, _)| *name == decl.name)
+                .map(|(_, handle)| *handle)
         };
-        exports
-            .iter()
-            .find(|(name, _)| *name == decl.name)
-            .map(|(_, handle)| (*handle, origin))
-            .ok_or_else(|| format!("unknown import {}.{}", decl.module, decl.name))
+        if decl.module == spectest::MODULE {
+            let handle = find(&self.spectest).ok_or_else(unknown)?;
+            return Ok((handle, ImportSource::Spectest));
+        }
+        let registered = self
+            .registered
+            .get(&decl.module)
+            .ok_or_else(|| format!("unknown import module {:?}", decl.module))?;
+        let handle = find(&registered.exports).ok_or_else(unknown)?;
+        let source = ImportSource::Instance(registered.record.clone(), decl.name.clone());
+        Ok((handle, source))
     }
 
     fn assert_return(&mut self, exec: WastExecute<'_>, results: &[WastRet<'_>]) -> Verdict {
