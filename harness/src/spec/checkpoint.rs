@@ -18,11 +18,14 @@
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
 //! the scratch session's own spectest; imported memories, tables and globals as private host
 //! objects shaped like the idle image's (restoring fills them with the image's contents), so a
-//! copy never writes to state the live instance shares. Instances that import a function of
-//! another instance cannot run apart from it (that instance's state is in no image of this
-//! one): those invocations are run live only and counted as `skipped (shared state)`. States
-//! the image format cannot express (a table or global holding another instance's function) are
-//! counted as not imageable, never as passes.
+//! copy never writes to state the live instance shares. Functions imported from another
+//! instance (a "provider", whose state is in no image of this one) come from a copy of the
+//! provider restored, in the same scratch session, from its idle image before the invocation
+//! (providers of providers likewise). That reproduces the live run only if the invocation left
+//! every provider's state unchanged, which is checked afterwards: otherwise the invocation is
+//! counted as `skipped (shared state)` and checked live only. States the image format cannot
+//! express (a table or global holding another instance's function) are counted as not
+//! imageable, never as passes.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
@@ -62,7 +65,8 @@ pub struct CheckpointStats {
     pub restored: usize,
     /// Stop points whose check failed (stop, image, codec, restore, resume or comparison).
     pub failed: usize,
-    /// Invocations not checkpointed because the instance shares state with another one.
+    /// Invocations not checkpointed because they changed the state of an instance whose
+    /// functions they import (copies restore such providers from their state before the call).
     pub skipped_shared: usize,
     /// Invocations not checkpointed because the instance's state is not imageable (a table or
     /// global holds another instance's function).

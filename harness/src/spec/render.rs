@@ -40,7 +40,7 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
         let stats = report.checkpoint();
         let _ = writeln!(
             out,
-            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (instance shares state with another instance), {} invocations + {} stop points (state not imageable)",
+            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (changed the state of an instance whose functions they import), {} invocations + {} stop points (state not imageable)",
             options.engine.name,
             settings.target.name,
             settings.cap,
