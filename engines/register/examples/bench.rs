@@ -1,6 +1,8 @@
 //! Times `run(size)` of each corpus/bench workload on the register engine, with safe-point
 //! polling compiled in (checkpointable) and without it, to measure the cost of checkpoint
-//! support. Usage: `cargo run --release -p baton-register --example bench [DIR] [ITERATIONS]`.
+//! support. Usage: `cargo run --release -p baton-register --example bench [DIR] [ITERATIONS]
+//! [both|poll|nopoll]` (a single mode is for instruction-counting one configuration, e.g. under
+//! `valgrind --tool=cachegrind`, when wall-clock time is too noisy).
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let dir = args.next().unwrap_or_else(|| "corpus/bench".into());
     let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
+    let mode = args.next().unwrap_or_else(|| "both".into());
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("bench directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -45,6 +48,15 @@ fn main() {
     );
     for path in paths {
         let bytes = wat::parse_file(&path).expect("workload parses");
+        if mode != "both" {
+            let (elapsed, _) = time(&bytes, mode == "poll", iterations);
+            println!(
+                "{:?} {mode} {:.1} ms",
+                path.file_stem().unwrap_or_default(),
+                elapsed.as_secs_f64() * 1e3
+            );
+            continue;
+        }
         let (with, a) = time(&bytes, true, iterations);
         let (without, b) = time(&bytes, false, iterations);
         assert_eq!(a, b, "same result with and without polling");

@@ -18,6 +18,7 @@
 //! [`CompileError`]s instead of panicking.
 
 mod control;
+mod memory;
 mod module;
 mod patch;
 pub mod points;
