@@ -1,11 +1,14 @@
 //! Drives one engine through a case: uninterrupted, up to a checkpoint, or from an image to
 //! the end (or to the next stop of a chain).
 //!
-//! Invariants: every operation runs in a fresh engine session under `catch_unwind` and a
+//! Invariants: every operation runs in an engine session (compiled once per case and engine,
+//! dropped after any failure, see [`MAX_SESSION_USES`]) under `catch_unwind` and a
 //! wall-clock check, so a panic, an engine error or a too-slow run comes back as a typed
 //! [`Failure`]; runs use event fuel when the engine supports it, so a restored run and an
 //! uninterrupted one end identically; images always carry the host's trace section.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -137,6 +140,7 @@ struct Session<'a> {
     limits: Limits,
     fuel: bool,
     imports: Vec<crate::engine::ExternHandle>,
+    uses: u32,
 }
 
 fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: String) -> Failure {
@@ -183,6 +187,71 @@ pub fn guarded<T>(
     result
 }
 
+/// Sessions are reused across the operations of one case (one compile per engine and module):
+/// a session is kept only after an operation that succeeded, only for the same module bytes on
+/// the same thread, and for at most [`MAX_SESSION_USES`] operations (its instances accumulate).
+pub const MAX_SESSION_USES: u32 = 32;
+
+struct CachedSession {
+    engine: Box<dyn Engine>,
+    module: ModuleId,
+    uses: u32,
+}
+
+thread_local! {
+    static SESSIONS: RefCell<(Vec<u8>, HashMap<String, CachedSession>)> =
+        RefCell::new((Vec::new(), HashMap::new()));
+}
+
+fn take_cached(name: &str, wasm: &[u8]) -> Option<CachedSession> {
+    SESSIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != wasm {
+            cache.0 = wasm.to_vec();
+            cache.1.clear();
+            return None;
+        }
+        cache.1.remove(name)
+    })
+}
+
+fn put_cached(name: &str, wasm: &[u8], session: CachedSession) {
+    SESSIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 == wasm {
+            cache.1.insert(name.to_string(), session);
+        }
+    });
+}
+
+/// Runs `body` on a session for `spec` (cached or fresh) under [`guarded`]; the session goes
+/// back to the cache only if `body` succeeded.
+fn with_session<T>(
+    spec: &EngineSpec,
+    case: &Case,
+    imports: &[FuncImport],
+    host: HostState,
+    limits: &Limits,
+    body: impl FnOnce(&mut Session<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    guarded(spec, limits, || {
+        let mut session = Session::open(spec, case, imports, host, *limits)?;
+        let result = body(&mut session);
+        if result.is_ok() && session.uses < MAX_SESSION_USES {
+            put_cached(
+                &spec.name,
+                &case.module,
+                CachedSession {
+                    engine: session.engine,
+                    module: session.module,
+                    uses: session.uses,
+                },
+            );
+        }
+        result
+    })
+}
+
 impl<'a> Session<'a> {
     fn open(
         spec: &'a EngineSpec,
@@ -191,12 +260,18 @@ impl<'a> Session<'a> {
         host: HostState,
         limits: Limits,
     ) -> Result<Self, Failure> {
-        let mut engine = (spec.create)(&EngineConfig {
-            max_frames: limits.max_frames,
-        });
-        let module = engine
-            .compile(&case.module)
-            .map_err(|e| engine_failure(spec, "compile", e))?;
+        let (mut engine, module, uses) = match take_cached(&spec.name, &case.module) {
+            Some(cached) => (cached.engine, cached.module, cached.uses + 1),
+            None => {
+                let mut engine = (spec.create)(&EngineConfig {
+                    max_frames: limits.max_frames,
+                });
+                let module = engine
+                    .compile(&case.module)
+                    .map_err(|e| engine_failure(spec, "compile", e))?;
+                (engine, module, 1)
+            }
+        };
         let handles = host::link(engine.as_mut(), imports, &host)
             .map_err(|e| engine_failure(spec, "link host", e))?;
         Ok(Self {
@@ -207,6 +282,7 @@ impl<'a> Session<'a> {
             limits,
             fuel: true,
             imports: handles,
+            uses,
         })
     }
 
@@ -389,8 +465,7 @@ pub fn uninterrupted(
     imports: &[FuncImport],
     limits: &Limits,
 ) -> Result<Uninterrupted, Failure> {
-    guarded(spec, limits, || {
-        let mut session = Session::open(spec, case, imports, HostState::new(), *limits)?;
+    with_session(spec, case, imports, HostState::new(), limits, |session| {
         let instance = match session.instantiate()? {
             Ok(instance) => instance,
             Err(trap) => {
@@ -426,8 +501,7 @@ pub fn checkpoint(
     invocation: usize,
     stop: Stop,
 ) -> Result<Checkpointed, Failure> {
-    guarded(spec, limits, || {
-        let mut session = Session::open(spec, case, imports, HostState::new(), *limits)?;
+    with_session(spec, case, imports, HostState::new(), limits, |session| {
         let Ok(instance) = session.instantiate()? else {
             return Ok(Checkpointed::NotReached);
         };
@@ -477,10 +551,9 @@ pub fn resume_from(
         invocation,
         prefix,
     } = point;
-    guarded(spec, limits, || {
-        let host = HostState::from_image(image)
-            .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
-        let mut session = Session::open(spec, case, imports, host, *limits)?;
+    let host = HostState::from_image(image)
+        .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
+    with_session(spec, case, imports, host, limits, |session| {
         let instance = session
             .engine
             .restore(session.module, &session.imports, image)
