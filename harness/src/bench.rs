@@ -2,9 +2,10 @@
 //! process, always including wasmi as the anchor.
 //!
 //! Honesty rules: every engine gets the same module bytes and the same input (the workload's
-//! exported `size` global, read on wasmi, unless overridden), one untimed warm-up run, then the best of N timed
-//! runs of `run(size)`; every run's result must equal wasmi's, otherwise the report lists the
-//! mismatch and the command fails.
+//! exported `size` global, read on wasmi, unless overridden), one untimed warm-up run, then N
+//! rounds in which every engine runs `run(size)` once (interleaved, so load changes hit all
+//! engines alike), best time kept; every run's result must equal wasmi's, otherwise the report
+//! lists the mismatch and the command fails.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -171,20 +172,18 @@ pub fn run(
         mismatches: Vec::new(),
     };
     for workload in workloads {
-        let mut size = size;
-        let mut measurements: Vec<Measurement> = Vec::new();
-        for entry in &engines {
-            let mut session = Loaded::new(entry, config, workload)?;
-            let input = match size {
-                Some(size) => size,
-                None => {
-                    let read = session.size()?;
-                    size = Some(read);
-                    read
-                }
-            };
-            let measurement = session.time(input, report.iterations)?;
-            if let Some(anchor) = measurements.first() {
+        let mut sessions = engines
+            .iter()
+            .map(|entry| Loaded::new(entry, config, workload))
+            .collect::<Result<Vec<_>, _>>()?;
+        let input = match (size, sessions.first()) {
+            (Some(size), _) => size,
+            (None, Some(anchor)) => anchor.size()?,
+            (None, None) => return Err(BenchError::Empty(PathBuf::new())),
+        };
+        let measurements = time_interleaved(&mut sessions, input, report.iterations)?;
+        if let Some((anchor, others)) = measurements.split_first() {
+            for measurement in others {
                 let same = anchor.result.len() == measurement.result.len()
                     && anchor
                         .result
@@ -195,21 +194,53 @@ pub fn run(
                     report.mismatches.push(format!(
                         "{}: {} returned {}, wasmi {}",
                         workload.name,
-                        entry.name,
+                        measurement.engine,
                         format_values(&measurement.result),
                         format_values(&anchor.result)
                     ));
                 }
             }
-            measurements.push(measurement);
         }
         report.workloads.push(WorkloadReport {
             name: workload.name.clone(),
-            size: size.unwrap_or_default(),
+            size: input,
             measurements,
         });
     }
     Ok(report)
+}
+
+/// One warm-up run per engine, then `iterations` rounds in which every engine runs once (so
+/// load changes on the machine hit all engines alike); keeps each engine's best time. Every
+/// run's result must equal the same engine's warm-up result.
+fn time_interleaved(
+    sessions: &mut [Loaded<'_>],
+    size: i32,
+    iterations: u32,
+) -> Result<Vec<Measurement>, BenchError> {
+    let mut measurements = Vec::with_capacity(sessions.len());
+    for session in sessions.iter_mut() {
+        let (_, result) = session.run_once(size)?;
+        measurements.push(Measurement {
+            engine: session.name,
+            best: Duration::MAX,
+            result,
+        });
+    }
+    for _ in 0..iterations {
+        for (session, measurement) in sessions.iter_mut().zip(measurements.iter_mut()) {
+            let (elapsed, values) = session.run_once(size)?;
+            if values != measurement.result {
+                return Err(session.problem(format!(
+                    "result changed between runs: {} then {}",
+                    format_values(&measurement.result),
+                    format_values(&values)
+                )));
+            }
+            measurement.best = measurement.best.min(elapsed);
+        }
+    }
+    Ok(measurements)
 }
 
 /// One workload instantiated on one engine.
@@ -280,34 +311,12 @@ impl<'w> Loaded<'w> {
             Err(error) => Err(self.problem(error.to_string())),
         }
     }
-
-    /// One warm-up run, then the best of `iterations`; every result must agree.
-    fn time(&mut self, size: i32, iterations: u32) -> Result<Measurement, BenchError> {
-        let (_, result) = self.run_once(size)?;
-        let mut best = Duration::MAX;
-        for _ in 0..iterations {
-            let (elapsed, values) = self.run_once(size)?;
-            if values != result {
-                return Err(self.problem(format!(
-                    "result changed between runs: {} then {}",
-                    format_values(&result),
-                    format_values(&values)
-                )));
-            }
-            best = best.min(elapsed);
-        }
-        Ok(Measurement {
-            engine: self.name,
-            best,
-            result,
-        })
-    }
 }
 
 /// The report as a table: ms, speed vs wasmi (wasmi time / engine time) and vs stack.
 pub fn render(report: &BenchReport) -> String {
     let mut out = format!(
-        "best of {} runs after one warm-up; speed = other engine's time / this engine's time (higher is faster)\n",
+        "best of {} interleaved rounds after one warm-up run per engine; speed = other engine's time / this engine's time (higher is faster)\n",
         report.iterations
     );
     let _ = writeln!(
