@@ -42,6 +42,10 @@ enum Command {
         /// Where findings and summary.json go.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Instead of a campaign, print harness throughput (verified conversions/s/core) and
+        /// overhead over bare execution of the same runs (--cases, default 1000; --seed).
+        #[arg(long)]
+        bench: bool,
     },
     /// Replay a case (case.json or a finding directory); exit 1 while it fails.
     Reproduce {
@@ -126,6 +130,7 @@ fn main() -> Result<ExitCode> {
             seed,
             engines,
             out,
+            bench,
         } => exit(baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
             time,
             cases,
@@ -133,6 +138,7 @@ fn main() -> Result<ExitCode> {
             seed,
             engines,
             out,
+            bench,
         })?),
         Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
         Command::Shrink { case, attempts } => {

@@ -51,12 +51,28 @@ pub struct FuzzArgs {
     pub engines: Option<Vec<String>>,
     /// Output directory.
     pub out: PathBuf,
+    /// Measure harness throughput and overhead over bare execution instead of a campaign.
+    pub bench: bool,
 }
+
+/// Cases `baton fuzz --bench` measures by default.
+pub const BENCH_CASES: u64 = 1000;
 
 /// Runs `baton fuzz`; `Ok(true)` when there are findings.
 pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
     let names = args.engines.clone().unwrap_or_else(default_names);
     let engines = resolve_all(&names).map_err(|e| anyhow!(e))?;
+    if args.bench {
+        let seed = args.seed.unwrap_or(1);
+        let cases = args.cases.unwrap_or(BENCH_CASES);
+        eprintln!(
+            "baton fuzz --bench: seed {seed}, {cases} cases, engines {}",
+            names.join(",")
+        );
+        let report = quiet_panics(|| super::bench::run(seed, cases, &engines, &Limits::default()));
+        print!("{}", report.render());
+        return Ok(false);
+    }
     let budget = match (args.cases, args.time) {
         (Some(n), _) => Budget::Cases(n),
         (None, Some(t)) => Budget::Time(t),

@@ -73,7 +73,7 @@ impl HostState {
     }
 
     /// Records a call and computes its results.
-    fn call(&self, func: &str, args: &[Value], results: &[ValType]) -> Vec<Value> {
+    pub fn call(&self, func: &str, args: &[Value], results: &[ValType]) -> Vec<Value> {
         let mut trace = match self.trace.lock() {
             Ok(trace) => trace,
             Err(poisoned) => poisoned.into_inner(),

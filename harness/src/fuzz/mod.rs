@@ -18,6 +18,7 @@
 //! - properties are checked in order (semantics, checkpoint, codec, restore, chain) and a case
 //!   reports at most one finding: the first property that fails.
 
+pub mod bench;
 pub mod campaign;
 pub mod case;
 pub mod cli;
