@@ -164,3 +164,52 @@ fn bad_invocations_are_typed_errors() {
     )
     .is_err());
 }
+
+/// Requesting `any` events that never stop forces the original-instruction path; without it the
+/// executor uses superinstructions. Both must compute the same results.
+#[test]
+fn superinstructions_match_original_instructions() {
+    const FUSABLE: &str = r#"
+    (module
+      (func (export "ints") (param i32 i64) (result i64)
+        (local $i i32) (local $acc i64)
+        (block $done (loop $l
+          (br_if $done (i32.ge_u (local.get $i) (local.get 0)))
+          (local.set $acc (i64.add (i64.xor (local.get $acc) (i64.shr_u (local.get $acc) (i64.const 7)))
+                                   (i64.extend_i32_u (i32.mul (local.get $i) (local.get $i)))))
+          (local.set $acc (i64.rotl (local.get $acc) (i64.const -3)))
+          (local.set $acc (i64.sub (local.get $acc) (local.get 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_s (local.get $i) (i32.const -5)))
+          (br $l)))
+        (local.get $acc))
+      (func (export "floats") (param f64) (result f64)
+        (local $x f64) (local $n i32)
+        (block $done (loop $l
+          (br_if $done (f64.gt (local.get $x) (f64.const 1000)))
+          (local.set $x (f64.add (f64.mul (local.get $x) (f64.const 1.5)) (local.get 0)))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $l)))
+        (f64.min (local.get $x) (f64.convert_i32_s (local.get $n))))
+    )"#;
+    let mut inst = instance(FUSABLE);
+    let never = Some(baton_runtime::StopAt {
+        kinds: baton_runtime::KindSet::ALL,
+        event: u64::MAX,
+    });
+    let cases: [(&str, Vec<Val>); 4] = [
+        ("ints", vec![Val::I32(1000), Val::I64(-77)]),
+        ("ints", vec![Val::I32(0), Val::I64(5)]),
+        ("floats", vec![Val::F64(0.25f64.to_bits())]),
+        ("floats", vec![Val::F64(3.0f64.to_bits())]),
+    ];
+    for (name, args) in cases {
+        let fused = inst.invoke(name, &args, None).expect("invoke");
+        let original = inst.invoke(name, &args, never).expect("invoke");
+        assert!(
+            matches!(fused, RunOutcome::Finished(_)),
+            "{name}: {fused:?}"
+        );
+        assert_eq!(fused, original, "{name}({args:?})");
+    }
+}

@@ -23,6 +23,7 @@ use crate::exec::slot_stack::SlotStack;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
+use crate::translate::binop::{apply, BinOp};
 use crate::translate::instr::{Instr, Jump};
 use crate::translate::FuncCode;
 
@@ -77,6 +78,16 @@ fn sf32(s: u64) -> f32 {
 #[inline(always)]
 fn sf64(s: u64) -> f64 {
     f64::from_bits(s)
+}
+
+/// An `i32`-sized constant of a fused instruction as a slot low half for `op`'s width.
+#[inline(always)]
+fn widen(op: BinOp, c: i32) -> u64 {
+    if op.is_i64() {
+        c as i64 as u64
+    } else {
+        u64::from(c as u32)
+    }
 }
 
 /// Slots reserved above a frame's maximum operand height (headroom for helpers).
@@ -238,9 +249,10 @@ fn run_loop(
     }
     let (mut lo, mut hi) = stack.halves_mut();
     let mut skip = *saved_skip;
-    let mut instrs: &[Instr] = &code.instrs;
     // Whether boundaries need the slow path (`any` requested, or events to skip after a resume).
+    // The slow path dispatches the original instructions, the fast path the superinstructions.
     let mut slow = ev.any || skip != Skip::Nothing;
+    let mut instrs: &[Instr] = if slow { &code.instrs } else { &code.fused };
     let core_ptr = Rc::as_ptr(core) as *const ();
 
     macro_rules! stop {
@@ -339,6 +351,23 @@ fn run_loop(
             }
         }};
     }
+    // Low half of the local `$d` slots below the stack pointer.
+    macro_rules! local {
+        ($d:expr) => {
+            match lo.get(sp.wrapping_sub($d as usize)) {
+                Some(value) => *value,
+                None => return Err(internal("local index")),
+            }
+        };
+    }
+    macro_rules! set_local {
+        ($d:expr, $v:expr) => {
+            match lo.get_mut(sp.wrapping_sub($d as usize)) {
+                Some(slot) => *slot = $v,
+                None => return Err(internal("local index")),
+            }
+        };
+    }
     macro_rules! helper {
         ($f:expr) => {{
             let mut view = SlotStack {
@@ -436,7 +465,7 @@ fn run_loop(
             });
             func = callee_func;
             code = callee;
-            instrs = &callee.instrs;
+            instrs = if slow { &callee.instrs } else { &callee.fused };
             pc = 0;
             event!(EventKind::Entry, pc, Skip::Nothing);
         }};
@@ -469,6 +498,9 @@ fn run_loop(
                 }
             }
             slow = ev.any || skip != Skip::Nothing;
+            if !slow {
+                instrs = &code.fused;
+            }
         }
         let Some(&instr) = instrs.get(pc) else {
             return Err(internal("pc out of range"));
@@ -532,7 +564,7 @@ fn run_loop(
                     Some(caller) => {
                         func = caller.func;
                         code = code_of(core, func)?;
-                        instrs = &code.instrs;
+                        instrs = if slow { &code.instrs } else { &code.fused };
                         pc = frame.ret_pc as usize;
                         event!(EventKind::Return, pc, Skip::Nothing);
                     }
@@ -542,6 +574,9 @@ fn run_loop(
                 if skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
                     slow = ev.any;
+                    if !slow {
+                        instrs = &code.fused;
+                    }
                 } else {
                     event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
                 }
@@ -559,6 +594,9 @@ fn run_loop(
                 if skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
                     slow = ev.any;
+                    if !slow {
+                        instrs = &code.fused;
+                    }
                 } else {
                     event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
                 }
@@ -860,6 +898,52 @@ fn run_loop(
             Instr::I64Extend8S => unop!(si64, i64s, |a: i64| i64::from(a as i8)),
             Instr::I64Extend16S => unop!(si64, i64s, |a: i64| i64::from(a as i16)),
             Instr::I64Extend32S => unop!(si64, i64s, |a: i64| i64::from(a as i32)),
+            Instr::BinLocalLocal { op, a, b } => {
+                let x = local!(a);
+                let y = local!(b);
+                push!(apply(op, x, y));
+                pc += 2;
+            }
+            Instr::BinLocalConst { op, a, c } => {
+                let x = local!(a);
+                push!(apply(op, x, c));
+                pc += 2;
+            }
+            Instr::BinConst { op, c } => {
+                let t = top!();
+                *t = apply(op, *t, c);
+                pc += 1;
+            }
+            Instr::BinLocal { op, b } => {
+                let y = local!(b);
+                let t = top!();
+                *t = apply(op, *t, y);
+                pc += 1;
+            }
+            Instr::BinLocalLocalSet { op, a, b, d } => {
+                let value = apply(op, local!(a), local!(b));
+                set_local!(d, value);
+                pc += 3;
+            }
+            Instr::BinLocalConstSet { op, a, c, d } => {
+                let value = apply(op, local!(a), widen(op, c));
+                set_local!(d, value);
+                pc += 3;
+            }
+            Instr::BrIfLocalLocal { op, a, b, jump } => {
+                if apply(op, local!(a), local!(b)) as u32 != 0 {
+                    jump!(jump);
+                } else {
+                    pc += 3;
+                }
+            }
+            Instr::BrIfLocalConst { op, a, c, jump } => {
+                if apply(op, local!(a), widen(op, c)) as u32 != 0 {
+                    jump!(jump);
+                } else {
+                    pc += 3;
+                }
+            }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
             Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),
             Instr::I32TruncSatF64S => unop!(sf64, i32s, |a: f64| a as i32),

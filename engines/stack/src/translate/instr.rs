@@ -11,6 +11,8 @@
 //!   precomputed from the validator's operand height at that instruction;
 //! - memory immediates are the static offsets (memory 0; WebAssembly 2.0 has one memory).
 
+use crate::translate::binop::BinOp;
+
 /// A precomputed branch: where to go and how to reshape the value stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Jump {
@@ -247,4 +249,57 @@ pub enum Instr {
     I64TruncSatF32U,
     I64TruncSatF64S,
     I64TruncSatF64U,
+    // Superinstructions (see `translate::fuse`): each stands for the original instructions
+    // starting at its position, which stay in `FuncCode::instrs`. Local operands are slot
+    // distances from the stack pointer at the start of the sequence.
+    /// `local.get a; local.get b; op`.
+    BinLocalLocal {
+        op: BinOp,
+        a: u32,
+        b: u32,
+    },
+    /// `local.get a; const c; op` (`c` as a slot low half).
+    BinLocalConst {
+        op: BinOp,
+        a: u32,
+        c: u64,
+    },
+    /// `const c; op` on the stack top.
+    BinConst {
+        op: BinOp,
+        c: u64,
+    },
+    /// `local.get b; op` on the stack top.
+    BinLocal {
+        op: BinOp,
+        b: u32,
+    },
+    /// `local.get a; local.get b; op; local.set d`.
+    BinLocalLocalSet {
+        op: BinOp,
+        a: u32,
+        b: u32,
+        d: u32,
+    },
+    /// `local.get a; iNN.const c; op; local.set d` (`c` sign-extended for 64-bit operators).
+    BinLocalConstSet {
+        op: BinOp,
+        a: u32,
+        c: i32,
+        d: u32,
+    },
+    /// `local.get a; local.get b; op; br_if jump`.
+    BrIfLocalLocal {
+        op: BinOp,
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    /// `local.get a; iNN.const c; op; br_if jump`.
+    BrIfLocalConst {
+        op: BinOp,
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
 }

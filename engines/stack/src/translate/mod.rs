@@ -9,7 +9,9 @@
 //! - executing the code on a value stack of the validated shape never reads below the frame's
 //!   locals base (local distances and jump shapes come from the validator's operand heights).
 
+pub mod binop;
 pub mod control;
+pub mod fuse;
 pub mod instr;
 mod operators;
 
@@ -38,6 +40,8 @@ pub struct FuncCode {
     pub instrs: Vec<Instr>,
     /// Byte offset (image pc) of each instruction.
     pub offsets: Vec<u32>,
+    /// The superinstruction vector (see [`fuse`]): same length as `instrs`.
+    pub fused: Vec<Instr>,
     /// Jump descriptors referenced by branch instructions.
     pub jumps: Vec<Jump>,
     /// The largest operand-stack height the body reaches (slots above the locals).
@@ -113,10 +117,12 @@ pub fn translate(
         translator.operator(&op, offset, origin)?;
     }
     reader.finish().map_err(invalid)?;
+    let fused = fuse::fuse(&translator.instrs);
     let code = FuncCode {
         func: body.func,
         ty,
         locals,
+        fused,
         instrs: translator.instrs,
         offsets: translator.offsets,
         jumps: translator.jumps,
