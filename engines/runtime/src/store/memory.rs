@@ -141,21 +141,30 @@ impl Memory {
     /// Reads `N` bytes at `addr` (an already offset-added effective address).
     #[inline]
     pub fn load<const N: usize>(&self, addr: u64) -> Result<[u8; N], Trap> {
-        let range = self.range(addr, N as u64)?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.data.get(range).ok_or(Trap::MemoryOutOfBounds)?);
-        Ok(out)
+        let start = usize::try_from(addr).map_err(|_| Trap::MemoryOutOfBounds)?;
+        let end = start.checked_add(N).ok_or(Trap::MemoryOutOfBounds)?;
+        match self.data.get(start..end) {
+            Some(bytes) => {
+                let mut out = [0u8; N];
+                out.copy_from_slice(bytes);
+                Ok(out)
+            }
+            None => Err(Trap::MemoryOutOfBounds),
+        }
     }
 
     /// Writes `bytes` at `addr`.
     #[inline]
     pub fn store<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Result<(), Trap> {
-        let range = self.range(addr, N as u64)?;
-        self.data
-            .get_mut(range)
-            .ok_or(Trap::MemoryOutOfBounds)?
-            .copy_from_slice(&bytes);
-        Ok(())
+        let start = usize::try_from(addr).map_err(|_| Trap::MemoryOutOfBounds)?;
+        let end = start.checked_add(N).ok_or(Trap::MemoryOutOfBounds)?;
+        match self.data.get_mut(start..end) {
+            Some(slot) => {
+                slot.copy_from_slice(&bytes);
+                Ok(())
+            }
+            None => Err(Trap::MemoryOutOfBounds),
+        }
     }
 
     /// `memory.fill`.

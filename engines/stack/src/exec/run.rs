@@ -253,6 +253,8 @@ fn run_loop(
     // The slow path dispatches the original instructions, the fast path the superinstructions.
     let mut slow = ev.any || skip != Skip::Nothing;
     let mut instrs: &[Instr] = if slow { &code.instrs } else { &code.fused };
+    let memory_handle = objects.memories.first();
+    let mut memory: Option<std::cell::RefMut<'_, baton_runtime::Memory>> = None;
     let core_ptr = Rc::as_ptr(core) as *const ();
 
     macro_rules! stop {
@@ -405,18 +407,35 @@ fn run_loop(
             *t = $to(($f)($from(*t))?);
         }};
     }
+    // Memory 0, mutably borrowed on first use and held until the next call out of this run
+    // (host or other-instance call), memory helper, or the end of the run.
+    macro_rules! memory {
+        () => {{
+            if memory.is_none() {
+                memory = match memory_handle.map(|handle| handle.try_borrow_mut()) {
+                    Some(Ok(borrowed)) => Some(borrowed),
+                    _ => return Err(internal("memory 0 unavailable")),
+                };
+            }
+            match memory.as_mut() {
+                Some(borrowed) => borrowed,
+                None => return Err(internal("memory 0 unavailable")),
+            }
+        }};
+    }
     macro_rules! load {
         ($n:literal, $offset:expr, $conv:expr) => {{
             let t = top!();
-            let bytes = ops::load::<$n>(objects, *t, $offset)?;
+            let addr = u64::from(*t as u32) + u64::from($offset);
+            let bytes = memory!().load::<$n>(addr)?;
             *t = ($conv)(bytes);
         }};
     }
     macro_rules! store {
         ($offset:expr, $conv:expr) => {{
             let value = pop!();
-            let addr = pop!();
-            ops::store(objects, addr, $offset, ($conv)(value))?;
+            let addr = u64::from(pop!() as u32) + u64::from($offset);
+            memory!().store(addr, ($conv)(value))?;
         }};
     }
     macro_rules! jump {
@@ -473,6 +492,7 @@ fn run_loop(
     macro_rules! call_opaque {
         ($func:expr) => {{
             let live = frames.len() + outer;
+            memory = None;
             helper!(|view: &mut SlotStack<'_>| ops::call_opaque($func, view, refs, live, config));
             event!(EventKind::Return, pc, Skip::Nothing);
         }};
@@ -727,22 +747,23 @@ fn run_loop(
             }
             Instr::I64Store32(o) => store!(o, |v: u64| (v as u32).to_le_bytes()),
             Instr::MemorySize => {
-                let pages = ops::memory0(objects)?
-                    .try_borrow()
-                    .map_err(|_| internal("memory borrowed"))?
-                    .pages();
+                let pages = memory!().pages();
                 push!(pages);
             }
             Instr::MemoryGrow => {
+                memory = None;
                 helper!(|view: &mut SlotStack<'_>| ops::memory_grow(objects, view))
             }
             Instr::MemoryFill => {
+                memory = None;
                 helper!(|view: &mut SlotStack<'_>| ops::memory_fill(objects, view))
             }
             Instr::MemoryCopy => {
+                memory = None;
                 helper!(|view: &mut SlotStack<'_>| ops::memory_copy(objects, view))
             }
             Instr::MemoryInit(data) => {
+                memory = None;
                 helper!(|view: &mut SlotStack<'_>| ops::memory_init_op(objects, data, view))
             }
             Instr::DataDrop(data) => {

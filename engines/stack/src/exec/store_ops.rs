@@ -225,35 +225,6 @@ pub fn memory_init_op(
     )
 }
 
-/// Reads a little-endian value of `N` bytes at `addr + offset` from memory 0.
-#[inline]
-pub fn load<const N: usize>(
-    objects: &InstanceObjects,
-    addr: u64,
-    offset: u32,
-) -> Result<[u8; N], Trap> {
-    let addr = u64::from(addr as u32) + u64::from(offset);
-    memory0(objects)?
-        .try_borrow()
-        .map_err(borrow_err)?
-        .load::<N>(addr)
-}
-
-/// Writes `bytes` at `addr + offset` in memory 0.
-#[inline]
-pub fn store<const N: usize>(
-    objects: &InstanceObjects,
-    addr: u64,
-    offset: u32,
-    bytes: [u8; N],
-) -> Result<(), Trap> {
-    let addr = u64::from(addr as u32) + u64::from(offset);
-    memory0(objects)?
-        .try_borrow_mut()
-        .map_err(borrow_mut_err)?
-        .store::<N>(addr, bytes)
-}
-
 /// Calls a function opaquely (a host function, or a Wasm function of another instance run to
 /// completion without events): pops its arguments from `stack`, pushes its results.
 pub fn call_opaque(
