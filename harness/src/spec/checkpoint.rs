@@ -5,14 +5,15 @@
 //! 1. take L's idle image I (before the invocation);
 //! 2. run the invocation on L uninterrupted: its outcome O is the directive's result; take L's
 //!    idle image F afterwards;
-//! 3. for k = 0, 1, ... up to `cap`, in a scratch session of the source engine: restore I
-//!    into a fresh instance, invoke stopping at event k, take the image, encode and decode it
+//! 3. in a scratch session of the source engine, restore I into a fresh copy C and invoke it
+//!    with a stop at event 0; at each stop k (k < `cap`): take C's image, encode and decode it
 //!    with `baton_checkpoint::codec` (the round trip must be exact), restore it into a fresh
-//!    instance of the target engine (the source engine, or `--engines a,b`'s second), resume to
-//!    completion, and require: the outcome equals O (and meets the directive's expectation) and
-//!    the final idle image equals F. The first k at which the stopped run ends instead is the
-//!    invocation's event count E (it must end with O and F too, and equal the count the engine
-//!    reports, if it reports one); invocations with more than `cap` events are counted.
+//!    instance of the target engine (the source engine, or `--engines a,b`'s second) in a
+//!    second scratch session, resume that to completion, and require: the outcome equals O
+//!    (and meets the directive's expectation) and its final idle image equals F; then resume C
+//!    with a stop at k + 1. When C ends instead of stopping at k, k is the invocation's event
+//!    count E: C must have ended with O and F too, and E must equal the count the engine
+//!    reports, if it reports one. Invocations reaching the cap are counted.
 //!
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
@@ -40,7 +41,7 @@ use std::sync::Arc;
 
 use crate::engine::{
     find_export, Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, KindSet,
-    ModuleId, RunOptions, RunOutcome, StopRequest,
+    ModuleId, RunOptions, RunOutcome, RunReport, StopRequest,
 };
 use crate::imports::read_imports;
 use crate::value::{GlobalType, MemoryType, TableType, ValType, Value};
@@ -211,78 +212,105 @@ impl CheckpointRun {
                 return Verdict::Fail(format!("checkpoint: {message}"));
             }
         };
-        let call = Call { export, args };
-        let mut first_failure = None;
-        let mut k = 0;
-        loop {
-            if k >= self.settings.cap {
-                self.stats.capped += 1;
-                break;
-            }
-            match self.check_stop(&mut sessions, &call, &idle, k, &expected) {
-                Ok(StopPoint::Checked) => {}
-                Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
-                Ok(StopPoint::RanToEnd) => {
-                    // Event k does not exist: the invocation fires events 0..k.
-                    if let Some(events) = report.events.filter(|events| *events != k) {
-                        self.stats.failed += 1;
-                        first_failure.get_or_insert(format!(
-                            "checkpoint: the run counted {events} events but a stop at {k} ran to the end"
-                        ));
-                    }
-                    break;
-                }
-                Err(message) => {
-                    self.stats.failed += 1;
-                    first_failure.get_or_insert(format!("checkpoint at event {k}: {message}"));
-                }
-            }
-            k += 1;
-        }
-        match first_failure {
+        let mut failures = Failures::default();
+        self.walk_stops(
+            &mut sessions,
+            export,
+            args,
+            &idle,
+            &report,
+            &expected,
+            &mut failures,
+        );
+        self.stats.failed += failures.count;
+        match failures.first {
             Some(message) => Verdict::Fail(message),
             None => verdict,
         }
     }
 
-    /// Checks one stop point `k`: stop there, image, round trip, restore, finish. When the
-    /// invocation has no event `k`, checks that the stop request let it run to the same end.
-    fn check_stop(
+    /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
+    /// each stop) until it ends or reaches the cap, checking an image at every stop.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_stops(
         &mut self,
         sessions: &mut Sessions,
-        call: &Call<'_>,
+        export: &str,
+        args: &[Value],
         idle: &Image,
-        k: u64,
+        report: &RunReport,
+        expected: &Expected<'_>,
+        failures: &mut Failures,
+    ) {
+        let source = &mut sessions.source;
+        let copy = match source.engine.restore(source.module, &source.imports, idle) {
+            Ok(copy) => copy,
+            Err(error) => {
+                failures.add(format!("checkpoint: restore idle image: {error}"));
+                return;
+            }
+        };
+        let mut run = source.engine.invoke(copy, export, args, stop_at(0));
+        let mut k = 0;
+        loop {
+            if k >= self.settings.cap {
+                self.stats.capped += 1;
+                return;
+            }
+            let outcome = match run {
+                Ok(report) => report.outcome,
+                Err(error) => {
+                    failures.add(format!("checkpoint: run with a stop at {k}: {error}"));
+                    return;
+                }
+            };
+            match outcome {
+                RunOutcome::Suspended { event, .. } if event == k => {
+                    match self.check_image(sessions, copy, expected) {
+                        Ok(StopPoint::Checked) => {}
+                        Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
+                        Err(message) => {
+                            failures.add(format!("checkpoint at event {k}: {message}"));
+                        }
+                    }
+                }
+                RunOutcome::Suspended { event, .. } => {
+                    failures.add(format!(
+                        "checkpoint: asked to stop at event {k}, stopped at {event}"
+                    ));
+                    return;
+                }
+                ended => {
+                    // Event k does not exist: the invocation fires events 0..k, and the copy
+                    // must have ended exactly like the live run.
+                    let source = &mut sessions.source;
+                    if let Err(message) =
+                        expected.check(source.engine.as_mut(), copy, &ended, false)
+                    {
+                        failures.add(format!("checkpoint: run past its last event: {message}"));
+                    }
+                    if let Some(events) = report.events.filter(|events| *events != k) {
+                        failures.add(format!(
+                            "checkpoint: the run counted {events} events but ran to the end after {k}"
+                        ));
+                    }
+                    return;
+                }
+            }
+            k += 1;
+            run = sessions.source.engine.resume(copy, stop_at(k));
+        }
+    }
+
+    /// At a stop of the source copy: image, round trip through the codec, restore on the
+    /// target, finish, compare with the live run.
+    fn check_image(
+        &mut self,
+        sessions: &mut Sessions,
+        copy: InstanceId,
         expected: &Expected<'_>,
     ) -> Result<StopPoint, String> {
         let source = &mut sessions.source;
-        let copy = source
-            .engine
-            .restore(source.module, &source.imports, idle)
-            .map_err(|error| format!("restore idle image on {}: {error}", source.engine.name()))?;
-        let stop = RunOptions {
-            stop: Some(StopRequest {
-                kinds: KindSet::MAIN,
-                at: k,
-            }),
-            fuel: None,
-        };
-        let stopped = source
-            .engine
-            .invoke(copy, call.export, call.args, stop)
-            .map_err(|error| format!("invoke with stop: {error}"))?;
-        match stopped.outcome {
-            RunOutcome::Suspended { event, .. } if event == k => {}
-            RunOutcome::Suspended { event, .. } => {
-                return Err(format!("asked to stop at event {k}, stopped at {event}"))
-            }
-            ended => {
-                expected
-                    .check(source.engine.as_mut(), copy, &ended, false)
-                    .map_err(|message| format!("run past its last event: {message}"))?;
-                return Ok(StopPoint::RanToEnd);
-            }
-        }
         let image = match source.engine.take_image(copy) {
             Ok(image) => image,
             Err(EngineError::NotImageable(_)) => return Ok(StopPoint::NotImageable),
@@ -295,11 +323,8 @@ impl CheckpointRun {
         if decoded != image {
             return Err("codec round trip changed the image".into());
         }
-        let cross_engine = sessions.target.is_some();
-        let target = match sessions.target.as_mut() {
-            Some(target) => target,
-            None => &mut sessions.source,
-        };
+        let cross_engine = sessions.source.engine.name() != sessions.target.engine.name();
+        let target = &mut sessions.target;
         let restored = target
             .engine
             .restore(target.module, &target.imports, &decoded)
@@ -324,25 +349,43 @@ impl CheckpointRun {
 
 /// What happened at one stop point.
 enum StopPoint {
-    /// Stopped, imaged, restored and finished as expected.
+    /// Imaged, restored and finished as expected.
     Checked,
-    /// The invocation has no such event: it ran to its end (as expected).
-    RanToEnd,
     /// The state at the stop cannot be imaged (format limitation); skipped and counted.
     NotImageable,
 }
 
-/// The invocation being checked.
-struct Call<'a> {
-    export: &'a str,
-    args: &'a [Value],
+/// The failures of one invocation's checks: how many, and the first message.
+#[derive(Default)]
+struct Failures {
+    count: usize,
+    first: Option<String>,
 }
 
-/// The scratch sessions of one invocation: the source engine's, and the target's when it is a
-/// different engine.
+impl Failures {
+    fn add(&mut self, message: String) {
+        self.count += 1;
+        self.first.get_or_insert(message);
+    }
+}
+
+/// A stop request at event `k` for the main kinds.
+fn stop_at(k: u64) -> RunOptions {
+    RunOptions {
+        stop: Some(StopRequest {
+            kinds: KindSet::MAIN,
+            at: k,
+        }),
+        fuel: None,
+    }
+}
+
+/// The scratch sessions of one invocation: the source engine's, where one copy runs from stop
+/// to stop, and the target engine's, where images are restored and finished. They are separate
+/// even for one engine: a restored copy must not share the suspended copy's private imports.
 struct Sessions {
     source: Scratch,
-    target: Option<Scratch>,
+    target: Scratch,
 }
 
 impl Sessions {
@@ -354,15 +397,9 @@ impl Sessions {
         idle: &Image,
         providers: &[ProviderImage],
     ) -> Result<Self, String> {
-        let source_session = Scratch::new(source, config, record, idle, providers)?;
-        let target = if target.name == source.name {
-            None
-        } else {
-            Some(Scratch::new(target, config, record, idle, providers)?)
-        };
         Ok(Self {
-            source: source_session,
-            target,
+            source: Scratch::new(source, config, record, idle, providers)?,
+            target: Scratch::new(target, config, record, idle, providers)?,
         })
     }
 }
