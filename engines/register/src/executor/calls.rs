@@ -294,7 +294,7 @@ impl Execution {
 
 /// Zeroes a new frame's declared locals and copies in the constant pool.
 #[inline]
-fn init_frame(cells: &mut [u32], fp: usize, func: &CompiledFunc) {
+pub(super) fn init_frame(cells: &mut [u32], fp: usize, func: &CompiledFunc) {
     let params = fp + func.param_cells as usize;
     let locals = fp + func.local_cells as usize;
     cells[params..locals].fill(0);

@@ -10,11 +10,15 @@
 
 use baton_runtime::Trap;
 
+use super::calls::init_frame;
 use super::events::Events;
-use super::run::Window;
+use super::run::{window, Window, WINDOW};
+use super::Activation;
 use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
 use crate::code::{Instr, LoadKind, StoreKind};
+use crate::compiler::Callee;
 use crate::compiler::CompiledFunc;
+use crate::module::ModuleCode;
 use crate::ops::for_each_numeric;
 
 /// Reads `N` bytes of memory at `at`, trapping when out of bounds.
@@ -38,6 +42,40 @@ fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), 
     Ok(())
 }
 
+/// Hands control to the outer loop at instruction `$ip` of `$func` (frame at `$fp`).
+macro_rules! leave {
+    ($at:ident, $func:ident, $fp:ident, $ip:expr) => {{
+        $at.func = $func;
+        $at.fp = $fp;
+        $at.ip = $ip;
+        return Ok(());
+    }};
+}
+
+/// What the fast loop works on besides the current position.
+pub(super) struct Context<'a, 'm> {
+    /// The module's code.
+    pub module: &'m ModuleCode,
+    /// All frames' cells.
+    pub storage: &'a mut Vec<u32>,
+    /// The frame stack.
+    pub frames: &'a mut Vec<Activation>,
+    /// The event counter.
+    pub events: &'a mut Events,
+    /// The frame limit.
+    pub max_frames: usize,
+}
+
+/// Where execution stands: function, next instruction, frame base.
+pub(super) struct Position<'m> {
+    /// The current function's code.
+    pub func: &'m CompiledFunc,
+    /// The next instruction.
+    pub ip: usize,
+    /// The frame base.
+    pub fp: usize,
+}
+
 macro_rules! define_fast {
     (
         binary: [$(($bn:ident, $bi:ty, $bo:ty, $bvi:ident, $bvo:ident, $ba:ident, $bb:ident => $be:expr)),* $(,)?],
@@ -48,30 +86,107 @@ macro_rules! define_fast {
         cmp_branch: [$(($cn:ident, $cif:ident, $cunless:ident, $ct:ty, $ca:ident, $cb:ident => $ce:expr)),* $(,)?],
         eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
     ) => {
-        /// Runs frame-local instructions from `*ip` until one needs the outer loop.
+        /// Runs from `at` until an instruction needs the outer loop; `at` then names it.
         // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the compare
         // is false, NaN operands included.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         #[inline(never)]
-        pub(super) fn run(
-            func: &CompiledFunc,
-            ip: &mut usize,
-            frame: &mut Window,
+        pub(super) fn run<'m>(
+            ctx: &mut Context<'_, 'm>,
+            at: &mut Position<'m>,
             mem: &mut [u8],
-            events: &mut Events,
         ) -> Result<(), Trap> {
-            let code = &func.code[..];
-            let mut pc = *ip;
+            let module = ctx.module;
+            let storage = &mut *ctx.storage;
+            let frames = &mut *ctx.frames;
+            let events = &mut *ctx.events;
+            let mut func = at.func;
+            let mut fp = at.fp;
+            let mut pc = at.ip;
+            let mut frame: &mut Window = window(storage, fp)?;
             loop {
-                let Some(&instr) = code.get(pc) else {
+                let Some(&instr) = func.code.get(pc) else {
                     return Err(Trap::Host("ran off the end of the code".into()));
                 };
                 pc += 1;
                 match instr {
                     Instr::LoopHead => {
                         if !events.fire_fast() {
-                            *ip = pc - 1;
-                            return Ok(());
+                            leave!(at, func, fp, pc - 1);
+                        }
+                    }
+                    Instr::Call(site) => {
+                        let Some(site) = func.calls.get(site as usize) else {
+                            leave!(at, func, fp, pc - 1);
+                        };
+                        let Callee::Direct(target) = site.callee else {
+                            leave!(at, func, fp, pc - 1);
+                        };
+                        let Some(callee) = module.func(target) else {
+                            leave!(at, func, fp, pc - 1);
+                        };
+                        let new_fp = fp + func.frame_cells as usize;
+                        if frames.len() >= ctx.max_frames
+                            || storage.len() < new_fp + WINDOW
+                            || !events.fire_fast()
+                        {
+                            leave!(at, func, fp, pc - 1);
+                        }
+                        for (i, src) in site.args.iter().enumerate() {
+                            storage[new_fp + i] = storage[fp + *src as usize];
+                        }
+                        init_frame(storage, new_fp, callee);
+                        if let Some(top) = frames.last_mut() {
+                            top.ip = pc;
+                        }
+                        frames.push(Activation {
+                            func: target,
+                            fp: new_fp,
+                            ip: 0,
+                            ret: site.results,
+                        });
+                        fp = new_fp;
+                        func = callee;
+                        frame = window(storage, fp)?;
+                        pc = 0;
+                        if let Some(Instr::Entry) = func.code.first() {
+                            if !events.fire_fast() {
+                                leave!(at, func, fp, 0);
+                            }
+                            pc = 1;
+                        }
+                    }
+                    Instr::Return0 | Instr::Return1(_) | Instr::Return2(_) => {
+                        if frames.len() < 2 {
+                            leave!(at, func, fp, pc - 1);
+                        }
+                        let (values, count) = match instr {
+                            Instr::Return1(src) => ([frame[src as usize], 0], 1),
+                            Instr::Return2(src) => ([frame[src as usize], frame[src as usize + 1]], 2),
+                            _ => ([0, 0], 0),
+                        };
+                        let Some(done) = frames.pop() else {
+                            return Err(Trap::Host("return without a frame".into()));
+                        };
+                        let Some(&caller) = frames.last() else {
+                            return Err(Trap::Host("return without a caller".into()));
+                        };
+                        let Some(caller_func) = module.func(caller.func) else {
+                            return Err(Trap::Host("frame of an unknown function".into()));
+                        };
+                        fp = caller.fp;
+                        func = caller_func;
+                        frame = window(storage, fp)?;
+                        let dst = done.ret as usize;
+                        for (i, value) in values.iter().take(count).enumerate() {
+                            frame[dst + i] = *value;
+                        }
+                        pc = caller.ip;
+                        if let Some(Instr::AfterCall) = func.code.get(pc) {
+                            if !events.fire_fast() {
+                                leave!(at, func, fp, pc);
+                            }
+                            pc += 1;
                         }
                     }
                     Instr::Unreachable => return Err(Trap::Unreachable),
@@ -231,10 +346,7 @@ macro_rules! define_fast {
                             }
                         }
                     )*
-                    _ => {
-                        *ip = pc - 1;
-                        return Ok(());
-                    }
+                    _ => leave!(at, func, fp, pc - 1),
                 }
             }
         }

@@ -15,6 +15,7 @@ use baton_runtime::{EventKind, Memory, Trap};
 
 use super::calls::Target;
 use super::events::EventResult;
+use super::fast::{Context, Position};
 use super::{Execution, Exit, Stopped};
 use crate::code::Instr;
 
@@ -76,11 +77,24 @@ impl Execution {
         let memory_cell = inner.objects.memories.first();
         let mut memory = tri!(borrow_memory(memory_cell));
         loop {
-            let mem: &mut [u8] = match memory.as_deref_mut() {
-                Some(memory) => memory.data_mut(),
-                None => &mut [],
-            };
-            tri!(super::fast::run(cur, &mut ip, frame, mem, &mut self.events));
+            if !skip_call_event {
+                let mem: &mut [u8] = match memory.as_deref_mut() {
+                    Some(memory) => memory.data_mut(),
+                    None => &mut [],
+                };
+                let mut context = Context {
+                    module: &module,
+                    storage,
+                    frames: &mut self.frames,
+                    events: &mut self.events,
+                    max_frames: self.max_frames,
+                };
+                let mut at = Position { func: cur, ip, fp };
+                tri!(super::fast::run(&mut context, &mut at, mem));
+                (cur, ip, fp) = (at.func, at.ip, at.fp);
+                code = &cur.code;
+                frame = tri!(window(storage, fp));
+            }
             let Some(&instr) = code.get(ip) else {
                 return Exit::Trapped(Trap::Host("ran off the end of the code".into()));
             };
@@ -247,7 +261,7 @@ pub(super) type Window = [u32; WINDOW];
 /// The window of the frame at `fp` (the cell vector always extends `WINDOW` cells past the
 /// innermost frame's base).
 #[inline]
-fn window(storage: &mut [u32], fp: usize) -> Result<&mut Window, Trap> {
+pub(super) fn window(storage: &mut [u32], fp: usize) -> Result<&mut Window, Trap> {
     storage
         .get_mut(fp..fp + WINDOW)
         .and_then(|cells| cells.try_into().ok())
