@@ -191,13 +191,27 @@ fn superinstructions_match_original_instructions() {
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
           (br $l)))
         (f64.min (local.get $x) (f64.convert_i32_s (local.get $n))))
+      (memory 1)
+      (func (export "mem") (param i32) (result i32)
+        (local $addr i32) (local $sum i32) (local $w i32)
+        (block $done (loop $l
+          (br_if $done (i32.ge_u (local.get $addr) (local.get 0)))
+          (i32.store (local.get $addr) (i32.sub (i32.const 1000) (local.get $addr)))
+          (local.set $w (i32.load (local.get $addr)))
+          (local.set $sum (i32.add (local.get $sum) (local.get $w)))
+          (local.set $sum (i32.xor (i32.rotl (local.get $sum) (i32.const 3)) (local.get $w)))
+          (local.set $addr (i32.add (local.get $addr) (i32.const 4)))
+          (br $l)))
+        (i32.add (local.get $sum) (i32.load (local.get 0))))
     )"#;
     let mut inst = instance(FUSABLE);
     let never = Some(baton_runtime::StopAt {
         kinds: baton_runtime::KindSet::ALL,
         event: u64::MAX,
     });
-    let cases: [(&str, Vec<Val>); 4] = [
+    let cases: [(&str, Vec<Val>); 6] = [
+        ("mem", vec![Val::I32(4000)]),
+        ("mem", vec![Val::I32(65536)]),
         ("ints", vec![Val::I32(1000), Val::I64(-77)]),
         ("ints", vec![Val::I32(0), Val::I64(5)]),
         ("floats", vec![Val::F64(0.25f64.to_bits())]),
@@ -206,10 +220,15 @@ fn superinstructions_match_original_instructions() {
     for (name, args) in cases {
         let fused = inst.invoke(name, &args, None).expect("invoke");
         let original = inst.invoke(name, &args, never).expect("invoke");
-        assert!(
-            matches!(fused, RunOutcome::Finished(_)),
-            "{name}: {fused:?}"
-        );
+        let expected_trap = name == "mem" && args == [Val::I32(65536)];
+        if expected_trap {
+            assert_eq!(fused, RunOutcome::Trapped(Trap::MemoryOutOfBounds));
+        } else {
+            assert!(
+                matches!(fused, RunOutcome::Finished(_)),
+                "{name}: {fused:?}"
+            );
+        }
         assert_eq!(fused, original, "{name}({args:?})");
     }
 }

@@ -965,6 +965,34 @@ fn run_loop(
                     pc += 3;
                 }
             }
+            Instr::BinLocalSet { op, b, d } => {
+                let y = local!(b);
+                let x = pop!();
+                let value = apply(op, x, y);
+                sp += 1;
+                set_local!(d, value);
+                sp -= 1;
+                pc += 2;
+            }
+            Instr::BinSet { op, d } => {
+                let y = pop!();
+                let x = pop!();
+                sp += 2;
+                set_local!(d, apply(op, x, y));
+                sp -= 2;
+                pc += 1;
+            }
+            Instr::BinConstLocal { op, c, b } => {
+                let y = local!(b);
+                push!(apply(op, c, y));
+                pc += 2;
+            }
+            Instr::I32LoadLocal { a, offset } => {
+                let addr = u64::from(local!(a) as u32) + u64::from(offset);
+                let bytes = memory!().load::<4>(addr)?;
+                push!(u32s(u32::from_le_bytes(bytes)));
+                pc += 1;
+            }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
             Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),
             Instr::I32TruncSatF64S => unop!(sf64, i32s, |a: f64| a as i32),

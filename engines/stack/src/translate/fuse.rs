@@ -104,13 +104,28 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
                 },
             })
         }
-        (Instr::LocalGet(b), Some(next)) => Some(Instr::BinLocal {
-            op: BinOp::of(&next)?,
-            b,
+        (Instr::LocalGet(b), Some(next)) => {
+            if let Instr::I32Load(offset) = next {
+                return Some(Instr::I32LoadLocal { a: b, offset });
+            }
+            let op = BinOp::of(&next)?;
+            Some(match third {
+                Some(Instr::LocalSet(d)) => Instr::BinLocalSet { op, b, d },
+                _ => Instr::BinLocal { op, b },
+            })
+        }
+        (constant, Some(Instr::LocalGet(b))) => Some(Instr::BinConstLocal {
+            op: BinOp::of(&third?)?,
+            c: const_slot(&constant)?,
+            b: b.wrapping_sub(1),
         }),
-        (constant, Some(next)) => Some(Instr::BinConst {
+        (constant, Some(next)) if const_slot(&constant).is_some() => Some(Instr::BinConst {
             op: BinOp::of(&next)?,
             c: const_slot(&constant)?,
+        }),
+        (operator, Some(Instr::LocalSet(d))) => Some(Instr::BinSet {
+            op: BinOp::of(&operator)?,
+            d: d.wrapping_add(1),
         }),
         _ => None,
     }

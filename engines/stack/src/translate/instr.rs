@@ -302,4 +302,26 @@ pub enum Instr {
         c: i32,
         jump: u32,
     },
+    /// `local.get b; op; local.set d` (first operand on the stack top).
+    BinLocalSet {
+        op: BinOp,
+        b: u32,
+        d: u32,
+    },
+    /// `op; local.set d` (both operands on the stack).
+    BinSet {
+        op: BinOp,
+        d: u32,
+    },
+    /// `const c; local.get b; op`.
+    BinConstLocal {
+        op: BinOp,
+        c: u64,
+        b: u32,
+    },
+    /// `local.get a; i32.load offset`.
+    I32LoadLocal {
+        a: u32,
+        offset: u32,
+    },
 }
