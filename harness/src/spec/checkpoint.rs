@@ -291,7 +291,7 @@ impl CheckpointRun {
                     }
                     if let Some(events) = report.events.filter(|events| *events != k) {
                         failures.add(format!(
-                            "checkpoint: the run counted {events} events but ran to the end after {k}"
+                            "checkpoint: the engine counted {events} events, but stopping at every event shows {k}"
                         ));
                     }
                     return;

@@ -70,7 +70,15 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
 
 /// Every failure, one per line (`file:line:col directive: message`), then the summary line.
 pub fn failures(report: &SuiteReport, options: &SpecOptions) -> String {
-    let mut out = format!("# baton spec --engine {}\n", options.engine.name);
+    let mut out = format!("# baton spec --engine {}", options.engine.name);
+    if let Some(settings) = &options.checkpoint {
+        let _ = write!(
+            out,
+            " --checkpoint-everywhere (restored on {}, cap {})",
+            settings.target.name, settings.cap
+        );
+    }
+    out.push('\n');
     for file in &report.files {
         for failure in &file.failures {
             let _ = writeln!(out, "{}:{failure}", file.name);
