@@ -24,7 +24,7 @@ use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
 use crate::translate::binop::{apply, BinOp};
-use crate::translate::instr::{Instr, Jump};
+use crate::translate::instr::{Instr, Jump, LoadKind};
 use crate::translate::FuncCode;
 
 #[inline(always)]
@@ -987,10 +987,36 @@ fn run_loop(
                 push!(apply(op, c, y));
                 pc += 2;
             }
-            Instr::I32LoadLocal { a, offset } => {
+            Instr::LoadLocal { kind, a, offset } => {
                 let addr = u64::from(local!(a) as u32) + u64::from(offset);
-                let bytes = memory!().load::<4>(addr)?;
-                push!(u32s(u32::from_le_bytes(bytes)));
+                let mem = memory!();
+                let value = match kind {
+                    LoadKind::I32Load | LoadKind::F32Load => {
+                        u32s(u32::from_le_bytes(mem.load::<4>(addr)?))
+                    }
+                    LoadKind::I64Load | LoadKind::F64Load => {
+                        u64::from_le_bytes(mem.load::<8>(addr)?)
+                    }
+                    LoadKind::I32Load8S => i32s(i32::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
+                    LoadKind::I32Load8U => u32s(u32::from(u8::from_le_bytes(mem.load::<1>(addr)?))),
+                    LoadKind::I32Load16S => {
+                        i32s(i32::from(i16::from_le_bytes(mem.load::<2>(addr)?)))
+                    }
+                    LoadKind::I32Load16U => {
+                        u32s(u32::from(u16::from_le_bytes(mem.load::<2>(addr)?)))
+                    }
+                    LoadKind::I64Load8S => i64s(i64::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
+                    LoadKind::I64Load8U => u64::from(u8::from_le_bytes(mem.load::<1>(addr)?)),
+                    LoadKind::I64Load16S => {
+                        i64s(i64::from(i16::from_le_bytes(mem.load::<2>(addr)?)))
+                    }
+                    LoadKind::I64Load16U => u64::from(u16::from_le_bytes(mem.load::<2>(addr)?)),
+                    LoadKind::I64Load32S => {
+                        i64s(i64::from(i32::from_le_bytes(mem.load::<4>(addr)?)))
+                    }
+                    LoadKind::I64Load32U => u64::from(u32::from_le_bytes(mem.load::<4>(addr)?)),
+                };
+                push!(value);
                 pc += 1;
             }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),

@@ -133,9 +133,27 @@ impl BinOp {
 #[inline(always)]
 pub fn apply(op: BinOp, a: u64, b: u64) -> u64 {
     let (a32, b32) = (a as u32, b as u32);
-    let (fa, fb) = (f32::from_bits(a32), f32::from_bits(b32));
-    let (da, db) = (f64::from_bits(a), f64::from_bits(b));
     let f32r = |v: f32| u64::from(v.to_bits());
+    macro_rules! fa {
+        () => {
+            f32::from_bits(a32)
+        };
+    }
+    macro_rules! fb {
+        () => {
+            f32::from_bits(b32)
+        };
+    }
+    macro_rules! da {
+        () => {
+            f64::from_bits(a)
+        };
+    }
+    macro_rules! db {
+        () => {
+            f64::from_bits(b)
+        };
+    }
     match op {
         BinOp::I32Add => u64::from(a32.wrapping_add(b32)),
         BinOp::I32Sub => u64::from(a32.wrapping_sub(b32)),
@@ -179,29 +197,29 @@ pub fn apply(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::I64LeU => u64::from(a <= b),
         BinOp::I64GeS => u64::from((a as i64) >= (b as i64)),
         BinOp::I64GeU => u64::from(a >= b),
-        BinOp::F32Add => f32r(fa + fb),
-        BinOp::F32Sub => f32r(fa - fb),
-        BinOp::F32Mul => f32r(fa * fb),
-        BinOp::F32Div => f32r(fa / fb),
-        BinOp::F32Min => f32r(f32_ops::min(fa, fb)),
-        BinOp::F32Max => f32r(f32_ops::max(fa, fb)),
-        BinOp::F32Eq => u64::from(fa == fb),
-        BinOp::F32Ne => u64::from(fa != fb),
-        BinOp::F32Lt => u64::from(fa < fb),
-        BinOp::F32Gt => u64::from(fa > fb),
-        BinOp::F32Le => u64::from(fa <= fb),
-        BinOp::F32Ge => u64::from(fa >= fb),
-        BinOp::F64Add => (da + db).to_bits(),
-        BinOp::F64Sub => (da - db).to_bits(),
-        BinOp::F64Mul => (da * db).to_bits(),
-        BinOp::F64Div => (da / db).to_bits(),
-        BinOp::F64Min => f64_ops::min(da, db).to_bits(),
-        BinOp::F64Max => f64_ops::max(da, db).to_bits(),
-        BinOp::F64Eq => u64::from(da == db),
-        BinOp::F64Ne => u64::from(da != db),
-        BinOp::F64Lt => u64::from(da < db),
-        BinOp::F64Gt => u64::from(da > db),
-        BinOp::F64Le => u64::from(da <= db),
-        BinOp::F64Ge => u64::from(da >= db),
+        BinOp::F32Add => f32r(fa!() + fb!()),
+        BinOp::F32Sub => f32r(fa!() - fb!()),
+        BinOp::F32Mul => f32r(fa!() * fb!()),
+        BinOp::F32Div => f32r(fa!() / fb!()),
+        BinOp::F32Min => f32r(f32_ops::min(fa!(), fb!())),
+        BinOp::F32Max => f32r(f32_ops::max(fa!(), fb!())),
+        BinOp::F32Eq => u64::from(fa!() == fb!()),
+        BinOp::F32Ne => u64::from(fa!() != fb!()),
+        BinOp::F32Lt => u64::from(fa!() < fb!()),
+        BinOp::F32Gt => u64::from(fa!() > fb!()),
+        BinOp::F32Le => u64::from(fa!() <= fb!()),
+        BinOp::F32Ge => u64::from(fa!() >= fb!()),
+        BinOp::F64Add => (da!() + db!()).to_bits(),
+        BinOp::F64Sub => (da!() - db!()).to_bits(),
+        BinOp::F64Mul => (da!() * db!()).to_bits(),
+        BinOp::F64Div => (da!() / db!()).to_bits(),
+        BinOp::F64Min => f64_ops::min(da!(), db!()).to_bits(),
+        BinOp::F64Max => f64_ops::max(da!(), db!()).to_bits(),
+        BinOp::F64Eq => u64::from(da!() == db!()),
+        BinOp::F64Ne => u64::from(da!() != db!()),
+        BinOp::F64Lt => u64::from(da!() < db!()),
+        BinOp::F64Gt => u64::from(da!() > db!()),
+        BinOp::F64Le => u64::from(da!() <= db!()),
+        BinOp::F64Ge => u64::from(da!() >= db!()),
     }
 }

@@ -10,7 +10,7 @@
 //! entry in the fused vector.
 
 use crate::translate::binop::BinOp;
-use crate::translate::instr::Instr;
+use crate::translate::instr::{Instr, LoadKind};
 
 /// A constant's slot low half.
 fn const_slot(instr: &Instr) -> Option<u64> {
@@ -105,8 +105,8 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
             })
         }
         (Instr::LocalGet(b), Some(next)) => {
-            if let Instr::I32Load(offset) = next {
-                return Some(Instr::I32LoadLocal { a: b, offset });
+            if let Some((kind, offset)) = LoadKind::of(&next) {
+                return Some(Instr::LoadLocal { kind, a: b, offset });
             }
             let op = BinOp::of(&next)?;
             Some(match third {

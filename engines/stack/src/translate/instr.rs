@@ -26,6 +26,44 @@ pub struct Jump {
     pub to_loop: bool,
 }
 
+/// Which load a fused [`Instr::LoadLocal`] performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // Named after the Wasm instructions.
+pub enum LoadKind {
+    I32Load,
+    I64Load,
+    F32Load,
+    F64Load,
+    I32Load8S,
+    I32Load8U,
+    I32Load16S,
+    I32Load16U,
+    I64Load8S,
+    I64Load8U,
+    I64Load16S,
+    I64Load16U,
+    I64Load32S,
+    I64Load32U,
+}
+
+impl LoadKind {
+    /// The load kind and static offset of a load instruction.
+    pub fn of(instr: &Instr) -> Option<(LoadKind, u32)> {
+        macro_rules! map {
+            ($($name:ident),*) => {
+                match *instr {
+                    $(Instr::$name(offset) => Some((LoadKind::$name, offset)),)*
+                    _ => None,
+                }
+            };
+        }
+        map!(
+            I32Load, I64Load, F32Load, F64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U,
+            I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U
+        )
+    }
+}
+
 /// One translated instruction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(missing_docs)] // Variants are named after the Wasm instructions they implement.
@@ -319,8 +357,9 @@ pub enum Instr {
         c: u64,
         b: u32,
     },
-    /// `local.get a; i32.load offset`.
-    I32LoadLocal {
+    /// `local.get a; <load kind> offset`.
+    LoadLocal {
+        kind: LoadKind,
         a: u32,
         offset: u32,
     },
