@@ -3,6 +3,13 @@
 //! runtime label stack (branches carry jump descriptors computed at load time), and a frame
 //! stack instead of Rust recursion for Wasm-to-Wasm calls.
 //!
+//! Storage: each slot is 128 bits, kept as two parallel 64-bit halves (numbers use the low half;
+//! see `exec::value_stack`). Speed: besides the instruction vector, the translator builds a
+//! parallel vector of superinstructions (a local or constant operand fused with a binary operator,
+//! optionally with the following `local.set` or `br_if`); the executor dispatches it whenever no
+//! instruction boundary inside a run needs attention and the original vector otherwise, so pcs,
+//! events and images only ever see original instructions.
+//!
 //! Modules: [`translate`] (validation + translation, load time), [`exec`] (the interpreter),
 //! [`instance`] (the driving API), [`checkpoint`] (the only place that maps native state to and
 //! from the image: pc ↔ offset, slots ↔ typed values, frames).

@@ -15,207 +15,24 @@ use std::rc::Rc;
 use baton_runtime::numeric::convert as cv;
 use baton_runtime::numeric::float::{f32_ops, f64_ops};
 use baton_runtime::numeric::int::{i32_ops, i64_ops};
-use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopAt, StopInfo, Trap, Val};
+use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopInfo, Trap, Val};
 
+use crate::exec::entry::code_of;
 use crate::exec::events::{Decision, Events};
 use crate::exec::slot::{from_slot, to_slot, Slot};
+use crate::exec::slot_ops::{
+    bs, f32s, f64s, i32s, i64s, reshape, sf32, sf64, si32, si64, su32, su64, u32s, u64s, widen,
+    RESERVE,
+};
 use crate::exec::slot_stack::SlotStack;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
-use crate::translate::binop::{apply, BinOp};
-use crate::translate::instr::{Instr, Jump, LoadKind};
-use crate::translate::FuncCode;
-
-#[inline(always)]
-fn i32s(v: i32) -> u64 {
-    u64::from(v as u32)
-}
-#[inline(always)]
-fn u32s(v: u32) -> u64 {
-    u64::from(v)
-}
-#[inline(always)]
-fn i64s(v: i64) -> u64 {
-    v as u64
-}
-#[inline(always)]
-fn u64s(v: u64) -> u64 {
-    v
-}
-#[inline(always)]
-fn f32s(v: f32) -> u64 {
-    u64::from(v.to_bits())
-}
-#[inline(always)]
-fn f64s(v: f64) -> u64 {
-    v.to_bits()
-}
-#[inline(always)]
-fn bs(v: bool) -> u64 {
-    u64::from(v)
-}
-#[inline(always)]
-fn si32(s: u64) -> i32 {
-    s as u32 as i32
-}
-#[inline(always)]
-fn su32(s: u64) -> u32 {
-    s as u32
-}
-#[inline(always)]
-fn si64(s: u64) -> i64 {
-    s as i64
-}
-#[inline(always)]
-fn su64(s: u64) -> u64 {
-    s
-}
-#[inline(always)]
-fn sf32(s: u64) -> f32 {
-    f32::from_bits(s as u32)
-}
-#[inline(always)]
-fn sf64(s: u64) -> f64 {
-    f64::from_bits(s)
-}
-
-/// An `i32`-sized constant of a fused instruction as a slot low half for `op`'s width.
-#[inline(always)]
-fn widen(op: BinOp, c: i32) -> u64 {
-    if op.is_i64() {
-        c as i64 as u64
-    } else {
-        u64::from(c as u32)
-    }
-}
-
-/// Slots reserved above a frame's maximum operand height (headroom for helpers).
-const RESERVE: usize = 4;
-
-/// Applies a jump's stack reshaping: keeps the top `keep` slots, erases `erase` below them.
-/// Returns the new stack pointer.
-#[inline(always)]
-fn reshape(lo: &mut [u64], hi: &mut [u64], sp: usize, jump: &Jump) -> Result<usize, Trap> {
-    if jump.erase == 0 {
-        return Ok(sp);
-    }
-    let keep = jump.keep as usize;
-    let from = sp.checked_sub(keep).ok_or_else(|| internal("jump keep"))?;
-    let to = from
-        .checked_sub(jump.erase as usize)
-        .ok_or_else(|| internal("jump erase"))?;
-    if from + keep > lo.len() || from + keep > hi.len() {
-        return Err(internal("jump range"));
-    }
-    lo.copy_within(from..from + keep, to);
-    hi.copy_within(from..from + keep, to);
-    Ok(to + keep)
-}
-
-/// Runs `thread` on `core` until it finishes, traps, runs out of fuel or stops.
-pub fn run(
-    core: &Rc<Core>,
-    thread: &mut Thread,
-    stop: Option<StopAt>,
-    config: &Config,
-) -> RunOutcome {
-    let events = Events::new(stop, config.fuel, thread.events);
-    thread.stopped_at = None;
-    match execute(core, thread, &events, config) {
-        Ok(outcome) => outcome,
-        Err(trap) => RunOutcome::Trapped(trap),
-    }
-}
-
-fn code_of(core: &Core, func: u32) -> Result<&FuncCode, Trap> {
-    core.module
-        .code(func)
-        .ok_or_else(|| internal("no code for function"))
-}
-
-fn execute(
-    core: &Rc<Core>,
-    thread: &mut Thread,
-    ev: &Events,
-    config: &Config,
-) -> Result<RunOutcome, Trap> {
-    let this: Rc<dyn Any> = core.clone();
-    if !thread.pending_entry {
-        return run_loop(core, thread, ev, config, &this);
-    }
-    thread.pending_entry = false;
-    let entry = thread.entry.clone().ok_or_else(|| internal("no entry"))?;
-    if entry.func < core.module.info().num_imported_funcs {
-        let func = core
-            .objects
-            .imported_funcs
-            .get(entry.func as usize)
-            .ok_or_else(|| internal("import index"))?;
-        let results = ops::call_function(func, entry.args, thread.outer_frames, config)?;
-        return Ok(RunOutcome::Finished(results));
-    }
-    thread.stack.clear();
-    thread.frames.clear();
-    thread.skip = Skip::Nothing;
-    thread.next_event = 0;
-    for arg in &entry.args {
-        let slot = to_slot(arg, &mut thread.refs);
-        thread.stack.push(slot);
-    }
-    enter_and_run(core, thread, ev, config, entry.func, &this)
-}
-
-fn enter_and_run(
-    core: &Rc<Core>,
-    thread: &mut Thread,
-    ev: &Events,
-    config: &Config,
-    func: u32,
-    this: &Rc<dyn Any>,
-) -> Result<RunOutcome, Trap> {
-    let callee = code_of(core, func)?;
-    if thread.frames.len() + thread.outer_frames >= config.max_frames {
-        return Err(Trap::CallStackExhausted);
-    }
-    let base = thread
-        .stack
-        .len()
-        .checked_sub(callee.ty.params.len())
-        .ok_or_else(|| internal("entry arguments"))?;
-    thread
-        .stack
-        .resize(thread.stack.len() + callee.declared_locals());
-    thread.frames.push(Frame {
-        func,
-        ret_pc: 0,
-        base: base as u32,
-    });
-    thread.pc = 0;
-    let number = thread.next_event;
-    if number >= ev.check_from {
-        match ev.decide(EventKind::Entry, number) {
-            Decision::OutOfFuel => return Ok(RunOutcome::OutOfFuel),
-            Decision::Stop => {
-                thread.next_event = number + 1;
-                thread.skip = Skip::Nothing;
-                thread.stopped_at = Some((EventKind::Entry, number));
-                return Ok(RunOutcome::Stopped(StopInfo {
-                    kind: EventKind::Entry,
-                    event: number,
-                    func,
-                    pc: callee.offsets.first().copied().unwrap_or(0),
-                }));
-            }
-            Decision::Continue => {}
-        }
-    }
-    thread.next_event = number + 1;
-    run_loop(core, thread, ev, config, this)
-}
+use crate::translate::binop::apply;
+use crate::translate::instr::{Instr, LoadKind};
 
 #[allow(clippy::too_many_lines)]
-fn run_loop(
+pub(crate) fn run_loop(
     core: &Rc<Core>,
     thread: &mut Thread,
     ev: &Events,
