@@ -1,0 +1,374 @@
+//! `--checkpoint-everywhere`: every invocation is also checked by checkpointing it at each of its
+//! first `cap` main-kind events and finishing it from the image.
+//!
+//! Procedure for one invocation on the live instance L (side effects are applied once, to L):
+//! 1. take L's idle image I (before the invocation);
+//! 2. run the invocation on L uninterrupted: its outcome O is the directive's result; take L's
+//!    idle image F afterwards;
+//! 3. in a scratch session of the source engine, restore I into a fresh copy C and invoke it
+//!    with a stop at event 0; at each stop k (k < `cap`): take C's image, encode and decode it
+//!    with `baton_checkpoint::codec` (the round trip must be exact), restore it into a fresh
+//!    instance of the target engine (the source engine, or `--engines a,b`'s second) in a
+//!    second scratch session, resume that to completion, and require: the outcome equals O
+//!    (and meets the directive's expectation) and its final idle image equals F; then resume C
+//!    with a stop at k + 1. When C ends instead of stopping at k, k is the invocation's event
+//!    count E: C must have ended with O and F too, and E must equal the count the engine
+//!    reports, if it reports one. Invocations reaching the cap are counted.
+//!
+//! Scratch sessions are created per invocation and dropped after it, so copies never touch the
+//! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
+//! the scratch session's own spectest; imported memories, tables and globals as private host
+//! objects shaped like the idle image's (restoring fills them with the image's contents), so a
+//! copy never writes to state the live instance shares. Functions imported from another
+//! instance (a "provider", whose state is in no image of this one) come from a copy of the
+//! provider restored, in the same scratch session, from its idle image before the invocation
+//! (providers of providers likewise). That reproduces the live run only if the invocation left
+//! every provider's state unchanged, which is checked afterwards: otherwise the invocation is
+//! counted as `skipped (shared state)` and checked live only. States the image format cannot
+//! express (a table or global holding another instance's function) are counted as not
+//! imageable, never as passes.
+
+use baton_checkpoint::codec::{decode, encode, DecodeLimits};
+use baton_checkpoint::image::Image;
+
+use super::expectation::Expectation;
+use super::report::Verdict;
+use super::runner::InstanceRecord;
+use crate::adapters::EngineEntry;
+use crate::engine::{
+    Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
+    StopRequest,
+};
+use crate::value::Value;
+use compare::Expected;
+use scratch::{function_providers, provider_images, same_images, Sessions};
+
+mod compare;
+mod scratch;
+
+/// Checkpoint-everywhere settings.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointSettings {
+    /// The engine that restores images (the spec run's engine, or another one).
+    pub target: &'static EngineEntry,
+    /// At most this many stop points per invocation (events `0..cap`).
+    pub cap: u64,
+}
+
+/// Counters of one file's (or the suite's) checkpoint checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointStats {
+    /// Invocations that were checkpointed.
+    pub invocations: usize,
+    /// Images taken at a stop (and round-tripped through the codec).
+    pub images_taken: usize,
+    /// Images restored and resumed on the target engine.
+    pub restored: usize,
+    /// Stop points whose check failed (stop, image, codec, restore, resume or comparison).
+    pub failed: usize,
+    /// Invocations not checkpointed because they changed the state of an instance whose
+    /// functions they import (copies restore such providers from their state before the call).
+    pub skipped_shared: usize,
+    /// Invocations not checkpointed because the instance's state is not imageable (a table or
+    /// global holds another instance's function).
+    pub not_imageable: usize,
+    /// Cross-engine resumed runs whose results matched only up to NaN payloads (allowed by the
+    /// spec; same-engine runs must match bit for bit).
+    pub nan_payload_differences: usize,
+    /// Stop points skipped because the state there is not imageable.
+    pub stops_not_imageable: usize,
+    /// Invocations with at least `cap` events (events from `cap` on were not checked).
+    pub capped: usize,
+}
+
+impl CheckpointStats {
+    /// Adds another set of counters.
+    pub fn add(&mut self, other: &CheckpointStats) {
+        self.invocations += other.invocations;
+        self.images_taken += other.images_taken;
+        self.restored += other.restored;
+        self.failed += other.failed;
+        self.skipped_shared += other.skipped_shared;
+        self.capped += other.capped;
+        self.not_imageable += other.not_imageable;
+        self.nan_payload_differences += other.nan_payload_differences;
+        self.stops_not_imageable += other.stops_not_imageable;
+    }
+}
+
+/// The checkpoint state of one file's run.
+pub struct CheckpointRun {
+    source: &'static EngineEntry,
+    settings: CheckpointSettings,
+    config: EngineConfig,
+    stats: CheckpointStats,
+}
+
+impl CheckpointRun {
+    /// Starts counting for a file.
+    pub fn new(
+        source: &'static EngineEntry,
+        settings: CheckpointSettings,
+        config: &EngineConfig,
+    ) -> Self {
+        Self {
+            source,
+            settings,
+            config: *config,
+            stats: CheckpointStats::default(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn into_stats(self) -> CheckpointStats {
+        self.stats
+    }
+
+    /// Runs one invocation live and checks it at every stop point (see the module docs).
+    pub fn check_invocation(
+        &mut self,
+        live: &mut dyn Engine,
+        record: &InstanceRecord,
+        export: &str,
+        args: &[Value],
+        expectation: &Expectation<'_>,
+    ) -> Verdict {
+        let live_only = |live: &mut dyn Engine| match live.invoke(
+            record.id,
+            export,
+            args,
+            RunOptions::default(),
+        ) {
+            Ok(report) => expectation.verdict(&report.outcome, live.trap_aliases()),
+            Err(error) => Verdict::Fail(format!("invoke {export}: {error}")),
+        };
+        let providers = function_providers(record);
+        let before = match provider_images(live, &providers) {
+            Ok(images) => images,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return live_only(live);
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: provider image: {error}")),
+        };
+        let idle = match live.take_image(record.id) {
+            Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return live_only(live);
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: idle image: {error}")),
+        };
+        let report = match live.invoke(record.id, export, args, RunOptions::default()) {
+            Ok(report) => report,
+            Err(error) => return Verdict::Fail(format!("invoke {export}: {error}")),
+        };
+        let verdict = expectation.verdict(&report.outcome, live.trap_aliases());
+        if matches!(verdict, Verdict::Fail(_)) {
+            return verdict;
+        }
+        let final_image = match live.take_image(record.id) {
+            Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => {
+                self.stats.not_imageable += 1;
+                return verdict;
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: final image: {error}")),
+        };
+        // Copies run against providers restored from their images before the invocation: that
+        // reproduces the live run only if the invocation left the providers' state unchanged.
+        match provider_images(live, &providers) {
+            Ok(after) if same_images(&before, &after) => {}
+            Ok(_) | Err(EngineError::NotImageable(_)) => {
+                self.stats.skipped_shared += 1;
+                return verdict;
+            }
+            Err(error) => return Verdict::Fail(format!("checkpoint: provider image: {error}")),
+        }
+        self.stats.invocations += 1;
+        let expected = Expected {
+            outcome: &report.outcome,
+            final_image: &final_image,
+            expectation,
+        };
+        let mut sessions = match Sessions::new(
+            self.source,
+            self.settings.target,
+            &self.config,
+            record,
+            &idle,
+            &before,
+        ) {
+            Ok(sessions) => sessions,
+            Err(message) => {
+                self.stats.failed += 1;
+                return Verdict::Fail(format!("checkpoint: {message}"));
+            }
+        };
+        let mut failures = Failures::default();
+        self.walk_stops(
+            &mut sessions,
+            export,
+            args,
+            &idle,
+            &report,
+            &expected,
+            &mut failures,
+        );
+        self.stats.failed += failures.count;
+        match failures.first {
+            Some(message) => Verdict::Fail(message),
+            None => verdict,
+        }
+    }
+
+    /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
+    /// each stop) until it ends or reaches the cap, checking an image at every stop.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_stops(
+        &mut self,
+        sessions: &mut Sessions,
+        export: &str,
+        args: &[Value],
+        idle: &Image,
+        report: &RunReport,
+        expected: &Expected<'_>,
+        failures: &mut Failures,
+    ) {
+        let source = &mut sessions.source;
+        let copy = match source.engine.restore(source.module, &source.imports, idle) {
+            Ok(copy) => copy,
+            Err(error) => {
+                failures.add(format!("checkpoint: restore idle image: {error}"));
+                return;
+            }
+        };
+        let mut run = source.engine.invoke(copy, export, args, stop_at(0));
+        let mut k = 0;
+        loop {
+            if k >= self.settings.cap {
+                self.stats.capped += 1;
+                return;
+            }
+            let outcome = match run {
+                Ok(report) => report.outcome,
+                Err(error) => {
+                    failures.add(format!("checkpoint: run with a stop at {k}: {error}"));
+                    return;
+                }
+            };
+            match outcome {
+                RunOutcome::Suspended { event, .. } if event == k => {
+                    match self.check_image(sessions, copy, expected) {
+                        Ok(StopPoint::Checked) => {}
+                        Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
+                        Err(message) => {
+                            failures.add(format!("checkpoint at event {k}: {message}"));
+                        }
+                    }
+                }
+                RunOutcome::Suspended { event, .. } => {
+                    failures.add(format!(
+                        "checkpoint: asked to stop at event {k}, stopped at {event}"
+                    ));
+                    return;
+                }
+                ended => {
+                    // Event k does not exist: the invocation fires events 0..k, and the copy
+                    // must have ended exactly like the live run.
+                    let source = &mut sessions.source;
+                    if let Err(message) =
+                        expected.check(source.engine.as_mut(), copy, &ended, false)
+                    {
+                        failures.add(format!("checkpoint: run past its last event: {message}"));
+                    }
+                    if let Some(events) = report.events.filter(|events| *events != k) {
+                        failures.add(format!(
+                            "checkpoint: the engine counted {events} events, but stopping at every event shows {k}"
+                        ));
+                    }
+                    return;
+                }
+            }
+            k += 1;
+            run = sessions.source.engine.resume(copy, stop_at(k));
+        }
+    }
+
+    /// At a stop of the source copy: image, round trip through the codec, restore on the
+    /// target, finish, compare with the live run.
+    fn check_image(
+        &mut self,
+        sessions: &mut Sessions,
+        copy: InstanceId,
+        expected: &Expected<'_>,
+    ) -> Result<StopPoint, String> {
+        let source = &mut sessions.source;
+        let image = match source.engine.take_image(copy) {
+            Ok(image) => image,
+            Err(EngineError::NotImageable(_)) => return Ok(StopPoint::NotImageable),
+            Err(error) => return Err(format!("take image: {error}")),
+        };
+        self.stats.images_taken += 1;
+        let bytes = encode(&image);
+        let decoded = decode(&bytes, &DecodeLimits::default())
+            .map_err(|error| format!("decode of an encoded image: {error}"))?;
+        if decoded != image {
+            return Err("codec round trip changed the image".into());
+        }
+        let cross_engine = sessions.source.engine.name() != sessions.target.engine.name();
+        let target = &mut sessions.target;
+        let restored = target
+            .engine
+            .restore(target.module, &target.imports, &decoded)
+            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        self.stats.restored += 1;
+        let finished = target
+            .engine
+            .resume(restored, RunOptions::default())
+            .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
+        let nan_tolerated = expected.check(
+            target.engine.as_mut(),
+            restored,
+            &finished.outcome,
+            cross_engine,
+        )?;
+        if nan_tolerated {
+            self.stats.nan_payload_differences += 1;
+        }
+        Ok(StopPoint::Checked)
+    }
+}
+
+/// What happened at one stop point.
+enum StopPoint {
+    /// Imaged, restored and finished as expected.
+    Checked,
+    /// The state at the stop cannot be imaged (format limitation); skipped and counted.
+    NotImageable,
+}
+
+/// The failures of one invocation's checks: how many, and the first message.
+#[derive(Default)]
+struct Failures {
+    count: usize,
+    first: Option<String>,
+}
+
+impl Failures {
+    fn add(&mut self, message: String) {
+        self.count += 1;
+        self.first.get_or_insert(message);
+    }
+}
+
+/// A stop request at event `k` for the main kinds.
+fn stop_at(k: u64) -> RunOptions {
+    RunOptions {
+        stop: Some(StopRequest {
+            kinds: KindSet::MAIN,
+            at: k,
+        }),
+        fuel: None,
+    }
+}
