@@ -63,9 +63,28 @@ fn same_trap(a: &str, b: &str, aliases: TrapAliases<'_>) -> bool {
             .any(|(x, y)| (a == *x && b == *y) || (a == *y && b == *x))
 }
 
+/// Value equality up to NaN payloads: the spec lets engines pick any NaN for arithmetic
+/// results, so two NaNs of one type are the same value here.
+pub fn same_value(a: &CaseValue, b: &CaseValue) -> bool {
+    match (a, b) {
+        (CaseValue::F32(x), CaseValue::F32(y)) => {
+            x == y || (f32::from_bits(*x).is_nan() && f32::from_bits(*y).is_nan())
+        }
+        (CaseValue::F64(x), CaseValue::F64(y)) => {
+            x == y || (f64::from_bits(*x).is_nan() && f64::from_bits(*y).is_nan())
+        }
+        _ => a == b,
+    }
+}
+
+fn same_values(a: &[CaseValue], b: &[CaseValue]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
+}
+
 fn same_outcome(a: &Outcome, b: &Outcome, aliases: TrapAliases<'_>) -> bool {
     match (a, b) {
         (Outcome::Trapped(x), Outcome::Trapped(y)) => same_trap(x, y, aliases),
+        (Outcome::Returned(x), Outcome::Returned(y)) => same_values(x, y),
         _ => a == b,
     }
 }
@@ -120,9 +139,15 @@ pub fn compare(
             );
         }
     }
-    if expected.globals != actual.globals {
+    let same_globals = expected.globals.len() == actual.globals.len()
+        && expected
+            .globals
+            .iter()
+            .zip(&actual.globals)
+            .all(|((n, a), (m, b))| n == m && same_value(a, b));
+    if !same_globals {
         for ((name, a), (_, b)) in expected.globals.iter().zip(&actual.globals) {
-            if a != b {
+            if !same_value(a, b) {
                 return diff(
                     "global".into(),
                     format!("global {name:?}: expected {a}, got {b}"),
@@ -143,7 +168,7 @@ pub fn compare(
                     ),
                 );
             }
-            if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
+            if let Some(i) = a.iter().zip(b).position(|(x, y)| !same_value(x, y)) {
                 return diff(
                     "table element".into(),
                     format!("table {name:?}[{i}]: expected {}, got {}", a[i], b[i]),
@@ -176,7 +201,13 @@ pub fn compare(
         }
         return diff("memory list".into(), "exported memories differ".into());
     }
-    if expected.trace != actual.trace {
+    let same_trace = expected.trace.len() == actual.trace.len()
+        && expected
+            .trace
+            .iter()
+            .zip(&actual.trace)
+            .all(|(a, b)| a.func == b.func && same_values(&a.args, &b.args));
+    if !same_trace {
         let i = expected
             .trace
             .iter()

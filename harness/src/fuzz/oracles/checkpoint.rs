@@ -2,15 +2,18 @@
 //! byte-identical image (checkpoint equivalence), and each image survives the codec unchanged
 //! and validates against the module (codec).
 //!
-//! Invariants: images are compared in their canonical encoding, host section included; an
+//! Invariants: images are compared in their canonical encoding, host section included, up to
+//! NaN payloads (which the spec leaves to each engine); an
 //! engine that suspends where another runs past the event is itself a checkpoint finding.
 
 use baton_checkpoint::image::Image;
 use baton_checkpoint::{decode, encode, to_text, validate, DecodeLimits};
 
 use super::{unified, Context, Stats};
+use crate::fuzz::case::CaseValue;
 use crate::fuzz::exec::{self, Checkpointed, FailureKind};
 use crate::fuzz::finding::{Class, Evidence, Finding};
+use crate::fuzz::host::HostState;
 use crate::fuzz::observation::Outcome;
 
 /// An image one engine took at the schedule's event.
@@ -90,9 +93,8 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
         });
     }
     if let Some(first) = taken.first() {
-        let first_bytes = encode(&first.image);
         for other in &taken[1..] {
-            if encode(&other.image) != first_bytes {
+            if !equivalent(&first.image, &other.image) {
                 let (a, b) = (to_text(&first.image), to_text(&other.image));
                 let first_line = similar::TextDiff::from_lines(&a, &b)
                     .iter_all_changes()
@@ -123,6 +125,56 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
         }
     }
     Ok(taken)
+}
+
+/// `image` with every NaN (in globals, entry arguments, locals, operands and the host trace)
+/// replaced by the canonical NaN of its type: the spec lets engines pick any NaN for arithmetic
+/// results, so images that differ only there are equivalent.
+pub fn nan_canonical(image: &Image) -> Image {
+    use baton_checkpoint::image::value::Kind;
+    let fix = |value: &mut baton_checkpoint::image::Value| match &mut value.kind {
+        Some(Kind::F32(bits)) if f32::from_bits(*bits).is_nan() => *bits = 0x7fc0_0000,
+        Some(Kind::F64(bits)) if f64::from_bits(*bits).is_nan() => *bits = 0x7ff8_0000_0000_0000,
+        _ => {}
+    };
+    let mut out = image.clone();
+    out.globals.iter_mut().for_each(fix);
+    if let Some(execution) = out.execution.as_mut() {
+        if let Some(entry) = execution.entry.as_mut() {
+            entry.args.iter_mut().for_each(fix);
+        }
+        for frame in &mut execution.frames {
+            frame.locals.iter_mut().for_each(fix);
+            frame.operands.iter_mut().for_each(fix);
+        }
+    }
+    if let Ok(host) = HostState::from_image(&out) {
+        let trace = host
+            .trace()
+            .into_iter()
+            .map(|mut entry| {
+                for arg in &mut entry.args {
+                    match arg {
+                        CaseValue::F32(bits) if f32::from_bits(*bits).is_nan() => {
+                            *bits = 0x7fc0_0000
+                        }
+                        CaseValue::F64(bits) if f64::from_bits(*bits).is_nan() => {
+                            *bits = 0x7ff8_0000_0000_0000
+                        }
+                        _ => {}
+                    }
+                }
+                entry
+            })
+            .collect();
+        HostState::with_trace(trace).store_into(&mut out);
+    }
+    out
+}
+
+/// Whether two images are equal up to NaN payloads (see [`nan_canonical`]).
+pub fn equivalent(a: &Image, b: &Image) -> bool {
+    encode(a) == encode(b) || encode(&nan_canonical(a)) == encode(&nan_canonical(b))
 }
 
 /// Which part of two images differs (no values), for deduplication.

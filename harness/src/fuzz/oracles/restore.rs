@@ -6,9 +6,9 @@
 //! each completed and compared restore counts as one conversion.
 
 use baton_checkpoint::image::Image;
-use baton_checkpoint::{encode, to_text};
+use baton_checkpoint::to_text;
 
-use super::checkpoint::{image_place, Taken};
+use super::checkpoint::{equivalent, image_place, Taken};
 use super::semantics::{aliases, Reference};
 use super::{observation_evidence, unified, Context, Stats};
 use crate::fuzz::engines::EngineSpec;
@@ -50,7 +50,7 @@ fn judge(
         .find(|(name, _)| *name == target.name)
         .map(|(_, image)| image);
     if let (Some(expected), Some(actual)) = (expected_final, final_image) {
-        if encode(expected) != encode(actual) {
+        if !equivalent(expected, actual) {
             let mut images = images.to_vec();
             images.push((
                 format!("{}-final-uninterrupted", target.name),
