@@ -592,3 +592,31 @@ pub const SCHEDULE_KINDS: [SafePointKind; 4] = [
     SafePointKind::Call,
     SafePointKind::Return,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::engines::resolve;
+
+    #[test]
+    fn panics_and_slow_operations_become_failures() {
+        let spec = resolve("register").expect("register is registered");
+        let limits = Limits::default();
+        let panicked = guarded(&spec, &limits, || -> Result<(), Failure> {
+            std::panic::panic_any("engine exploded".to_string())
+        });
+        let failure = panicked.expect_err("a panic is a failure");
+        assert_eq!(failure.kind, FailureKind::Panic);
+        assert_eq!(failure.message, "engine exploded");
+        let slow = Limits {
+            wall: Duration::from_millis(1),
+            ..limits
+        };
+        let timed_out = guarded(&spec, &slow, || {
+            std::thread::sleep(Duration::from_millis(20));
+            Ok(())
+        });
+        assert_eq!(timed_out.expect_err("too slow").kind, FailureKind::Timeout);
+        assert_eq!(guarded(&spec, &limits, || Ok(5)), Ok(5));
+    }
+}
