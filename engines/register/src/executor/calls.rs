@@ -131,7 +131,8 @@ impl Execution {
             }
         };
         if let FuncRef::Wasm(wasm) = &func {
-            if wasm.belongs_to(&self.inner.this()) && wasm.index >= module.imported_funcs {
+            let own = std::ptr::addr_eq(Rc::as_ptr(&wasm.instance), Rc::as_ptr(&self.inner));
+            if own && wasm.index >= module.imported_funcs {
                 return Ok(Target::Own(wasm.index));
             }
         }
@@ -292,13 +293,29 @@ impl Execution {
     }
 }
 
-/// Zeroes a new frame's declared locals and copies in the constant pool.
+/// Zeroes a new frame's declared locals and copies in the constant pool. Short runs (the common
+/// case) are written inline: a `memset`/`memcpy` call would cost more than the copy.
 #[inline]
 pub(super) fn init_frame(cells: &mut [u32], fp: usize, func: &CompiledFunc) {
     let params = fp + func.param_cells as usize;
     let locals = fp + func.local_cells as usize;
-    cells[params..locals].fill(0);
-    cells[locals..locals + func.consts.len()].copy_from_slice(&func.consts);
+    let zeroed = &mut cells[params..locals];
+    match zeroed {
+        [] => {}
+        [a] => *a = 0,
+        [a, b] => (*a, *b) = (0, 0),
+        [a, b, c, d] => (*a, *b, *c, *d) = (0, 0, 0, 0),
+        _ => zeroed.fill(0),
+    }
+    let pool = &mut cells[locals..locals + func.consts.len()];
+    match (pool, func.consts.as_slice()) {
+        ([], _) => {}
+        ([a], [x]) => *a = *x,
+        ([a, b], [x, y]) => (*a, *b) = (*x, *y),
+        ([a, b, c], [x, y, z]) => (*a, *b, *c) = (*x, *y, *z),
+        ([a, b, c, d], [x, y, z, w]) => (*a, *b, *c, *d) = (*x, *y, *z, *w),
+        (pool, consts) => pool.copy_from_slice(consts),
+    }
 }
 
 /// Grows the cell vector to at least `len` cells.

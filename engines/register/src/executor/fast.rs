@@ -8,7 +8,10 @@
 //! been executed; on a trap `*ip` is unspecified (the run is over). Every cell index is a `u16`
 //! into a [`Window`], so cell accesses need no bounds checks.
 
-use baton_runtime::Trap;
+use std::rc::Rc;
+
+use baton_runtime::store::TableHandle;
+use baton_runtime::{FuncRef, Trap, Val};
 
 use super::calls::init_frame;
 use super::events::Events;
@@ -18,6 +21,7 @@ use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
 use crate::code::{Instr, LoadKind, StoreKind};
 use crate::compiler::Callee;
 use crate::compiler::CompiledFunc;
+use crate::instance::InstanceInner;
 use crate::module::ModuleCode;
 use crate::ops::for_each_numeric;
 
@@ -64,6 +68,33 @@ pub(super) struct Context<'a, 'm> {
     pub events: &'a mut Events,
     /// The frame limit.
     pub max_frames: usize,
+    /// The instance's tables (for `call_indirect`).
+    pub tables: &'m [TableHandle],
+    /// The instance's address, to recognise its own functions in tables.
+    pub instance: *const InstanceInner,
+}
+
+/// The callee of a `call_indirect` when it is a function of this instance with exactly the
+/// expected type; `None` for anything else (null, out of range, another instance's or a host
+/// function, a type mismatch), which the outer loop resolves with the proper trap or call.
+#[inline(always)]
+fn own_indirect_target(
+    tables: &[TableHandle],
+    instance: *const InstanceInner,
+    module: &ModuleCode,
+    type_index: u32,
+    table: u32,
+    slot: u32,
+) -> Option<u32> {
+    let table = tables.get(table as usize)?.try_borrow().ok()?;
+    let Val::FuncRef(Some(FuncRef::Wasm(callee))) = table.elements().get(slot as usize)? else {
+        return None;
+    };
+    if !std::ptr::addr_eq(Rc::as_ptr(&callee.instance), instance) {
+        return None;
+    }
+    let expected = module.info.types.get(type_index as usize)?;
+    (Rc::ptr_eq(&callee.ty, expected) || *callee.ty == **expected).then_some(callee.index)
 }
 
 /// Where execution stands: function, next instruction, frame base.
@@ -115,12 +146,19 @@ macro_rules! define_fast {
                             leave!(at, func, fp, pc - 1);
                         }
                     }
-                    Instr::Call(site) => {
+                    Instr::Call(site) | Instr::CallIndirect(site) => {
                         let Some(site) = func.calls.get(site as usize) else {
                             leave!(at, func, fp, pc - 1);
                         };
-                        let Callee::Direct(target) = site.callee else {
-                            leave!(at, func, fp, pc - 1);
+                        let target = match site.callee {
+                            Callee::Direct(target) => target,
+                            Callee::Indirect { type_index, table } => {
+                                let slot = frame[site.index as usize];
+                                match own_indirect_target(ctx.tables, ctx.instance, module, type_index, table, slot) {
+                                    Some(target) => target,
+                                    None => leave!(at, func, fp, pc - 1),
+                                }
+                            }
                         };
                         let Some(callee) = module.func(target) else {
                             leave!(at, func, fp, pc - 1);

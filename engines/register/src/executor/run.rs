@@ -9,6 +9,7 @@
 //! as [`Exit::Trapped`], never a panic on module input.
 
 use std::cell::RefMut;
+use std::rc::Rc;
 
 use baton_runtime::store::MemoryHandle;
 use baton_runtime::{EventKind, Memory, Trap};
@@ -88,6 +89,8 @@ impl Execution {
                     frames: &mut self.frames,
                     events: &mut self.events,
                     max_frames: self.max_frames,
+                    tables: &inner.objects.tables,
+                    instance: Rc::as_ptr(&inner),
                 };
                 let mut at = Position { func: cur, ip, fp };
                 tri!(super::fast::run(&mut context, &mut at, mem));
