@@ -28,7 +28,7 @@ use crate::exec::slot_stack::SlotStack;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
-use crate::translate::binop::apply;
+use crate::translate::binop::{apply, apply_unary};
 use crate::translate::instr::{Instr, LoadKind};
 
 #[allow(clippy::too_many_lines)]
@@ -803,6 +803,10 @@ pub(crate) fn run_loop(
                 let y = local!(b);
                 push!(apply(op, c, y));
                 pc += 2;
+            }
+            Instr::UnLocal { op, a } => {
+                push!(apply_unary(op, local!(a)));
+                pc += 1;
             }
             Instr::LoadLocal { kind, a, offset } => {
                 let addr = u64::from(local!(a) as u32) + u64::from(offset);

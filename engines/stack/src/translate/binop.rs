@@ -223,3 +223,61 @@ pub fn apply(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::F64Ge => u64::from(da!() >= db!()),
     }
 }
+
+/// A unary operator fused with a `local.get` operand ([`Instr::UnLocal`]): the common
+/// non-trapping conversions and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // Named after the Wasm instructions.
+pub enum UnOp {
+    I32Eqz,
+    I64Eqz,
+    I32WrapI64,
+    I64ExtendI32S,
+    I64ExtendI32U,
+    F32ConvertI32S,
+    F32ConvertI32U,
+    F64ConvertI32S,
+    F64ConvertI32U,
+    F64ConvertI64S,
+    F64PromoteF32,
+    F32DemoteF64,
+}
+
+impl UnOp {
+    /// The operator an instruction applies, if it is a fusable unary operator.
+    pub fn of(instr: &Instr) -> Option<UnOp> {
+        macro_rules! map {
+            ($($name:ident),*) => {
+                match instr {
+                    $(Instr::$name => Some(UnOp::$name),)*
+                    _ => None,
+                }
+            };
+        }
+        map!(
+            I32Eqz, I64Eqz, I32WrapI64, I64ExtendI32S, I64ExtendI32U, F32ConvertI32S,
+            F32ConvertI32U, F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64PromoteF32,
+            F32DemoteF64
+        )
+    }
+}
+
+/// Applies a unary operator to a slot low half.
+#[inline(always)]
+pub fn apply_unary(op: UnOp, a: u64) -> u64 {
+    let a32 = a as u32;
+    match op {
+        UnOp::I32Eqz => u64::from(a32 == 0),
+        UnOp::I64Eqz => u64::from(a == 0),
+        UnOp::I32WrapI64 => u64::from(a32),
+        UnOp::I64ExtendI32S => i64::from(a32 as i32) as u64,
+        UnOp::I64ExtendI32U => u64::from(a32),
+        UnOp::F32ConvertI32S => u64::from((a32 as i32 as f32).to_bits()),
+        UnOp::F32ConvertI32U => u64::from((a32 as f32).to_bits()),
+        UnOp::F64ConvertI32S => f64::from(a32 as i32).to_bits(),
+        UnOp::F64ConvertI32U => f64::from(a32).to_bits(),
+        UnOp::F64ConvertI64S => (a as i64 as f64).to_bits(),
+        UnOp::F64PromoteF32 => f64::from(f32::from_bits(a32)).to_bits(),
+        UnOp::F32DemoteF64 => u64::from((f64::from_bits(a) as f32).to_bits()),
+    }
+}

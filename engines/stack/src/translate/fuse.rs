@@ -9,7 +9,7 @@
 //! first position — and even a target inside a run is harmless, since every position has its own
 //! entry in the fused vector.
 
-use crate::translate::binop::BinOp;
+use crate::translate::binop::{BinOp, UnOp};
 use crate::translate::instr::{Instr, LoadKind};
 
 /// A constant's slot low half.
@@ -107,6 +107,9 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
         (Instr::LocalGet(b), Some(next)) => {
             if let Some((kind, offset)) = LoadKind::of(&next) {
                 return Some(Instr::LoadLocal { kind, a: b, offset });
+            }
+            if let Some(op) = UnOp::of(&next) {
+                return Some(Instr::UnLocal { op, a: b });
             }
             let op = BinOp::of(&next)?;
             Some(match third {

@@ -11,7 +11,7 @@
 //!   precomputed from the validator's operand height at that instruction;
 //! - memory immediates are the static offsets (memory 0; WebAssembly 2.0 has one memory).
 
-use crate::translate::binop::BinOp;
+use crate::translate::binop::{BinOp, UnOp};
 
 /// A precomputed branch: where to go and how to reshape the value stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -357,6 +357,8 @@ pub enum Instr {
         c: u64,
         b: u32,
     },
+    /// `local.get a; op` for a unary operator.
+    UnLocal { op: UnOp, a: u32 },
     /// `local.get a; <load kind> offset`.
     LoadLocal {
         kind: LoadKind,
