@@ -92,6 +92,8 @@ pub struct Summary {
     pub checkpoints: u64,
     /// Restores run to the end and verified.
     pub conversions: u64,
+    /// Two-hop chains (A -> B -> C) run to the end and verified.
+    pub chains: u64,
     /// Verified conversions per second per worker.
     pub conversions_per_second_per_core: f64,
     /// Cases per second.
@@ -118,7 +120,7 @@ impl Summary {
             .map(|(class, n)| format!("{class} {n}"))
             .collect();
         format!(
-            "{} cases in {:.1}s ({:.0}/s, {} jobs): {} passed, {} skipped, {} checkpoints, {} conversions ({:.0}/s/core), {} findings ({} distinct){}",
+            "{} cases in {:.1}s ({:.0}/s, {} jobs): {} passed, {} skipped, {} checkpoints, {} conversions ({:.0}/s/core, {} chains), {} findings ({} distinct){}",
             self.cases,
             self.seconds,
             self.cases_per_second,
@@ -128,6 +130,7 @@ impl Summary {
             self.checkpoints,
             self.conversions,
             self.conversions_per_second_per_core,
+            self.chains,
             self.finding_count(),
             self.unique_findings.len(),
             if classes.is_empty() { String::new() } else { format!(": {}", classes.join(", ")) }
@@ -271,6 +274,7 @@ pub fn run(options: &Options) -> Outcome {
         s.summary.cases += 1;
         s.summary.checkpoints += result.stats.checkpoints;
         s.summary.conversions += result.stats.conversions;
+        s.summary.chains += result.stats.chains;
         s.summary.reached += u64::from(result.stats.reached);
         s.summary
             .unsupported

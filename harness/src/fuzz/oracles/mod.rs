@@ -36,6 +36,8 @@ pub struct Stats {
     pub checkpoints: u64,
     /// Restores run to the end and compared (including chain hops).
     pub conversions: u64,
+    /// Two-hop chains run to the end and compared.
+    pub chains: u64,
     /// Whether the schedule's event was reached at all.
     pub reached: bool,
     /// Engines skipped for lacking an operation, with the operation.

@@ -224,6 +224,7 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
             final_image,
         }) => {
             stats.conversions += 1;
+            stats.chains += 1;
             judge(
                 Class::Chain,
                 reference,
