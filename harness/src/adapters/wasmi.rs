@@ -2,11 +2,11 @@
 //! operation answers `Unsupported`.
 //!
 //! Configuration matches baton's feature set, Wasm 2.0: mutable globals, sign extension,
-//! saturating float-to-int, multi-value, bulk memory and reference types on; multi-memory,
-//! tail calls, extended-const, memory64, custom page sizes and wide arithmetic off (SIMD
-//! is off because wasmi is built without its `simd` feature); no
-//! fuel; recursion limited to [`EngineConfig::max_frames`]. The workspace builds wasmi with its
-//! `deterministic` feature: NaN results are canonical, so runs are reproducible across hosts.
+//! saturating float-to-int, multi-value, bulk memory and reference types on; multi-memory, tail
+//! calls, extended-const, memory64, custom page sizes and wide arithmetic off (SIMD is off because
+//! wasmi is built without its `simd` feature); no fuel; recursion limited to
+//! [`EngineConfig::max_frames`]. The workspace builds wasmi with its `deterministic` feature: NaN
+//! results are canonical, so runs are reproducible across hosts.
 //!
 //! Handles index an arena kept in the store's data, so host functions can translate function
 //! references too. Function references returned to the harness are appended to the arena: their
