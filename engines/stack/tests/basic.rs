@@ -202,6 +202,7 @@ fn superinstructions_match_original_instructions() {
           (br_if $done (i32.ge_u (local.get $addr) (local.get 0)))
           (i32.store (local.get $addr) (i32.sub (i32.const 1000) (local.get $addr)))
           (local.set $w (i32.load (local.get $addr)))
+          (i32.store offset=8 (local.get $addr) (local.get $w))
           (local.set $sum (i32.add (local.get $sum) (local.get $w)))
           (local.set $sum (i32.add (local.get $sum)
             (i32.wrap_i64 (i64.load16_s offset=1 (local.get $addr)))))
