@@ -1,0 +1,305 @@
+//! One engine session as the fuzzer uses it: compiled module, host functions bound to one host
+//! state, and the run helpers (invoke with fuel fallback, outcome mapping, images with the host
+//! section, observation of exports); plus the per-thread cache that reuses a session across the
+//! operations of one case.
+//!
+//! Invariants: a session goes back to the cache only after an operation that succeeded, only for
+//! the same module bytes on the same thread, and for at most [`MAX_SESSION_USES`] operations; a
+//! session that failed or panicked is dropped.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use baton_checkpoint::image::Image;
+
+use super::{engine_failure, fail, guarded, Failure, FailureKind, Limits, Stop};
+use crate::engine::{
+    Engine, EngineConfig, EngineError, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
+    RunReport, StopRequest,
+};
+use crate::fuzz::case::{Case, CaseValue};
+use crate::fuzz::engines::EngineSpec;
+use crate::fuzz::host::{self, FuncImport, HostState};
+use crate::fuzz::observation::{Observation, Outcome};
+
+pub(super) struct Session<'a> {
+    pub(super) spec: &'a EngineSpec,
+    pub(super) engine: Box<dyn Engine>,
+    pub(super) module: ModuleId,
+    pub(super) host: HostState,
+    pub(super) limits: Limits,
+    pub(super) fuel: bool,
+    pub(super) imports: Vec<crate::engine::ExternHandle>,
+    pub(super) uses: u32,
+}
+
+/// Sessions are reused across the operations of one case (one compile per engine and module):
+/// a session is kept only after an operation that succeeded, only for the same module bytes on
+/// the same thread, and for at most [`MAX_SESSION_USES`] operations (its instances accumulate).
+pub const MAX_SESSION_USES: u32 = 32;
+
+struct CachedSession {
+    engine: Box<dyn Engine>,
+    module: ModuleId,
+    uses: u32,
+}
+
+thread_local! {
+    static SESSIONS: RefCell<(Vec<u8>, HashMap<String, CachedSession>)> =
+        RefCell::new((Vec::new(), HashMap::new()));
+}
+
+fn take_cached(name: &str, wasm: &[u8]) -> Option<CachedSession> {
+    SESSIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != wasm {
+            cache.0 = wasm.to_vec();
+            cache.1.clear();
+            return None;
+        }
+        cache.1.remove(name)
+    })
+}
+
+fn put_cached(name: &str, wasm: &[u8], session: CachedSession) {
+    SESSIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 == wasm {
+            cache.1.insert(name.to_string(), session);
+        }
+    });
+}
+
+/// Runs `body` on a session for `spec` (cached or fresh) under [`guarded`]; the session goes
+/// back to the cache only if `body` succeeded.
+pub(super) fn with_session<T>(
+    spec: &EngineSpec,
+    case: &Case,
+    imports: &[FuncImport],
+    host: HostState,
+    limits: &Limits,
+    body: impl FnOnce(&mut Session<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    guarded(spec, limits, || {
+        let mut session = Session::open(spec, case, imports, host, *limits)?;
+        let result = body(&mut session);
+        if result.is_ok() && session.uses < MAX_SESSION_USES {
+            put_cached(
+                &spec.name,
+                &case.module,
+                CachedSession {
+                    engine: session.engine,
+                    module: session.module,
+                    uses: session.uses,
+                },
+            );
+        }
+        result
+    })
+}
+
+impl<'a> Session<'a> {
+    pub(super) fn open(
+        spec: &'a EngineSpec,
+        case: &Case,
+        imports: &[FuncImport],
+        host: HostState,
+        limits: Limits,
+    ) -> Result<Self, Failure> {
+        let (mut engine, module, uses) = match take_cached(&spec.name, &case.module) {
+            Some(cached) => (cached.engine, cached.module, cached.uses + 1),
+            None => {
+                let mut engine = (spec.create)(&EngineConfig {
+                    max_frames: limits.max_frames,
+                });
+                let module = engine
+                    .compile(&case.module)
+                    .map_err(|e| engine_failure(spec, "compile", e))?;
+                (engine, module, 1)
+            }
+        };
+        let handles = host::link(engine.as_mut(), imports, &host)
+            .map_err(|e| engine_failure(spec, "link host", e))?;
+        Ok(Self {
+            spec,
+            engine,
+            module,
+            host,
+            limits,
+            fuel: true,
+            imports: handles,
+            uses,
+        })
+    }
+
+    pub(super) fn options(&self, stop: Option<Stop>) -> RunOptions {
+        RunOptions {
+            stop: stop.map(|s| StopRequest {
+                kinds: s.kinds,
+                at: s.at,
+            }),
+            fuel: self.fuel.then_some(self.limits.fuel),
+        }
+    }
+
+    pub(super) fn invoke(
+        &mut self,
+        instance: InstanceId,
+        index: usize,
+        case: &Case,
+        stop: Option<Stop>,
+    ) -> Result<RunReport, Failure> {
+        let step = format!("invoke {index}");
+        let invocation = case.invocations.get(index).ok_or_else(|| {
+            fail(
+                self.spec,
+                FailureKind::Error,
+                &step,
+                "no such invocation".into(),
+            )
+        })?;
+        let args = invocation
+            .args
+            .iter()
+            .map(|v| v.to_value())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                fail(
+                    self.spec,
+                    FailureKind::Error,
+                    &step,
+                    "non-null funcref argument".into(),
+                )
+            })?;
+        let first = self
+            .engine
+            .invoke(instance, &invocation.export, &args, self.options(stop));
+        let result = match first {
+            Err(EngineError::Unsupported { .. }) if self.fuel => {
+                self.fuel = false;
+                self.engine
+                    .invoke(instance, &invocation.export, &args, self.options(stop))
+            }
+            other => other,
+        };
+        result.map_err(|e| engine_failure(self.spec, step, e))
+    }
+
+    pub(super) fn outcome(&self, report: &RunReport, step: &str) -> Result<Outcome, Failure> {
+        Ok(match &report.outcome {
+            RunOutcome::Returned(values) => {
+                Outcome::Returned(values.iter().map(CaseValue::from_value).collect())
+            }
+            RunOutcome::Trapped(trap) => Outcome::Trapped(trap.message().to_string()),
+            RunOutcome::OutOfFuel => Outcome::OutOfFuel,
+            RunOutcome::Suspended { kind, event } => {
+                return Err(fail(
+                    self.spec,
+                    FailureKind::Error,
+                    step,
+                    format!("suspended at {kind:?} event {event} without a stop request"),
+                ))
+            }
+        })
+    }
+
+    pub(super) fn image(&mut self, instance: InstanceId) -> Result<Image, Failure> {
+        let mut image = self
+            .engine
+            .take_image(instance)
+            .map_err(|e| engine_failure(self.spec, "take_image", e))?;
+        self.host.store_into(&mut image);
+        Ok(image)
+    }
+
+    pub(super) fn final_image(&mut self, instance: InstanceId) -> Result<Option<Image>, Failure> {
+        if !self.spec.checkpoints {
+            return Ok(None);
+        }
+        match self.image(instance) {
+            Ok(image) => Ok(Some(image)),
+            Err(f) if f.kind == FailureKind::Unsupported => Ok(None),
+            Err(mut f) => {
+                f.step = "take_image (idle, end of case)".into();
+                Err(f)
+            }
+        }
+    }
+
+    /// Runs invocations `from..` uninterrupted, appending outcomes and event counts.
+    pub(super) fn run_rest(
+        &mut self,
+        instance: InstanceId,
+        case: &Case,
+        from: usize,
+        outcomes: &mut Vec<Outcome>,
+        events: &mut Vec<Option<u64>>,
+    ) -> Result<(), Failure> {
+        for index in from..case.invocations.len() {
+            let report = self.invoke(instance, index, case, None)?;
+            outcomes.push(self.outcome(&report, &format!("invoke {index}"))?);
+            events.push(report.events);
+        }
+        Ok(())
+    }
+
+    pub(super) fn observe(
+        &self,
+        instance: InstanceId,
+        outcomes: Vec<Outcome>,
+    ) -> Result<Observation, Failure> {
+        let mut observation = Observation {
+            outcomes,
+            trace: self.host.trace(),
+            ..Observation::default()
+        };
+        let step = "read exports";
+        let exports = self
+            .engine
+            .exports(instance)
+            .map_err(|e| engine_failure(self.spec, step, e))?;
+        for (name, handle) in exports {
+            match handle.kind {
+                ExternKind::Func => {}
+                ExternKind::Global => {
+                    let value = self
+                        .engine
+                        .global_value(handle)
+                        .map_err(|e| engine_failure(self.spec, step, e))?;
+                    observation
+                        .globals
+                        .push((name, CaseValue::from_value(&value)));
+                }
+                ExternKind::Table => {
+                    let elements = self
+                        .engine
+                        .table_elements(handle)
+                        .map_err(|e| engine_failure(self.spec, step, e))?;
+                    observation
+                        .tables
+                        .push((name, elements.iter().map(CaseValue::from_value).collect()));
+                }
+                ExternKind::Memory => {
+                    let bytes = self
+                        .engine
+                        .memory_data(handle)
+                        .map_err(|e| engine_failure(self.spec, step, e))?;
+                    observation.memories.push((name, bytes));
+                }
+            }
+        }
+        // Export order is the module's, but adapters need not keep it: compare by name.
+        observation.globals.sort_by(|a, b| a.0.cmp(&b.0));
+        observation.tables.sort_by(|a, b| a.0.cmp(&b.0));
+        observation.memories.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(observation)
+    }
+
+    pub(super) fn instantiate(&mut self) -> Result<Result<InstanceId, String>, Failure> {
+        match self.engine.instantiate(self.module, &self.imports) {
+            Ok(instance) => Ok(Ok(instance)),
+            Err(EngineError::InstantiationTrap(trap)) => Ok(Err(trap.message().to_string())),
+            Err(e) => Err(engine_failure(self.spec, "instantiate", e)),
+        }
+    }
+}
