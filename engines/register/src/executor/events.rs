@@ -93,6 +93,18 @@ impl Events {
         }
     }
 
+    /// How many events can fire before the counter reaches its threshold (fuel or a stop).
+    #[inline(always)]
+    pub fn fast_budget(&self) -> u64 {
+        self.threshold.saturating_sub(self.next)
+    }
+
+    /// Counts `used` events fired from a [`Events::fast_budget`] budget.
+    #[inline(always)]
+    pub fn consume_fast(&mut self, used: u64) {
+        self.next += used;
+    }
+
     #[cold]
     fn slow(&mut self, kind: EventKind) -> EventResult {
         if !self.enabled {

@@ -47,13 +47,28 @@ fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), 
 }
 
 /// Hands control to the outer loop at instruction `$ip` of `$func` (frame at `$fp`).
+/// The fast-path event budget is settled into the counter before leaving.
 macro_rules! leave {
-    ($at:ident, $func:ident, $fp:ident, $ip:expr) => {{
+    ($at:ident, $func:ident, $fp:ident, $ip:expr, $events:ident, $start:ident, $budget:ident) => {{
+        $events.consume_fast($start - $budget);
         $at.func = $func;
         $at.fp = $fp;
         $at.ip = $ip;
         return Ok(());
     }};
+}
+
+/// Fires a main-kind event from the local budget: `false` when the budget is spent and the
+/// event needs the outer loop's slow path (nothing is counted then).
+macro_rules! spend {
+    ($budget:ident) => {
+        if $budget != 0 {
+            $budget -= 1;
+            true
+        } else {
+            false
+        }
+    };
 }
 
 /// What the fast loop works on besides the current position.
@@ -135,6 +150,10 @@ macro_rules! define_fast {
             let mut fp = at.fp;
             let mut pc = at.ip;
             let mut frame: &mut Window = window(storage, fp)?;
+            // Events fired on the fast path are counted in a local budget (the events left
+            // before the counter's threshold) and settled into the counter on leaving.
+            let start = events.fast_budget();
+            let mut budget = start;
             loop {
                 let Some(&instr) = func.code.get(pc) else {
                     return Err(Trap::Host("ran off the end of the code".into()));
@@ -142,13 +161,13 @@ macro_rules! define_fast {
                 pc += 1;
                 match instr {
                     Instr::LoopHead => {
-                        if !events.fire_fast() {
-                            leave!(at, func, fp, pc - 1);
+                        if !spend!(budget) {
+                            leave!(at, func, fp, pc - 1, events, start, budget);
                         }
                     }
                     Instr::Call(site) | Instr::CallIndirect(site) => {
                         let Some(site) = func.calls.get(site as usize) else {
-                            leave!(at, func, fp, pc - 1);
+                            leave!(at, func, fp, pc - 1, events, start, budget);
                         };
                         let target = match site.callee {
                             Callee::Direct(target) => target,
@@ -156,19 +175,19 @@ macro_rules! define_fast {
                                 let slot = frame[site.index as usize];
                                 match own_indirect_target(ctx.tables, ctx.instance, module, type_index, table, slot) {
                                     Some(target) => target,
-                                    None => leave!(at, func, fp, pc - 1),
+                                    None => leave!(at, func, fp, pc - 1, events, start, budget),
                                 }
                             }
                         };
                         let Some(callee) = module.func(target) else {
-                            leave!(at, func, fp, pc - 1);
+                            leave!(at, func, fp, pc - 1, events, start, budget);
                         };
                         let new_fp = fp + func.frame_cells as usize;
                         if frames.len() >= ctx.max_frames
                             || storage.len() < new_fp + WINDOW
-                            || !events.fire_fast()
+                            || !spend!(budget)
                         {
-                            leave!(at, func, fp, pc - 1);
+                            leave!(at, func, fp, pc - 1, events, start, budget);
                         }
                         for (i, src) in site.args.iter().enumerate() {
                             storage[new_fp + i] = storage[fp + *src as usize];
@@ -188,15 +207,15 @@ macro_rules! define_fast {
                         frame = window(storage, fp)?;
                         pc = 0;
                         if let Some(Instr::Entry) = func.code.first() {
-                            if !events.fire_fast() {
-                                leave!(at, func, fp, 0);
+                            if !spend!(budget) {
+                                leave!(at, func, fp, 0, events, start, budget);
                             }
                             pc = 1;
                         }
                     }
                     Instr::Return0 | Instr::Return1(_) | Instr::Return2(_) => {
                         if frames.len() < 2 {
-                            leave!(at, func, fp, pc - 1);
+                            leave!(at, func, fp, pc - 1, events, start, budget);
                         }
                         let (values, count) = match instr {
                             Instr::Return1(src) => ([frame[src as usize], 0], 1),
@@ -221,8 +240,8 @@ macro_rules! define_fast {
                         }
                         pc = caller.ip;
                         if let Some(Instr::AfterCall) = func.code.get(pc) {
-                            if !events.fire_fast() {
-                                leave!(at, func, fp, pc);
+                            if !spend!(budget) {
+                                leave!(at, func, fp, pc, events, start, budget);
                             }
                             pc += 1;
                         }
@@ -230,7 +249,7 @@ macro_rules! define_fast {
                     Instr::Unreachable => return Err(Trap::Unreachable),
                     Instr::Br(target) => pc = target as usize,
                     Instr::BrLoop(header) => {
-                        pc = header as usize + usize::from(events.fire_fast());
+                        pc = header as usize + usize::from(spend!(budget));
                     }
                     Instr::BrCopy(list, target) => {
                         copies(frame, &func.copies, list);
@@ -384,7 +403,7 @@ macro_rules! define_fast {
                             }
                         }
                     )*
-                    _ => leave!(at, func, fp, pc - 1),
+                    _ => leave!(at, func, fp, pc - 1, events, start, budget),
                 }
             }
         }
