@@ -111,6 +111,12 @@ fn every_corruption_is_caught_classified_and_shrunk() {
             corruption.name()
         );
         assert!(shrunk.module_sizes.1 <= shrunk.module_sizes.0);
+        assert!(
+            shrunk.module_sizes.1 <= 1024,
+            "{}: minimized module still {} bytes",
+            corruption.name(),
+            shrunk.module_sizes.1
+        );
         assert!(shrunk.case.invocations.len() <= case.invocations.len());
         assert!(shrunk.case.schedule.k <= case.schedule.k);
         let minimized = write_next_to(&dir, &shrunk).expect("minimized case written");

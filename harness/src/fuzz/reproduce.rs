@@ -57,7 +57,10 @@ pub fn replay(case: Case, limits: &Limits) -> Result<Replay, ReplayError> {
     let result = check(&case, &engines, limits);
     let report = match &result.verdict {
         Verdict::Finding(finding) => report::render(&case, finding, 1, None),
-        Verdict::Pass => "pass: every property holds\n".to_string(),
+        Verdict::Pass => format!(
+            "pass: every property holds ({} images taken, {} conversions verified, {} chains)\n",
+            result.stats.checkpoints, result.stats.conversions, result.stats.chains
+        ),
         Verdict::Skipped(reason) => format!("skipped: {reason}\n"),
     };
     Ok(Replay {
