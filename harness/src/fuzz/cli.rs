@@ -148,8 +148,8 @@ pub fn reproduce_command(path: &Path) -> Result<bool> {
     Ok(replay.fails())
 }
 
-/// Runs `baton shrink <case>`; `Ok(true)` when the minimized case (still) fails, which it
-/// always does on success.
+/// Runs `baton shrink <case>`; `Ok(false)` (exit 0) once the minimized case is written (it
+/// fails in the original's class by construction; `baton reproduce` on it exits 1).
 pub fn shrink_command(path: &Path, attempts: u32) -> Result<bool> {
     let case = Case::load(path)?;
     let shrunk = quiet_panics(|| shrink(&case, &Limits::default(), attempts))?;
@@ -165,7 +165,7 @@ pub fn shrink_command(path: &Path, attempts: u32) -> Result<bool> {
         shrunk.case.schedule.k,
         dir.display()
     );
-    Ok(true)
+    Ok(false)
 }
 
 /// Runs `f` with the panic hook silenced (engine panics are caught and reported as findings;
