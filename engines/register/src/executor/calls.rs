@@ -321,8 +321,11 @@ pub(super) fn init_frame(cells: &mut [u32], fp: usize, func: &CompiledFunc) {
 /// Grows the cell vector to at least `len` cells.
 #[inline]
 pub(super) fn ensure_cells(cells: &mut Vec<u32>, len: usize) {
-    if cells.len() < len {
-        let target = len.max(cells.len() * 2).max(1024);
+    if cells.is_empty() {
+        // A fresh zeroed allocation (the allocator hands out zero pages lazily).
+        *cells = vec![0; len.max(1024)];
+    } else if cells.len() < len {
+        let target = len.max(cells.len() * 2);
         cells.resize(target, 0);
     }
 }
