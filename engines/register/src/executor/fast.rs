@@ -154,8 +154,9 @@ macro_rules! define_fast {
             // before the counter's threshold) and settled into the counter on leaving.
             let start = events.fast_budget();
             let mut budget = start;
+            let mut code: &[Instr] = &func.code;
             loop {
-                let Some(&instr) = func.code.get(pc) else {
+                let Some(&instr) = code.get(pc) else {
                     return Err(Trap::Host("ran off the end of the code".into()));
                 };
                 pc += 1;
@@ -204,9 +205,10 @@ macro_rules! define_fast {
                         });
                         fp = new_fp;
                         func = callee;
+                        code = &func.code;
                         frame = window(storage, fp)?;
                         pc = 0;
-                        if let Some(Instr::Entry) = func.code.first() {
+                        if let Some(Instr::Entry) = code.first() {
                             if !spend!(budget) {
                                 leave!(at, func, fp, 0, events, start, budget);
                             }
@@ -233,13 +235,14 @@ macro_rules! define_fast {
                         };
                         fp = caller.fp;
                         func = caller_func;
+                        code = &func.code;
                         frame = window(storage, fp)?;
                         let dst = done.ret as usize;
                         for (i, value) in values.iter().take(count).enumerate() {
                             frame[dst + i] = *value;
                         }
                         pc = caller.ip;
-                        if let Some(Instr::AfterCall) = func.code.get(pc) {
+                        if let Some(Instr::AfterCall) = code.get(pc) {
                             if !spend!(budget) {
                                 leave!(at, func, fp, pc, events, start, budget);
                             }
