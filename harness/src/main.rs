@@ -3,10 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Result};
-use baton::engine::EngineConfig;
-use baton::spec::{self, CheckpointSettings, SpecOptions};
-use baton::{adapters, bench};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -61,55 +58,9 @@ enum Command {
         attempts: u32,
     },
     /// Run the WebAssembly 2.0 spec suite on one engine.
-    Spec {
-        /// Engine to test.
-        #[arg(long, default_value = "stack")]
-        engine: String,
-        /// Only files whose name contains this.
-        #[arg(long)]
-        file: Option<String>,
-        /// Print every failure and skip.
-        #[arg(short, long)]
-        verbose: bool,
-        /// Also checkpoint every invocation at each of its first `--cap` events.
-        #[arg(long)]
-        checkpoint_everywhere: bool,
-        /// Cross-engine checkpointing: `source,target` (implies --checkpoint-everywhere).
-        #[arg(long, value_delimiter = ',')]
-        engines: Option<Vec<String>>,
-        /// Stop points per invocation in checkpoint mode.
-        #[arg(long, default_value_t = 200)]
-        cap: u64,
-        /// Also write every failure (file:line:col directive: message) to this file.
-        #[arg(long)]
-        failures_file: Option<PathBuf>,
-        /// Maximum Wasm frames.
-        #[arg(long, default_value_t = 1024)]
-        max_frames: u32,
-    },
+    Spec(baton::spec::cli::SpecArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
-    Bench {
-        /// Engines to time besides wasmi (default: every registered engine).
-        #[arg(long, value_delimiter = ',')]
-        engines: Option<Vec<String>>,
-        /// Timed runs per workload and engine (best is reported).
-        #[arg(long, default_value_t = 5)]
-        iterations: u32,
-        /// Only workloads whose name contains this.
-        #[arg(long)]
-        workload: Option<String>,
-        /// Workload directory.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Input for every workload instead of its own `size` global.
-        #[arg(long)]
-        size: Option<i32>,
-    },
-}
-
-fn engine(name: &str) -> Result<&'static adapters::EngineEntry> {
-    adapters::find(name)
-        .ok_or_else(|| anyhow!("unknown engine {name:?} (known: {})", adapters::names()))
+    Bench(baton::bench::cli::BenchArgs),
 }
 
 /// Exit status 1 when a command found failures.
@@ -144,81 +95,18 @@ fn main() -> Result<ExitCode> {
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)
         }
-        Command::Bench {
-            engines,
-            iterations,
-            workload,
-            dir,
-            size,
-        } => {
-            let entries = match engines {
-                Some(names) => names
-                    .iter()
-                    .map(|name| engine(name))
-                    .collect::<Result<Vec<_>>>()?,
-                None => adapters::REGISTRY.iter().collect(),
-            };
-            let dir = dir.unwrap_or_else(bench::default_dir);
-            let workloads = bench::load_workloads(&dir, workload.as_deref())?;
-            let report = bench::run(
-                &workloads,
-                &entries,
-                iterations,
-                size,
-                &EngineConfig::default(),
-            )?;
-            print!("{}", bench::render(&report));
+        Command::Bench(args) => {
+            let (table, report) = baton::bench::cli::run(&args)?;
+            print!("{table}");
             Ok(if report.mismatches.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
         }
-        Command::Spec {
-            engine: engine_name,
-            file,
-            verbose,
-            checkpoint_everywhere,
-            engines,
-            cap,
-            max_frames,
-            failures_file,
-        } => {
-            let (source, checkpoint) = match engines {
-                Some(pair) => {
-                    let [source, target] = pair.as_slice() else {
-                        bail!("--engines takes exactly two names: source,target");
-                    };
-                    let target = engine(target)?;
-                    (engine(source)?, Some(CheckpointSettings { target, cap }))
-                }
-                None => {
-                    let source = engine(&engine_name)?;
-                    let checkpoint = checkpoint_everywhere.then_some(CheckpointSettings {
-                        target: source,
-                        cap,
-                    });
-                    (source, checkpoint)
-                }
-            };
-            if let Some(settings) = &checkpoint {
-                for entry in [source, settings.target] {
-                    if !entry.checkpoints {
-                        bail!("engine {} cannot checkpoint", entry.name);
-                    }
-                }
-            }
-            let options = SpecOptions {
-                engine: source,
-                config: EngineConfig { max_frames },
-                checkpoint,
-            };
-            let report = spec::run_suite(file.as_deref(), &options);
-            print!("{}", spec::render::render(&report, &options, verbose));
-            if let Some(path) = failures_file {
-                std::fs::write(&path, spec::render::failures(&report, &options))
-                    .map_err(|error| anyhow!("writing {}: {error}", path.display()))?;
-            }
+        Command::Spec(args) => {
+            let (text, report) = baton::spec::cli::run(&args)?;
+            print!("{text}");
             Ok(if report.failed() == 0 {
                 ExitCode::SUCCESS
             } else {

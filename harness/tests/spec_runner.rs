@@ -3,6 +3,7 @@
 
 use baton::adapters;
 use baton::engine::EngineConfig;
+use baton::engine::KindSet;
 use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecOptions};
 
 fn options(engine: &str) -> SpecOptions {
@@ -115,6 +116,7 @@ fn checkpoint_everywhere_same_and_cross_engine() {
             checkpoint: Some(CheckpointSettings {
                 target: adapters::find(target).expect("registered"),
                 cap: 40,
+                kinds: KindSet::MAIN,
             }),
             ..options(source)
         };
@@ -265,6 +267,7 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
         checkpoint: Some(CheckpointSettings {
             target: adapters::find("stack").expect("registered"),
             cap: 200,
+            kinds: KindSet::MAIN,
         }),
         ..options("stack")
     };
@@ -277,6 +280,7 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
         checkpoint: Some(CheckpointSettings {
             target: adapters::find("stack").expect("registered"),
             cap: 200,
+            kinds: KindSet::MAIN,
         }),
         ..options("stack")
     };
@@ -287,5 +291,5 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
         report.failures
     );
     assert!(report.checkpoint.failed > 0);
-    assert!(report.failures[0].message.contains("checkpoint at event"));
+    assert!(report.failures[0].message.contains("checkpoint at stop"));
 }

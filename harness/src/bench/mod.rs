@@ -7,6 +7,8 @@
 //! engines alike), best time kept; every run's result must equal wasmi's, otherwise the report
 //! lists the mismatch and the command fails.
 
+pub mod cli;
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -56,6 +58,14 @@ pub enum BenchError {
         engine: &'static str,
         /// What is wrong.
         message: String,
+    },
+    /// No engine of that name.
+    #[error("unknown engine {name:?} (known: {known})")]
+    UnknownEngine {
+        /// The name given.
+        name: String,
+        /// The registered names.
+        known: String,
     },
     /// No workload matched.
     #[error("no workloads in {0}")]

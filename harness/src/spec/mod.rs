@@ -5,6 +5,7 @@
 //! file-name order.
 
 pub mod checkpoint;
+pub mod cli;
 pub mod expectation;
 pub mod matching;
 pub mod render;

@@ -29,7 +29,7 @@
 //! imageable, never as passes.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
-use baton_checkpoint::image::Image;
+use baton_checkpoint::image::{Image, SafePointKind};
 
 use super::expectation::Expectation;
 use super::report::Verdict;
@@ -51,8 +51,11 @@ mod scratch;
 pub struct CheckpointSettings {
     /// The engine that restores images (the spec run's engine, or another one).
     pub target: &'static EngineEntry,
-    /// At most this many stop points per invocation (events `0..cap`).
+    /// At most this many stop points per invocation.
     pub cap: u64,
+    /// The kinds to stop at: the main kinds (entry, loop, call, return), plus `any` (every
+    /// instruction boundary) when requested.
+    pub kinds: KindSet,
 }
 
 /// Counters of one file's (or the suite's) checkpoint checks.
@@ -243,55 +246,63 @@ impl CheckpointRun {
                 return;
             }
         };
-        let mut run = source.engine.invoke(copy, export, args, stop_at(0));
-        let mut k = 0;
+        let kinds = self.settings.kinds;
+        let mut run = source.engine.invoke(copy, export, args, next_stop(kinds));
+        // Stops so far, and main-kind events so far (= the number the next one gets).
+        let mut stops = 0;
+        let mut events = 0;
         loop {
-            if k >= self.settings.cap {
+            if stops >= self.settings.cap {
                 self.stats.capped += 1;
                 return;
             }
             let outcome = match run {
                 Ok(report) => report.outcome,
                 Err(error) => {
-                    failures.add(format!("checkpoint: run with a stop at {k}: {error}"));
+                    failures.add(format!("checkpoint: run to stop {stops}: {error}"));
                     return;
                 }
             };
             match outcome {
-                RunOutcome::Suspended { event, .. } if event == k => {
+                RunOutcome::Suspended { kind, event } => {
+                    // Main events are numbered consecutively; an `any` stop records the number
+                    // the next main event will get.
+                    if event != events || !kinds.contains(kind) {
+                        failures.add(format!(
+                            "checkpoint: stop {stops} is {kind:?} event {event}, expected event {events} of a requested kind"
+                        ));
+                        return;
+                    }
+                    if kind != SafePointKind::Any {
+                        events += 1;
+                    }
                     match self.check_image(sessions, copy, expected) {
                         Ok(StopPoint::Checked) => {}
                         Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
-                        Err(message) => {
-                            failures.add(format!("checkpoint at event {k}: {message}"));
-                        }
+                        Err(message) => failures.add(format!(
+                            "checkpoint at stop {stops} ({kind:?} event {event}): {message}"
+                        )),
                     }
                 }
-                RunOutcome::Suspended { event, .. } => {
-                    failures.add(format!(
-                        "checkpoint: asked to stop at event {k}, stopped at {event}"
-                    ));
-                    return;
-                }
                 ended => {
-                    // Event k does not exist: the invocation fires events 0..k, and the copy
-                    // must have ended exactly like the live run.
+                    // The copy ran out of stops: it must have ended exactly like the live run,
+                    // after as many main events as the engine counted.
                     let source = &mut sessions.source;
                     if let Err(message) =
                         expected.check(source.engine.as_mut(), copy, &ended, false)
                     {
-                        failures.add(format!("checkpoint: run past its last event: {message}"));
+                        failures.add(format!("checkpoint: run past its last stop: {message}"));
                     }
-                    if let Some(events) = report.events.filter(|events| *events != k) {
+                    if let Some(counted) = report.events.filter(|counted| *counted != events) {
                         failures.add(format!(
-                            "checkpoint: the engine counted {events} events, but stopping at every event shows {k}"
+                            "checkpoint: the engine counted {counted} events, but stopping at every event shows {events}"
                         ));
                     }
                     return;
                 }
             }
-            k += 1;
-            run = sessions.source.engine.resume(copy, stop_at(k));
+            stops += 1;
+            run = sessions.source.engine.resume(copy, next_stop(kinds));
         }
     }
 
@@ -362,13 +373,10 @@ impl Failures {
     }
 }
 
-/// A stop request at event `k` for the main kinds.
-fn stop_at(k: u64) -> RunOptions {
+/// A request to stop at the next event of `kinds` (numbers only grow, so `>= 0` is "next").
+fn next_stop(kinds: KindSet) -> RunOptions {
     RunOptions {
-        stop: Some(StopRequest {
-            kinds: KindSet::MAIN,
-            at: k,
-        }),
+        stop: Some(StopRequest { kinds, at: 0 }),
         fuel: None,
     }
 }
