@@ -1,9 +1,10 @@
 //! The adapter trait the harness drives: one object per engine *session* (a store holding
 //! modules, instances and host objects that can link to each other).
 //!
-//! Adding an engine means adding one file under `adapters/` implementing [`Engine`] and one line
-//! in [`crate::adapters::REGISTRY`]. Everything is object-safe so the harness works over
-//! `Box<dyn Engine>`.
+//! Adding an engine means adding one file under `adapters/` and one line in
+//! [`crate::adapters::REGISTRY`] (engines built on `baton-runtime` only implement
+//! [`crate::adapters::runtime::Backend`]). Everything is object-safe so the harness works over
+//! `Box<dyn Engine>`; sessions need not be `Send` (each lives on one thread).
 //!
 //! Invariants every adapter keeps:
 //! - handles ([`ModuleId`], [`InstanceId`], [`ExternHandle`]) are only meaningful in the session
@@ -11,6 +12,8 @@
 //! - a run either returns, traps, runs out of fuel or suspends at the requested safe point;
 //!   at most one suspended run exists per instance and it is continued with [`Engine::resume`];
 //! - checkpoint operations an engine lacks answer [`EngineError::Unsupported`].
+//! - a state the image format cannot express (a table, global or operand holding another
+//!   instance's function) is [`EngineError::NotImageable`], not an engine failure.
 
 use std::sync::Arc;
 
