@@ -135,3 +135,29 @@ fn images_are_byte_identical_and_restore_across_engines() {
         }
     }
 }
+
+#[test]
+fn trapping_runs_count_events_like_stack() {
+    let wat = r#"(module
+      (func $id (param i32) (result i32) local.get 0)
+      (func (export "f") (param $n i32) (result i32)
+        (loop $l
+          (local.set $n (i32.sub (call $id (local.get $n)) (i32.const 1)))
+          (br_if $l (i32.gt_s (local.get $n) (i32.const 0))))
+        (i32.div_u (i32.const 1) (local.get $n))))"#;
+    let bytes = wat::parse_str(wat).expect("parses");
+    let reg_module = baton_register::Module::new(&bytes).unwrap();
+    let stack_module = baton_stack::Module::new(&bytes).unwrap();
+    let (imports, config) = (Imports::new(), Config::default());
+    let mut reg = baton_register::Instance::instantiate(&reg_module, &imports, config).unwrap();
+    let mut stack = baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
+    let outcome = reg.invoke("f", &[Val::I32(3)], None).unwrap();
+    assert!(matches!(outcome, RunOutcome::Trapped(_)), "{outcome:?}");
+    assert_eq!(stack.invoke("f", &[Val::I32(3)], None).unwrap(), outcome);
+    assert_eq!(reg.events_fired(), stack.events_fired());
+    assert_eq!(
+        reg.events_fired(),
+        1 + 3 * 4,
+        "entry, then loop, call, entry, return per pass"
+    );
+}

@@ -47,10 +47,9 @@ fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), 
 }
 
 /// Hands control to the outer loop at instruction `$ip` of `$func` (frame at `$fp`).
-/// The fast-path event budget is settled into the counter before leaving.
+/// Hands control to the outer loop at instruction `$ip` of `$func` (frame at `$fp`).
 macro_rules! leave {
-    ($at:ident, $func:ident, $fp:ident, $ip:expr, $events:ident, $start:ident, $budget:ident) => {{
-        $events.consume_fast($start - $budget);
+    ($at:ident, $func:ident, $fp:ident, $ip:expr) => {{
         $at.func = $func;
         $at.fp = $fp;
         $at.ip = $ip;
@@ -62,8 +61,8 @@ macro_rules! leave {
 /// event needs the outer loop's slow path (nothing is counted then).
 macro_rules! spend {
     ($budget:ident) => {
-        if $budget != 0 {
-            $budget -= 1;
+        if *$budget != 0 {
+            *$budget -= 1;
             true
         } else {
             false
@@ -132,28 +131,39 @@ macro_rules! define_fast {
         cmp_branch: [$(($cn:ident, $cif:ident, $cunless:ident, $ct:ty, $ca:ident, $cb:ident => $ce:expr)),* $(,)?],
         eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
     ) => {
-        /// Runs from `at` until an instruction needs the outer loop; `at` then names it.
-        // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the compare
-        // is false, NaN operands included.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        #[inline(never)]
+        /// Runs from `at` until an instruction needs the outer loop; `at` then names it. Events
+        /// fired on the fast path are counted in a local budget (the events left before the
+        /// counter's threshold) and settled into the counter however the loop ends, traps
+        /// included.
         pub(super) fn run<'m>(
             ctx: &mut Context<'_, 'm>,
             at: &mut Position<'m>,
             mem: &mut [u8],
         ) -> Result<(), Trap> {
+            let start = ctx.events.fast_budget();
+            let mut budget = start;
+            let result = run_budgeted(ctx, at, mem, &mut budget);
+            ctx.events.consume_fast(start - budget);
+            result
+        }
+
+        // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the compare
+        // is false, NaN operands included.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        #[inline(never)]
+        fn run_budgeted<'m>(
+            ctx: &mut Context<'_, 'm>,
+            at: &mut Position<'m>,
+            mem: &mut [u8],
+            budget: &mut u64,
+        ) -> Result<(), Trap> {
             let module = ctx.module;
             let storage = &mut *ctx.storage;
             let frames = &mut *ctx.frames;
-            let events = &mut *ctx.events;
-            let mut func = at.func;
+                        let mut func = at.func;
             let mut fp = at.fp;
             let mut pc = at.ip;
             let mut frame: &mut Window = window(storage, fp)?;
-            // Events fired on the fast path are counted in a local budget (the events left
-            // before the counter's threshold) and settled into the counter on leaving.
-            let start = events.fast_budget();
-            let mut budget = start;
             let mut code: &[Instr] = &func.code;
             loop {
                 let Some(&instr) = code.get(pc) else {
@@ -163,12 +173,12 @@ macro_rules! define_fast {
                 match instr {
                     Instr::LoopHead => {
                         if !spend!(budget) {
-                            leave!(at, func, fp, pc - 1, events, start, budget);
+                            leave!(at, func, fp, pc - 1);
                         }
                     }
                     Instr::Call(site) | Instr::CallIndirect(site) => {
                         let Some(site) = func.calls.get(site as usize) else {
-                            leave!(at, func, fp, pc - 1, events, start, budget);
+                            leave!(at, func, fp, pc - 1);
                         };
                         let target = match site.callee {
                             Callee::Direct(target) => target,
@@ -176,19 +186,19 @@ macro_rules! define_fast {
                                 let slot = frame[site.index as usize];
                                 match own_indirect_target(ctx.tables, ctx.instance, module, type_index, table, slot) {
                                     Some(target) => target,
-                                    None => leave!(at, func, fp, pc - 1, events, start, budget),
+                                    None => leave!(at, func, fp, pc - 1),
                                 }
                             }
                         };
                         let Some(callee) = module.func(target) else {
-                            leave!(at, func, fp, pc - 1, events, start, budget);
+                            leave!(at, func, fp, pc - 1);
                         };
                         let new_fp = fp + func.frame_cells as usize;
                         if frames.len() >= ctx.max_frames
                             || storage.len() < new_fp + WINDOW
                             || !spend!(budget)
                         {
-                            leave!(at, func, fp, pc - 1, events, start, budget);
+                            leave!(at, func, fp, pc - 1);
                         }
                         for (i, src) in site.args.iter().enumerate() {
                             storage[new_fp + i] = storage[fp + *src as usize];
@@ -210,14 +220,14 @@ macro_rules! define_fast {
                         pc = 0;
                         if let Some(Instr::Entry) = code.first() {
                             if !spend!(budget) {
-                                leave!(at, func, fp, 0, events, start, budget);
+                                leave!(at, func, fp, 0);
                             }
                             pc = 1;
                         }
                     }
                     Instr::Return0 | Instr::Return1(_) | Instr::Return2(_) => {
                         if frames.len() < 2 {
-                            leave!(at, func, fp, pc - 1, events, start, budget);
+                            leave!(at, func, fp, pc - 1);
                         }
                         let (values, count) = match instr {
                             Instr::Return1(src) => ([frame[src as usize], 0], 1),
@@ -244,7 +254,7 @@ macro_rules! define_fast {
                         pc = caller.ip;
                         if let Some(Instr::AfterCall) = code.get(pc) {
                             if !spend!(budget) {
-                                leave!(at, func, fp, pc, events, start, budget);
+                                leave!(at, func, fp, pc);
                             }
                             pc += 1;
                         }
@@ -406,7 +416,7 @@ macro_rules! define_fast {
                             }
                         }
                     )*
-                    _ => leave!(at, func, fp, pc - 1, events, start, budget),
+                    _ => leave!(at, func, fp, pc - 1),
                 }
             }
         }
