@@ -1,6 +1,7 @@
 //! baton's differential harness: engines behind one trait ([`engine`]), their adapters
 //! ([`adapters`]), the WebAssembly spec-suite runner with its checkpoint-everywhere mode
-//! ([`spec`]) and the benchmark runner ([`bench`]).
+//! ([`spec`]), the benchmark runner ([`mod@bench`]) and the differential checkpoint/restore
+//! fuzz campaign ([`fuzz`]).
 
 pub mod adapters;
 pub mod bench;
