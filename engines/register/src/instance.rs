@@ -183,6 +183,8 @@ impl Instance {
     /// Runs function `func` from the start.
     fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopAt>) -> RunOutcome {
         let module = self.inner.module.clone();
+        // An invoked import runs as one opaque step: no frames of this instance, no events.
+        self.events_fired = 0;
         if func < module.imported_funcs {
             let this = self.inner.this();
             let Some(target) = self.inner.objects.func_ref(func, &this) else {
@@ -190,7 +192,6 @@ impl Instance {
             };
             return call_foreign(&target, &args, self.config.max_frames);
         }
-        self.events_fired = 0;
         let events = if module.polling {
             Events::new(0, self.config.fuel, stop)
         } else {
