@@ -54,6 +54,7 @@ fn every_corruption_is_caught_classified_and_shrunk() {
             out: Some(out.clone()),
             limits: Limits::default(),
             progress: false,
+            exit_on_hang: false,
         };
         let outcome = campaign::run(&options);
         let want = expected(corruption);

@@ -101,6 +101,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
         limits: Limits::default(),
         progress: true,
         seeds,
+        exit_on_hang: true,
     };
     let outcome = quiet_panics(|| campaign::run(&options));
     for unique in &outcome.findings {

@@ -3,17 +3,23 @@
 //!
 //! Invariants: case `i` of a campaign seeded `s` is generated from `case_seed(s, i)` alone, so
 //! any case regenerates without the others; a finding with an already-seen signature only
-//! increments that finding's count; a panicking engine never takes the campaign down.
+//! increments that finding's count; a panicking engine never takes the campaign down, and a hung
+//! one is reported as a `timeout` finding by the [`watchdog`] (which, past the budget, ends the
+//! process rather than wait for it).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod summary;
+mod watchdog;
+
+pub use summary::{write_summary, Summary};
+
+use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 use super::case::Case;
 use super::engines::EngineSpec;
@@ -52,6 +58,10 @@ pub struct Options {
     pub progress: bool,
     /// Concrete cases (the seed corpus) checked before the generated ones, on top of the budget.
     pub seeds: Vec<Case>,
+    /// When the budget is over and every case still running is stuck past the hang limit
+    /// (twice the per-operation wall-clock limit), write the summary and exit the process with
+    /// status 1 instead of waiting forever (the CLI sets this; tests do not).
+    pub exit_on_hang: bool,
 }
 
 /// One distinct finding and how often it was seen.
@@ -65,77 +75,6 @@ pub struct Unique {
     pub count: u64,
     /// Where it was written.
     pub dir: Option<PathBuf>,
-}
-
-/// The closing numbers.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// Campaign seed.
-    pub seed: u64,
-    /// Engines run.
-    pub engines: Vec<String>,
-    /// Worker threads.
-    pub jobs: usize,
-    /// Cases checked.
-    pub cases: u64,
-    /// Wall-clock seconds.
-    pub seconds: f64,
-    /// Cases whose every property held.
-    pub passed: u64,
-    /// Cases that could not be checked (reason counts).
-    pub skipped: BTreeMap<String, u64>,
-    /// Seeds wasm-smith could not turn into a valid module.
-    pub generation_failures: u64,
-    /// Cases whose schedule's event was reached (images taken).
-    pub reached: u64,
-    /// Images taken.
-    pub checkpoints: u64,
-    /// Restores run to the end and verified.
-    pub conversions: u64,
-    /// Two-hop chains (A -> B -> C) run to the end and verified.
-    pub chains: u64,
-    /// Verified conversions per second per worker.
-    pub conversions_per_second_per_core: f64,
-    /// Cases per second.
-    pub cases_per_second: f64,
-    /// Findings (cases) per class.
-    pub findings: BTreeMap<String, u64>,
-    /// Distinct findings: (directory or signature, count).
-    pub unique_findings: Vec<(String, u64)>,
-    /// Engines skipped for lacking an operation.
-    pub unsupported: BTreeSet<String>,
-}
-
-impl Summary {
-    /// Total finding cases.
-    pub fn finding_count(&self) -> u64 {
-        self.findings.values().sum()
-    }
-
-    /// The one-line closing summary.
-    pub fn line(&self) -> String {
-        let classes: Vec<String> = self
-            .findings
-            .iter()
-            .map(|(class, n)| format!("{class} {n}"))
-            .collect();
-        format!(
-            "{} cases in {:.1}s ({:.0}/s, {} jobs): {} passed, {} skipped, {} checkpoints, {} conversions ({:.0}/s/core, {} chains), {} findings ({} distinct){}",
-            self.cases,
-            self.seconds,
-            self.cases_per_second,
-            self.jobs,
-            self.passed,
-            self.skipped.values().sum::<u64>(),
-            self.checkpoints,
-            self.conversions,
-            self.conversions_per_second_per_core,
-            self.chains,
-            self.finding_count(),
-            self.unique_findings.len(),
-            if classes.is_empty() { String::new() } else { format!(": {}", classes.join(", ")) }
-        )
-    }
 }
 
 /// A campaign's results.
@@ -152,6 +91,10 @@ struct State {
     summary: Summary,
     findings: Vec<Unique>,
     by_signature: HashMap<String, usize>,
+    /// Cases being checked: campaign index -> start.
+    running: HashMap<u64, Instant>,
+    /// Running cases already reported as hung.
+    hung: BTreeSet<u64>,
 }
 
 fn progress_message(summary: &Summary, elapsed: f64) -> String {
@@ -222,6 +165,86 @@ pub fn check_generated_guarded(
     .unwrap_or_else(|payload| (materialize(generated, &[]), panic_result(payload)))
 }
 
+/// Fills the closing numbers, rewrites findings seen more than once with their count, and
+/// writes `summary.json`.
+fn finalize(state: &mut State, options: &Options, started: Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    let jobs = options.jobs.max(1);
+    let summary = &mut state.summary;
+    summary.seed = options.seed;
+    summary.engines = options.engines.iter().map(|e| e.name.clone()).collect();
+    summary.jobs = jobs;
+    summary.seconds = seconds;
+    summary.cases_per_second = summary.cases as f64 / seconds.max(1e-9);
+    summary.conversions_per_second_per_core =
+        summary.conversions as f64 / seconds.max(1e-9) / jobs as f64;
+    summary.unique_findings.clear();
+    for unique in &mut state.findings {
+        if let (Some(out), true) = (options.out.as_deref(), unique.count > 1) {
+            unique.dir = report::write(out, &unique.case, &unique.finding, unique.count).ok();
+        }
+        let name = unique
+            .dir
+            .as_ref()
+            .map_or_else(|| unique.finding.signature(), |d| d.display().to_string());
+        summary.unique_findings.push((name, unique.count));
+    }
+    if let Some(out) = options.out.as_deref() {
+        let _ = write_summary(out, summary);
+    }
+}
+
+/// Records a finding for `case` (deduplicated by signature, written on first sight).
+fn record(state: &mut State, options: &Options, case: Case, finding: Finding) {
+    *state
+        .summary
+        .findings
+        .entry(finding.class.name().to_string())
+        .or_default() += 1;
+    let signature = finding.signature();
+    match state.by_signature.get(&signature) {
+        Some(&i) => state.findings[i].count += 1,
+        None => {
+            let dir = options
+                .out
+                .as_deref()
+                .and_then(|out| report::write(out, &case, &finding, 1).ok());
+            state.by_signature.insert(signature, state.findings.len());
+            state.findings.push(Unique {
+                case,
+                finding,
+                count: 1,
+                dir,
+            });
+        }
+    }
+}
+
+/// The case with campaign index `index` as far as it can be rebuilt without running it (the
+/// schedule of a generated case is not materialized).
+fn case_at(
+    options: &Options,
+    index: u64,
+    names: &[String],
+    checkpointers: &[String],
+) -> Option<Case> {
+    match options.seeds.get(index as usize) {
+        Some(case) => Some(case.clone()),
+        None => {
+            let generated_index = index - options.seeds.len() as u64;
+            let origin = Some((options.seed, generated_index));
+            generate(
+                case_seed(options.seed, generated_index),
+                origin,
+                names,
+                checkpointers,
+            )
+            .ok()
+            .map(|g| materialize(&g, &[]))
+        }
+    }
+}
+
 /// Runs a campaign.
 pub fn run(options: &Options) -> Outcome {
     let started = Instant::now();
@@ -254,6 +277,7 @@ pub fn run(options: &Options) -> Outcome {
         if done {
             break;
         }
+        lock(&state).running.insert(index, Instant::now());
         let (case, result) = if let Some(seed_case) = options.seeds.get(index as usize) {
             check_guarded(seed_case, &options.engines, &options.limits)
         } else {
@@ -264,13 +288,17 @@ pub fn run(options: &Options) -> Outcome {
                 generate(seed, origin, &names, &checkpointers)
             }));
             let Ok(Ok(generated)) = generated else {
-                lock(&state).summary.generation_failures += 1;
+                let mut guard = lock(&state);
+                guard.summary.generation_failures += 1;
+                guard.running.remove(&index);
                 continue;
             };
             check_generated_guarded(&generated, &options.engines, &options.limits)
         };
         let mut guard = lock(&state);
         let s = &mut *guard;
+        s.running.remove(&index);
+        s.hung.remove(&index);
         s.summary.cases += 1;
         s.summary.checkpoints += result.stats.checkpoints;
         s.summary.conversions += result.stats.conversions;
@@ -285,81 +313,45 @@ pub fn run(options: &Options) -> Outcome {
                 let key: String = reason.chars().take(60).collect();
                 *s.summary.skipped.entry(key).or_default() += 1;
             }
-            Verdict::Finding(finding) => {
-                *s.summary
-                    .findings
-                    .entry(finding.class.name().to_string())
-                    .or_default() += 1;
-                let signature = finding.signature();
-                match s.by_signature.get(&signature) {
-                    Some(&i) => s.findings[i].count += 1,
-                    None => {
-                        let dir = options
-                            .out
-                            .as_deref()
-                            .and_then(|out| report::write(out, &case, &finding, 1).ok());
-                        s.by_signature.insert(signature, s.findings.len());
-                        s.findings.push(Unique {
-                            case,
-                            finding: *finding,
-                            count: 1,
-                            dir,
-                        });
-                    }
-                }
-            }
+            Verdict::Finding(finding) => record(s, options, case, *finding),
         }
         bar.set_message(progress_message(
             &s.summary,
             started.elapsed().as_secs_f64(),
         ));
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(pool) => pool.scope(|scope| {
-            for _ in 0..jobs {
-                scope.spawn(|_| work());
-            }
-        }),
-        Err(_) => work(),
-    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|threads| {
+        threads.spawn(|| {
+            let watch = watchdog::Watch {
+                state: &state,
+                options,
+                started,
+                done: &done,
+                next: &next,
+                names: &names,
+                checkpointers: &checkpointers,
+            };
+            watch.run();
+        });
+        match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(pool) => pool.scope(|scope| {
+                for _ in 0..jobs {
+                    scope.spawn(|_| work());
+                }
+            }),
+            Err(_) => work(),
+        }
+        done.store(true, Ordering::Relaxed);
+    });
     bar.finish_and_clear();
     let mut state = match state.into_inner() {
         Ok(state) => state,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let seconds = started.elapsed().as_secs_f64();
-    let summary = &mut state.summary;
-    summary.seed = options.seed;
-    summary.engines = names;
-    summary.jobs = jobs;
-    summary.seconds = seconds;
-    summary.cases_per_second = summary.cases as f64 / seconds.max(1e-9);
-    summary.conversions_per_second_per_core =
-        summary.conversions as f64 / seconds.max(1e-9) / jobs as f64;
-    for unique in &mut state.findings {
-        if let (Some(out), true) = (options.out.as_deref(), unique.count > 1) {
-            unique.dir = report::write(out, &unique.case, &unique.finding, unique.count).ok();
-        }
-        let name = unique
-            .dir
-            .as_ref()
-            .map_or_else(|| unique.finding.signature(), |d| d.display().to_string());
-        summary.unique_findings.push((name, unique.count));
-    }
-    if let Some(out) = options.out.as_deref() {
-        let _ = write_summary(out, summary);
-    }
+    finalize(&mut state, options, started);
     Outcome {
         summary: state.summary,
         findings: state.findings,
     }
-}
-
-/// Writes `summary.json` atomically.
-pub fn write_summary(out: &Path, summary: &Summary) -> std::io::Result<()> {
-    std::fs::create_dir_all(out)?;
-    let temp = out.join(format!(".summary-{}.json", std::process::id()));
-    let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-    std::fs::write(&temp, text)?;
-    std::fs::rename(temp, out.join("summary.json"))
 }
