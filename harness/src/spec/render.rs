@@ -40,13 +40,14 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
         let stats = report.checkpoint();
         let _ = writeln!(
             out,
-            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (changed the state of an instance whose functions they import), {} invocations + {} stop points (state not imageable)",
+            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} fuel checks, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (changed the state of an instance whose functions they import), {} invocations + {} stop points (state not imageable)",
             options.engine.name,
             settings.target.name,
             settings.cap,
             stats.invocations,
             stats.images_taken,
             stats.restored,
+            stats.fuel_checks,
             stats.failed,
             stats.capped,
             stats.skipped_shared,

@@ -14,6 +14,8 @@
 //!    with a stop at k + 1. When C ends instead of stopping at k, k is the invocation's event
 //!    count E: C must have ended with O and F too, and E must equal the count the engine
 //!    reports, if it reports one. Invocations reaching the cap are counted.
+//! 4. when C ended before the cap (so E is known): restore I twice more and run with fuel E
+//!    (it must end with O and F) and fuel E - 1 (it must run out of fuel).
 //!
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
@@ -31,7 +33,7 @@
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::{Image, SafePointKind};
 
-use super::expectation::Expectation;
+use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
 use crate::adapters::EngineEntry;
@@ -78,6 +80,8 @@ pub struct CheckpointStats {
     /// Cross-engine resumed runs whose results matched only up to NaN payloads (allowed by the
     /// spec; same-engine runs must match bit for bit).
     pub nan_payload_differences: usize,
+    /// Fuel-contract checks run (a copy with fuel = the event count, and with one less).
+    pub fuel_checks: usize,
     /// Stop points skipped because the state there is not imageable.
     pub stops_not_imageable: usize,
     /// Invocations with at least `cap` events (events from `cap` on were not checked).
@@ -95,6 +99,7 @@ impl CheckpointStats {
         self.capped += other.capped;
         self.not_imageable += other.not_imageable;
         self.nan_payload_differences += other.nan_payload_differences;
+        self.fuel_checks += other.fuel_checks;
         self.stops_not_imageable += other.stops_not_imageable;
     }
 }
@@ -209,7 +214,7 @@ impl CheckpointRun {
             }
         };
         let mut failures = Failures::default();
-        self.walk_stops(
+        let events = self.walk_stops(
             &mut sessions,
             export,
             args,
@@ -218,6 +223,17 @@ impl CheckpointRun {
             &expected,
             &mut failures,
         );
+        if let Some(events) = events {
+            self.check_fuel(
+                &mut sessions,
+                export,
+                args,
+                &idle,
+                events,
+                &expected,
+                &mut failures,
+            );
+        }
         self.stats.failed += failures.count;
         match failures.first {
             Some(message) => Verdict::Fail(message),
@@ -226,7 +242,8 @@ impl CheckpointRun {
     }
 
     /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
-    /// each stop) until it ends or reaches the cap, checking an image at every stop.
+    /// each stop) until it ends or reaches the cap, checking an image at every stop. Returns the
+    /// invocation's main-event count when the copy ended before the cap.
     #[allow(clippy::too_many_arguments)]
     fn walk_stops(
         &mut self,
@@ -237,13 +254,13 @@ impl CheckpointRun {
         report: &RunReport,
         expected: &Expected<'_>,
         failures: &mut Failures,
-    ) {
+    ) -> Option<u64> {
         let source = &mut sessions.source;
         let copy = match source.engine.restore(source.module, &source.imports, idle) {
             Ok(copy) => copy,
             Err(error) => {
                 failures.add(format!("checkpoint: restore idle image: {error}"));
-                return;
+                return None;
             }
         };
         let kinds = self.settings.kinds;
@@ -254,13 +271,13 @@ impl CheckpointRun {
         loop {
             if stops >= self.settings.cap {
                 self.stats.capped += 1;
-                return;
+                return None;
             }
             let outcome = match run {
                 Ok(report) => report.outcome,
                 Err(error) => {
                     failures.add(format!("checkpoint: run to stop {stops}: {error}"));
-                    return;
+                    return None;
                 }
             };
             match outcome {
@@ -271,7 +288,7 @@ impl CheckpointRun {
                         failures.add(format!(
                             "checkpoint: stop {stops} is {kind:?} event {event}, expected event {events} of a requested kind"
                         ));
-                        return;
+                        return None;
                     }
                     if kind != SafePointKind::Any {
                         events += 1;
@@ -298,11 +315,64 @@ impl CheckpointRun {
                             "checkpoint: the engine counted {counted} events, but stopping at every event shows {events}"
                         ));
                     }
-                    return;
+                    return Some(events);
                 }
             }
             stops += 1;
             run = sessions.source.engine.resume(copy, next_stop(kinds));
+        }
+    }
+
+    /// Fuel is a limit on event numbers: with fuel E (the invocation's event count) a copy
+    /// restored from the idle image must end exactly like the live run; with E - 1 it must run
+    /// out of fuel.
+    #[allow(clippy::too_many_arguments)]
+    fn check_fuel(
+        &mut self,
+        sessions: &mut Sessions,
+        export: &str,
+        args: &[Value],
+        idle: &Image,
+        events: u64,
+        expected: &Expected<'_>,
+        failures: &mut Failures,
+    ) {
+        let source = &mut sessions.source;
+        for fuel in [Some(events), events.checked_sub(1)].into_iter().flatten() {
+            let copy = match source.engine.restore(source.module, &source.imports, idle) {
+                Ok(copy) => copy,
+                Err(error) => {
+                    failures.add(format!("checkpoint: restore idle image: {error}"));
+                    return;
+                }
+            };
+            let options = RunOptions {
+                stop: None,
+                fuel: Some(fuel),
+            };
+            let outcome = match source.engine.invoke(copy, export, args, options) {
+                Ok(report) => report.outcome,
+                Err(error) => {
+                    failures.add(format!("fuel {fuel}: {error}"));
+                    return;
+                }
+            };
+            self.stats.fuel_checks += 1;
+            let result = if fuel == events {
+                expected
+                    .check(source.engine.as_mut(), copy, &outcome, false)
+                    .map(|_| ())
+            } else if outcome == RunOutcome::OutOfFuel {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected to run out of fuel, {}",
+                    describe_outcome(&outcome)
+                ))
+            };
+            if let Err(message) = result {
+                failures.add(format!("fuel {fuel} ({events} events): {message}"));
+            }
         }
     }
 
