@@ -144,7 +144,16 @@ pub const SEED_STOPS: u64 = 8;
 
 /// Runs `baton reproduce <case>`; `Ok(true)` while the case still fails.
 pub fn reproduce_command(path: &Path) -> Result<bool> {
-    let replay = quiet_panics(|| reproduce(path, &Limits::default()))?;
+    let limits = Limits::default();
+    // A case that hangs an engine (no fuel on the oracle) must not hang the replay: past the
+    // campaign's hang limit per engine operation, report it and exit 1.
+    let hang = limits.wall * 2 * 16;
+    std::thread::spawn(move || {
+        std::thread::sleep(hang);
+        println!("timeout: the case is still running after {hang:?} (an engine hangs)");
+        std::process::exit(1);
+    });
+    let replay = quiet_panics(|| reproduce(path, &limits))?;
     print!("{}", replay.report);
     Ok(replay.fails())
 }
