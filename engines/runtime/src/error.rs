@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use crate::trap::Trap;
-use crate::value::{FuncType, ValType};
+use crate::value::ValType;
 
 /// The module is malformed, invalid, or uses a feature outside WebAssembly 2.0 without SIMD.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -180,9 +180,4 @@ pub enum RestoreError {
         /// Which object.
         what: String,
     },
-}
-
-/// Describes a function signature mismatch for error messages.
-pub fn describe_func_type(ty: &FuncType) -> String {
-    format!("func {ty}")
 }
