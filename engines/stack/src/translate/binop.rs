@@ -255,8 +255,17 @@ impl UnOp {
             };
         }
         map!(
-            I32Eqz, I64Eqz, I32WrapI64, I64ExtendI32S, I64ExtendI32U, F32ConvertI32S,
-            F32ConvertI32U, F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64PromoteF32,
+            I32Eqz,
+            I64Eqz,
+            I32WrapI64,
+            I64ExtendI32S,
+            I64ExtendI32U,
+            F32ConvertI32S,
+            F32ConvertI32U,
+            F64ConvertI32S,
+            F64ConvertI32U,
+            F64ConvertI64S,
+            F64PromoteF32,
             F32DemoteF64
         )
     }

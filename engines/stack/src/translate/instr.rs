@@ -358,7 +358,10 @@ pub enum Instr {
         b: u32,
     },
     /// `local.get a; op` for a unary operator.
-    UnLocal { op: UnOp, a: u32 },
+    UnLocal {
+        op: UnOp,
+        a: u32,
+    },
     /// `local.get a; <load kind> offset`.
     LoadLocal {
         kind: LoadKind,
