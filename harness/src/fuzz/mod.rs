@@ -3,18 +3,23 @@
 //! every ordered engine pair (and along a chain), and compare everything against the
 //! uninterrupted outcome.
 //!
-//! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed, [`host`]
-//! is the recording host module every case imports from, [`exec`] drives one engine through a
-//! case, [`oracles`] are the five properties, [`finding`] and [`report`] describe and write what
-//! failed, [`campaign`] runs many cases in parallel, [`reproduce`] and [`shrink`] replay and
-//! minimise one case, and [`mutants`] wraps a real engine to corrupt its images (the proof that
-//! the oracles catch realistic mapping bugs).
+//! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed (with
+//! [`rng`]), [`case`] is the replayable case file, [`host`] is the recording host module every
+//! case imports from, [`engines`] names the engines (registry and mutants), [`exec`] drives one
+//! engine through a case, [`observation`] is what a run shows and how two differ, [`oracles`]
+//! are the five properties, [`finding`] and [`report`] describe and write what failed,
+//! [`campaign`] runs many cases in parallel (with a watchdog), [`reproduce`] and [`shrink`]
+//! replay and minimise one case, [`corpus`] turns the committed seeds and regressions into
+//! cases, [`mutants`] wraps a real engine to corrupt its images (the proof that the oracles
+//! catch realistic mapping bugs), [`bench`](mod@bench) measures throughput and overhead, [`targets`] are
+//! the cargo-fuzz targets' bodies and [`cli`] the `baton fuzz | reproduce | shrink` commands.
 //!
 //! Invariants:
 //! - a case is fully determined by its JSON file (module bytes, invocations, schedule, engines):
 //!   replaying it gives the same verdict;
-//! - every engine operation runs under `catch_unwind` and a wall-clock check, so a panicking,
-//!   failing or hanging engine becomes a finding, never a dead campaign;
+//! - every engine operation runs under `catch_unwind` and a wall-clock check (and campaigns
+//!   under a watchdog), so a panicking, failing or hanging engine becomes a finding, never a
+//!   dead campaign;
 //! - properties are checked in order (semantics, checkpoint, codec, restore, chain) and a case
 //!   reports at most one finding: the first property that fails.
 

@@ -4,7 +4,7 @@
 //! Invariants: case `i` of a campaign seeded `s` is generated from `case_seed(s, i)` alone, so
 //! any case regenerates without the others; a finding with an already-seen signature only
 //! increments that finding's count; a panicking engine never takes the campaign down, and a hung
-//! one is reported as a `timeout` finding by the [`watchdog`] (which, past the budget, ends the
+//! one is reported as a `timeout` finding by the watchdog (which, past the budget, ends the
 //! process rather than wait for it).
 
 mod summary;

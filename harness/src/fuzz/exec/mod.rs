@@ -7,7 +7,7 @@
 //! [`Failure`]; runs use event fuel when the engine supports it, so a restored run and an
 //! uninterrupted one end identically; images always carry the host's trace section.
 //!
-//! [`session`] holds the per-engine session (compile, host linking, one run's helpers) and its
+//! The private `session` module holds the per-engine session (compile, host linking, one run's helpers) and its
 //! per-thread cache.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
