@@ -70,8 +70,13 @@ pub fn render(case: &Case, finding: &Finding, count: u64, location: Option<&Path
     }
     if !finding.images.is_empty() {
         let _ = writeln!(md, "\n## Images\n");
-        for (label, _) in &finding.images {
-            let _ = writeln!(md, "- `{label}.img` (binary), `{label}.txt` (text view)");
+        for (label, image) in &finding.images {
+            let file = file_label(label);
+            let _ = writeln!(md, "- {label}: `{file}.img` (binary), `{file}.txt` (text view)");
+            let text = to_text(image);
+            if text.lines().count() <= 80 {
+                let _ = writeln!(md, "\n```\n{text}```");
+            }
         }
     }
     md
