@@ -9,10 +9,12 @@
 //! allocation, or the same instance allocation and index. Every engine must create its
 //! [`WasmFunc`]s with one shared instance handle per instance so that identity is stable.
 //!
-//! Ownership: a `WasmFunc` keeps its instance alive (a function stored into another instance's
-//! table must stay callable after its own instance is dropped, as the spec's linking tests require).
-//! Reference cycles through an instance's own tables are therefore possible,
-//! and such cycles are not reclaimed (a documented leak of one instance per cycle).
+//! Ownership: a `WasmFunc` owns whatever its engine's handle is. An engine whose handle is the
+//! instance itself keeps the instance alive through every reference, so an instance whose own
+//! tables or globals hold its own functions forms an `Rc` cycle and is never freed. Engines avoid
+//! that by using an [`crate::InstanceLink`] (a weak link) as the handle; then the embedder keeps
+//! instances alive (as the spec's store does: a session keeps every instance it created) and a
+//! call through a reference that outlived its instance traps with [`Trap::Host`].
 
 use std::any::Any;
 use std::fmt;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod externs;
 pub mod func;
 pub mod image_map;
+pub mod instance_link;
 pub mod module;
 pub mod numeric;
 pub mod objects;
@@ -25,6 +26,7 @@ pub use error::{
 };
 pub use externs::{Extern, Imports};
 pub use func::{FuncRef, HostFunc, WasmFunc};
+pub use instance_link::InstanceLink;
 pub use module::{parse_module, ModuleInfo};
 pub use objects::InstanceObjects;
 pub use stop::{EventKind, KindSet, RunOutcome, StopAt, StopInfo};

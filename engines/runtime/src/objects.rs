@@ -301,6 +301,17 @@ impl InstanceObjects {
         Ok(())
     }
 
+    /// Whether references to this instance's functions may be held outside its own objects after
+    /// a failed instantiation: it imports a table or global (segments and the start function can
+    /// write references there) or a function (the start function can pass references to it).
+    /// Such an instance must be kept alive ([`crate::InstanceLink::pin`]).
+    pub fn references_may_escape(&self) -> bool {
+        self.info
+            .imports
+            .iter()
+            .any(|import| !matches!(import.kind, ImportKind::Memory(_)))
+    }
+
     /// The extern an export refers to.
     pub fn export_extern(&self, kind: ExportKind, this: &Rc<dyn Any>) -> Option<Extern> {
         Some(match kind {

@@ -1,15 +1,18 @@
 //! Instances and the driving API: instantiate, invoke, run until an outcome, resume, abandon.
 //! Imaging and restoring live in [`crate::checkpoint`].
 //!
-//! Invariants: an [`Instance`] holds a thread only while a call is stopped; `Core` is the
-//! allocation every [`baton_runtime::WasmFunc`] of this instance points to (its identity).
+//! Invariants: an [`Instance`] holds a thread only while a call is stopped; `Core::handle` (an
+//! [`InstanceLink`], a weak link to the `Core`) is the allocation every
+//! [`baton_runtime::WasmFunc`] of this instance points to (its identity). Function references
+//! therefore never keep a `Core` alive: the [`Instance`] value (and a running call) does, so an
+//! instance whose tables hold its own functions is freed when its `Instance` is dropped.
 
 use std::any::Any;
 use std::rc::Rc;
 
 use baton_runtime::{
-    Config, Extern, Imports, InstanceObjects, InstantiationError, InvokeError, RunOutcome, StopAt,
-    Val,
+    Config, Extern, Imports, InstanceLink, InstanceObjects, InstantiationError, InvokeError,
+    RunOutcome, StopAt, Trap, Val,
 };
 
 use crate::exec::thread::Thread;
@@ -19,6 +22,8 @@ use crate::module::Module;
 pub(crate) struct Core {
     pub module: Module,
     pub objects: InstanceObjects,
+    /// This instance's identity handle: an [`InstanceLink`] to this `Core`.
+    pub handle: Rc<dyn Any>,
 }
 
 /// An instance of a module on the stack engine.
@@ -38,20 +43,28 @@ impl Instance {
         config: Config,
     ) -> Result<Instance, InstantiationError> {
         let instance = Instance::link(module, imports, config)?;
-        let this = instance.handle();
-        instance
-            .core
-            .objects
-            .initialize(&this)
-            .map_err(InstantiationError::Trap)?;
+        instance.initialize(module, &config).map_err(|trap| {
+            // The failed instance's functions may now sit in imported tables (or wherever its
+            // start function put them); the spec keeps them callable, and nobody owns it.
+            if instance.core.objects.references_may_escape() {
+                InstanceLink::pin(&instance.core.handle, instance.core.clone());
+            }
+            InstantiationError::Trap(trap)
+        })?;
+        Ok(instance)
+    }
+
+    /// Evaluates initialisers, applies active segments and runs the start function.
+    fn initialize(&self, module: &Module, config: &Config) -> Result<(), Trap> {
+        self.core.objects.initialize(&self.handle())?;
         if let Some(start) = module.info().start {
             let mut thread = Thread::new(start, Vec::new(), false, 0);
-            match crate::exec::run(&instance.core, &mut thread, None, &config) {
-                RunOutcome::Trapped(trap) => return Err(InstantiationError::Trap(trap)),
+            match crate::exec::run(&self.core, &mut thread, None, config) {
+                RunOutcome::Trapped(trap) => return Err(trap),
                 RunOutcome::Finished(_) | RunOutcome::OutOfFuel | RunOutcome::Stopped(_) => {}
             }
         }
-        Ok(instance)
+        Ok(())
     }
 
     /// Links and allocates without initialising (restore starts from here).
@@ -62,9 +75,10 @@ impl Instance {
     ) -> Result<Instance, InstantiationError> {
         let objects = InstanceObjects::link(module.info_rc().clone(), imports)?;
         Ok(Instance {
-            core: Rc::new(Core {
+            core: Rc::new_cyclic(|core| Core {
                 module: module.clone(),
                 objects,
+                handle: InstanceLink::handle(core.clone()),
             }),
             config,
             thread: None,
@@ -74,7 +88,7 @@ impl Instance {
 
     /// This instance's identity handle (what its function references point to).
     pub(crate) fn handle(&self) -> Rc<dyn Any> {
-        self.core.clone()
+        self.core.handle.clone()
     }
 
     /// The module.

@@ -41,7 +41,7 @@ fn execute(
     ev: &Events,
     config: &Config,
 ) -> Result<RunOutcome, Trap> {
-    let this: Rc<dyn Any> = core.clone();
+    let this: Rc<dyn Any> = core.handle.clone();
     if !thread.pending_entry {
         return run_loop(core, thread, ev, config, &this);
     }

@@ -72,7 +72,7 @@ pub(crate) fn run_loop(
     let mut instrs: &[Instr] = if slow { &code.instrs } else { &code.fused };
     let memory_handle = objects.memories.first();
     let mut memory: Option<std::cell::RefMut<'_, baton_runtime::Memory>> = None;
-    let core_ptr = Rc::as_ptr(core) as *const ();
+    let core_ptr = Rc::as_ptr(&core.handle) as *const ();
 
     macro_rules! stop {
         ($kind:expr, $number:expr, $at:expr, $skip:expr) => {{

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::rc::Rc;
 
 use baton_runtime::store::{memory_init, table_init, MemoryHandle, TableHandle};
-use baton_runtime::{Config, FuncRef, InstanceObjects, RunOutcome, Trap, Val};
+use baton_runtime::{Config, FuncRef, InstanceLink, InstanceObjects, RunOutcome, Trap, Val};
 
 use crate::exec::slot::{from_slot, to_slot, RefArena, Slot};
 use crate::exec::slot_stack::SlotStack;
@@ -259,11 +259,7 @@ pub fn call_function(
     match func {
         FuncRef::Host(host) => host.call(&args),
         FuncRef::Wasm(wasm) => {
-            let core = wasm
-                .instance
-                .clone()
-                .downcast::<Core>()
-                .map_err(|_| Trap::Host("function of another engine".to_string()))?;
+            let core = InstanceLink::<Core>::resolve(&wasm.instance)?;
             let mut thread = Thread::new(wasm.index, args, false, live_frames);
             match crate::exec::run(&core, &mut thread, None, config) {
                 RunOutcome::Finished(results) => Ok(results),
