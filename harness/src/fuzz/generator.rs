@@ -19,7 +19,8 @@ use super::host;
 use super::rng::SplitMix64;
 use crate::value::{FuncType, ValType};
 
-/// Fuel (loop iterations plus function entries) wasm-smith's termination pass grants a module.
+/// Fuel (loop iterations plus function entries) wasm-smith's termination pass grants a module
+/// (ten times as much for the "big" quarter of the cases).
 pub const WASM_FUEL: u32 = 300;
 
 /// At most this many invocations per case.
@@ -242,14 +243,21 @@ fn build(
     let mut u = Unstructured::new(data);
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
+    // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
+    let big = rng.below(4) == 0;
+    let base = smith_config();
     let config = Config {
         disallow_traps: rng.below(2) == 0,
-        ..smith_config()
+        max_funcs: if big { 16 } else { base.max_funcs },
+        max_instructions: if big { 400 } else { base.max_instructions },
+        max_nesting_depth: if big { 10 } else { base.max_nesting_depth },
+        ..base
     };
+    let fuel = if big { WASM_FUEL * 10 } else { WASM_FUEL };
     let mut module =
         Module::new(config, &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
     module
-        .ensure_termination(WASM_FUEL)
+        .ensure_termination(fuel)
         .map_err(|e| GenerateError::Smith(e.to_string()))?;
     let wasm = module.to_bytes();
     validate(&wasm).map_err(GenerateError::Invalid)?;
