@@ -282,6 +282,23 @@ impl Instance {
     pub fn config(&self) -> Config {
         self.config
     }
+
+    /// Replaces the configuration (frame limit and fuel) for the following runs, as
+    /// `baton_stack::Instance::set_config` does.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+        self.set_fuel(config.fuel);
+        if let Some(execution) = self.execution.as_mut() {
+            execution.max_frames = config.max_frames;
+        }
+    }
+
+    /// The instance's module.
+    pub fn module(&self) -> Module {
+        Module {
+            code: self.inner.module.clone(),
+        }
+    }
 }
 
 /// Calls a host function or another instance's function to completion.

@@ -161,3 +161,38 @@ fn trapping_runs_count_events_like_stack() {
         "entry, then loop, call, entry, return per pass"
     );
 }
+
+#[test]
+fn fuel_ends_runs_at_the_same_event_as_stack() {
+    let (_, wat, args) = PROGRAMS[0];
+    let bytes = wat::parse_str(wat).expect("parses");
+    let reg_module = baton_register::Module::new(&bytes).unwrap();
+    let stack_module = baton_stack::Module::new(&bytes).unwrap();
+    let imports = Imports::new();
+    let mut reg =
+        baton_register::Instance::instantiate(&reg_module, &imports, Config::default()).unwrap();
+    let finished = reg.invoke("f", args, None).unwrap();
+    let events = reg.events_fired();
+    for fuel in 0..=events {
+        let config = Config {
+            fuel: Some(fuel),
+            ..Config::default()
+        };
+        let mut reg = baton_register::Instance::instantiate(&reg_module, &imports, config).unwrap();
+        let mut stack =
+            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
+        let outcome = reg.invoke("f", args, None).unwrap();
+        let expected = if fuel < events {
+            RunOutcome::OutOfFuel
+        } else {
+            finished.clone()
+        };
+        assert_eq!(outcome, expected, "fuel {fuel}");
+        assert_eq!(
+            stack.invoke("f", args, None).unwrap(),
+            outcome,
+            "fuel {fuel}"
+        );
+        assert_eq!(reg.events_fired(), stack.events_fired(), "fuel {fuel}");
+    }
+}
