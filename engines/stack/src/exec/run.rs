@@ -811,34 +811,55 @@ pub(crate) fn run_loop(
             Instr::LoadLocal { kind, a, offset } => {
                 let addr = u64::from(local!(a) as u32) + u64::from(offset);
                 let mem = memory!();
-                let value = match kind {
-                    LoadKind::I32Load | LoadKind::F32Load => {
-                        u32s(u32::from_le_bytes(mem.load::<4>(addr)?))
-                    }
-                    LoadKind::I64Load | LoadKind::F64Load => {
-                        u64::from_le_bytes(mem.load::<8>(addr)?)
-                    }
-                    LoadKind::I32Load8S => i32s(i32::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
-                    LoadKind::I32Load8U => u32s(u32::from(u8::from_le_bytes(mem.load::<1>(addr)?))),
-                    LoadKind::I32Load16S => {
-                        i32s(i32::from(i16::from_le_bytes(mem.load::<2>(addr)?)))
-                    }
-                    LoadKind::I32Load16U => {
-                        u32s(u32::from(u16::from_le_bytes(mem.load::<2>(addr)?)))
-                    }
-                    LoadKind::I64Load8S => i64s(i64::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
-                    LoadKind::I64Load8U => u64::from(u8::from_le_bytes(mem.load::<1>(addr)?)),
-                    LoadKind::I64Load16S => {
-                        i64s(i64::from(i16::from_le_bytes(mem.load::<2>(addr)?)))
-                    }
-                    LoadKind::I64Load16U => u64::from(u16::from_le_bytes(mem.load::<2>(addr)?)),
-                    LoadKind::I64Load32S => {
-                        i64s(i64::from(i32::from_le_bytes(mem.load::<4>(addr)?)))
-                    }
-                    LoadKind::I64Load32U => u64::from(u32::from_le_bytes(mem.load::<4>(addr)?)),
-                };
+                let value = load_kind(mem, kind, addr)?;
                 push!(value);
                 pc += 1;
+            }
+            Instr::LoadLocalSet { kind, a, offset, d } => {
+                let addr = u64::from(local!(a) as u32) + u64::from(offset);
+                let value = load_kind(memory!(), kind, addr)?;
+                set_local!(d, value);
+                pc += 2;
+            }
+            Instr::LoadLocalBin {
+                kind,
+                op,
+                a,
+                offset,
+            } => {
+                let addr = u64::from(local!(a) as u32) + u64::from(offset);
+                let value = load_kind(memory!(), kind, addr)?;
+                let t = top!();
+                *t = apply(op, *t, value);
+                pc += 2;
+            }
+            Instr::LocalGet2 { a, b } => {
+                copy_slot!(sp.wrapping_sub(a as usize), sp);
+                copy_slot!(sp.wrapping_sub(b as usize), sp + 1);
+                sp += 2;
+                pc += 1;
+            }
+            Instr::BinLocalConstBin { op, outer, a, c } => {
+                let value = apply(op, local!(a), widen(op, c));
+                let t = top!();
+                *t = apply(outer, *t, value);
+                pc += 3;
+            }
+            Instr::UnBinSet { un, op, d } => {
+                let y = apply_unary(un, pop!());
+                let x = pop!();
+                sp += 2;
+                set_local!(d, apply(op, x, y));
+                sp -= 2;
+                pc += 2;
+            }
+            Instr::UnLocalBinSet { un, op, b, d } => {
+                let y = apply_unary(un, local!(b));
+                let x = pop!();
+                sp += 1;
+                set_local!(d, apply(op, x, y));
+                sp -= 1;
+                pc += 3;
             }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
             Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),
@@ -850,4 +871,23 @@ pub(crate) fn run_loop(
             Instr::I64TruncSatF64U => unop!(sf64, u64s, |a: f64| a as u64),
         }
     }
+}
+
+/// Performs a fused load of `kind` at `addr` of `mem`, returning the value as a slot low half.
+#[inline(always)]
+fn load_kind(mem: &baton_runtime::Memory, kind: LoadKind, addr: u64) -> Result<u64, Trap> {
+    Ok(match kind {
+        LoadKind::I32Load | LoadKind::F32Load => u32s(u32::from_le_bytes(mem.load::<4>(addr)?)),
+        LoadKind::I64Load | LoadKind::F64Load => u64::from_le_bytes(mem.load::<8>(addr)?),
+        LoadKind::I32Load8S => i32s(i32::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
+        LoadKind::I32Load8U => u32s(u32::from(u8::from_le_bytes(mem.load::<1>(addr)?))),
+        LoadKind::I32Load16S => i32s(i32::from(i16::from_le_bytes(mem.load::<2>(addr)?))),
+        LoadKind::I32Load16U => u32s(u32::from(u16::from_le_bytes(mem.load::<2>(addr)?))),
+        LoadKind::I64Load8S => i64s(i64::from(i8::from_le_bytes(mem.load::<1>(addr)?))),
+        LoadKind::I64Load8U => u64::from(u8::from_le_bytes(mem.load::<1>(addr)?)),
+        LoadKind::I64Load16S => i64s(i64::from(i16::from_le_bytes(mem.load::<2>(addr)?))),
+        LoadKind::I64Load16U => u64::from(u16::from_le_bytes(mem.load::<2>(addr)?)),
+        LoadKind::I64Load32S => i64s(i64::from(i32::from_le_bytes(mem.load::<4>(addr)?))),
+        LoadKind::I64Load32U => u64::from(u32::from_le_bytes(mem.load::<4>(addr)?)),
+    })
 }

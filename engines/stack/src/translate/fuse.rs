@@ -63,7 +63,7 @@ fn is_float(op: BinOp) -> bool {
 }
 
 /// The fused instruction starting at `at`, if a pattern matches there.
-fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
+fn fuse_at(instrs: &[Instr], at: usize, nested: bool) -> Option<Instr> {
     let window = instrs.get(at..).unwrap_or_default();
     let first = *window.first()?;
     let second = window.get(1).copied();
@@ -73,8 +73,17 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
     // rebased by one; a local.set after the operator (value on top) likewise.
     match (first, second) {
         (Instr::LocalGet(a), Some(Instr::LocalGet(b))) => {
-            let op = BinOp::of(&third?)?;
             let b = b.wrapping_sub(1);
+            let Some(op) = third.as_ref().and_then(BinOp::of) else {
+                // Two plain gets, unless the second starts a longer run of its own.
+                // (One level only: `nested` stops the look-ahead so chains of gets cannot recurse.)
+                let next_span = if nested {
+                    1
+                } else {
+                    fuse_at(instrs, at + 1, true).map_or(1, |next| span(&next))
+                };
+                return (next_span < 3).then_some(Instr::LocalGet2 { a, b });
+            };
             Some(match fourth {
                 Some(Instr::LocalSet(d)) => Instr::BinLocalLocalSet {
                     op,
@@ -97,6 +106,12 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
                     d: d.wrapping_sub(1),
                 },
                 (Some(Instr::BrIf(jump)), Some(c)) => Instr::BrIfLocalConst { op, a, c, jump },
+                (Some(next), Some(c)) if BinOp::of(&next).is_some() => Instr::BinLocalConstBin {
+                    op,
+                    outer: BinOp::of(&next)?,
+                    a,
+                    c,
+                },
                 _ => Instr::BinLocalConst {
                     op,
                     a,
@@ -106,10 +121,29 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
         }
         (Instr::LocalGet(b), Some(next)) => {
             if let Some((kind, offset)) = LoadKind::of(&next) {
-                return Some(Instr::LoadLocal { kind, a: b, offset });
+                let a = b;
+                return Some(match third {
+                    Some(Instr::LocalSet(d)) => Instr::LoadLocalSet {
+                        kind,
+                        a,
+                        offset,
+                        d: d.wrapping_sub(1),
+                    },
+                    Some(operator) if BinOp::of(&operator).is_some() => Instr::LoadLocalBin {
+                        kind,
+                        op: BinOp::of(&operator)?,
+                        a,
+                        offset,
+                    },
+                    _ => Instr::LoadLocal { kind, a, offset },
+                });
             }
-            if let Some(op) = UnOp::of(&next) {
-                return Some(Instr::UnLocal { op, a: b });
+            if let Some(un) = UnOp::of(&next) {
+                let op = third.as_ref().and_then(BinOp::of);
+                return Some(match (op, fourth) {
+                    (Some(op), Some(Instr::LocalSet(d))) => Instr::UnLocalBinSet { un, op, b, d },
+                    _ => Instr::UnLocal { op: un, a: b },
+                });
             }
             let op = BinOp::of(&next)?;
             Some(match third {
@@ -130,7 +164,41 @@ fn fuse_at(instrs: &[Instr], at: usize) -> Option<Instr> {
             op: BinOp::of(&operator)?,
             d: d.wrapping_add(1),
         }),
+        (unary, Some(operator)) if UnOp::of(&unary).is_some() => match third {
+            Some(Instr::LocalSet(d)) => Some(Instr::UnBinSet {
+                un: UnOp::of(&unary)?,
+                op: BinOp::of(&operator)?,
+                d: d.wrapping_add(1),
+            }),
+            _ => None,
+        },
         _ => None,
+    }
+}
+
+/// How many original instructions a (fused) instruction covers.
+pub fn span(instr: &Instr) -> usize {
+    match instr {
+        Instr::BinLocalLocalSet { .. }
+        | Instr::BinLocalConstSet { .. }
+        | Instr::BrIfLocalLocal { .. }
+        | Instr::BrIfLocalConst { .. }
+        | Instr::BinLocalConstBin { .. }
+        | Instr::UnLocalBinSet { .. } => 4,
+        Instr::BinLocalLocal { .. }
+        | Instr::BinLocalConst { .. }
+        | Instr::BinLocalSet { .. }
+        | Instr::BinConstLocal { .. }
+        | Instr::LoadLocalSet { .. }
+        | Instr::LoadLocalBin { .. }
+        | Instr::UnBinSet { .. } => 3,
+        Instr::BinConst { .. }
+        | Instr::BinLocal { .. }
+        | Instr::BinSet { .. }
+        | Instr::UnLocal { .. }
+        | Instr::LoadLocal { .. }
+        | Instr::LocalGet2 { .. } => 2,
+        _ => 1,
     }
 }
 
@@ -139,6 +207,6 @@ pub fn fuse(instrs: &[Instr]) -> Vec<Instr> {
     instrs
         .iter()
         .enumerate()
-        .map(|(at, original)| fuse_at(instrs, at).unwrap_or(*original))
+        .map(|(at, original)| fuse_at(instrs, at, false).unwrap_or(*original))
         .collect()
 }

@@ -368,4 +368,43 @@ pub enum Instr {
         a: u32,
         offset: u32,
     },
+    /// `local.get a; <load kind> offset; local.set d`.
+    LoadLocalSet {
+        kind: LoadKind,
+        a: u32,
+        offset: u32,
+        d: u32,
+    },
+    /// `local.get a; <load kind> offset; op` (the loaded value is the right operand).
+    LoadLocalBin {
+        kind: LoadKind,
+        op: BinOp,
+        a: u32,
+        offset: u32,
+    },
+    /// `local.get a; local.get b` (whole slots, so references too).
+    LocalGet2 {
+        a: u32,
+        b: u32,
+    },
+    /// `local.get a; iNN.const c; op; outer` (`outer` takes the value below as left operand).
+    BinLocalConstBin {
+        op: BinOp,
+        outer: BinOp,
+        a: u32,
+        c: i32,
+    },
+    /// `unop; op; local.set d` (the unary operator applies to the right operand).
+    UnBinSet {
+        un: UnOp,
+        op: BinOp,
+        d: u32,
+    },
+    /// `local.get b; unop; op; local.set d`.
+    UnLocalBinSet {
+        un: UnOp,
+        op: BinOp,
+        b: u32,
+        d: u32,
+    },
 }
