@@ -20,6 +20,12 @@ struct Cli {
 enum Command {
     /// Differential checkpoint/restore campaign: generate cases, convert images across every
     /// engine pair, compare, report findings to --out (exit 1 when there are findings).
+    ///
+    /// Findings of class `oracle` (the primary oracle, wasmi 2.0, differs from every engine
+    /// while the tie-breaker oracle, wasmi 1.x, and all engines agree: a known wasmi 2.0
+    /// miscompilation, see reports/README.md) are written to --out and counted in the summary
+    /// but do not make the campaign exit 1 unless --strict-oracle is given. Every other class,
+    /// including `semantics`, does.
     Fuzz {
         /// Time budget, e.g. 60s, 5m (default 60s unless --cases is given).
         #[arg(long, value_parser = baton::fuzz::cli::parse_duration)]
@@ -43,6 +49,10 @@ enum Command {
         /// overhead over bare execution of the same runs (--cases, default 1000; --seed).
         #[arg(long)]
         bench: bool,
+        /// Exit 1 on `oracle` findings too (primary-oracle-only disagreements the tie-breaker
+        /// oracle sides with the engines on).
+        #[arg(long)]
+        strict_oracle: bool,
     },
     /// Replay a case (case.json or a finding directory); exit 1 while it fails.
     Reproduce {
@@ -82,6 +92,7 @@ fn main() -> Result<ExitCode> {
             engines,
             out,
             bench,
+            strict_oracle,
         } => exit(baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
             time,
             cases,
@@ -90,6 +101,7 @@ fn main() -> Result<ExitCode> {
             engines,
             out,
             bench,
+            strict_oracle,
         })?),
         Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
         Command::Shrink { case, attempts } => {

@@ -246,6 +246,7 @@ mod corrupting {
 static CORRUPTING: adapters::EngineEntry = adapters::EngineEntry {
     name: "corrupting",
     checkpoints: true,
+    default: false,
     create: corrupting::create,
 };
 

@@ -2,12 +2,15 @@
 //!
 //! Adding an engine = one file here and one line in [`REGISTRY`]. Engines built on
 //! `baton-runtime` implement [`runtime::Backend`] (a dozen one-line methods mapping its driving
-//! API); others implement [`crate::engine::Engine`] directly, as [`wasmi`] does.
+//! API); others implement [`crate::engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
+//! [`wasmi_v1`]) do.
 
 pub mod register;
 pub mod runtime;
 pub mod stack;
 pub mod wasmi;
+mod wasmi_common;
+pub mod wasmi_v1;
 
 use crate::engine::{Engine, EngineConfig};
 
@@ -18,26 +21,38 @@ pub struct EngineEntry {
     pub name: &'static str,
     /// Whether it implements stop/image/restore (checkpoint modes need it).
     pub checkpoints: bool,
+    /// Whether campaigns run it by default; the tie-breaker oracle is not (the semantics
+    /// property consults it on its own, see [`crate::fuzz::engines::TIE_BREAKER`]).
+    pub default: bool,
     /// Creates a new, empty session.
     pub create: fn(&EngineConfig) -> Box<dyn Engine>,
 }
 
-/// All engines, the oracle first.
+/// All engines: the primary oracle first, the tie-breaker oracle last.
 pub const REGISTRY: &[EngineEntry] = &[
     EngineEntry {
         name: wasmi::NAME,
         checkpoints: false,
+        default: true,
         create: wasmi::create,
     },
     EngineEntry {
         name: stack::NAME,
         checkpoints: true,
+        default: true,
         create: stack::create,
     },
     EngineEntry {
         name: register::NAME,
         checkpoints: true,
+        default: true,
         create: register::create,
+    },
+    EngineEntry {
+        name: wasmi_v1::NAME,
+        checkpoints: false,
+        default: false,
+        create: wasmi_v1::create,
     },
 ];
 

@@ -14,6 +14,7 @@ use super::campaign::{self, Budget};
 use super::case::Case;
 use super::engines::{default_names, resolve_all};
 use super::exec::Limits;
+use super::finding::Class;
 use super::reproduce::reproduce;
 use super::shrink::{shrink, write_next_to};
 
@@ -53,12 +54,15 @@ pub struct FuzzArgs {
     pub out: PathBuf,
     /// Measure harness throughput and overhead over bare execution instead of a campaign.
     pub bench: bool,
+    /// Count `oracle` findings as failures too (by default they are reported, not failing).
+    pub strict_oracle: bool,
 }
 
 /// Cases `baton fuzz --bench` measures by default.
 pub const BENCH_CASES: u64 = 1000;
 
-/// Runs `baton fuzz`; `Ok(true)` when there are findings.
+/// Runs `baton fuzz`; `Ok(true)` when there are failing findings: any finding of a class that
+/// [`Class::fails`] (`oracle` findings only with `strict_oracle`).
 pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
     let names = args.engines.clone().unwrap_or_else(default_names);
     let engines = resolve_all(&names).map_err(|e| anyhow!(e))?;
@@ -119,7 +123,21 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
     }
     println!("{}", outcome.summary.line());
     println!("summary: {}", args.out.join("summary.json").display());
-    Ok(outcome.summary.finding_count() > 0)
+    let failing = outcome
+        .findings
+        .iter()
+        .any(|unique| unique.finding.class.fails(args.strict_oracle));
+    let oracle_only = outcome
+        .findings
+        .iter()
+        .any(|unique| unique.finding.class == Class::Oracle);
+    if oracle_only && !failing {
+        println!(
+            "only `oracle` findings (primary oracle disagrees; tie-breaker and all engines agree): \
+             not failing (--strict-oracle makes them fail)"
+        );
+    }
+    Ok(failing)
 }
 
 /// The seed corpus (`corpus/seeds/*.wat`) as cases for `engines`; unreadable seeds are reported

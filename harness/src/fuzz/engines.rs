@@ -13,6 +13,15 @@ use crate::engine::{Engine, EngineConfig};
 /// The name of the uninterrupted-semantics oracle.
 pub const ORACLE: &str = "wasmi";
 
+/// The name of the tie-breaker oracle, consulted only when [`ORACLE`] disagrees with every
+/// engine (see [`super::oracles::semantics`]).
+pub const TIE_BREAKER: &str = "wasmi1";
+
+/// Whether a name is one of the two oracles (never compared as an engine).
+pub fn is_oracle(name: &str) -> bool {
+    name == ORACLE || name == TIE_BREAKER
+}
+
 /// Creates an engine session.
 pub type Factory = Arc<dyn Fn(&EngineConfig) -> Box<dyn Engine> + Send + Sync>;
 
@@ -79,11 +88,12 @@ pub fn resolve_all(names: &[String]) -> Result<Vec<EngineSpec>, String> {
     names.iter().map(|name| resolve(name)).collect()
 }
 
-/// The default campaign engines: every registered engine (the checkpointing ones and the
-/// oracle).
+/// The default campaign engines: every registered engine marked default (the checkpointing
+/// ones and the primary oracle; the tie-breaker joins on its own).
 pub fn default_names() -> Vec<String> {
     adapters::REGISTRY
         .iter()
+        .filter(|entry| entry.default)
         .map(|entry| entry.name.to_string())
         .collect()
 }

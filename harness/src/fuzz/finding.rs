@@ -17,6 +17,9 @@ use super::rng::fnv1a;
 pub enum Class {
     /// 1: uninterrupted runs disagree with each other or with the oracle.
     Semantics,
+    /// 1, classified: only the primary oracle disagrees; the tie-breaker oracle and every
+    /// engine agree. Reported, but does not fail a campaign without `--strict-oracle`.
+    Oracle,
     /// 2: engines' images at the same event differ.
     Checkpoint,
     /// 3: an image does not round-trip through the codec or does not validate.
@@ -33,8 +36,9 @@ pub enum Class {
 
 impl Class {
     /// Every class, in property order.
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 8] = [
         Class::Semantics,
+        Class::Oracle,
         Class::Checkpoint,
         Class::Codec,
         Class::Restore,
@@ -47,6 +51,7 @@ impl Class {
     pub fn name(self) -> &'static str {
         match self {
             Class::Semantics => "semantics",
+            Class::Oracle => "oracle",
             Class::Checkpoint => "checkpoint",
             Class::Codec => "codec",
             Class::Restore => "restore",
@@ -54,6 +59,12 @@ impl Class {
             Class::Panic => "panic",
             Class::Timeout => "timeout",
         }
+    }
+
+    /// Whether findings of this class fail a campaign (exit status 1): every class but
+    /// `oracle`, which does only when `strict_oracle` is set.
+    pub fn fails(self, strict_oracle: bool) -> bool {
+        self != Class::Oracle || strict_oracle
     }
 
     /// Parses a class name.

@@ -72,7 +72,10 @@ pub fn render(case: &Case, finding: &Finding, count: u64, location: Option<&Path
         let _ = writeln!(md, "\n## Images\n");
         for (label, image) in &finding.images {
             let file = file_label(label);
-            let _ = writeln!(md, "- {label}: `{file}.img` (binary), `{file}.txt` (text view)");
+            let _ = writeln!(
+                md,
+                "- {label}: `{file}.img` (binary), `{file}.txt` (text view)"
+            );
             let text = to_text(image);
             if text.lines().count() <= 80 {
                 let _ = writeln!(md, "\n```\n{text}```");

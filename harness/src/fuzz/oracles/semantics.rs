@@ -2,17 +2,25 @@
 //! the oracle (wasmi) on results or trap kind, exported memories, globals, tables and the host
 //! trace.
 //!
-//! Invariants: engines with event fuel run first; the oracle (which has no event fuel) runs only
-//! when none of them ran out of fuel, so a non-terminating module can never hang the oracle;
+//! When the primary oracle ([`ORACLE`], wasmi 2.0) is the only one to differ from two or more
+//! engines that all agree, the tie-breaker oracle ([`TIE_BREAKER`], wasmi 1.x, sharing no code
+//! with the engines) runs too: if it agrees with the engines the finding is classified
+//! [`Class::Oracle`] (a primary-oracle bug; reported, not failing a campaign by default),
+//! otherwise it stays [`Class::Semantics`]. Engines that disagree with each other are always
+//! `semantics`, whatever the oracles say, so the tie-breaker can never hide an engine bug that
+//! not every engine shares, and one every engine shares must also fool the tie-breaker.
+//!
+//! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
+//! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
 
 use baton_checkpoint::image::Image;
 
-use super::{observation_evidence, Context, Verdict};
-use crate::fuzz::engines::{EngineSpec, ORACLE};
+use super::{observation_evidence, unified, Context, Verdict};
+use crate::fuzz::engines::{self, is_oracle, EngineSpec, ORACLE, TIE_BREAKER};
 use crate::fuzz::exec::{self, FailureKind};
-use crate::fuzz::finding::{Class, Finding};
-use crate::fuzz::observation::{compare, Observation, Outcome};
+use crate::fuzz::finding::{Class, Evidence, Finding};
+use crate::fuzz::observation::{compare, text_view, Difference, Observation, Outcome};
 
 /// The agreed uninterrupted behaviour, for the later properties (taken from the first
 /// non-oracle engine, so trap messages are the spec's, not an oracle alias).
@@ -33,7 +41,7 @@ pub fn aliases<'a>(a: &'a EngineSpec, b: &'a EngineSpec) -> Vec<(&'a str, &'a st
 
 /// Runs property 1; `Err` carries the verdict when it fails or cannot be checked.
 pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
-    let mut order: Vec<&EngineSpec> = ctx.engines.iter().filter(|e| e.name != ORACLE).collect();
+    let mut order: Vec<&EngineSpec> = ctx.engines.iter().filter(|e| !is_oracle(&e.name)).collect();
     order.extend(ctx.engines.iter().filter(|e| e.name == ORACLE));
     let mut runs: Vec<(&EngineSpec, exec::Uninterrupted)> = Vec::new();
     for spec in order {
@@ -79,37 +87,20 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         let Some(difference) = compare(&base_run.observation, &run.observation, &aliases) else {
             continue;
         };
-        let oracle_only = base_spec.name == ORACLE && engine_count >= 2;
-        let (engines, summary, place) = if oracle_only {
-            let all: Vec<String> = runs
-                .iter()
-                .filter(|(s, _)| s.name != ORACLE)
-                .map(|(s, _)| s.name.clone())
-                .collect();
-            (
-                vec![ORACLE.to_string(), all.join("+")],
-                format!(
-                    "the oracle ({ORACLE}) differs from every engine ({}), which all agree",
-                    all.join(", ")
-                ),
-                format!("oracle-only {}", difference.place),
-            )
-        } else {
-            (
-                vec![base_spec.name.clone(), spec.name.clone()],
-                format!(
-                    "uninterrupted runs differ: {} (expected) vs {}",
-                    base_spec.name, spec.name
-                ),
-                difference.place,
-            )
-        };
+        if base_spec.name == ORACLE && engine_count >= 2 {
+            return Err(Verdict::Finding(Box::new(oracle_only(
+                ctx, &runs, other, base_run, difference,
+            ))));
+        }
         return Err(Verdict::Finding(Box::new(Finding {
             class: Class::Semantics,
-            engines,
-            summary,
+            engines: vec![base_spec.name.clone(), spec.name.clone()],
+            summary: format!(
+                "uninterrupted runs differ: {} (expected) vs {}",
+                base_spec.name, spec.name
+            ),
             first_difference: difference.description,
-            place,
+            place: difference.place,
             evidence: observation_evidence(
                 &base_run.observation,
                 &run.observation,
@@ -137,4 +128,98 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         events,
         final_images,
     })
+}
+
+/// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree
+/// with the engine at `engine_index`: `oracle` if the tie-breaker agrees with the engines,
+/// `semantics` if it differs from them too, and the tie-breaker's own failure class if it
+/// cannot run the case.
+fn oracle_only(
+    ctx: &Context<'_>,
+    runs: &[(&EngineSpec, exec::Uninterrupted)],
+    engine_index: usize,
+    oracle_run: &exec::Uninterrupted,
+    difference: Difference,
+) -> Finding {
+    let (engine_spec, engine_run) = &runs[engine_index];
+    let all: Vec<String> = runs
+        .iter()
+        .filter(|(s, _)| !is_oracle(&s.name))
+        .map(|(s, _)| s.name.clone())
+        .collect();
+    let mut evidence = observation_evidence(
+        &oracle_run.observation,
+        &engine_run.observation,
+        ORACLE,
+        &engine_spec.name,
+    );
+    let mut finding = Finding {
+        class: Class::Semantics,
+        engines: vec![ORACLE.to_string(), all.join("+")],
+        summary: format!(
+            "the oracle ({ORACLE}) differs from every engine ({}), which all agree",
+            all.join(", ")
+        ),
+        first_difference: difference.description,
+        place: format!("oracle-only {}", difference.place),
+        evidence: Vec::new(),
+        images: Vec::new(),
+    };
+    let tie_breaker = match ctx.engines.iter().find(|e| e.name == TIE_BREAKER) {
+        Some(spec) => Ok(spec.clone()),
+        None => engines::resolve(TIE_BREAKER),
+    };
+    let tie_run = tie_breaker.and_then(|spec| {
+        match exec::uninterrupted(&spec, ctx.case, &ctx.imports, &ctx.limits) {
+            Ok(run) => Ok((spec, run)),
+            Err(failure) => {
+                // A tie-breaker that crashes or hangs is a finding of that kind, like any engine.
+                finding.class = match failure.kind {
+                    FailureKind::Panic => Class::Panic,
+                    FailureKind::Timeout => Class::Timeout,
+                    _ => finding.class,
+                };
+                Err(failure.to_string())
+            }
+        }
+    });
+    match tie_run {
+        Err(message) => {
+            finding.summary += &format!("; the tie-breaker ({TIE_BREAKER}) could not run it");
+            evidence.push(Evidence {
+                title: format!("tie-breaker ({TIE_BREAKER}) failure"),
+                text: message,
+            });
+        }
+        Ok((spec, run)) => {
+            let aliases = aliases(engine_spec, &spec);
+            match compare(&engine_run.observation, &run.observation, &aliases) {
+                None => {
+                    finding.class = Class::Oracle;
+                    finding.summary = format!(
+                        "the primary oracle ({ORACLE}) differs from every engine ({}); the \
+                         tie-breaker ({TIE_BREAKER}) and all engines agree",
+                        all.join(", ")
+                    );
+                }
+                Some(tie_difference) => {
+                    finding.summary += &format!(
+                        "; the tie-breaker ({TIE_BREAKER}) differs from them too: {}",
+                        tie_difference.description
+                    );
+                    evidence.push(Evidence {
+                        title: format!("tie-breaker ({TIE_BREAKER}) vs {}", engine_spec.name),
+                        text: unified(
+                            &text_view(&run.observation),
+                            &text_view(&engine_run.observation),
+                            TIE_BREAKER,
+                            &engine_spec.name,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    finding.evidence = evidence;
+    finding
 }

@@ -1,0 +1,205 @@
+//! The tie-breaker oracle in property 1 (semantics): a disagreement only the primary oracle
+//! (wasmi 2.0) has, with the tie-breaker (wasmi 1.x) siding with every engine, is classified
+//! `oracle`; and the tie-breaker can never turn an engine bug into `oracle`: engines that are
+//! wrong (alone or all the same way) while both oracles agree stay `semantics`.
+
+use std::sync::Arc;
+
+use baton::adapters;
+use baton::engine::{
+    Engine, EngineConfig, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions,
+    RunOutcome, RunReport,
+};
+use baton::fuzz::case::Case;
+use baton::fuzz::corpus::seed_cases;
+use baton::fuzz::engines::{resolve_all, EngineSpec, ORACLE, TIE_BREAKER};
+use baton::fuzz::exec::Limits;
+use baton::fuzz::finding::{Class, Finding};
+use baton::fuzz::oracles::{check, Verdict};
+use baton::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+
+/// The wasmi 2.0 miscompilation pinned down in reports/README.md ("Known oracle divergences"):
+/// the spec result is 1; wasmi 2.0 traps "integer divide by zero".
+const SELECT_EQZ_AFTER_GLOBAL_GET: &str = r#"
+(module (global (mut i32) (i32.const 7))
+  (func (export "f") (result i32) (local i32 i32)
+    global.get 0
+    global.set 0
+    i32.const 1
+    local.get 0
+    local.get 0
+    i32.eqz
+    select
+    local.set 0
+    local.get 0
+    local.get 0
+    i32.div_s))
+"#;
+
+/// A module every engine and both oracles run right: returns 42.
+const FORTY_TWO: &str = r#"
+(module
+  (func (export "g") (result i32)
+    i32.const 41
+    i32.const 1
+    i32.add))
+"#;
+
+/// An engine whose returned i32 results are one too big (an engine bug in uninterrupted runs).
+struct OffByOne(Box<dyn Engine>);
+
+impl Engine for OffByOne {
+    fn name(&self) -> &'static str {
+        "off-by-one"
+    }
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
+        self.0.compile(wasm)
+    }
+    fn instantiate(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+    ) -> Result<InstanceId, EngineError> {
+        self.0.instantiate(module, imports)
+    }
+    fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
+        self.0.host_func(ty, func)
+    }
+    fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
+        self.0.host_global(ty, init)
+    }
+    fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
+        self.0.host_table(ty)
+    }
+    fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
+        self.0.host_memory(ty)
+    }
+    fn exports(&self, instance: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
+        self.0.exports(instance)
+    }
+    fn global_value(&self, global: ExternHandle) -> Result<Value, EngineError> {
+        self.0.global_value(global)
+    }
+    fn memory_data(&self, memory: ExternHandle) -> Result<Vec<u8>, EngineError> {
+        self.0.memory_data(memory)
+    }
+    fn table_elements(&self, table: ExternHandle) -> Result<Vec<Value>, EngineError> {
+        self.0.table_elements(table)
+    }
+    fn invoke(
+        &mut self,
+        instance: InstanceId,
+        export: &str,
+        args: &[Value],
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let mut report = self.0.invoke(instance, export, args, options)?;
+        if let RunOutcome::Returned(values) = &mut report.outcome {
+            for value in values {
+                if let Value::I32(v) = value {
+                    *v = v.wrapping_add(1);
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// `base` wrapped in [`OffByOne`], as a harness engine (uninterrupted runs only).
+fn off_by_one(base: &'static str) -> EngineSpec {
+    let entry = adapters::find(base).expect("registered engine");
+    EngineSpec {
+        name: format!("off-by-one-{base}"),
+        checkpoints: false,
+        create: Arc::new(move |config: &EngineConfig| Box::new(OffByOne((entry.create)(config)))),
+        aliases: Vec::new(),
+    }
+}
+
+fn registry(names: &[&str]) -> Vec<EngineSpec> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    resolve_all(&names).expect("registry engines resolve")
+}
+
+/// The first seed case of a WAT module (every export invoked once) for `engines`.
+fn case(wat: &str, engines: &[EngineSpec]) -> Case {
+    let wasm = wat::parse_str(wat).expect("test module parses");
+    seed_cases(&wasm, engines, 1)
+        .expect("seed cases")
+        .into_iter()
+        .next()
+        .expect("one case")
+}
+
+fn verdict_finding(wat: &str, engines: &[EngineSpec]) -> Option<Finding> {
+    let result = check(&case(wat, engines), engines, &Limits::default());
+    match result.verdict {
+        Verdict::Finding(finding) => Some(*finding),
+        Verdict::Pass => None,
+        Verdict::Skipped(reason) => panic!("case skipped: {reason}"),
+    }
+}
+
+#[test]
+fn primary_oracle_miscompilation_is_classified_oracle() {
+    let engines = registry(&["stack", "register", ORACLE]);
+    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines)
+        .expect("wasmi 2.0 differs from the engines on the reproduction");
+    assert_eq!(finding.class, Class::Oracle, "{finding:#?}");
+    assert!(!finding.class.fails(false), "oracle findings do not fail");
+    assert!(finding.class.fails(true), "--strict-oracle makes them fail");
+    assert_eq!(
+        finding.engines,
+        vec![ORACLE.to_string(), "stack+register".into()]
+    );
+    assert!(finding.summary.contains(TIE_BREAKER), "{}", finding.summary);
+}
+
+#[test]
+fn tie_breaker_listed_explicitly_is_consulted_not_compared_as_an_engine() {
+    let engines = registry(&["stack", "register", ORACLE, TIE_BREAKER]);
+    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines).expect("a finding");
+    assert_eq!(finding.class, Class::Oracle, "{finding:#?}");
+    assert_eq!(verdict_finding(FORTY_TWO, &engines), None);
+}
+
+#[test]
+fn engines_wrong_the_same_way_stay_semantics_when_both_oracles_agree() {
+    let mut engines = vec![off_by_one("stack"), off_by_one("register")];
+    engines.extend(registry(&[ORACLE]));
+    // Both oracles return 42, both engines 43: the primary oracle is the only one differing
+    // from the engines' agreed result, but the tie-breaker sides with it.
+    let finding = verdict_finding(FORTY_TWO, &engines).expect("the engines' bug is found");
+    assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
+    assert!(finding.class.fails(false));
+    assert!(
+        finding.summary.contains("tie-breaker") && finding.summary.contains("differs"),
+        "{}",
+        finding.summary
+    );
+    // On the reproduction the oracles disagree with each other (wasmi 2.0 traps, wasmi 1.x
+    // returns 1) and the engines return 2: still an engine bug.
+    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines).expect("a finding");
+    assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
+}
+
+#[test]
+fn one_wrong_engine_is_semantics_whatever_the_oracles_say() {
+    let mut engines = registry(&["stack"]);
+    engines.push(off_by_one("register"));
+    engines.extend(registry(&[ORACLE]));
+    for wat in [FORTY_TWO, SELECT_EQZ_AFTER_GLOBAL_GET] {
+        let finding = verdict_finding(wat, &engines).expect("the engine's bug is found");
+        assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
+        assert_eq!(
+            finding.engines,
+            vec!["stack".to_string(), "off-by-one-register".into()]
+        );
+    }
+}
+
+#[test]
+fn honest_engines_and_oracles_pass() {
+    let engines = registry(&["stack", "register", ORACLE]);
+    assert_eq!(verdict_finding(FORTY_TWO, &engines), None);
+}
