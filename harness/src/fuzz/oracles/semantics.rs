@@ -70,7 +70,8 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     };
     // Every engine against the first engine (exactly, up to declared aliases), then the first
     // engine against the oracle: a difference found only there is one every engine shares, so
-    // with two or more engines it is reported as the oracle disagreeing with all of them.
+    // with two or more engines it is reported as the oracle disagreeing with all of them, and
+    // the tie-breaker decides whether that is `oracle` or `semantics` (see `oracle_only`).
     let engine_count = runs.iter().filter(|(spec, _)| spec.name != ORACLE).count();
     let engine_indices: Vec<usize> = (0..runs.len())
         .filter(|&i| runs[i].0.name != ORACLE)
