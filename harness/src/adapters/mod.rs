@@ -1,8 +1,8 @@
 //! The engine registry: every engine the harness can drive, by name.
 //!
 //! Adding an engine = one file here and one line in [`REGISTRY`]. Engines built on
-//! `baton-runtime` implement [`runtime::Backend`] (a dozen one-line methods mapping its driving
-//! API); others implement [`crate::engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
+//! `baton-runtime` implement [`runtime::Backend`], in one `driving_api_backend!` line when their
+//! crate exposes the driving API of `docs/driving.md` under its usual names; others implement [`crate::engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
 //! [`wasmi_v1`]) do.
 
 pub mod register;

@@ -70,6 +70,91 @@ pub trait Backend: 'static {
     fn events_fired(instance: &Self::Instance) -> u64;
 }
 
+/// Implements [`Backend`] for an engine crate that exposes the driving API of
+/// `docs/driving.md` under its usual names (`Module::new`, `Instance::{instantiate, restore,
+/// exports, set_config, invoke, resume, image, events_fired}`), and defines the file's `NAME` and
+/// `create` for the registry. An engine whose API differs implements [`Backend`] by hand.
+macro_rules! driving_api_backend {
+    ($backend:ident, $name:literal, $engine:ident) => {
+        /// The registry name.
+        pub const NAME: &str = $name;
+
+        #[doc = concat!("The `", $name, "` backend.")]
+        pub struct $backend;
+
+        #[doc = concat!("Creates a `", $name, "` session.")]
+        pub fn create(config: &$crate::engine::EngineConfig) -> Box<dyn $crate::engine::Engine> {
+            $crate::adapters::runtime::create::<$backend>(config)
+        }
+
+        impl $crate::adapters::runtime::Backend for $backend {
+            const NAME: &'static str = NAME;
+            type Module = $engine::Module;
+            type Instance = $engine::Instance;
+
+            fn compile(bytes: &[u8]) -> Result<Self::Module, baton_runtime::ModuleError> {
+                $engine::Module::new(bytes)
+            }
+
+            fn info(module: &Self::Module) -> &baton_runtime::ModuleInfo {
+                module.info()
+            }
+
+            fn instantiate(
+                module: &Self::Module,
+                imports: &baton_runtime::Imports,
+                config: baton_runtime::Config,
+            ) -> Result<Self::Instance, baton_runtime::InstantiationError> {
+                $engine::Instance::instantiate(module, imports, config)
+            }
+
+            fn restore(
+                module: &Self::Module,
+                image: &baton_checkpoint::image::Image,
+                imports: &baton_runtime::Imports,
+                config: baton_runtime::Config,
+            ) -> Result<Self::Instance, baton_runtime::RestoreError> {
+                $engine::Instance::restore(module, image, imports, config)
+            }
+
+            fn exports(instance: &Self::Instance) -> Vec<(String, baton_runtime::Extern)> {
+                instance.exports()
+            }
+
+            fn configure(instance: &mut Self::Instance, config: baton_runtime::Config) {
+                instance.set_config(config);
+            }
+
+            fn invoke(
+                instance: &mut Self::Instance,
+                name: &str,
+                args: &[baton_runtime::Val],
+                stop: Option<baton_runtime::StopAt>,
+            ) -> Result<baton_runtime::RunOutcome, baton_runtime::InvokeError> {
+                instance.invoke(name, args, stop)
+            }
+
+            fn resume(
+                instance: &mut Self::Instance,
+                stop: Option<baton_runtime::StopAt>,
+            ) -> Result<baton_runtime::RunOutcome, baton_runtime::InvokeError> {
+                instance.resume(stop)
+            }
+
+            fn image(
+                instance: &Self::Instance,
+            ) -> Result<baton_checkpoint::image::Image, baton_runtime::ImageError> {
+                instance.image()
+            }
+
+            fn events_fired(instance: &Self::Instance) -> u64 {
+                instance.events_fired()
+            }
+        }
+    };
+}
+pub(crate) use driving_api_backend;
+
 /// Externs of one session.
 type Arena = Rc<RefCell<Vec<Extern>>>;
 
