@@ -3,16 +3,22 @@
 //!
 //! Invariants: at most one invocation is in progress per instance, and only while stopped
 //! (`execution` is `Some` exactly then); a finished, trapped or out-of-fuel run leaves the
-//! instance idle. [`InstanceInner`] is what `WasmFunc` handles point at (`Rc<dyn Any>`), so
-//! functions of this instance stay callable from other instances.
+//! instance idle.
+//!
+//! Lifetimes: every `WasmFunc` of this instance points at `InstanceInner::handle`, an
+//! [`InstanceLink`] holding only a `Weak` to the [`InstanceInner`] (also the references'
+//! identity). Function references therefore never keep an instance alive: the [`Instance`] value
+//! (and a running call) does, so an instance whose tables or globals hold its own functions is
+//! freed when its `Instance` is dropped, and a call through a reference that outlived it traps.
+//! A failed instantiation whose references may have escaped is pinned (see `docs/driving.md`).
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use baton_runtime::{
-    Config, Extern, FuncRef, Imports, InstanceObjects, InstantiationError, InvokeError, RunOutcome,
-    StopAt, StopInfo, Trap, Val,
+    Config, Extern, FuncRef, Imports, InstanceLink, InstanceObjects, InstantiationError,
+    InvokeError, RunOutcome, StopAt, StopInfo, Trap, Val,
 };
 
 use crate::executor::{Events, Execution, Exit};
@@ -27,7 +33,8 @@ pub struct InstanceInner {
     pub objects: InstanceObjects,
     /// References named by cells.
     pub refs: RefCell<RefPool>,
-    me: Weak<InstanceInner>,
+    /// This instance's identity handle: an [`InstanceLink`] (weak) to this `InstanceInner`.
+    handle: Rc<dyn Any>,
 }
 
 impl InstanceInner {
@@ -37,17 +44,25 @@ impl InstanceInner {
             module,
             objects,
             refs: RefCell::new(RefPool::default()),
-            me: me.clone(),
+            handle: InstanceLink::handle(me.clone()),
         })
     }
 
-    /// This instance's handle, as held by `WasmFunc`s. (While `self` is borrowed the instance is
-    /// alive, so the upgrade succeeds; the fallback handle matches no instance.)
+    /// This instance's handle, as held by `WasmFunc`s (an [`InstanceLink`] to `self`).
     pub fn this(&self) -> Rc<dyn Any> {
-        match self.me.upgrade() {
-            Some(rc) => rc,
-            None => Rc::new(()),
-        }
+        self.handle.clone()
+    }
+
+    /// The address of this instance's handle: equal to `Rc::as_ptr` of the `instance` of
+    /// exactly this instance's `WasmFunc`s.
+    pub(crate) fn handle_addr(&self) -> *const () {
+        Rc::as_ptr(&self.handle).cast::<()>()
+    }
+
+    /// The live instance a `WasmFunc`'s handle points to: traps if it was dropped or belongs
+    /// to another engine.
+    pub(crate) fn resolve(handle: &Rc<dyn Any>) -> Result<Rc<InstanceInner>, Trap> {
+        InstanceLink::<InstanceInner>::resolve(handle)
     }
 }
 
@@ -69,29 +84,38 @@ impl Instance {
         config: Config,
     ) -> Result<Instance, InstantiationError> {
         let objects = InstanceObjects::link(module.code.info.clone(), imports)?;
-        let inner = InstanceInner::new(module.code.clone(), objects);
-        inner
-            .objects
-            .initialize(&inner.this())
-            .map_err(InstantiationError::Trap)?;
         let mut instance = Instance {
-            inner,
+            inner: InstanceInner::new(module.code.clone(), objects),
             config,
             execution: None,
             events_fired: 0,
         };
-        if let Some(start) = module.code.info.start {
-            match instance.call(start, Vec::new(), None) {
-                RunOutcome::Trapped(trap) => return Err(InstantiationError::Trap(trap)),
-                RunOutcome::OutOfFuel => {
-                    return Err(InstantiationError::Trap(Trap::Host(
-                        "start function ran out of fuel".into(),
-                    )))
+        match instance.initialize(module) {
+            Ok(()) => Ok(instance),
+            Err(trap) => {
+                // The failed instance's functions may now sit in imported tables (or wherever
+                // its start function put them); the spec keeps them callable, and nobody owns it.
+                if instance.inner.objects.references_may_escape() {
+                    InstanceLink::pin(&instance.inner.handle, instance.inner.clone());
                 }
-                _ => instance.execution = None,
+                Err(InstantiationError::Trap(trap))
             }
         }
-        Ok(instance)
+    }
+
+    /// Evaluates initialisers, applies active segments and runs the start function.
+    fn initialize(&mut self, module: &Module) -> Result<(), Trap> {
+        self.inner.objects.initialize(&self.inner.this())?;
+        if let Some(start) = module.code.info.start {
+            match self.call(start, Vec::new(), None) {
+                RunOutcome::Trapped(trap) => return Err(trap),
+                RunOutcome::OutOfFuel => {
+                    return Err(Trap::Host("start function ran out of fuel".into()))
+                }
+                _ => self.execution = None,
+            }
+        }
+        Ok(())
     }
 
     /// Every export, in declaration order.
@@ -309,8 +333,9 @@ pub(crate) fn call_foreign(func: &FuncRef, args: &[Val], max_frames: usize) -> R
             Err(trap) => RunOutcome::Trapped(trap),
         },
         FuncRef::Wasm(wasm) => {
-            let Ok(other) = Rc::clone(&wasm.instance).downcast::<InstanceInner>() else {
-                return RunOutcome::Trapped(Trap::Host("function of another engine".into()));
+            let other = match InstanceInner::resolve(&wasm.instance) {
+                Ok(other) => other,
+                Err(trap) => return RunOutcome::Trapped(trap),
             };
             match Execution::start(
                 other,

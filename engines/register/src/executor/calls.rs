@@ -131,7 +131,7 @@ impl Execution {
             }
         };
         if let FuncRef::Wasm(wasm) = &func {
-            let own = std::ptr::addr_eq(Rc::as_ptr(&wasm.instance), Rc::as_ptr(&self.inner));
+            let own = std::ptr::addr_eq(Rc::as_ptr(&wasm.instance), self.inner.handle_addr());
             if own && wasm.index >= module.imported_funcs {
                 return Ok(Target::Own(wasm.index));
             }
@@ -156,9 +156,7 @@ impl Execution {
         let results = match func {
             FuncRef::Host(host) => host.call(&args)?,
             FuncRef::Wasm(wasm) => {
-                let other = Rc::clone(&wasm.instance)
-                    .downcast::<InstanceInner>()
-                    .map_err(|_| Trap::Host("function of another engine".into()))?;
+                let other = InstanceInner::resolve(&wasm.instance)?;
                 let budget = self.max_frames.saturating_sub(self.frames.len());
                 let mut nested =
                     Execution::start(other, wasm.index, args, Events::disabled(), budget)?;

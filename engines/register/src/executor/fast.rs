@@ -21,7 +21,6 @@ use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
 use crate::code::{Instr, LoadKind, StoreKind};
 use crate::compiler::Callee;
 use crate::compiler::CompiledFunc;
-use crate::instance::InstanceInner;
 use crate::module::ModuleCode;
 use crate::ops::for_each_numeric;
 
@@ -84,8 +83,8 @@ pub(super) struct Context<'a, 'm> {
     pub max_frames: usize,
     /// The instance's tables (for `call_indirect`).
     pub tables: &'m [TableHandle],
-    /// The instance's address, to recognise its own functions in tables.
-    pub instance: *const InstanceInner,
+    /// The address of the instance's handle, to recognise its own functions in tables.
+    pub instance: *const (),
 }
 
 /// The callee of a `call_indirect` when it is a function of this instance with exactly the
@@ -94,7 +93,7 @@ pub(super) struct Context<'a, 'm> {
 #[inline(always)]
 fn own_indirect_target(
     tables: &[TableHandle],
-    instance: *const InstanceInner,
+    instance: *const (),
     module: &ModuleCode,
     type_index: u32,
     table: u32,

@@ -9,7 +9,6 @@
 //! as [`Exit::Trapped`], never a panic on module input.
 
 use std::cell::RefMut;
-use std::rc::Rc;
 
 use baton_runtime::store::MemoryHandle;
 use baton_runtime::{EventKind, Memory, Trap};
@@ -90,7 +89,7 @@ impl Execution {
                     events: &mut self.events,
                     max_frames: self.max_frames,
                     tables: &inner.objects.tables,
-                    instance: Rc::as_ptr(&inner),
+                    instance: inner.handle_addr(),
                 };
                 let mut at = Position { func: cur, ip, fp };
                 tri!(super::fast::run(&mut context, &mut at, mem));
