@@ -28,7 +28,8 @@ pub enum Skip {
     /// Nothing: run the boundary's remaining events normally.
     #[default]
     Nothing,
-    /// The `any` event at this boundary already fired.
+    /// No `any` event at this boundary: it already fired, or the boundary is the body's final
+    /// `end` reached by a branch out of the body (a return; that `end` may be dead code).
     Any,
     /// The `any` and `call` events at this boundary already fired: execute the call.
     AnyAndCall,

@@ -3,7 +3,8 @@
 //!
 //! Invariant: `entries[0]` is the function body; forward jumps to a block are patched to the
 //! position after its `end` (for the body: to the final `end` itself, which is translated to
-//! `Return`).
+//! `Return`; such jumps are marked `to_body`, and the executor runs that `Return` without an
+//! instruction boundary of its own, since the final `end` is dead code when nothing falls through).
 
 use crate::translate::instr::{Instr, Jump};
 

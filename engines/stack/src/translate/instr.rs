@@ -24,6 +24,11 @@ pub struct Jump {
     pub erase: u32,
     /// Whether the target is a loop body (the loop event fires on arrival).
     pub to_loop: bool,
+    /// Whether the branch targets the function body's label, i.e. returns from the function:
+    /// `target` is then the body's final `end` (translated to `Return`), which is dead code when
+    /// nothing falls through to it, so arriving there by this branch is not an instruction
+    /// boundary of its own (no `any` event fires there).
+    pub to_body: bool,
 }
 
 /// Which load a fused [`Instr::LoadLocal`] performs.

@@ -13,6 +13,7 @@ pub mod binop;
 pub mod control;
 pub mod fuse;
 pub mod instr;
+pub mod minmax;
 mod operators;
 
 use std::rc::Rc;
@@ -173,8 +174,10 @@ impl Translator<'_> {
             keep,
             erase: height.saturating_sub(label_height + keep),
             to_loop: is_loop,
+            to_body: false,
         };
         if let Some(entry) = self.control.get_mut(depth) {
+            jump.to_body = entry.kind == ControlKind::Body;
             if is_loop {
                 jump.target = entry.start + 1;
             } else {
