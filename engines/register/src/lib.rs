@@ -14,7 +14,6 @@ pub mod compiler;
 mod executor;
 pub mod instance;
 pub mod module;
-pub mod nan;
 mod ops;
 pub mod refs;
 pub mod values;

@@ -1,8 +1,10 @@
 //! Float operations with WebAssembly semantics.
 //!
 //! NaN rules: an operation with a NaN operand returns a NaN (the spec accepts any arithmetic
-//! NaN; we return a quiet NaN derived from an operand, as hardware does). `min`/`max` order
-//! `-0 < +0`. `abs`, `neg` and `copysign` act on the sign bit only.
+//! NaN; we return a quiet NaN derived from an operand, as hardware does). `min`/`max` return the
+//! *first* NaN operand, quieted: a fixed rule, so every engine (and every inlined copy, whatever
+//! operand order the compiler picks) gives bit-identical results and images stay byte-identical
+//! across engines. `min`/`max` order `-0 < +0`. `abs`, `neg` and `copysign` act on the sign bit only.
 
 macro_rules! float_ops {
     ($modname:ident, $f:ty, $bits:ty, $sign:expr, $quiet:expr) => {
@@ -45,8 +47,11 @@ macro_rules! float_ops {
             /// WebAssembly `min`.
             #[inline]
             pub fn min(a: $f, b: $f) -> $f {
-                if a.is_nan() || b.is_nan() {
-                    return a + b;
+                if a.is_nan() {
+                    return quiet(a);
+                }
+                if b.is_nan() {
+                    return quiet(b);
                 }
                 if a == b {
                     // -0 vs +0: the one with the sign bit set.
@@ -62,8 +67,11 @@ macro_rules! float_ops {
             /// WebAssembly `max`.
             #[inline]
             pub fn max(a: $f, b: $f) -> $f {
-                if a.is_nan() || b.is_nan() {
-                    return a + b;
+                if a.is_nan() {
+                    return quiet(a);
+                }
+                if b.is_nan() {
+                    return quiet(b);
                 }
                 if a == b {
                     return <$f>::from_bits(a.to_bits() & b.to_bits());
@@ -123,6 +131,25 @@ mod tests {
         assert!(f64_ops::max(1.0, f64::NAN).is_nan());
         assert_eq!(f32_ops::min(1.0, 2.0), 1.0);
         assert_eq!(f64_ops::max(1.0, 2.0), 2.0);
+    }
+
+    #[test]
+    fn min_max_return_the_first_nan_quieted() {
+        let signalling = f32::from_bits(0xffa0_0000);
+        let negative_canonical = f32::from_bits(0xffc0_0000);
+        let payload = f32::from_bits(0x7fc0_0001);
+        for op in [f32_ops::min, f32_ops::max] {
+            assert_eq!(op(signalling, negative_canonical).to_bits(), 0xffe0_0000);
+            assert_eq!(op(negative_canonical, signalling).to_bits(), 0xffc0_0000);
+            assert_eq!(op(1.0, payload).to_bits(), 0x7fc0_0001);
+            assert_eq!(op(signalling, 1.0).to_bits(), 0xffe0_0000);
+        }
+        let signalling = f64::from_bits(0x7ff4_0000_0000_0000);
+        let payload = f64::from_bits(0xfff8_0000_0000_0002);
+        for op in [f64_ops::min, f64_ops::max] {
+            assert_eq!(op(signalling, payload).to_bits(), 0x7ffc_0000_0000_0000);
+            assert_eq!(op(payload, signalling).to_bits(), 0xfff8_0000_0000_0002);
+        }
     }
 
     #[test]

@@ -30,7 +30,6 @@ use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
 use crate::translate::binop::{apply, apply_unary};
 use crate::translate::instr::{Instr, LoadKind};
-use crate::translate::minmax;
 
 #[allow(clippy::too_many_lines)]
 pub(crate) fn run_loop(
@@ -694,8 +693,8 @@ pub(crate) fn run_loop(
             Instr::F32Sub => binop!(sf32, f32s, |a: f32, b: f32| a - b),
             Instr::F32Mul => binop!(sf32, f32s, |a: f32, b: f32| a * b),
             Instr::F32Div => binop!(sf32, f32s, |a: f32, b: f32| a / b),
-            Instr::F32Min => binop!(sf32, f32s, minmax::f32_min),
-            Instr::F32Max => binop!(sf32, f32s, minmax::f32_max),
+            Instr::F32Min => binop!(sf32, f32s, f32_ops::min),
+            Instr::F32Max => binop!(sf32, f32s, f32_ops::max),
             Instr::F32Copysign => binop!(su32, u32s, f32_ops::copysign),
             Instr::F64Abs => unop!(su64, u64s, f64_ops::abs),
             Instr::F64Neg => unop!(su64, u64s, f64_ops::neg),
@@ -708,8 +707,8 @@ pub(crate) fn run_loop(
             Instr::F64Sub => binop!(sf64, f64s, |a: f64, b: f64| a - b),
             Instr::F64Mul => binop!(sf64, f64s, |a: f64, b: f64| a * b),
             Instr::F64Div => binop!(sf64, f64s, |a: f64, b: f64| a / b),
-            Instr::F64Min => binop!(sf64, f64s, minmax::f64_min),
-            Instr::F64Max => binop!(sf64, f64s, minmax::f64_max),
+            Instr::F64Min => binop!(sf64, f64s, f64_ops::min),
+            Instr::F64Max => binop!(sf64, f64s, f64_ops::max),
             Instr::F64Copysign => binop!(su64, u64s, f64_ops::copysign),
             Instr::I32WrapI64 => unop!(su64, u32s, |a: u64| a as u32),
             Instr::I32TruncF32S => unop_trap!(sf32, i32s, cv::i32_trunc_f32_s),

@@ -3,7 +3,7 @@
 //! slots. Only operators that cannot trap are listed (division and remainder stay unfused).
 
 use crate::translate::instr::Instr;
-use crate::translate::minmax;
+use baton_runtime::numeric::float::{f32_ops, f64_ops};
 
 /// A non-trapping binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,8 +200,8 @@ pub fn apply(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::F32Sub => f32r(fa!() - fb!()),
         BinOp::F32Mul => f32r(fa!() * fb!()),
         BinOp::F32Div => f32r(fa!() / fb!()),
-        BinOp::F32Min => f32r(minmax::f32_min(fa!(), fb!())),
-        BinOp::F32Max => f32r(minmax::f32_max(fa!(), fb!())),
+        BinOp::F32Min => f32r(f32_ops::min(fa!(), fb!())),
+        BinOp::F32Max => f32r(f32_ops::max(fa!(), fb!())),
         BinOp::F32Eq => u64::from(fa!() == fb!()),
         BinOp::F32Ne => u64::from(fa!() != fb!()),
         BinOp::F32Lt => u64::from(fa!() < fb!()),
@@ -212,8 +212,8 @@ pub fn apply(op: BinOp, a: u64, b: u64) -> u64 {
         BinOp::F64Sub => (da!() - db!()).to_bits(),
         BinOp::F64Mul => (da!() * db!()).to_bits(),
         BinOp::F64Div => (da!() / db!()).to_bits(),
-        BinOp::F64Min => minmax::f64_min(da!(), db!()).to_bits(),
-        BinOp::F64Max => minmax::f64_max(da!(), db!()).to_bits(),
+        BinOp::F64Min => f64_ops::min(da!(), db!()).to_bits(),
+        BinOp::F64Max => f64_ops::max(da!(), db!()).to_bits(),
         BinOp::F64Eq => u64::from(da!() == db!()),
         BinOp::F64Ne => u64::from(da!() != db!()),
         BinOp::F64Lt => u64::from(da!() < db!()),

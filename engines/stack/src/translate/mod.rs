@@ -13,7 +13,6 @@ pub mod binop;
 pub mod control;
 pub mod fuse;
 pub mod instr;
-pub mod minmax;
 mod operators;
 
 use std::rc::Rc;
