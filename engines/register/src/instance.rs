@@ -148,13 +148,8 @@ impl Instance {
         args: &[Val],
         stop: Option<StopAt>,
     ) -> Result<RunOutcome, InvokeError> {
-        match self.inner.module.info.export(name) {
-            Some(baton_runtime::module::ExportKind::Func(func)) => {
-                self.checked_invoke(func, name.to_string(), args, stop)
-            }
-            Some(_) => Err(InvokeError::NotAFunction(name.to_string())),
-            None => Err(InvokeError::MissingExport(name.to_string())),
-        }
+        let func = self.inner.module.info.exported_func(name)?;
+        self.checked_invoke(func, name.to_string(), args, stop)
     }
 
     /// Invokes function `func` (index space).
@@ -177,30 +172,7 @@ impl Instance {
         if self.execution.is_some() {
             return Err(InvokeError::Busy);
         }
-        let ty = self
-            .inner
-            .module
-            .info
-            .func_type(func)
-            .ok_or(InvokeError::NoSuchFunction(func))?
-            .clone();
-        if ty.params.len() != args.len() {
-            return Err(InvokeError::ArgumentCount {
-                func: label,
-                expected: ty.params.len(),
-                actual: args.len(),
-            });
-        }
-        for (index, (arg, expected)) in args.iter().zip(ty.params.iter()).enumerate() {
-            if arg.ty() != *expected {
-                return Err(InvokeError::ArgumentType {
-                    func: label,
-                    index,
-                    expected: *expected,
-                    actual: arg.ty(),
-                });
-            }
-        }
+        self.inner.module.info.check_call_args(func, &label, args)?;
         Ok(self.call(func, args.to_vec(), stop))
     }
 

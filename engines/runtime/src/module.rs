@@ -16,10 +16,10 @@ use wasmparser::{
     WasmFeatures,
 };
 
-use crate::error::ModuleError;
+use crate::error::{InvokeError, ModuleError};
 use crate::store::{GlobalType, MemoryType, TableType};
 use crate::value::{
-    ref_type_from_wasmparser, val_type_from_wasmparser, FuncType, RefType, ValType,
+    ref_type_from_wasmparser, val_type_from_wasmparser, FuncType, RefType, Val, ValType,
 };
 
 /// The features baton's engines implement: WebAssembly 2.0 without SIMD.
@@ -181,6 +181,41 @@ impl ModuleInfo {
             .iter()
             .find(|(export, _)| export == name)
             .map(|(_, kind)| *kind)
+    }
+
+    /// The function exported as `name`, or why `name` cannot be invoked.
+    pub fn exported_func(&self, name: &str) -> Result<u32, InvokeError> {
+        match self.export(name) {
+            Some(ExportKind::Func(func)) => Ok(func),
+            Some(_) => Err(InvokeError::NotAFunction(name.to_string())),
+            None => Err(InvokeError::MissingExport(name.to_string())),
+        }
+    }
+
+    /// Checks `args` against function `func`'s parameters (count, then each type); `label`
+    /// names the function in the error. Every engine runs this before starting a call.
+    pub fn check_call_args(&self, func: u32, label: &str, args: &[Val]) -> Result<(), InvokeError> {
+        let ty = self
+            .func_type(func)
+            .ok_or(InvokeError::NoSuchFunction(func))?;
+        if ty.params.len() != args.len() {
+            return Err(InvokeError::ArgumentCount {
+                func: label.to_string(),
+                expected: ty.params.len(),
+                actual: args.len(),
+            });
+        }
+        for (index, (arg, expected)) in args.iter().zip(ty.params.iter()).enumerate() {
+            if arg.ty() != *expected {
+                return Err(InvokeError::ArgumentType {
+                    func: label.to_string(),
+                    index,
+                    expected: *expected,
+                    actual: arg.ty(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Number of functions defined (not imported).

@@ -150,11 +150,7 @@ impl Instance {
         args: &[Val],
         stop: Option<StopAt>,
     ) -> Result<RunOutcome, InvokeError> {
-        let func = match self.core.module.info().export(name) {
-            Some(baton_runtime::module::ExportKind::Func(func)) => func,
-            Some(_) => return Err(InvokeError::NotAFunction(name.to_string())),
-            None => return Err(InvokeError::MissingExport(name.to_string())),
-        };
+        let func = self.core.module.info().exported_func(name)?;
         self.start(func, name.to_string(), args, stop)
     }
 
@@ -178,29 +174,10 @@ impl Instance {
         if self.thread.is_some() {
             return Err(InvokeError::Busy);
         }
-        let ty = self
-            .core
+        self.core
             .module
             .info()
-            .func_type(func)
-            .ok_or(InvokeError::NoSuchFunction(func))?;
-        if ty.params.len() != args.len() {
-            return Err(InvokeError::ArgumentCount {
-                func: label,
-                expected: ty.params.len(),
-                actual: args.len(),
-            });
-        }
-        for (index, (arg, expected)) in args.iter().zip(ty.params.iter()).enumerate() {
-            if arg.ty() != *expected {
-                return Err(InvokeError::ArgumentType {
-                    func: label,
-                    index,
-                    expected: *expected,
-                    actual: arg.ty(),
-                });
-            }
-        }
+            .check_call_args(func, &label, args)?;
         let thread = Thread::new(func, args.to_vec(), true, 0);
         Ok(self.drive(thread, stop))
     }
