@@ -10,3 +10,4 @@ pub mod fuzz;
 pub mod imports;
 pub mod spec;
 pub mod value;
+pub mod wrapper;

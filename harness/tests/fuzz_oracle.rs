@@ -6,17 +6,15 @@
 use std::sync::Arc;
 
 use baton::adapters;
-use baton::engine::{
-    Engine, EngineConfig, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions,
-    RunOutcome, RunReport,
-};
+use baton::engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
 use baton::fuzz::case::Case;
 use baton::fuzz::corpus::seed_cases;
 use baton::fuzz::engines::{resolve_all, EngineSpec, ORACLE, TIE_BREAKER};
 use baton::fuzz::exec::Limits;
 use baton::fuzz::finding::{Class, Finding};
 use baton::fuzz::oracles::{check, Verdict};
-use baton::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+use baton::value::Value;
+use baton::wrapper::Wrapper;
 
 /// The wasmi 2.0 miscompilation pinned down in reports/README.md ("Known oracle divergences"):
 /// the spec result is 1; wasmi 2.0 traps "integer divide by zero".
@@ -48,52 +46,17 @@ const FORTY_TWO: &str = r#"
 /// An engine whose returned i32 results are one too big (an engine bug in uninterrupted runs).
 struct OffByOne(Box<dyn Engine>);
 
-impl Engine for OffByOne {
-    fn name(&self) -> &'static str {
+impl Wrapper for OffByOne {
+    fn inner(&self) -> &dyn Engine {
+        self.0.as_ref()
+    }
+    fn inner_mut(&mut self) -> &mut dyn Engine {
+        self.0.as_mut()
+    }
+    fn wrapper_name(&self) -> &'static str {
         "off-by-one"
     }
-    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
-        self.0.compile(wasm)
-    }
-    fn instantiate(
-        &mut self,
-        module: ModuleId,
-        imports: &[ExternHandle],
-    ) -> Result<InstanceId, EngineError> {
-        self.0.instantiate(module, imports)
-    }
-    fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
-        self.0.host_func(ty, func)
-    }
-    fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
-        self.0.host_global(ty, init)
-    }
-    fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
-        self.0.host_table(ty)
-    }
-    fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
-        self.0.host_memory(ty)
-    }
-    fn exports(&self, instance: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
-        self.0.exports(instance)
-    }
-    fn global_value(&self, global: ExternHandle) -> Result<Value, EngineError> {
-        self.0.global_value(global)
-    }
-    fn memory_data(&self, memory: ExternHandle) -> Result<Vec<u8>, EngineError> {
-        self.0.memory_data(memory)
-    }
-    fn table_elements(&self, table: ExternHandle) -> Result<Vec<Value>, EngineError> {
-        self.0.table_elements(table)
-    }
-    fn invoke(
-        &mut self,
-        instance: InstanceId,
-        export: &str,
-        args: &[Value],
-        options: RunOptions,
-    ) -> Result<RunReport, EngineError> {
-        let mut report = self.0.invoke(instance, export, args, options)?;
+    fn after_run(&mut self, _instance: InstanceId, report: &mut RunReport) {
         if let RunOutcome::Returned(values) = &mut report.outcome {
             for value in values {
                 if let Value::I32(v) = value {
@@ -101,7 +64,6 @@ impl Engine for OffByOne {
                 }
             }
         }
-        Ok(report)
     }
 }
 

@@ -156,11 +156,8 @@ fn first_failures(report: &baton::spec::SuiteReport) -> String {
 /// Wraps `stack` and corrupts every running image (the innermost frame's first i32 local is
 /// incremented): checkpoint-everywhere must catch it.
 mod corrupting {
-    use baton::engine::{
-        Engine, EngineConfig, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId,
-        RunOptions, RunReport,
-    };
-    use baton::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+    use baton::engine::{Engine, EngineConfig, InstanceId};
+    use baton::wrapper::Wrapper;
     use baton_checkpoint::image::{value::Kind, Image};
 
     pub struct Corrupting(pub Box<dyn Engine>);
@@ -169,58 +166,17 @@ mod corrupting {
         Box::new(Corrupting((baton::adapters::stack::create)(config)))
     }
 
-    impl Engine for Corrupting {
-        fn name(&self) -> &'static str {
+    impl Wrapper for Corrupting {
+        fn inner(&self) -> &dyn Engine {
+            self.0.as_ref()
+        }
+        fn inner_mut(&mut self) -> &mut dyn Engine {
+            self.0.as_mut()
+        }
+        fn wrapper_name(&self) -> &'static str {
             "corrupting"
         }
-        fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
-            self.0.compile(wasm)
-        }
-        fn instantiate(
-            &mut self,
-            module: ModuleId,
-            imports: &[ExternHandle],
-        ) -> Result<InstanceId, EngineError> {
-            self.0.instantiate(module, imports)
-        }
-        fn host_func(&mut self, ty: &FuncType, f: HostFunc) -> Result<ExternHandle, EngineError> {
-            self.0.host_func(ty, f)
-        }
-        fn host_global(&mut self, ty: GlobalType, v: Value) -> Result<ExternHandle, EngineError> {
-            self.0.host_global(ty, v)
-        }
-        fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
-            self.0.host_table(ty)
-        }
-        fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
-            self.0.host_memory(ty)
-        }
-        fn exports(&self, i: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
-            self.0.exports(i)
-        }
-        fn global_value(&self, g: ExternHandle) -> Result<Value, EngineError> {
-            self.0.global_value(g)
-        }
-        fn memory_data(&self, m: ExternHandle) -> Result<Vec<u8>, EngineError> {
-            self.0.memory_data(m)
-        }
-        fn table_elements(&self, t: ExternHandle) -> Result<Vec<Value>, EngineError> {
-            self.0.table_elements(t)
-        }
-        fn invoke(
-            &mut self,
-            i: InstanceId,
-            name: &str,
-            args: &[Value],
-            options: RunOptions,
-        ) -> Result<RunReport, EngineError> {
-            self.0.invoke(i, name, args, options)
-        }
-        fn resume(&mut self, i: InstanceId, options: RunOptions) -> Result<RunReport, EngineError> {
-            self.0.resume(i, options)
-        }
-        fn take_image(&mut self, i: InstanceId) -> Result<Image, EngineError> {
-            let mut image = self.0.take_image(i)?;
+        fn after_take_image(&mut self, _instance: InstanceId, image: &mut Image) {
             let local = image
                 .execution
                 .as_mut()
@@ -230,15 +186,6 @@ mod corrupting {
             if let Some(Kind::I32(value)) = local {
                 *value = value.wrapping_add(1);
             }
-            Ok(image)
-        }
-        fn restore(
-            &mut self,
-            m: ModuleId,
-            imports: &[ExternHandle],
-            image: &Image,
-        ) -> Result<InstanceId, EngineError> {
-            self.0.restore(m, imports, image)
         }
     }
 }

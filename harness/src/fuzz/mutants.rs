@@ -11,10 +11,8 @@ use std::collections::HashMap;
 
 use baton_checkpoint::image::{value::Kind, Chunk, Image, Memory};
 
-use crate::engine::{
-    Engine, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions, RunReport, Trap,
-};
-use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+use crate::engine::{Engine, InstanceId};
+use crate::wrapper::Wrapper;
 
 /// One kind of image corruption.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -195,96 +193,27 @@ impl MutantEngine {
     }
 }
 
-impl Engine for MutantEngine {
-    fn name(&self) -> &'static str {
-        self.inner.name()
+impl Wrapper for MutantEngine {
+    fn inner(&self) -> &dyn Engine {
+        self.inner.as_ref()
     }
 
-    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
-        self.inner.compile(wasm)
+    fn inner_mut(&mut self) -> &mut dyn Engine {
+        self.inner.as_mut()
     }
 
-    fn instantiate(
-        &mut self,
-        module: ModuleId,
-        imports: &[ExternHandle],
-    ) -> Result<InstanceId, EngineError> {
-        let instance = self.inner.instantiate(module, imports)?;
+    fn after_instantiate(&mut self, instance: InstanceId) {
         self.record_baseline(instance);
-        Ok(instance)
     }
 
-    fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
-        self.inner.host_func(ty, func)
-    }
-
-    fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
-        self.inner.host_global(ty, init)
-    }
-
-    fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
-        self.inner.host_table(ty)
-    }
-
-    fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
-        self.inner.host_memory(ty)
-    }
-
-    fn exports(&self, instance: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
-        self.inner.exports(instance)
-    }
-
-    fn global_value(&self, global: ExternHandle) -> Result<Value, EngineError> {
-        self.inner.global_value(global)
-    }
-
-    fn memory_data(&self, memory: ExternHandle) -> Result<Vec<u8>, EngineError> {
-        self.inner.memory_data(memory)
-    }
-
-    fn table_elements(&self, table: ExternHandle) -> Result<Vec<Value>, EngineError> {
-        self.inner.table_elements(table)
-    }
-
-    fn invoke(
-        &mut self,
-        instance: InstanceId,
-        export: &str,
-        args: &[Value],
-        options: RunOptions,
-    ) -> Result<RunReport, EngineError> {
-        self.inner.invoke(instance, export, args, options)
-    }
-
-    fn resume(
-        &mut self,
-        instance: InstanceId,
-        options: RunOptions,
-    ) -> Result<RunReport, EngineError> {
-        self.inner.resume(instance, options)
-    }
-
-    fn take_image(&mut self, instance: InstanceId) -> Result<Image, EngineError> {
-        let mut image = self.inner.take_image(instance)?;
+    fn after_take_image(&mut self, instance: InstanceId, image: &mut Image) {
         if image.execution.is_some() {
             let baseline = self.baselines.get(&instance).cloned().unwrap_or_default();
-            self.corruption.apply(&mut image, &baseline);
+            self.corruption.apply(image, &baseline);
         }
-        Ok(image)
     }
 
-    fn restore(
-        &mut self,
-        module: ModuleId,
-        imports: &[ExternHandle],
-        image: &Image,
-    ) -> Result<InstanceId, EngineError> {
-        let instance = self.inner.restore(module, imports, image)?;
+    fn after_restore(&mut self, instance: InstanceId, image: &Image) {
         self.baselines.insert(instance, image.memories.clone());
-        Ok(instance)
-    }
-
-    fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
-        self.inner.trap_aliases()
     }
 }
