@@ -7,7 +7,7 @@ use std::rc::Rc;
 use baton_runtime::{Config, EventKind, RunOutcome, StopAt, StopInfo, Trap};
 
 use crate::exec::events::{Decision, Events};
-use crate::exec::run::run_loop;
+use crate::exec::run::{run_loop, Exit};
 use crate::exec::slot::to_slot;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
@@ -43,7 +43,7 @@ fn execute(
 ) -> Result<RunOutcome, Trap> {
     let this: Rc<dyn Any> = core.handle.clone();
     if !thread.pending_entry {
-        return run_loop(core, thread, ev, config, &this);
+        return continue_run(core, thread, ev, config, &this);
     }
     thread.pending_entry = false;
     let entry = thread.entry.clone().ok_or_else(|| internal("no entry"))?;
@@ -112,5 +112,28 @@ fn enter_and_run(
         }
     }
     thread.next_event = number + 1;
-    run_loop(core, thread, ev, config, this)
+    continue_run(core, thread, ev, config, this)
+}
+
+/// Runs the interpreter loop: the slow variant (original instructions, a check at every
+/// boundary) while `any` events are requested or a resume still has events to skip at the
+/// current boundary, the fast variant (superinstructions, no boundary checks) otherwise.
+fn continue_run(
+    core: &Rc<Core>,
+    thread: &mut Thread,
+    ev: &Events,
+    config: &Config,
+    this: &Rc<dyn Any>,
+) -> Result<RunOutcome, Trap> {
+    loop {
+        let exit = if ev.any || thread.skip != Skip::Nothing {
+            run_loop::<true>(core, thread, ev, config, this)?
+        } else {
+            run_loop::<false>(core, thread, ev, config, this)?
+        };
+        match exit {
+            Exit::Done(outcome) => return Ok(outcome),
+            Exit::ToFast => {}
+        }
+    }
 }

@@ -6,8 +6,25 @@
 //! (see `store_ops::call_opaque`). Events fire only at the four sites of the contract
 //! (`docs/safe-points.md`): entry (after a frame is pushed), loop (after `loop`, and after a
 //! branch to a loop), call (before `call`/`call_indirect`), return (after a callee returned, in the
-//! caller); `any` is checked at the top of the loop only when requested or when a resume has to
-//! skip already-fired events at the current boundary.
+//! caller).
+//!
+//! # Dispatch design
+//!
+//! - Two variants of the loop, chosen by a const generic: the *slow* one (`SLOW = true`)
+//!   dispatches the original instructions and checks every boundary (`any` stops, events a
+//!   resume still has to skip); the *fast* one dispatches the superinstruction vector and has no
+//!   per-boundary check at all. `exec::entry` runs the slow variant only while `any` events are
+//!   requested or a resume has something to skip; as soon as neither holds it saves the state
+//!   and returns [`Exit::ToFast`], and the fast variant continues from the same pc.
+//! - The pc is an instruction pointer `ip` into the current vector (position = `ip - start`,
+//!   computed only for events, stops and calls); one fetch per instruction, matched by
+//!   reference so that no operand is decoded before the jump table dispatches.
+//! - Unsafe invariant: the fetch `*ip` is unchecked. `ip` always points inside the current
+//!   vector: the entry pc and every return pc are checked against the vector's length here, a
+//!   call starts at position 0 of a non-empty vector, and every other move (fall through, a
+//!   fused run's span, branch/`if`/`else`/jump-table targets) was proved to stay inside by
+//!   `translate::verify` when the module was loaded (tests: `tests/dispatch.rs`).
+//! - Main events cost one compare against a precomputed threshold (`exec::events`).
 
 use std::any::Any;
 use std::rc::Rc;
@@ -31,14 +48,25 @@ use crate::instance::Core;
 use crate::translate::binop::{apply, apply_unary};
 use crate::translate::instr::{Instr, LoadKind};
 
+/// How a run of one loop variant ended.
+pub(crate) enum Exit {
+    /// The run is over for now (finished, stopped, or out of fuel).
+    Done(RunOutcome),
+    /// The slow variant has nothing left to skip and no `any` events to check: the thread's
+    /// state is saved, continue with the fast variant.
+    ToFast,
+}
+
+/// Runs the thread until it finishes, traps, stops, runs out of fuel, or (slow variant only)
+/// no longer needs the slow path; see the module docs for the two variants.
 #[allow(clippy::too_many_lines)]
-pub(crate) fn run_loop(
+pub(crate) fn run_loop<const SLOW: bool>(
     core: &Rc<Core>,
     thread: &mut Thread,
     ev: &Events,
     config: &Config,
     this: &Rc<dyn Any>,
-) -> Result<RunOutcome, Trap> {
+) -> Result<Exit, Trap> {
     let objects = &core.objects;
     let info = core.module.info();
     let num_imported = info.num_imported_funcs;
@@ -58,7 +86,7 @@ pub(crate) fn run_loop(
     let innermost = *frames.last().ok_or_else(|| internal("no frame"))?;
     let mut func = innermost.func;
     let mut code = code_of(core, func)?;
-    let mut pc = *saved_pc as usize;
+    let pc = *saved_pc as usize;
     let mut sp = stack.len();
     let reserved = innermost.base as usize + code.locals.len() + code.max_height as usize + RESERVE;
     if stack.len() < reserved {
@@ -66,10 +94,27 @@ pub(crate) fn run_loop(
     }
     let (mut lo, mut hi) = stack.halves_mut();
     let mut skip = *saved_skip;
-    // Whether boundaries need the slow path (`any` requested, or events to skip after a resume).
-    // The slow path dispatches the original instructions, the fast path the superinstructions.
-    let mut slow = ev.any || skip != Skip::Nothing;
-    let mut instrs: &[Instr] = if slow { &code.instrs } else { &code.fused };
+    if !SLOW && (ev.any || skip != Skip::Nothing) {
+        return Err(internal("fast loop with events to check"));
+    }
+    // The slow variant dispatches the original instructions, the fast one the superinstructions.
+    let mut instrs: &[Instr] = if SLOW { &code.instrs } else { &code.fused };
+    if pc >= instrs.len() {
+        return Err(internal("pc out of range"));
+    }
+    // The instruction pointer: `instrs[pc]` is `*ip`. Only the fetch at the top of the loop
+    // dereferences it (see the SAFETY argument there); `pc!()` recovers the position.
+    let mut ip: *const Instr = instrs.as_ptr().wrapping_add(pc);
+    macro_rules! pc {
+        () => {
+            (ip.addr() - instrs.as_ptr().addr()) / std::mem::size_of::<Instr>()
+        };
+    }
+    macro_rules! goto {
+        ($target:expr) => {
+            ip = instrs.as_ptr().wrapping_add($target as usize)
+        };
+    }
     let memory_handle = objects.memories.first();
     let mut memory: Option<std::cell::RefMut<'_, baton_runtime::Memory>> = None;
     let core_ptr = Rc::as_ptr(&core.handle) as *const ();
@@ -80,12 +125,12 @@ pub(crate) fn run_loop(
             *saved_pc = $at as u32;
             *saved_skip = $skip;
             *stopped_at = Some(($kind, $number));
-            return Ok(RunOutcome::Stopped(StopInfo {
+            return Ok(Exit::Done(RunOutcome::Stopped(StopInfo {
                 kind: $kind,
                 event: $number,
                 func,
                 pc: code.offsets.get($at).copied().unwrap_or(0),
-            }));
+            })));
         }};
     }
     macro_rules! event {
@@ -93,7 +138,7 @@ pub(crate) fn run_loop(
             let number = *next_event;
             if number >= ev.check_from {
                 match ev.decide($kind, number) {
-                    Decision::OutOfFuel => return Ok(RunOutcome::OutOfFuel),
+                    Decision::OutOfFuel => return Ok(Exit::Done(RunOutcome::OutOfFuel)),
                     Decision::Stop => {
                         *next_event = number + 1;
                         stop!($kind, number, $at, $skip_after);
@@ -262,10 +307,10 @@ pub(crate) fn run_loop(
                 .get($index as usize)
                 .ok_or_else(|| internal("jump index"))?;
             sp = reshape(lo, hi, sp, &jump)?;
-            pc = jump.target as usize;
+            goto!(jump.target);
             if jump.to_loop {
-                event!(EventKind::Loop, pc, Skip::Nothing);
-            } else if jump.to_body && slow {
+                event!(EventKind::Loop, pc!(), Skip::Nothing);
+            } else if SLOW && jump.to_body {
                 // A branch out of the body is a return: the final `end` it lands on may be
                 // dead code, so no `any` event may fire there before the `Return` executes.
                 skip = Skip::Any;
@@ -300,14 +345,14 @@ pub(crate) fn run_loop(
             sp = locals_end;
             frames.push(Frame {
                 func: callee_func,
-                ret_pc: pc as u32,
+                ret_pc: pc!() as u32,
                 base: base as u32,
             });
             func = callee_func;
             code = callee;
-            instrs = if slow { &callee.instrs } else { &callee.fused };
-            pc = 0;
-            event!(EventKind::Entry, pc, Skip::Nothing);
+            instrs = if SLOW { &callee.instrs } else { &callee.fused };
+            ip = instrs.as_ptr();
+            event!(EventKind::Entry, 0usize, Skip::Nothing);
         }};
     }
     macro_rules! call_opaque {
@@ -315,17 +360,17 @@ pub(crate) fn run_loop(
             let live = frames.len() + outer;
             memory = None;
             helper!(|view: &mut SlotStack<'_>| ops::call_opaque($func, view, refs, live, config));
-            event!(EventKind::Return, pc, Skip::Nothing);
+            event!(EventKind::Return, pc!(), Skip::Nothing);
         }};
     }
 
     loop {
-        if slow {
+        if SLOW {
             match skip {
                 Skip::Any => skip = Skip::Nothing,
                 Skip::AnyAndCall => {
                     if !matches!(
-                        instrs.get(pc),
+                        instrs.get(pc!()),
                         Some(Instr::Call(_) | Instr::CallIndirect { .. })
                     ) {
                         skip = Skip::Nothing;
@@ -334,29 +379,37 @@ pub(crate) fn run_loop(
                 Skip::Nothing => {
                     let number = *next_event;
                     if ev.any_stops(number) {
-                        stop!(EventKind::Any, number, pc, Skip::Any);
+                        stop!(EventKind::Any, number, pc!(), Skip::Any);
                     }
                 }
             }
-            slow = ev.any || skip != Skip::Nothing;
-            if !slow {
-                instrs = &code.fused;
+            if !ev.any && skip == Skip::Nothing {
+                stack.truncate(sp);
+                *saved_pc = pc!() as u32;
+                *saved_skip = skip;
+                return Ok(Exit::ToFast);
             }
         }
-        let Some(&instr) = instrs.get(pc) else {
-            return Err(internal("pc out of range"));
-        };
-        pc += 1;
-        match instr {
+        // SAFETY: `ip` points at `instrs[pc]` with `pc < instrs.len()`, and `instrs` (a code
+        // vector of the instance's module, which `core` keeps alive) is borrowed for the whole
+        // loop. The bound holds on entry and after a return (both checked above) and after a
+        // call (position 0 of a non-empty vector); every other move of `ip` is falling through,
+        // skipping a fused run, or a branch, `if`/`else` or jump-table target, all of which
+        // `translate::verify` proved at load time to stay inside the vector (only `Return`, at
+        // the end, may not fall through), for `instrs` and `fused` alike (same length).
+        // Matched by reference, so each arm reads only its own operands.
+        let instr: &Instr = unsafe { &*ip };
+        ip = ip.wrapping_add(1);
+        match *instr {
             Instr::Unreachable => return Err(Trap::Unreachable),
             Instr::Nop | Instr::Block | Instr::End => {}
-            Instr::Loop => event!(EventKind::Loop, pc, Skip::Nothing),
+            Instr::Loop => event!(EventKind::Loop, pc!(), Skip::Nothing),
             Instr::If { else_target } => {
                 if pop!() as u32 == 0 {
-                    pc = else_target as usize;
+                    goto!(else_target);
                 }
             }
-            Instr::Else { end_target } => pc = end_target as usize,
+            Instr::Else { end_target } => goto!(end_target),
             Instr::Br(index) => jump!(index),
             Instr::BrIf(index) => {
                 if pop!() as u32 != 0 {
@@ -400,26 +453,26 @@ pub(crate) fn run_loop(
                             })
                             .collect();
                         stack.clear();
-                        return Ok(RunOutcome::Finished(results));
+                        return Ok(Exit::Done(RunOutcome::Finished(results)));
                     }
                     Some(caller) => {
                         func = caller.func;
                         code = code_of(core, func)?;
-                        instrs = if slow { &code.instrs } else { &code.fused };
-                        pc = frame.ret_pc as usize;
+                        instrs = if SLOW { &code.instrs } else { &code.fused };
+                        let pc = frame.ret_pc as usize;
+                        if pc >= instrs.len() {
+                            return Err(internal("return pc out of range"));
+                        }
+                        goto!(pc);
                         event!(EventKind::Return, pc, Skip::Nothing);
                     }
                 }
             }
             Instr::Call(callee) => {
-                if skip == Skip::AnyAndCall {
+                if SLOW && skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
-                    slow = ev.any;
-                    if !slow {
-                        instrs = &code.fused;
-                    }
                 } else {
-                    event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
+                    event!(EventKind::Call, pc!() - 1, Skip::AnyAndCall);
                 }
                 if callee >= num_imported {
                     enter!(callee);
@@ -432,14 +485,10 @@ pub(crate) fn run_loop(
                 }
             }
             Instr::CallIndirect { type_index, table } => {
-                if skip == Skip::AnyAndCall {
+                if SLOW && skip == Skip::AnyAndCall {
                     skip = Skip::Nothing;
-                    slow = ev.any;
-                    if !slow {
-                        instrs = &code.fused;
-                    }
                 } else {
-                    event!(EventKind::Call, pc - 1, Skip::AnyAndCall);
+                    event!(EventKind::Call, pc!() - 1, Skip::AnyAndCall);
                 }
                 let index = pop!() as u32;
                 let element = objects
@@ -744,46 +793,46 @@ pub(crate) fn run_loop(
                 let x = local!(a);
                 let y = local!(b);
                 push!(apply(op, x, y));
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::BinLocalConst { op, a, c } => {
                 let x = local!(a);
                 push!(apply(op, x, c));
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::BinConst { op, c } => {
                 let t = top!();
                 *t = apply(op, *t, c);
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::BinLocal { op, b } => {
                 let y = local!(b);
                 let t = top!();
                 *t = apply(op, *t, y);
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::BinLocalLocalSet { op, a, b, d } => {
                 let value = apply(op, local!(a), local!(b));
                 set_local!(d, value);
-                pc += 3;
+                ip = ip.wrapping_add(3);
             }
             Instr::BinLocalConstSet { op, a, c, d } => {
                 let value = apply(op, local!(a), widen(op, c));
                 set_local!(d, value);
-                pc += 3;
+                ip = ip.wrapping_add(3);
             }
             Instr::BrIfLocalLocal { op, a, b, jump } => {
                 if apply(op, local!(a), local!(b)) as u32 != 0 {
                     jump!(jump);
                 } else {
-                    pc += 3;
+                    ip = ip.wrapping_add(3);
                 }
             }
             Instr::BrIfLocalConst { op, a, c, jump } => {
                 if apply(op, local!(a), widen(op, c)) as u32 != 0 {
                     jump!(jump);
                 } else {
-                    pc += 3;
+                    ip = ip.wrapping_add(3);
                 }
             }
             Instr::BinLocalSet { op, b, d } => {
@@ -793,7 +842,7 @@ pub(crate) fn run_loop(
                 sp += 1;
                 set_local!(d, value);
                 sp -= 1;
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::BinSet { op, d } => {
                 let y = pop!();
@@ -801,29 +850,29 @@ pub(crate) fn run_loop(
                 sp += 2;
                 set_local!(d, apply(op, x, y));
                 sp -= 2;
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::BinConstLocal { op, c, b } => {
                 let y = local!(b);
                 push!(apply(op, c, y));
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::UnLocal { op, a } => {
                 push!(apply_unary(op, local!(a)));
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::LoadLocal { kind, a, offset } => {
                 let addr = u64::from(local!(a) as u32) + u64::from(offset);
                 let mem = memory!();
                 let value = load_kind(mem, kind, addr)?;
                 push!(value);
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::LoadLocalSet { kind, a, offset, d } => {
                 let addr = u64::from(local!(a) as u32) + u64::from(offset);
                 let value = load_kind(memory!(), kind, addr)?;
                 set_local!(d, value);
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::LoadLocalBin {
                 kind,
@@ -835,19 +884,19 @@ pub(crate) fn run_loop(
                 let value = load_kind(memory!(), kind, addr)?;
                 let t = top!();
                 *t = apply(op, *t, value);
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::LocalGet2 { a, b } => {
                 copy_slot!(sp.wrapping_sub(a as usize), sp);
                 copy_slot!(sp.wrapping_sub(b as usize), sp + 1);
                 sp += 2;
-                pc += 1;
+                ip = ip.wrapping_add(1);
             }
             Instr::BinLocalConstBin { op, outer, a, c } => {
                 let value = apply(op, local!(a), widen(op, c));
                 let t = top!();
                 *t = apply(outer, *t, value);
-                pc += 3;
+                ip = ip.wrapping_add(3);
             }
             Instr::UnBinSet { un, op, d } => {
                 let y = apply_unary(un, pop!());
@@ -855,7 +904,7 @@ pub(crate) fn run_loop(
                 sp += 2;
                 set_local!(d, apply(op, x, y));
                 sp -= 2;
-                pc += 2;
+                ip = ip.wrapping_add(2);
             }
             Instr::UnLocalBinSet { un, op, b, d } => {
                 let y = apply_unary(un, local!(b));
@@ -863,7 +912,7 @@ pub(crate) fn run_loop(
                 sp += 1;
                 set_local!(d, apply(op, x, y));
                 sp -= 1;
-                pc += 3;
+                ip = ip.wrapping_add(3);
             }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
             Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),

@@ -14,6 +14,7 @@ pub mod control;
 pub mod fuse;
 pub mod instr;
 mod operators;
+pub mod verify;
 
 use std::rc::Rc;
 
@@ -128,6 +129,7 @@ pub fn translate(
         jumps: translator.jumps,
         max_height: translator.max_height,
     };
+    verify::verify(&code, origin)?;
     Ok((code, translator.validator.into_allocations()))
 }
 
