@@ -8,7 +8,11 @@
 //! parallel vector of superinstructions (a local or constant operand fused with a binary operator,
 //! optionally with the following `local.set` or `br_if`); the executor dispatches it whenever no
 //! instruction boundary inside a run needs attention and the original vector otherwise, so pcs,
-//! events and images only ever see original instructions.
+//! events and images only ever see original instructions. The hottest fused shapes also come
+//! with their operator in the opcode (`translate::special`), so they dispatch once, not twice.
+//! The dispatch loop itself (two const-generic variants, an instruction pointer with an
+//! unchecked fetch proved safe at load time by `translate::verify`) is described in
+//! `exec::run`.
 //!
 //! Modules: [`translate`] (validation + translation, load time), [`exec`] (the interpreter),
 //! [`instance`] (the driving API), [`checkpoint`] (the only place that maps native state to and

@@ -45,7 +45,7 @@ use crate::exec::slot_stack::SlotStack;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
-use crate::translate::binop::{apply, apply_unary};
+use crate::translate::binop::{apply, apply_unary, BinOp};
 use crate::translate::instr::{Instr, LoadKind};
 
 /// How a run of one loop variant ended.
@@ -361,6 +361,35 @@ pub(crate) fn run_loop<const SLOW: bool>(
             memory = None;
             helper!(|view: &mut SlotStack<'_>| ops::call_opaque($func, view, refs, live, config));
             event!(EventKind::Return, pc!(), Skip::Nothing);
+        }};
+    }
+    // Fused shapes shared by the generic and the specialized (`translate::special`) variants;
+    // with a constant operator, `apply` folds to the one operation.
+    macro_rules! bin_local_const_set {
+        ($op:expr, $a:expr, $c:expr, $d:expr) => {{
+            let op: BinOp = $op;
+            let value = apply(op, local!($a), widen(op, $c));
+            set_local!($d, value);
+            ip = ip.wrapping_add(3);
+        }};
+    }
+    macro_rules! br_if_local_local {
+        ($op:expr, $a:expr, $b:expr, $jump:expr) => {{
+            if apply($op, local!($a), local!($b)) as u32 != 0 {
+                jump!($jump);
+            } else {
+                ip = ip.wrapping_add(3);
+            }
+        }};
+    }
+    macro_rules! br_if_local_const {
+        ($op:expr, $a:expr, $c:expr, $jump:expr) => {{
+            let op: BinOp = $op;
+            if apply(op, local!($a), widen(op, $c)) as u32 != 0 {
+                jump!($jump);
+            } else {
+                ip = ip.wrapping_add(3);
+            }
         }};
     }
 
@@ -816,24 +845,80 @@ pub(crate) fn run_loop<const SLOW: bool>(
                 set_local!(d, value);
                 ip = ip.wrapping_add(3);
             }
-            Instr::BinLocalConstSet { op, a, c, d } => {
-                let value = apply(op, local!(a), widen(op, c));
-                set_local!(d, value);
-                ip = ip.wrapping_add(3);
+            Instr::BinLocalConstSet { op, a, c, d } => bin_local_const_set!(op, a, c, d),
+            Instr::BrIfLocalLocal { op, a, b, jump } => br_if_local_local!(op, a, b, jump),
+            Instr::BrIfLocalConst { op, a, c, jump } => br_if_local_const!(op, a, c, jump),
+            Instr::BrIfLocalLocalI32Eq { a, b, jump } => {
+                br_if_local_local!(BinOp::I32Eq, a, b, jump)
             }
-            Instr::BrIfLocalLocal { op, a, b, jump } => {
-                if apply(op, local!(a), local!(b)) as u32 != 0 {
-                    jump!(jump);
-                } else {
-                    ip = ip.wrapping_add(3);
-                }
+            Instr::BrIfLocalLocalI32Ne { a, b, jump } => {
+                br_if_local_local!(BinOp::I32Ne, a, b, jump)
             }
-            Instr::BrIfLocalConst { op, a, c, jump } => {
-                if apply(op, local!(a), widen(op, c)) as u32 != 0 {
-                    jump!(jump);
-                } else {
-                    ip = ip.wrapping_add(3);
-                }
+            Instr::BrIfLocalLocalI32LtS { a, b, jump } => {
+                br_if_local_local!(BinOp::I32LtS, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32LtU { a, b, jump } => {
+                br_if_local_local!(BinOp::I32LtU, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32GtS { a, b, jump } => {
+                br_if_local_local!(BinOp::I32GtS, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32GtU { a, b, jump } => {
+                br_if_local_local!(BinOp::I32GtU, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32LeS { a, b, jump } => {
+                br_if_local_local!(BinOp::I32LeS, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32LeU { a, b, jump } => {
+                br_if_local_local!(BinOp::I32LeU, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32GeS { a, b, jump } => {
+                br_if_local_local!(BinOp::I32GeS, a, b, jump)
+            }
+            Instr::BrIfLocalLocalI32GeU { a, b, jump } => {
+                br_if_local_local!(BinOp::I32GeU, a, b, jump)
+            }
+            Instr::BrIfLocalConstI32Eq { a, c, jump } => {
+                br_if_local_const!(BinOp::I32Eq, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32Ne { a, c, jump } => {
+                br_if_local_const!(BinOp::I32Ne, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32LtS { a, c, jump } => {
+                br_if_local_const!(BinOp::I32LtS, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32LtU { a, c, jump } => {
+                br_if_local_const!(BinOp::I32LtU, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32GtS { a, c, jump } => {
+                br_if_local_const!(BinOp::I32GtS, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32GtU { a, c, jump } => {
+                br_if_local_const!(BinOp::I32GtU, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32LeS { a, c, jump } => {
+                br_if_local_const!(BinOp::I32LeS, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32LeU { a, c, jump } => {
+                br_if_local_const!(BinOp::I32LeU, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32GeS { a, c, jump } => {
+                br_if_local_const!(BinOp::I32GeS, a, c, jump)
+            }
+            Instr::BrIfLocalConstI32GeU { a, c, jump } => {
+                br_if_local_const!(BinOp::I32GeU, a, c, jump)
+            }
+            Instr::BinLocalConstSetI32Add { a, c, d } => {
+                bin_local_const_set!(BinOp::I32Add, a, c, d)
+            }
+            Instr::BinLocalConstSetI32Sub { a, c, d } => {
+                bin_local_const_set!(BinOp::I32Sub, a, c, d)
+            }
+            Instr::BinLocalConstSetI64Add { a, c, d } => {
+                bin_local_const_set!(BinOp::I64Add, a, c, d)
+            }
+            Instr::BinLocalConstSetI64Sub { a, c, d } => {
+                bin_local_const_set!(BinOp::I64Sub, a, c, d)
             }
             Instr::BinLocalSet { op, b, d } => {
                 let y = local!(b);

@@ -11,6 +11,7 @@
 
 use crate::translate::binop::{BinOp, UnOp};
 use crate::translate::instr::{Instr, LoadKind};
+use crate::translate::special::{generic, specialize};
 
 /// A constant's slot low half.
 fn const_slot(instr: &Instr) -> Option<u64> {
@@ -176,9 +177,9 @@ fn fuse_at(instrs: &[Instr], at: usize, nested: bool) -> Option<Instr> {
     }
 }
 
-/// How many original instructions a (fused) instruction covers.
+/// How many original instructions a (fused or specialized) instruction covers.
 pub fn span(instr: &Instr) -> usize {
-    match instr {
+    match generic(*instr) {
         Instr::BinLocalLocalSet { .. }
         | Instr::BinLocalConstSet { .. }
         | Instr::BrIfLocalLocal { .. }
@@ -202,11 +203,12 @@ pub fn span(instr: &Instr) -> usize {
     }
 }
 
-/// The fused vector: position `i` holds the superinstruction starting at `i`, or `instrs[i]`.
+/// The fused vector: position `i` holds the superinstruction starting at `i` (specialized when
+/// `translate::special` has a form for it), or `instrs[i]`.
 pub fn fuse(instrs: &[Instr]) -> Vec<Instr> {
     instrs
         .iter()
         .enumerate()
-        .map(|(at, original)| fuse_at(instrs, at, false).unwrap_or(*original))
+        .map(|(at, original)| fuse_at(instrs, at, false).map_or(*original, specialize))
         .collect()
 }

@@ -412,4 +412,126 @@ pub enum Instr {
         b: u32,
         d: u32,
     },
+    // Specialized superinstructions (see `translate::special`): a generic fused shape with
+    // its operator in the opcode; the operands mean the same as in the generic shape.
+    BrIfLocalLocalI32Eq {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32Ne {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32LtS {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32LtU {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32GtS {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32GtU {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32LeS {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32LeU {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32GeS {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalLocalI32GeU {
+        a: u32,
+        b: u32,
+        jump: u32,
+    },
+    BrIfLocalConstI32Eq {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32Ne {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32LtS {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32LtU {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32GtS {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32GtU {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32LeS {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32LeU {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32GeS {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BrIfLocalConstI32GeU {
+        a: u32,
+        c: i32,
+        jump: u32,
+    },
+    BinLocalConstSetI32Add {
+        a: u32,
+        c: i32,
+        d: u32,
+    },
+    BinLocalConstSetI32Sub {
+        a: u32,
+        c: i32,
+        d: u32,
+    },
+    BinLocalConstSetI64Add {
+        a: u32,
+        c: i32,
+        d: u32,
+    },
+    BinLocalConstSetI64Sub {
+        a: u32,
+        c: i32,
+        d: u32,
+    },
 }

@@ -14,6 +14,7 @@ pub mod control;
 pub mod fuse;
 pub mod instr;
 mod operators;
+pub mod special;
 pub mod verify;
 
 use std::rc::Rc;

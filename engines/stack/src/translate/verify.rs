@@ -15,6 +15,7 @@ use baton_runtime::ModuleError;
 
 use crate::translate::fuse::span;
 use crate::translate::instr::Instr;
+use crate::translate::special::generic;
 use crate::translate::FuncCode;
 
 /// Checks `code`'s control-flow invariant (see the module docs).
@@ -40,7 +41,7 @@ pub fn verify(code: &FuncCode, origin: u64) -> Result<(), ModuleError> {
     }
     for (at, instr) in code.instrs.iter().chain(code.fused.iter()).enumerate() {
         let at = at % len;
-        let ok = match *instr {
+        let ok = match generic(*instr) {
             Instr::If { else_target } => in_code(else_target),
             Instr::Else { end_target } => in_code(end_target),
             Instr::Br(jump)
