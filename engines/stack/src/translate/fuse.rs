@@ -7,7 +7,8 @@
 //! vector otherwise. Fusion is sound because a fused run contains no event site (no call, `loop`,
 //! or branch except a final `br_if`), no trapping operator, and no branch target except its
 //! first position — and even a target inside a run is harmless, since every position has its own
-//! entry in the fused vector.
+//! entry in the fused vector. A fused instruction whose shape and operator have a specialized
+//! form (`translate::special`) is stored in that form.
 
 use crate::translate::binop::{BinOp, UnOp};
 use crate::translate::instr::{Instr, LoadKind};

@@ -5,7 +5,9 @@
 //! built from a body that validated:
 //! - `instrs.len() == offsets.len()`, one entry per Wasm instruction; `offsets[i]` is the byte
 //!   offset of instruction `i` from the body's pc origin (`FunctionBody::range().start`);
-//! - every jump target is `<= instrs.len() - 1`, every `BrTable` range lies inside `jumps`;
+//! - every jump target is `<= instrs.len() - 1`, every `BrTable` range lies inside `jumps`,
+//!   and no pc move leaves the vector: checked by [`verify`] before the code is used (the
+//!   executor's unchecked instruction fetch rests on it);
 //! - executing the code on a value stack of the validated shape never reads below the frame's
 //!   locals base (local distances and jump shapes come from the validator's operand heights).
 
