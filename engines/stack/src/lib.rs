@@ -14,7 +14,7 @@
 //! unchecked fetch proved safe at load time by `translate::verify`) is described in
 //! `exec::run`.
 //!
-//! Modules: [`translate`] (validation + translation, load time), [`exec`] (the interpreter),
+//! Modules: [`translate`] (validation + translation, load time), `exec` (the interpreter),
 //! [`instance`] (the driving API), [`checkpoint`] (the only place that maps native state to and
 //! from the image: pc ↔ offset, slots ↔ typed values, frames).
 

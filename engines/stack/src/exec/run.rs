@@ -23,7 +23,11 @@
 //!   vector: the entry pc and every return pc are checked against the vector's length here, a
 //!   call starts at position 0 of a non-empty vector, and every other move (fall through, a
 //!   fused run's span, branch/`if`/`else`/jump-table targets) was proved to stay inside by
-//!   `translate::verify` when the module was loaded (tests: `tests/dispatch.rs`).
+//!   `translate::verify` when the module was loaded (a `Module`'s code is private and built only
+//!   by `translate::translate`, which runs the check; tests: `tests/dispatch.rs`).
+//! - Superinstructions with one operator dispatch on the generic shape and then on the operator;
+//!   the hottest (shape, operator) pairs have their own opcode (`translate::special`) and
+//!   dispatch once.
 //! - Main events cost one compare against a precomputed threshold (`exec::events`).
 
 use std::any::Any;
