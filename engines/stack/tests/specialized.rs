@@ -3,7 +3,7 @@
 //! same results as the original instructions (`any` requested) and as Rust.
 
 use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
-use baton_stack::translate::binop::BinOp;
+use baton_stack::translate::binop::{BinOp, UnOp};
 use baton_stack::translate::fuse::{fuse, span};
 use baton_stack::translate::instr::Instr;
 use baton_stack::translate::special::{generic, specialize};
@@ -86,6 +86,42 @@ fn fuse_specializes_the_listed_shapes_and_generic_undoes_it() {
         assert_eq!(generic(specialize(set)), set, "{op:?}");
         assert_eq!(span(&specialize(set)), 4, "{op:?}");
     }
+    for un in [UnOp::I64ExtendI32U, UnOp::I64ExtendI32S] {
+        let un_instr = if un == UnOp::I64ExtendI32U {
+            Instr::I64ExtendI32U
+        } else {
+            Instr::I64ExtendI32S
+        };
+        let local = fuse(&[
+            Instr::LocalGet(3),
+            un_instr,
+            Instr::I64Add,
+            Instr::LocalSet(4),
+            Instr::Return,
+        ]);
+        assert_ne!(local[0], generic(local[0]), "{un:?} from a local");
+        assert_eq!(
+            generic(local[0]),
+            Instr::UnLocalBinSet {
+                un,
+                op: BinOp::I64Add,
+                b: 3,
+                d: 4
+            }
+        );
+        let stacked = fuse(&[un_instr, Instr::I64Add, Instr::LocalSet(4), Instr::Return]);
+        assert_ne!(stacked[0], generic(stacked[0]), "{un:?} from the stack");
+        assert_eq!(
+            generic(stacked[0]),
+            Instr::UnBinSet {
+                un,
+                op: BinOp::I64Add,
+                d: 5
+            }
+        );
+        assert_eq!(span(&stacked[0]), 3);
+        assert_eq!(span(&local[0]), 4);
+    }
     // Operators outside the list stay generic.
     let other = Instr::BrIfLocalLocal {
         op: BinOp::I64LtS,
@@ -153,6 +189,18 @@ fn program() -> String {
     (local.get 1))"#
         ));
     }
+    for ext in ["u", "s"] {
+        // From a local (get + unary + add + set) and from the stack top (unary + add + set).
+        funcs.push_str(&format!(
+            r#"
+  (func (export "acc_local_{ext}") (param i64 i32) (result i64) (local i64)
+    (local.set 2 (i64.add (local.get 0) (i64.extend_i32_{ext} (local.get 1))))
+    (local.get 2))
+  (func (export "acc_stack_{ext}") (param i64 i32) (result i64) (local i64)
+    (local.set 2 (i64.add (local.get 0) (i64.extend_i32_{ext} (i32.add (local.get 1) (i32.const 0)))))
+    (local.get 2))"#
+        ));
+    }
     format!("(module{funcs})")
 }
 
@@ -199,6 +247,15 @@ fn specialized_code_agrees_with_original_instructions_and_rust() {
                 Val::I64(wide.wrapping_sub(i64::from(C))),
             ),
         ];
+        for (ext, extend) in [("u", i64::from(a as u32)), ("s", i64::from(a))] {
+            let acc = i64::MAX - 3;
+            let expected = RunOutcome::Finished(vec![Val::I64(acc.wrapping_add(extend))]);
+            for from in ["local", "stack"] {
+                let name = format!("acc_{from}_{ext}");
+                let outcome = run_both(&module, &name, &[Val::I64(acc), Val::I32(a)]);
+                assert_eq!(outcome, [expected.clone(), expected.clone()], "{name} {a}");
+            }
+        }
         for (name, arg, result) in cases {
             let expected = RunOutcome::Finished(vec![result]);
             let outcome = run_both(&module, name, std::slice::from_ref(&arg));

@@ -49,7 +49,7 @@ use crate::exec::slot_stack::SlotStack;
 use crate::exec::store_ops::{self as ops, internal};
 use crate::exec::thread::{Frame, Skip, Thread};
 use crate::instance::Core;
-use crate::translate::binop::{apply, apply_unary, BinOp};
+use crate::translate::binop::{apply, apply_unary, BinOp, UnOp};
 use crate::translate::instr::{Instr, LoadKind};
 
 /// How a run of one loop variant ended.
@@ -394,6 +394,26 @@ pub(crate) fn run_loop<const SLOW: bool>(
             } else {
                 ip = ip.wrapping_add(3);
             }
+        }};
+    }
+    macro_rules! un_bin_set {
+        ($un:expr, $op:expr, $d:expr) => {{
+            let y = apply_unary($un, pop!());
+            let x = pop!();
+            sp += 2;
+            set_local!($d, apply($op, x, y));
+            sp -= 2;
+            ip = ip.wrapping_add(2);
+        }};
+    }
+    macro_rules! un_local_bin_set {
+        ($un:expr, $op:expr, $b:expr, $d:expr) => {{
+            let y = apply_unary($un, local!($b));
+            let x = pop!();
+            sp += 1;
+            set_local!($d, apply($op, x, y));
+            sp -= 1;
+            ip = ip.wrapping_add(3);
         }};
     }
 
@@ -987,21 +1007,19 @@ pub(crate) fn run_loop<const SLOW: bool>(
                 *t = apply(outer, *t, value);
                 ip = ip.wrapping_add(3);
             }
-            Instr::UnBinSet { un, op, d } => {
-                let y = apply_unary(un, pop!());
-                let x = pop!();
-                sp += 2;
-                set_local!(d, apply(op, x, y));
-                sp -= 2;
-                ip = ip.wrapping_add(2);
+            Instr::UnBinSet { un, op, d } => un_bin_set!(un, op, d),
+            Instr::UnBinSetI64AddExtendU { d } => {
+                un_bin_set!(UnOp::I64ExtendI32U, BinOp::I64Add, d)
             }
-            Instr::UnLocalBinSet { un, op, b, d } => {
-                let y = apply_unary(un, local!(b));
-                let x = pop!();
-                sp += 1;
-                set_local!(d, apply(op, x, y));
-                sp -= 1;
-                ip = ip.wrapping_add(3);
+            Instr::UnBinSetI64AddExtendS { d } => {
+                un_bin_set!(UnOp::I64ExtendI32S, BinOp::I64Add, d)
+            }
+            Instr::UnLocalBinSet { un, op, b, d } => un_local_bin_set!(un, op, b, d),
+            Instr::UnLocalBinSetI64AddExtendU { b, d } => {
+                un_local_bin_set!(UnOp::I64ExtendI32U, BinOp::I64Add, b, d)
+            }
+            Instr::UnLocalBinSetI64AddExtendS { b, d } => {
+                un_local_bin_set!(UnOp::I64ExtendI32S, BinOp::I64Add, b, d)
             }
             Instr::I32TruncSatF32S => unop!(sf32, i32s, |a: f32| a as i32),
             Instr::I32TruncSatF32U => unop!(sf32, u32s, |a: f32| a as u32),

@@ -534,4 +534,18 @@ pub enum Instr {
         c: i32,
         d: u32,
     },
+    UnBinSetI64AddExtendU {
+        d: u32,
+    },
+    UnBinSetI64AddExtendS {
+        d: u32,
+    },
+    UnLocalBinSetI64AddExtendU {
+        b: u32,
+        d: u32,
+    },
+    UnLocalBinSetI64AddExtendS {
+        b: u32,
+        d: u32,
+    },
 }
