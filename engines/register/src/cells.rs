@@ -74,10 +74,17 @@ pub fn write_u64(cells: &mut [u32], at: usize, value: u64) {
 /// A zero-extended 64-bit result whose high word the optimiser cannot see as constant: it would
 /// otherwise split the result's store into two 32-bit stores, and the next 64-bit read of the
 /// cells would stall on store forwarding.
+///
+/// The value is or-ed with a static that is always zero but which the optimiser must load,
+/// rather than passed through `std::hint::black_box`: that would put it in a stack slot whose
+/// address escapes, and the threaded handlers could no longer end in a tail call.
 #[inline(always)]
 pub fn opaque_high(value: i64) -> i64 {
-    std::hint::black_box(value)
+    value | OPAQUE_ZERO.load(std::sync::atomic::Ordering::Relaxed)
 }
+
+/// Always zero (nothing stores to it); see [`opaque_high`].
+static OPAQUE_ZERO: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 /// Sets the quiet bit of a NaN (rounding operations must return an arithmetic NaN, but Rust's
 /// `ceil`/`floor`/`trunc`/`round_ties_even` may pass a signalling NaN through unchanged).

@@ -1,0 +1,647 @@
+//! Direct-threaded form of the register code: one [`Op`] per [`Instr`] (same index, so every
+//! code position, safe-point map and saved `ip` means the same in both), each carrying the
+//! address of the handler that executes it and its operands in fixed fields.
+//!
+//! A handler executes its op and then calls the next op's handler in tail position with the
+//! same four arguments. In optimised builds on x86-64 and AArch64 (cfg `baton_tail_calls`, set
+//! by `build.rs`) LLVM turns that call into a jump, so each op ends in its own indirect jump and
+//! the stack does not grow; this halves the taken branches per op against one central `match`.
+//! In other builds a handler returns [`Flow::Next`] instead and [`enter`] loops, so debug builds
+//! cannot overflow the stack. Either way the semantics are identical.
+//!
+//! Handlers cover everything that touches only the current frame's cells and the memory's
+//! bytes. Calls and returns end the chain with [`Flow::Call`] / [`Flow::Return`] for the driver
+//! in [`super::fast`] to switch frames; anything else (host objects, events that may stop, the
+//! entry and return safe points) ends it with [`Flow::Leave`] for the outer loop.
+//!
+//! Invariants: `Chain::pc` names the op the chain stopped at (for `Next`: the op to run next;
+//! for `Trap`: the trapping op, with the trap in `Chain::trap`); every cell index is a `u16`
+//! into a [`Window`], so cell accesses need no bounds checks; an op's fields are exactly those
+//! [`lower`] wrote for its instruction.
+
+use baton_runtime::Trap;
+
+use super::run::Window;
+use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
+use crate::code::{BranchTarget, CopyList, Instr};
+use crate::ops::for_each_numeric;
+
+/// Why a chain of handlers stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Run the op at `Chain::pc` next (only without tail calls).
+    Next,
+    /// The op at `Chain::pc` is a call or `call_indirect`.
+    Call,
+    /// The op at `Chain::pc` is a `Return0`/`Return1`/`Return2`.
+    Return,
+    /// The op at `Chain::pc` needs the outer loop.
+    Leave,
+    /// The op at `Chain::pc` trapped with `Chain::trap`.
+    Trap,
+}
+
+/// What handlers share besides the current position and frame.
+pub struct Chain<'a> {
+    /// The memory's bytes (empty without a memory).
+    pub mem: &'a mut [u8],
+    /// Events left before the counter's threshold; a fast-path event spends one.
+    pub budget: u64,
+    /// The current function's copy lists.
+    pub copies: &'a [CopyList],
+    /// The current function's `br_table` target lists.
+    pub tables: &'a [Vec<BranchTarget>],
+    /// Where the chain stopped (see the module invariants).
+    pub pc: usize,
+    /// The trap, when the chain stopped with [`Flow::Trap`].
+    pub trap: Option<Trap>,
+}
+
+/// A handler: executes `ops[pc]` in `frame`, then continues with the next op.
+pub type Handler = fn(&[Op], usize, &mut Window, &mut Chain<'_>) -> Flow;
+
+/// One threaded op: its handler and operand fields (meaning per instruction kind, see
+/// [`lower`]).
+#[derive(Clone, Copy)]
+pub struct Op {
+    /// Executes this op.
+    pub handler: Handler,
+    /// First cell operand (usually the destination).
+    pub x: u16,
+    /// Second cell operand.
+    pub y: u16,
+    /// Third cell operand.
+    pub z: u16,
+    /// Fourth cell operand.
+    pub w: u16,
+    /// Branch target, immediate or static memory offset.
+    pub target: u32,
+    /// Side-table index (copy list or branch table).
+    pub extra: u32,
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Op")
+            .field("x", &self.x)
+            .field("y", &self.y)
+            .field("z", &self.z)
+            .field("w", &self.w)
+            .field("target", &self.target)
+            .field("extra", &self.extra)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An op with handler `handler` and fields `(x, y, z, w, target, extra)`.
+const fn op(handler: Handler, x: u16, y: u16, z: u16, w: u16, target: u32, extra: u32) -> Op {
+    Op {
+        handler,
+        x,
+        y,
+        z,
+        w,
+        target,
+        extra,
+    }
+}
+
+/// Continues with the op at `$pc`.
+#[cfg(baton_tail_calls)]
+macro_rules! next {
+    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident) => {{
+        let pc = $pc;
+        return match $ops.get(pc) {
+            Some(op) => (op.handler)($ops, pc, $frame, $ctx),
+            None => off_end($ctx, pc),
+        };
+    }};
+}
+
+/// Continues with the op at `$pc` (by returning to [`enter`]'s loop).
+#[cfg(not(baton_tail_calls))]
+macro_rules! next {
+    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident) => {{
+        let _ = (&$ops, &$frame);
+        $ctx.pc = $pc;
+        return Flow::Next;
+    }};
+}
+
+/// The fields of `ops[$pc]` (a corrupt position traps instead).
+macro_rules! this {
+    ($ops:ident, $pc:ident, $ctx:ident) => {{
+        let op = match $ops.get($pc) {
+            Some(op) => *op,
+            None => return off_end($ctx, $pc),
+        };
+        // All fields are read before any cell is touched, so the destination's address is
+        // known early and the next op's loads need not wait on (or replay behind) a store
+        // whose address came late. A compiler-only fence: it emits no instruction.
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        op
+    }};
+}
+
+/// Unwraps a `Result<_, Trap>` or stops the chain with the trap.
+macro_rules! tri {
+    ($e:expr, $ctx:ident, $pc:ident) => {
+        match $e {
+            Ok(value) => value,
+            Err(trap) => return trapped($ctx, $pc, trap),
+        }
+    };
+}
+
+/// Continues at `target` when `$cond` holds, else with the next op. The taken side goes through
+/// [`jump`], so the compiler keeps a real (predicted) branch here instead of selecting the next
+/// position with a conditional move, which would make every later op's operand fetch wait for
+/// the condition's inputs.
+macro_rules! branch {
+    ($cond:expr, $ops:ident, $target:expr, $pc:ident, $frame:ident, $ctx:ident) => {{
+        if $cond {
+            return jump($ops, $target, $frame, $ctx);
+        }
+        next!($ops, $pc + 1, $frame, $ctx)
+    }};
+}
+
+/// Continues with the op at `pc` (the taken side of [`branch!`]).
+#[inline(never)]
+fn jump(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    next!(ops, pc, frame, ctx)
+}
+
+/// Runs the chain starting at `ops[pc]` until it stops for the driver.
+#[inline]
+pub fn enter(ops: &[Op], mut pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    loop {
+        let Some(op) = ops.get(pc) else {
+            return off_end(ctx, pc);
+        };
+        match (op.handler)(ops, pc, frame, ctx) {
+            Flow::Next => pc = ctx.pc,
+            flow => return flow,
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn off_end(ctx: &mut Chain<'_>, pc: usize) -> Flow {
+    trapped(ctx, pc, Trap::Host("ran off the end of the code".into()))
+}
+
+#[cold]
+#[inline(never)]
+fn trapped(ctx: &mut Chain<'_>, pc: usize, trap: Trap) -> Flow {
+    ctx.pc = pc;
+    ctx.trap = Some(trap);
+    Flow::Trap
+}
+
+/// Stops the chain at `pc` with `flow`.
+fn stop(ctx: &mut Chain<'_>, pc: usize, flow: Flow) -> Flow {
+    ctx.pc = pc;
+    flow
+}
+
+fn leave(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    stop(ctx, pc, Flow::Leave)
+}
+
+fn call(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    stop(ctx, pc, Flow::Call)
+}
+
+fn ret(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    stop(ctx, pc, Flow::Return)
+}
+
+fn unreachable(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    trapped(ctx, pc, Trap::Unreachable)
+}
+
+fn loop_head(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    if ctx.budget == 0 {
+        return stop(ctx, pc, Flow::Leave);
+    }
+    ctx.budget -= 1;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn br(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    next!(ops, op.target as usize, frame, ctx)
+}
+
+/// `br` back to a loop header, firing its event on the way when the budget allows (otherwise
+/// the header's own op takes the slow path).
+fn br_loop(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    if ctx.budget == 0 {
+        return jump(ops, op.target as usize, frame, ctx);
+    }
+    ctx.budget -= 1;
+    next!(ops, op.target as usize + 1, frame, ctx)
+}
+
+fn br_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    copies(frame, ctx.copies, op.extra);
+    next!(ops, op.target as usize, frame, ctx)
+}
+
+fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    branch!(
+        frame[op.x as usize] != 0,
+        ops,
+        op.target as usize,
+        pc,
+        frame,
+        ctx
+    )
+}
+
+fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    branch!(
+        frame[op.x as usize] == 0,
+        ops,
+        op.target as usize,
+        pc,
+        frame,
+        ctx
+    )
+}
+
+fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    if frame[op.x as usize] != 0 {
+        copies(frame, ctx.copies, op.extra);
+        next!(ops, op.target as usize, frame, ctx)
+    }
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    let Some(entries) = ctx.tables.get(op.extra as usize) else {
+        return trapped(ctx, pc, Trap::Host("missing branch table".into()));
+    };
+    let chosen = (frame[op.x as usize] as usize).min(entries.len().saturating_sub(1));
+    let Some(&entry) = entries.get(chosen) else {
+        return trapped(ctx, pc, Trap::Host("empty branch table".into()));
+    };
+    if let Some(list) = entry.copies {
+        copies(frame, ctx.copies, list);
+    }
+    next!(ops, entry.target as usize, frame, ctx)
+}
+
+fn copy1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    frame[op.x as usize] = frame[op.y as usize];
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    let (lo, hi) = (frame[op.y as usize], frame[op.y as usize + 1]);
+    frame[op.x as usize] = lo;
+    frame[op.x as usize + 1] = hi;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn copy_list(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    copies(frame, ctx.copies, op.extra);
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    let pick = if frame[op.y as usize] != 0 {
+        op.z
+    } else {
+        op.w
+    };
+    frame[op.x as usize] = frame[pick as usize];
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    let pick = if frame[op.y as usize] != 0 {
+        op.z
+    } else {
+        op.w
+    };
+    let (lo, hi) = (frame[pick as usize], frame[pick as usize + 1]);
+    frame[op.x as usize] = lo;
+    frame[op.x as usize + 1] = hi;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn memory_size(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    frame[op.x as usize] = (ctx.mem.len() / baton_runtime::store::PAGE_SIZE) as u32;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn ref_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    frame[op.x as usize] = 0;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn ref_is_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    frame[op.x as usize] = u32::from(frame[op.y as usize] == 0);
+    next!(ops, pc + 1, frame, ctx)
+}
+
+fn ref_func(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    let op = this!(ops, pc, ctx);
+    frame[op.x as usize] = op.target + 1;
+    next!(ops, pc + 1, frame, ctx)
+}
+
+/// Reads `N` bytes of memory at `at`, trapping when out of bounds.
+#[inline(always)]
+fn load<const N: usize>(mem: &[u8], at: u64) -> Result<[u8; N], Trap> {
+    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
+    mem.get(start..start.wrapping_add(N))
+        .filter(|_| start.checked_add(N).is_some())
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(Trap::MemoryOutOfBounds)
+}
+
+/// Writes `N` bytes of memory at `at`, trapping when out of bounds.
+#[inline(always)]
+fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), Trap> {
+    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
+    let end = start.checked_add(N).ok_or(Trap::MemoryOutOfBounds)?;
+    mem.get_mut(start..end)
+        .ok_or(Trap::MemoryOutOfBounds)?
+        .copy_from_slice(&bytes);
+    Ok(())
+}
+
+/// Defines a load handler: `$name` reads `$n` bytes and writes `$write(frame, dst, bytes)`.
+macro_rules! load_handler {
+    ($name:ident, $n:literal, |$frame:ident, $dst:ident, $bytes:ident| $write:expr) => {
+        fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+            let op = this!(ops, pc, ctx);
+            let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
+            let $bytes: [u8; $n] = tri!(load(ctx.mem, at), ctx, pc);
+            let $dst = op.x as usize;
+            $write;
+            next!(ops, pc + 1, $frame, ctx)
+        }
+    };
+}
+
+load_handler!(load_i32, 4, |frame, d, b| frame[d] = u32::from_le_bytes(b));
+load_handler!(load_i64, 8, |frame, d, b| write_u64(
+    frame,
+    d,
+    u64::from_le_bytes(b)
+));
+load_handler!(load_i32_s8, 1, |frame, d, b| frame[d] =
+    b[0] as i8 as i32 as u32);
+load_handler!(load_i32_u8, 1, |frame, d, b| frame[d] = u32::from(b[0]));
+load_handler!(load_i32_s16, 2, |frame, d, b| frame[d] =
+    i16::from_le_bytes(b) as i32 as u32);
+load_handler!(load_i32_u16, 2, |frame, d, b| frame[d] =
+    u32::from(u16::from_le_bytes(b)));
+load_handler!(load_i64_s8, 1, |frame, d, b| write_u64(
+    frame,
+    d,
+    b[0] as i8 as i64 as u64
+));
+load_handler!(load_i64_u8, 1, |frame, d, b| write_u64(
+    frame,
+    d,
+    opaque_high(i64::from(b[0])) as u64
+));
+load_handler!(load_i64_s16, 2, |frame, d, b| write_u64(
+    frame,
+    d,
+    i16::from_le_bytes(b) as i64 as u64
+));
+load_handler!(load_i64_u16, 2, |frame, d, b| write_u64(
+    frame,
+    d,
+    opaque_high(i64::from(u16::from_le_bytes(b))) as u64
+));
+load_handler!(load_i64_s32, 4, |frame, d, b| write_u64(
+    frame,
+    d,
+    i32::from_le_bytes(b) as i64 as u64
+));
+load_handler!(load_i64_u32, 4, |frame, d, b| write_u64(
+    frame,
+    d,
+    opaque_high(i64::from(u32::from_le_bytes(b))) as u64
+));
+
+/// Defines a store handler: `$name` writes `$bytes(frame, value)` at the address.
+macro_rules! store_handler {
+    ($name:ident, |$frame:ident, $v:ident| $bytes:expr) => {
+        fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+            let op = this!(ops, pc, ctx);
+            let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
+            let $v = op.x as usize;
+            tri!(store(ctx.mem, at, $bytes), ctx, pc);
+            next!(ops, pc + 1, $frame, ctx)
+        }
+    };
+}
+
+store_handler!(store_b32, |frame, v| frame[v].to_le_bytes());
+store_handler!(store_b64, |frame, v| read_u64(frame, v).to_le_bytes());
+store_handler!(store_b8, |frame, v| [frame[v] as u8]);
+store_handler!(store_b16, |frame, v| (frame[v] as u16).to_le_bytes());
+
+/// Runs copy list `list` of `lists` in the frame.
+#[inline(always)]
+fn copies(frame: &mut Window, lists: &[CopyList], list: u32) {
+    if let Some(list) = lists.get(list as usize) {
+        for &(dst, src) in list {
+            frame[dst as usize] = frame[src as usize];
+        }
+    }
+}
+
+macro_rules! define_lower {
+    (
+        binary: [$(($bn:ident, $bi:ty, $bo:ty, $bvi:ident, $bvo:ident, $ba:ident, $bb:ident => $be:expr)),* $(,)?],
+        binary_trap: [$(($tn:ident, $ti:ty, $to:ty, $tvi:ident, $tvo:ident, $ta:ident, $tb:ident => $te:expr)),* $(,)?],
+        unary: [$(($un:ident, $ui:ty, $uo:ty, $uvi:ident, $uvo:ident, $ua:ident => $ue:expr)),* $(,)?],
+        unary_trap: [$(($vn:ident, $vi:ty, $vo:ty, $vvi:ident, $vvo:ident, $va:ident => $ve:expr)),* $(,)?],
+        imm: [$(($in:ident, $iname:ident, $it:ty, $ia:ident, $ib:ident => $ie:expr)),* $(,)?],
+        cmp_branch: [$(($cn:ident, $cif:ident, $cunless:ident, $ct:ty, $ca:ident, $cb:ident => $ce:expr)),* $(,)?],
+        eqz_branch: [$(($en:ident, $eif:ident, $eunless:ident, $et:ty)),* $(,)?],
+    ) => {
+        /// The threaded op of `instr` (numeric handlers are generated here from the one
+        /// numeric table, as non-capturing closures).
+        // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the
+        // compare is false, NaN operands included.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        fn lower_one(instr: Instr) -> Op {
+            match instr {
+                Instr::Entry | Instr::AfterCall | Instr::ReturnN(_)
+                | Instr::GlobalGet(..) | Instr::GlobalSet(..)
+                | Instr::MemoryGrow(..) | Instr::MemoryFill(..) | Instr::MemoryCopy(..)
+                | Instr::MemoryInit(_) | Instr::DataDrop(_) | Instr::Table(..)
+                | Instr::ElemDrop(_) => op(leave, 0, 0, 0, 0, 0, 0),
+                Instr::Call(_) | Instr::CallIndirect(_) => op(call, 0, 0, 0, 0, 0, 0),
+                Instr::Return0 | Instr::Return1(_) | Instr::Return2(_) => op(ret, 0, 0, 0, 0, 0, 0),
+                Instr::Unreachable => op(unreachable, 0, 0, 0, 0, 0, 0),
+                Instr::LoopHead => op(loop_head, 0, 0, 0, 0, 0, 0),
+                Instr::Br(target) => op(br, 0, 0, 0, 0, target, 0),
+                Instr::BrLoop(header) => op(br_loop, 0, 0, 0, 0, header, 0),
+                Instr::BrCopy(list, target) => op(br_copy, 0, 0, 0, 0, target, list),
+                Instr::BrIf(cond, target) => op(br_if, cond, 0, 0, 0, target, 0),
+                Instr::BrUnless(cond, target) => op(br_unless, cond, 0, 0, 0, target, 0),
+                Instr::BrIfCopy(cond, list, target) => op(br_if_copy, cond, 0, 0, 0, target, list),
+                Instr::BrTable(index, table) => op(br_table, index, 0, 0, 0, 0, table),
+                Instr::Copy1(dst, src) => op(copy1, dst, src, 0, 0, 0, 0),
+                Instr::Copy2(dst, src) => op(copy2, dst, src, 0, 0, 0, 0),
+                Instr::CopyList(list) => op(copy_list, 0, 0, 0, 0, 0, list),
+                Instr::Select1(dst, cond, a, b) => op(select1, dst, cond, a, b, 0, 0),
+                Instr::Select2(dst, cond, a, b) => op(select2, dst, cond, a, b, 0, 0),
+                Instr::LoadI32(d, a, o) => op(load_i32, d, a, 0, 0, o, 0),
+                Instr::LoadI64(d, a, o) => op(load_i64, d, a, 0, 0, o, 0),
+                Instr::LoadI32S8(d, a, o) => op(load_i32_s8, d, a, 0, 0, o, 0),
+                Instr::LoadI32U8(d, a, o) => op(load_i32_u8, d, a, 0, 0, o, 0),
+                Instr::LoadI32S16(d, a, o) => op(load_i32_s16, d, a, 0, 0, o, 0),
+                Instr::LoadI32U16(d, a, o) => op(load_i32_u16, d, a, 0, 0, o, 0),
+                Instr::LoadI64S8(d, a, o) => op(load_i64_s8, d, a, 0, 0, o, 0),
+                Instr::LoadI64U8(d, a, o) => op(load_i64_u8, d, a, 0, 0, o, 0),
+                Instr::LoadI64S16(d, a, o) => op(load_i64_s16, d, a, 0, 0, o, 0),
+                Instr::LoadI64U16(d, a, o) => op(load_i64_u16, d, a, 0, 0, o, 0),
+                Instr::LoadI64S32(d, a, o) => op(load_i64_s32, d, a, 0, 0, o, 0),
+                Instr::LoadI64U32(d, a, o) => op(load_i64_u32, d, a, 0, 0, o, 0),
+                Instr::StoreB32(v, a, o) => op(store_b32, v, a, 0, 0, o, 0),
+                Instr::StoreB64(v, a, o) => op(store_b64, v, a, 0, 0, o, 0),
+                Instr::StoreB8(v, a, o) => op(store_b8, v, a, 0, 0, o, 0),
+                Instr::StoreB16(v, a, o) => op(store_b16, v, a, 0, 0, o, 0),
+                Instr::MemorySize(dst) => op(memory_size, dst, 0, 0, 0, 0, 0),
+                Instr::RefNull(dst) => op(ref_null, dst, 0, 0, 0, 0, 0),
+                Instr::RefIsNull(dst, src) => op(ref_is_null, dst, src, 0, 0, 0, 0),
+                Instr::RefFunc(dst, func) => op(ref_func, dst, 0, 0, 0, func, 0),
+                $(
+                    Instr::$bn(dst, a, b) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ba = <$bi as CellValue>::read(frame, op.y as usize);
+                            let $bb = <$bi as CellValue>::read(frame, op.z as usize);
+                            let result: $bo = $be;
+                            result.write(frame, op.x as usize);
+                            next!(ops, pc + 1, frame, ctx)
+                        },
+                        dst, a, b, 0, 0, 0,
+                    ),
+                )*
+                $(
+                    Instr::$tn(dst, a, b) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ta = <$ti as CellValue>::read(frame, op.y as usize);
+                            let $tb = <$ti as CellValue>::read(frame, op.z as usize);
+                            let result: $to = tri!($te, ctx, pc);
+                            result.write(frame, op.x as usize);
+                            next!(ops, pc + 1, frame, ctx)
+                        },
+                        dst, a, b, 0, 0, 0,
+                    ),
+                )*
+                $(
+                    Instr::$un(dst, a) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ua = <$ui as CellValue>::read(frame, op.y as usize);
+                            let result: $uo = $ue;
+                            result.write(frame, op.x as usize);
+                            next!(ops, pc + 1, frame, ctx)
+                        },
+                        dst, a, 0, 0, 0, 0,
+                    ),
+                )*
+                $(
+                    Instr::$vn(dst, a) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $va = <$vi as CellValue>::read(frame, op.y as usize);
+                            let result: $vo = tri!($ve, ctx, pc);
+                            result.write(frame, op.x as usize);
+                            next!(ops, pc + 1, frame, ctx)
+                        },
+                        dst, a, 0, 0, 0, 0,
+                    ),
+                )*
+                $(
+                    Instr::$iname(dst, a, imm) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ia = <$it as CellValue>::read(frame, op.y as usize);
+                            let $ib = op.target as i32 as $it;
+                            let result: $it = $ie;
+                            result.write(frame, op.x as usize);
+                            next!(ops, pc + 1, frame, ctx)
+                        },
+                        dst, a, 0, 0, imm as u32, 0,
+                    ),
+                )*
+                $(
+                    Instr::$cif(a, b, target) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
+                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
+                            branch!($ce, ops, op.target as usize, pc, frame, ctx)
+                        },
+                        a, b, 0, 0, target, 0,
+                    ),
+                    Instr::$cunless(a, b, target) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
+                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
+                            branch!(!($ce), ops, op.target as usize, pc, frame, ctx)
+                        },
+                        a, b, 0, 0, target, 0,
+                    ),
+                )*
+                $(
+                    Instr::$eif(a, target) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
+                            branch!(zero, ops, op.target as usize, pc, frame, ctx)
+                        },
+                        a, 0, 0, 0, target, 0,
+                    ),
+                    Instr::$eunless(a, target) => op(
+                        |ops, pc, frame, ctx| {
+                            let op = this!(ops, pc, ctx);
+                            let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
+                            branch!(!zero, ops, op.target as usize, pc, frame, ctx)
+                        },
+                        a, 0, 0, 0, target, 0,
+                    ),
+                )*
+            }
+        }
+    };
+}
+
+for_each_numeric!(define_lower);
+
+/// The threaded ops of a function's register code, index-aligned with it.
+pub fn lower(code: &[Instr]) -> Vec<Op> {
+    code.iter().map(|&instr| lower_one(instr)).collect()
+}
