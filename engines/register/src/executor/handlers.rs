@@ -128,16 +128,17 @@ macro_rules! next {
     }};
 }
 
-/// The fields of `ops[$pc]` (a corrupt position traps instead).
+/// The fields of `ops[$pc]`, the op whose handler is running.
 macro_rules! this {
-    ($ops:ident, $pc:ident, $ctx:ident) => {{
-        let op = match $ops.get($pc) {
-            Some(op) => *op,
-            None => return off_end($ctx, $pc),
-        };
+    ($ops:ident, $pc:ident) => {{
+        debug_assert!($pc < $ops.len());
+        // SAFETY: a handler runs only as `(ops[pc].handler)(ops, pc, ..)`: the two call sites
+        // ([`enter`] and `next!`) fetch the handler with a checked `ops.get(pc)` and pass that
+        // same `ops` and `pc` on, handlers are private to this module, and `ops` is a shared
+        // borrow that cannot change in between. So `pc < ops.len()` here.
+        let op = unsafe { *$ops.get_unchecked($pc) };
         // All fields are read before any cell is touched, so the destination's address is
-        // known early and the next op's loads need not wait on (or replay behind) a store
-        // whose address came late. A compiler-only fence: it emits no instruction.
+        // known early. A compiler-only fence: it emits no instruction.
         std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
         op
     }};
@@ -166,6 +167,27 @@ macro_rules! branch {
     }};
 }
 
+/// The handler of a `br` back to a loop whose body starts with a conditional branch (see
+/// [`loop_fused`]): fires the loop event from the budget (without budget: continues at the
+/// header, whose op takes the slow path), then evaluates the body's first branch in place,
+/// continuing at its target (`target`) or after it (`header + 2`). Fields: the branch's cells
+/// in `x`/`y`, its target in `target`, the header in `extra`. `$cond` reads the cells.
+macro_rules! loop_branch {
+    (|$frame:ident, $op:ident| $cond:expr) => {
+        |ops, pc, $frame, ctx| {
+            let $op = this!(ops, pc);
+            if ctx.budget == 0 {
+                return jump(ops, $op.extra as usize, $frame, ctx);
+            }
+            ctx.budget -= 1;
+            if $cond {
+                return jump(ops, $op.target as usize, $frame, ctx);
+            }
+            next!(ops, $op.extra as usize + 2, $frame, ctx)
+        }
+    };
+}
+
 /// Continues with the op at `pc` (the taken side of [`branch!`]).
 #[inline(never)]
 fn jump(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
@@ -186,6 +208,10 @@ pub fn enter(ops: &[Op], mut pc: usize, frame: &mut Window, ctx: &mut Chain<'_>)
     }
 }
 
+// The cold exits below return their `Flow` through `black_box`: were the optimiser to see that
+// they always return `Flow::Trap`, it would fold the value into their callers, the calls would no
+// longer be in tail position, and every handler would need a stack frame for them.
+
 #[cold]
 #[inline(never)]
 fn off_end(ctx: &mut Chain<'_>, pc: usize) -> Flow {
@@ -194,10 +220,16 @@ fn off_end(ctx: &mut Chain<'_>, pc: usize) -> Flow {
 
 #[cold]
 #[inline(never)]
+fn out_of_bounds(ctx: &mut Chain<'_>, pc: usize) -> Flow {
+    trapped(ctx, pc, Trap::MemoryOutOfBounds)
+}
+
+#[cold]
+#[inline(never)]
 fn trapped(ctx: &mut Chain<'_>, pc: usize, trap: Trap) -> Flow {
     ctx.pc = pc;
     ctx.trap = Some(trap);
-    Flow::Trap
+    std::hint::black_box(Flow::Trap)
 }
 
 /// Stops the chain at `pc` with `flow`.
@@ -231,14 +263,14 @@ fn loop_head(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> 
 }
 
 fn br(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     next!(ops, op.target as usize, frame, ctx)
 }
 
 /// `br` back to a loop header, firing its event on the way when the budget allows (otherwise
 /// the header's own op takes the slow path).
 fn br_loop(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     if ctx.budget == 0 {
         return jump(ops, op.target as usize, frame, ctx);
     }
@@ -247,13 +279,13 @@ fn br_loop(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Fl
 }
 
 fn br_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     copies(frame, ctx.copies, op.extra);
     next!(ops, op.target as usize, frame, ctx)
 }
 
 fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     branch!(
         frame[op.x as usize] != 0,
         ops,
@@ -265,7 +297,7 @@ fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow
 }
 
 fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     branch!(
         frame[op.x as usize] == 0,
         ops,
@@ -277,7 +309,7 @@ fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> 
 }
 
 fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     if frame[op.x as usize] != 0 {
         copies(frame, ctx.copies, op.extra);
         next!(ops, op.target as usize, frame, ctx)
@@ -286,7 +318,7 @@ fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) ->
 }
 
 fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     let Some(entries) = ctx.tables.get(op.extra as usize) else {
         return trapped(ctx, pc, Trap::Host("missing branch table".into()));
     };
@@ -301,13 +333,13 @@ fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> F
 }
 
 fn copy1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     frame[op.x as usize] = frame[op.y as usize];
     next!(ops, pc + 1, frame, ctx)
 }
 
 fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     let (lo, hi) = (frame[op.y as usize], frame[op.y as usize + 1]);
     frame[op.x as usize] = lo;
     frame[op.x as usize + 1] = hi;
@@ -315,13 +347,13 @@ fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow
 }
 
 fn copy_list(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     copies(frame, ctx.copies, op.extra);
     next!(ops, pc + 1, frame, ctx)
 }
 
 fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     let pick = if frame[op.y as usize] != 0 {
         op.z
     } else {
@@ -332,7 +364,7 @@ fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Fl
 }
 
 fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     let pick = if frame[op.y as usize] != 0 {
         op.z
     } else {
@@ -345,57 +377,54 @@ fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Fl
 }
 
 fn memory_size(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     frame[op.x as usize] = (ctx.mem.len() / baton_runtime::store::PAGE_SIZE) as u32;
     next!(ops, pc + 1, frame, ctx)
 }
 
 fn ref_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     frame[op.x as usize] = 0;
     next!(ops, pc + 1, frame, ctx)
 }
 
 fn ref_is_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     frame[op.x as usize] = u32::from(frame[op.y as usize] == 0);
     next!(ops, pc + 1, frame, ctx)
 }
 
 fn ref_func(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    let op = this!(ops, pc, ctx);
+    let op = this!(ops, pc);
     frame[op.x as usize] = op.target + 1;
     next!(ops, pc + 1, frame, ctx)
 }
 
-/// Reads `N` bytes of memory at `at`, trapping when out of bounds.
+/// Reads `N` bytes of memory at `at`; `None` when out of bounds.
 #[inline(always)]
-fn load<const N: usize>(mem: &[u8], at: u64) -> Result<[u8; N], Trap> {
-    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
-    mem.get(start..start.wrapping_add(N))
-        .filter(|_| start.checked_add(N).is_some())
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or(Trap::MemoryOutOfBounds)
+fn load<const N: usize>(mem: &[u8], at: u64) -> Option<[u8; N]> {
+    let start = usize::try_from(at).ok()?;
+    mem.get(start..start.checked_add(N)?)?.try_into().ok()
 }
 
-/// Writes `N` bytes of memory at `at`, trapping when out of bounds.
+/// Writes `N` bytes of memory at `at`; `None` when out of bounds.
 #[inline(always)]
-fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Result<(), Trap> {
-    let start = usize::try_from(at).map_err(|_| Trap::MemoryOutOfBounds)?;
-    let end = start.checked_add(N).ok_or(Trap::MemoryOutOfBounds)?;
-    mem.get_mut(start..end)
-        .ok_or(Trap::MemoryOutOfBounds)?
+fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Option<()> {
+    let start = usize::try_from(at).ok()?;
+    mem.get_mut(start..start.checked_add(N)?)?
         .copy_from_slice(&bytes);
-    Ok(())
+    Some(())
 }
 
 /// Defines a load handler: `$name` reads `$n` bytes and writes `$write(frame, dst, bytes)`.
 macro_rules! load_handler {
     ($name:ident, $n:literal, |$frame:ident, $dst:ident, $bytes:ident| $write:expr) => {
         fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-            let op = this!(ops, pc, ctx);
+            let op = this!(ops, pc);
             let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
-            let $bytes: [u8; $n] = tri!(load(ctx.mem, at), ctx, pc);
+            let Some($bytes) = load::<$n>(ctx.mem, at) else {
+                return out_of_bounds(ctx, pc);
+            };
             let $dst = op.x as usize;
             $write;
             next!(ops, pc + 1, $frame, ctx)
@@ -451,10 +480,12 @@ load_handler!(load_i64_u32, 4, |frame, d, b| write_u64(
 macro_rules! store_handler {
     ($name:ident, |$frame:ident, $v:ident| $bytes:expr) => {
         fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-            let op = this!(ops, pc, ctx);
+            let op = this!(ops, pc);
             let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
             let $v = op.x as usize;
-            tri!(store(ctx.mem, at, $bytes), ctx, pc);
+            if store(ctx.mem, at, $bytes).is_none() {
+                return out_of_bounds(ctx, pc);
+            }
             next!(ops, pc + 1, $frame, ctx)
         }
     };
@@ -536,7 +567,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$bn(dst, a, b) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ba = <$bi as CellValue>::read(frame, op.y as usize);
                             let $bb = <$bi as CellValue>::read(frame, op.z as usize);
                             let result: $bo = $be;
@@ -549,7 +580,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$tn(dst, a, b) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ta = <$ti as CellValue>::read(frame, op.y as usize);
                             let $tb = <$ti as CellValue>::read(frame, op.z as usize);
                             let result: $to = tri!($te, ctx, pc);
@@ -562,7 +593,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$un(dst, a) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ua = <$ui as CellValue>::read(frame, op.y as usize);
                             let result: $uo = $ue;
                             result.write(frame, op.x as usize);
@@ -574,7 +605,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$vn(dst, a) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $va = <$vi as CellValue>::read(frame, op.y as usize);
                             let result: $vo = tri!($ve, ctx, pc);
                             result.write(frame, op.x as usize);
@@ -586,7 +617,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$iname(dst, a, imm) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ia = <$it as CellValue>::read(frame, op.y as usize);
                             let $ib = op.target as i32 as $it;
                             let result: $it = $ie;
@@ -599,7 +630,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$cif(a, b, target) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ca = <$ct as CellValue>::read(frame, op.x as usize);
                             let $cb = <$ct as CellValue>::read(frame, op.y as usize);
                             branch!($ce, ops, op.target as usize, pc, frame, ctx)
@@ -608,7 +639,7 @@ macro_rules! define_lower {
                     ),
                     Instr::$cunless(a, b, target) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let $ca = <$ct as CellValue>::read(frame, op.x as usize);
                             let $cb = <$ct as CellValue>::read(frame, op.y as usize);
                             branch!(!($ce), ops, op.target as usize, pc, frame, ctx)
@@ -619,7 +650,7 @@ macro_rules! define_lower {
                 $(
                     Instr::$eif(a, target) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
                             branch!(zero, ops, op.target as usize, pc, frame, ctx)
                         },
@@ -627,7 +658,7 @@ macro_rules! define_lower {
                     ),
                     Instr::$eunless(a, target) => op(
                         |ops, pc, frame, ctx| {
-                            let op = this!(ops, pc, ctx);
+                            let op = this!(ops, pc);
                             let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
                             branch!(!zero, ops, op.target as usize, pc, frame, ctx)
                         },
@@ -636,6 +667,52 @@ macro_rules! define_lower {
                 )*
             }
         }
+        /// The fused op for `BrLoop(header)` when the loop's body starts with a conditional
+        /// branch `first` (the code at `header + 1`, right after the header's `LoopHead`). The
+        /// register code keeps both instructions, so positions, events and images are
+        /// unchanged; only the threaded form skips a dispatch per iteration.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        fn loop_fused(first: Instr, header: u32) -> Option<Op> {
+            Some(match first {
+                Instr::BrIf(cond, target) => op(
+                    loop_branch!(|frame, op| frame[op.x as usize] != 0),
+                    cond, 0, 0, 0, target, header,
+                ),
+                Instr::BrUnless(cond, target) => op(
+                    loop_branch!(|frame, op| frame[op.x as usize] == 0),
+                    cond, 0, 0, 0, target, header,
+                ),
+                $(
+                    Instr::$cif(a, b, target) => op(
+                        loop_branch!(|frame, op| {
+                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
+                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
+                            $ce
+                        }),
+                        a, b, 0, 0, target, header,
+                    ),
+                    Instr::$cunless(a, b, target) => op(
+                        loop_branch!(|frame, op| {
+                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
+                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
+                            !($ce)
+                        }),
+                        a, b, 0, 0, target, header,
+                    ),
+                )*
+                $(
+                    Instr::$eif(a, target) => op(
+                        loop_branch!(|frame, op| <$et as CellValue>::read(frame, op.x as usize) == 0),
+                        a, 0, 0, 0, target, header,
+                    ),
+                    Instr::$eunless(a, target) => op(
+                        loop_branch!(|frame, op| <$et as CellValue>::read(frame, op.x as usize) != 0),
+                        a, 0, 0, 0, target, header,
+                    ),
+                )*
+                _ => return None,
+            })
+        }
     };
 }
 
@@ -643,5 +720,16 @@ for_each_numeric!(define_lower);
 
 /// The threaded ops of a function's register code, index-aligned with it.
 pub fn lower(code: &[Instr]) -> Vec<Op> {
-    code.iter().map(|&instr| lower_one(instr)).collect()
+    code.iter()
+        .map(|&instr| match instr {
+            Instr::BrLoop(header) => code
+                .get(header as usize..header as usize + 2)
+                .and_then(|body| match body {
+                    [Instr::LoopHead, first] => loop_fused(*first, header),
+                    _ => None,
+                })
+                .unwrap_or_else(|| lower_one(instr)),
+            _ => lower_one(instr),
+        })
+        .collect()
 }
