@@ -7,13 +7,29 @@
 
 /// A Rust type stored in cells.
 pub trait CellValue: Sized + Copy {
+    /// Cells the value occupies.
+    const CELLS: u8;
     /// Reads the value starting at `at`.
     fn read(cells: &[u32], at: usize) -> Self;
     /// Writes the value starting at `at`.
     fn write(self, cells: &mut [u32], at: usize);
+    /// The value's cell bits as one accumulator word (low cell in the low half); the inverse
+    /// of [`CellValue::from_acc`]. Reading back a value of the same width keeps every bit.
+    fn to_acc(self) -> u64;
+    /// The value whose cell bits are the low [`CellValue::CELLS`] cells of `acc`.
+    fn from_acc(acc: u64) -> Self;
 }
 
 impl CellValue for i32 {
+    const CELLS: u8 = 1;
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self as u32 as u64
+    }
+    #[inline(always)]
+    fn from_acc(acc: u64) -> Self {
+        acc as u32 as i32
+    }
     #[inline(always)]
     fn read(cells: &[u32], at: usize) -> Self {
         cells[at] as i32
@@ -25,6 +41,15 @@ impl CellValue for i32 {
 }
 
 impl CellValue for f32 {
+    const CELLS: u8 = 1;
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    #[inline(always)]
+    fn from_acc(acc: u64) -> Self {
+        f32::from_bits(acc as u32)
+    }
     #[inline(always)]
     fn read(cells: &[u32], at: usize) -> Self {
         f32::from_bits(cells[at])
@@ -36,6 +61,15 @@ impl CellValue for f32 {
 }
 
 impl CellValue for i64 {
+    const CELLS: u8 = 2;
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn from_acc(acc: u64) -> Self {
+        acc as i64
+    }
     #[inline(always)]
     fn read(cells: &[u32], at: usize) -> Self {
         read_u64(cells, at) as i64
@@ -47,6 +81,15 @@ impl CellValue for i64 {
 }
 
 impl CellValue for f64 {
+    const CELLS: u8 = 2;
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self.to_bits()
+    }
+    #[inline(always)]
+    fn from_acc(acc: u64) -> Self {
+        f64::from_bits(acc)
+    }
     #[inline(always)]
     fn read(cells: &[u32], at: usize) -> Self {
         f64::from_bits(read_u64(cells, at))

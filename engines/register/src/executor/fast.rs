@@ -110,6 +110,7 @@ pub(super) fn run<'m>(
         copies: &at.func.copies,
         tables: &at.func.tables,
         pc: at.ip,
+        acc: 0,
         trap: None,
     };
     let result = drive(ctx, at, &mut chain);

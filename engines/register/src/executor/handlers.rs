@@ -22,7 +22,7 @@
 use baton_runtime::Trap;
 
 use super::run::Window;
-use crate::cells::{opaque_high, read_u64, write_u64, CellValue};
+use crate::cells::{opaque_high, read_u64, CellValue};
 use crate::code::{BranchTarget, CopyList, Instr};
 use crate::ops::for_each_numeric;
 
@@ -53,12 +53,16 @@ pub struct Chain<'a> {
     pub tables: &'a [Vec<BranchTarget>],
     /// Where the chain stopped (see the module invariants).
     pub pc: usize,
+    /// The accumulator to pass on with [`Flow::Next`] (only without tail calls).
+    pub acc: u64,
     /// The trap, when the chain stopped with [`Flow::Trap`].
     pub trap: Option<Trap>,
 }
 
-/// A handler: executes `ops[pc]` in `frame`, then continues with the next op.
-pub type Handler = fn(&[Op], usize, &mut Window, &mut Chain<'_>) -> Flow;
+/// A handler: executes `ops[pc]` in `frame`, then continues with the next op. The last
+/// argument is the accumulator: the bits of the previous op's result when that op produced one
+/// (see [`lower`] for when an op may read it instead of the result's cells).
+pub type Handler = fn(&[Op], usize, &mut Window, &mut Chain<'_>, u64) -> Flow;
 
 /// One threaded op: its handler and operand fields (meaning per instruction kind, see
 /// [`lower`]).
@@ -109,10 +113,10 @@ const fn op(handler: Handler, x: u16, y: u16, z: u16, w: u16, target: u32, extra
 /// Continues with the op at `$pc`.
 #[cfg(baton_tail_calls)]
 macro_rules! next {
-    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident) => {{
+    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident, $acc:expr) => {{
         let pc = $pc;
         return match $ops.get(pc) {
-            Some(op) => (op.handler)($ops, pc, $frame, $ctx),
+            Some(op) => (op.handler)($ops, pc, $frame, $ctx, $acc),
             None => off_end($ctx, pc),
         };
     }};
@@ -121,9 +125,10 @@ macro_rules! next {
 /// Continues with the op at `$pc` (by returning to [`enter`]'s loop).
 #[cfg(not(baton_tail_calls))]
 macro_rules! next {
-    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident) => {{
+    ($ops:ident, $pc:expr, $frame:ident, $ctx:ident, $acc:expr) => {{
         let _ = (&$ops, &$frame);
         $ctx.pc = $pc;
+        $ctx.acc = $acc;
         return Flow::Next;
     }};
 }
@@ -159,11 +164,11 @@ macro_rules! tri {
 /// position with a conditional move, which would make every later op's operand fetch wait for
 /// the condition's inputs.
 macro_rules! branch {
-    ($cond:expr, $ops:ident, $target:expr, $pc:ident, $frame:ident, $ctx:ident) => {{
+    ($cond:expr, $ops:ident, $target:expr, $pc:ident, $frame:ident, $ctx:ident, $acc:ident) => {{
         if $cond {
-            return jump($ops, $target, $frame, $ctx);
+            return jump($ops, $target, $frame, $ctx, $acc);
         }
-        next!($ops, $pc + 1, $frame, $ctx)
+        next!($ops, $pc + 1, $frame, $ctx, $acc)
     }};
 }
 
@@ -174,35 +179,37 @@ macro_rules! branch {
 /// in `x`/`y`, its target in `target`, the header in `extra`. `$cond` reads the cells.
 macro_rules! loop_branch {
     (|$frame:ident, $op:ident| $cond:expr) => {
-        |ops, pc, $frame, ctx| {
+        |ops, pc, $frame, ctx, acc| {
             let $op = this!(ops, pc);
             if ctx.budget == 0 {
-                return jump(ops, $op.extra as usize, $frame, ctx);
+                return jump(ops, $op.extra as usize, $frame, ctx, acc);
             }
             ctx.budget -= 1;
             if $cond {
-                return jump(ops, $op.target as usize, $frame, ctx);
+                return jump(ops, $op.target as usize, $frame, ctx, acc);
             }
-            next!(ops, $op.extra as usize + 2, $frame, ctx)
+            next!(ops, $op.extra as usize + 2, $frame, ctx, acc)
         }
     };
 }
 
 /// Continues with the op at `pc` (the taken side of [`branch!`]).
 #[inline(never)]
-fn jump(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
-    next!(ops, pc, frame, ctx)
+fn jump(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
+    next!(ops, pc, frame, ctx, acc)
 }
 
 /// Runs the chain starting at `ops[pc]` until it stops for the driver.
 #[inline]
 pub fn enter(ops: &[Op], mut pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    // No op at a chain's entry reads the accumulator (see [`lower`]).
+    let mut acc = 0;
     loop {
         let Some(op) = ops.get(pc) else {
             return off_end(ctx, pc);
         };
-        match (op.handler)(ops, pc, frame, ctx) {
-            Flow::Next => pc = ctx.pc,
+        match (op.handler)(ops, pc, frame, ctx, acc) {
+            Flow::Next => (pc, acc) = (ctx.pc, ctx.acc),
             flow => return flow,
         }
     }
@@ -238,53 +245,53 @@ fn stop(ctx: &mut Chain<'_>, pc: usize, flow: Flow) -> Flow {
     flow
 }
 
-fn leave(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn leave(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>, _: u64) -> Flow {
     stop(ctx, pc, Flow::Leave)
 }
 
-fn call(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn call(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>, _: u64) -> Flow {
     stop(ctx, pc, Flow::Call)
 }
 
-fn ret(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn ret(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>, _: u64) -> Flow {
     stop(ctx, pc, Flow::Return)
 }
 
-fn unreachable(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn unreachable(_: &[Op], pc: usize, _: &mut Window, ctx: &mut Chain<'_>, _: u64) -> Flow {
     trapped(ctx, pc, Trap::Unreachable)
 }
 
-fn loop_head(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn loop_head(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     if ctx.budget == 0 {
         return stop(ctx, pc, Flow::Leave);
     }
     ctx.budget -= 1;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn br(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
-    next!(ops, op.target as usize, frame, ctx)
+    next!(ops, op.target as usize, frame, ctx, acc)
 }
 
 /// `br` back to a loop header, firing its event on the way when the budget allows (otherwise
 /// the header's own op takes the slow path).
-fn br_loop(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_loop(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     if ctx.budget == 0 {
-        return jump(ops, op.target as usize, frame, ctx);
+        return jump(ops, op.target as usize, frame, ctx, acc);
     }
     ctx.budget -= 1;
-    next!(ops, op.target as usize + 1, frame, ctx)
+    next!(ops, op.target as usize + 1, frame, ctx, acc)
 }
 
-fn br_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     copies(frame, ctx.copies, op.extra);
-    next!(ops, op.target as usize, frame, ctx)
+    next!(ops, op.target as usize, frame, ctx, acc)
 }
 
-fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     branch!(
         frame[op.x as usize] != 0,
@@ -292,11 +299,12 @@ fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow
         op.target as usize,
         pc,
         frame,
-        ctx
+        ctx,
+        acc
     )
 }
 
-fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     branch!(
         frame[op.x as usize] == 0,
@@ -304,20 +312,21 @@ fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> 
         op.target as usize,
         pc,
         frame,
-        ctx
+        ctx,
+        acc
     )
 }
 
-fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     if frame[op.x as usize] != 0 {
         copies(frame, ctx.copies, op.extra);
-        next!(ops, op.target as usize, frame, ctx)
+        next!(ops, op.target as usize, frame, ctx, acc)
     }
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     let Some(entries) = ctx.tables.get(op.extra as usize) else {
         return trapped(ctx, pc, Trap::Host("missing branch table".into()));
@@ -329,30 +338,30 @@ fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> F
     if let Some(list) = entry.copies {
         copies(frame, ctx.copies, list);
     }
-    next!(ops, entry.target as usize, frame, ctx)
+    next!(ops, entry.target as usize, frame, ctx, acc)
 }
 
-fn copy1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn copy1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     frame[op.x as usize] = frame[op.y as usize];
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     let (lo, hi) = (frame[op.y as usize], frame[op.y as usize + 1]);
     frame[op.x as usize] = lo;
     frame[op.x as usize + 1] = hi;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn copy_list(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn copy_list(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     copies(frame, ctx.copies, op.extra);
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     let pick = if frame[op.y as usize] != 0 {
         op.z
@@ -360,10 +369,10 @@ fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Fl
         op.w
     };
     frame[op.x as usize] = frame[pick as usize];
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     let pick = if frame[op.y as usize] != 0 {
         op.z
@@ -373,31 +382,31 @@ fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Fl
     let (lo, hi) = (frame[pick as usize], frame[pick as usize + 1]);
     frame[op.x as usize] = lo;
     frame[op.x as usize + 1] = hi;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn memory_size(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn memory_size(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     frame[op.x as usize] = (ctx.mem.len() / baton_runtime::store::PAGE_SIZE) as u32;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn ref_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn ref_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     frame[op.x as usize] = 0;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn ref_is_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn ref_is_null(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     frame[op.x as usize] = u32::from(frame[op.y as usize] == 0);
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn ref_func(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+fn ref_func(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
     let op = this!(ops, pc);
     frame[op.x as usize] = op.target + 1;
-    next!(ops, pc + 1, frame, ctx)
+    next!(ops, pc + 1, frame, ctx, acc)
 }
 
 /// Reads `N` bytes of memory at `at`; `None` when out of bounds.
@@ -416,77 +425,64 @@ fn store<const N: usize>(mem: &mut [u8], at: u64, bytes: [u8; N]) -> Option<()> 
     Some(())
 }
 
-/// Defines a load handler: `$name` reads `$n` bytes and writes `$write(frame, dst, bytes)`.
+/// Defines a load handler `$name::<A>`: reads `$n` bytes at the address (from the accumulator
+/// when `A`) plus the static offset and writes the `$ty` value `$value` (of `$bytes`).
 macro_rules! load_handler {
-    ($name:ident, $n:literal, |$frame:ident, $dst:ident, $bytes:ident| $write:expr) => {
-        fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+    ($name:ident, $n:literal, $ty:ty, |$bytes:ident| $value:expr) => {
+        fn $name<const A: bool>(
+            ops: &[Op],
+            pc: usize,
+            frame: &mut Window,
+            ctx: &mut Chain<'_>,
+            acc: u64,
+        ) -> Flow {
             let op = this!(ops, pc);
-            let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
+            let address = operand::<i32, A>(frame, op.y, acc) as u32;
+            let at = u64::from(address) + u64::from(op.target);
             let Some($bytes) = load::<$n>(ctx.mem, at) else {
                 return out_of_bounds(ctx, pc);
             };
-            let $dst = op.x as usize;
-            $write;
-            next!(ops, pc + 1, $frame, ctx)
+            let value: $ty = $value;
+            value.write(frame, op.x as usize);
+            next!(ops, pc + 1, frame, ctx, value.to_acc())
         }
     };
 }
 
-load_handler!(load_i32, 4, |frame, d, b| frame[d] = u32::from_le_bytes(b));
-load_handler!(load_i64, 8, |frame, d, b| write_u64(
-    frame,
-    d,
-    u64::from_le_bytes(b)
-));
-load_handler!(load_i32_s8, 1, |frame, d, b| frame[d] =
-    b[0] as i8 as i32 as u32);
-load_handler!(load_i32_u8, 1, |frame, d, b| frame[d] = u32::from(b[0]));
-load_handler!(load_i32_s16, 2, |frame, d, b| frame[d] =
-    i16::from_le_bytes(b) as i32 as u32);
-load_handler!(load_i32_u16, 2, |frame, d, b| frame[d] =
-    u32::from(u16::from_le_bytes(b)));
-load_handler!(load_i64_s8, 1, |frame, d, b| write_u64(
-    frame,
-    d,
-    b[0] as i8 as i64 as u64
-));
-load_handler!(load_i64_u8, 1, |frame, d, b| write_u64(
-    frame,
-    d,
-    opaque_high(i64::from(b[0])) as u64
-));
-load_handler!(load_i64_s16, 2, |frame, d, b| write_u64(
-    frame,
-    d,
-    i16::from_le_bytes(b) as i64 as u64
-));
-load_handler!(load_i64_u16, 2, |frame, d, b| write_u64(
-    frame,
-    d,
-    opaque_high(i64::from(u16::from_le_bytes(b))) as u64
-));
-load_handler!(load_i64_s32, 4, |frame, d, b| write_u64(
-    frame,
-    d,
-    i32::from_le_bytes(b) as i64 as u64
-));
-load_handler!(load_i64_u32, 4, |frame, d, b| write_u64(
-    frame,
-    d,
-    opaque_high(i64::from(u32::from_le_bytes(b))) as u64
-));
+load_handler!(load_i32, 4, i32, |b| i32::from_le_bytes(b));
+load_handler!(load_i64, 8, i64, |b| i64::from_le_bytes(b));
+load_handler!(load_i32_s8, 1, i32, |b| i32::from(b[0] as i8));
+load_handler!(load_i32_u8, 1, i32, |b| i32::from(b[0]));
+load_handler!(load_i32_s16, 2, i32, |b| i32::from(i16::from_le_bytes(b)));
+load_handler!(load_i32_u16, 2, i32, |b| i32::from(u16::from_le_bytes(b)));
+load_handler!(load_i64_s8, 1, i64, |b| i64::from(b[0] as i8));
+load_handler!(load_i64_u8, 1, i64, |b| opaque_high(i64::from(b[0])));
+load_handler!(load_i64_s16, 2, i64, |b| i64::from(i16::from_le_bytes(b)));
+load_handler!(load_i64_u16, 2, i64, |b| opaque_high(i64::from(
+    u16::from_le_bytes(b)
+)));
+load_handler!(load_i64_s32, 4, i64, |b| i64::from(i32::from_le_bytes(b)));
+load_handler!(load_i64_u32, 4, i64, |b| opaque_high(i64::from(
+    u32::from_le_bytes(b)
+)));
 
 /// Defines a store handler: `$name` writes `$bytes(frame, value)` at the address.
 macro_rules! store_handler {
     ($name:ident, |$frame:ident, $v:ident| $bytes:expr) => {
-        fn $name(ops: &[Op], pc: usize, $frame: &mut Window, ctx: &mut Chain<'_>) -> Flow {
+        fn $name(
+            ops: &[Op],
+            pc: usize,
+            $frame: &mut Window,
+            ctx: &mut Chain<'_>,
+            acc: u64,
+        ) -> Flow {
             let op = this!(ops, pc);
             let at = u64::from($frame[op.y as usize]) + u64::from(op.target);
             let $v = op.x as usize;
             if store(ctx.mem, at, $bytes).is_none() {
                 return out_of_bounds(ctx, pc);
             }
-            next!(ops, pc + 1, $frame, ctx)
+            next!(ops, pc + 1, $frame, ctx, acc)
         }
     };
 }
@@ -495,6 +491,27 @@ store_handler!(store_b32, |frame, v| frame[v].to_le_bytes());
 store_handler!(store_b64, |frame, v| read_u64(frame, v).to_le_bytes());
 store_handler!(store_b8, |frame, v| [frame[v] as u8]);
 store_handler!(store_b16, |frame, v| (frame[v] as u16).to_le_bytes());
+
+/// An operand of type `T` in `cell`, or the accumulator's bits when `FROM_ACC`.
+#[inline(always)]
+fn operand<T: CellValue, const FROM_ACC: bool>(frame: &Window, cell: u16, acc: u64) -> T {
+    if FROM_ACC {
+        T::from_acc(acc)
+    } else {
+        T::read(frame, cell as usize)
+    }
+}
+
+/// What the accumulator holds when an op starts (see [`lower`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acc(Option<(u16, u8)>);
+
+impl Acc {
+    /// Whether the accumulator holds the value of `cells` cells starting at `cell`.
+    fn holds(self, cell: u16, cells: u8) -> bool {
+        self.0 == Some((cell, cells))
+    }
+}
 
 /// Runs copy list `list` of `lists` in the frame.
 #[inline(always)]
@@ -521,7 +538,7 @@ macro_rules! define_lower {
         // `!(a < b)` is intended for floats: a fused `if` branches away exactly when the
         // compare is false, NaN operands included.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        fn lower_one(instr: Instr) -> Op {
+        fn lower_one(instr: Instr, acc_in: Acc) -> Op {
             match instr {
                 Instr::Entry | Instr::AfterCall | Instr::ReturnN(_)
                 | Instr::GlobalGet(..) | Instr::GlobalSet(..)
@@ -544,18 +561,18 @@ macro_rules! define_lower {
                 Instr::CopyList(list) => op(copy_list, 0, 0, 0, 0, 0, list),
                 Instr::Select1(dst, cond, a, b) => op(select1, dst, cond, a, b, 0, 0),
                 Instr::Select2(dst, cond, a, b) => op(select2, dst, cond, a, b, 0, 0),
-                Instr::LoadI32(d, a, o) => op(load_i32, d, a, 0, 0, o, 0),
-                Instr::LoadI64(d, a, o) => op(load_i64, d, a, 0, 0, o, 0),
-                Instr::LoadI32S8(d, a, o) => op(load_i32_s8, d, a, 0, 0, o, 0),
-                Instr::LoadI32U8(d, a, o) => op(load_i32_u8, d, a, 0, 0, o, 0),
-                Instr::LoadI32S16(d, a, o) => op(load_i32_s16, d, a, 0, 0, o, 0),
-                Instr::LoadI32U16(d, a, o) => op(load_i32_u16, d, a, 0, 0, o, 0),
-                Instr::LoadI64S8(d, a, o) => op(load_i64_s8, d, a, 0, 0, o, 0),
-                Instr::LoadI64U8(d, a, o) => op(load_i64_u8, d, a, 0, 0, o, 0),
-                Instr::LoadI64S16(d, a, o) => op(load_i64_s16, d, a, 0, 0, o, 0),
-                Instr::LoadI64U16(d, a, o) => op(load_i64_u16, d, a, 0, 0, o, 0),
-                Instr::LoadI64S32(d, a, o) => op(load_i64_s32, d, a, 0, 0, o, 0),
-                Instr::LoadI64U32(d, a, o) => op(load_i64_u32, d, a, 0, 0, o, 0),
+                Instr::LoadI32(d, a, o) => op(if acc_in.holds(a, 1) { load_i32::<true> } else { load_i32::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64(d, a, o) => op(if acc_in.holds(a, 1) { load_i64::<true> } else { load_i64::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI32S8(d, a, o) => op(if acc_in.holds(a, 1) { load_i32_s8::<true> } else { load_i32_s8::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI32U8(d, a, o) => op(if acc_in.holds(a, 1) { load_i32_u8::<true> } else { load_i32_u8::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI32S16(d, a, o) => op(if acc_in.holds(a, 1) { load_i32_s16::<true> } else { load_i32_s16::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI32U16(d, a, o) => op(if acc_in.holds(a, 1) { load_i32_u16::<true> } else { load_i32_u16::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64S8(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_s8::<true> } else { load_i64_s8::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64U8(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_u8::<true> } else { load_i64_u8::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64S16(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_s16::<true> } else { load_i64_s16::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64U16(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_u16::<true> } else { load_i64_u16::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64S32(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_s32::<true> } else { load_i64_s32::<false> }, d, a, 0, 0, o, 0),
+                Instr::LoadI64U32(d, a, o) => op(if acc_in.holds(a, 1) { load_i64_u32::<true> } else { load_i64_u32::<false> }, d, a, 0, 0, o, 0),
                 Instr::StoreB32(v, a, o) => op(store_b32, v, a, 0, 0, o, 0),
                 Instr::StoreB64(v, a, o) => op(store_b64, v, a, 0, 0, o, 0),
                 Instr::StoreB8(v, a, o) => op(store_b8, v, a, 0, 0, o, 0),
@@ -565,108 +582,186 @@ macro_rules! define_lower {
                 Instr::RefIsNull(dst, src) => op(ref_is_null, dst, src, 0, 0, 0, 0),
                 Instr::RefFunc(dst, func) => op(ref_func, dst, 0, 0, 0, func, 0),
                 $(
-                    Instr::$bn(dst, a, b) => op(
-                        |ops, pc, frame, ctx| {
+                    Instr::$bn(dst, a, b) => {
+                        fn handler<const A: bool, const B: bool>(
+                            ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64,
+                        ) -> Flow {
                             let op = this!(ops, pc);
-                            let $ba = <$bi as CellValue>::read(frame, op.y as usize);
-                            let $bb = <$bi as CellValue>::read(frame, op.z as usize);
+                            let $ba = operand::<$bi, A>(frame, op.y, acc);
+                            let $bb = operand::<$bi, B>(frame, op.z, acc);
                             let result: $bo = $be;
                             result.write(frame, op.x as usize);
-                            next!(ops, pc + 1, frame, ctx)
-                        },
-                        dst, a, b, 0, 0, 0,
-                    ),
+                            next!(ops, pc + 1, frame, ctx, result.to_acc())
+                        }
+                        let width = <$bi as CellValue>::CELLS;
+                        let handler: Handler = match (acc_in.holds(a, width), acc_in.holds(b, width)) {
+                            (false, false) => handler::<false, false>,
+                            (true, false) => handler::<true, false>,
+                            (false, true) => handler::<false, true>,
+                            (true, true) => handler::<true, true>,
+                        };
+                        op(handler, dst, a, b, 0, 0, 0)
+                    }
                 )*
                 $(
                     Instr::$tn(dst, a, b) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, _| {
                             let op = this!(ops, pc);
                             let $ta = <$ti as CellValue>::read(frame, op.y as usize);
                             let $tb = <$ti as CellValue>::read(frame, op.z as usize);
                             let result: $to = tri!($te, ctx, pc);
                             result.write(frame, op.x as usize);
-                            next!(ops, pc + 1, frame, ctx)
+                            next!(ops, pc + 1, frame, ctx, result.to_acc())
                         },
                         dst, a, b, 0, 0, 0,
                     ),
                 )*
                 $(
-                    Instr::$un(dst, a) => op(
-                        |ops, pc, frame, ctx| {
+                    Instr::$un(dst, a) => {
+                        fn handler<const A: bool>(
+                            ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64,
+                        ) -> Flow {
                             let op = this!(ops, pc);
-                            let $ua = <$ui as CellValue>::read(frame, op.y as usize);
+                            let $ua = operand::<$ui, A>(frame, op.y, acc);
                             let result: $uo = $ue;
                             result.write(frame, op.x as usize);
-                            next!(ops, pc + 1, frame, ctx)
-                        },
-                        dst, a, 0, 0, 0, 0,
-                    ),
+                            next!(ops, pc + 1, frame, ctx, result.to_acc())
+                        }
+                        let handler: Handler = if acc_in.holds(a, <$ui as CellValue>::CELLS) {
+                            handler::<true>
+                        } else {
+                            handler::<false>
+                        };
+                        op(handler, dst, a, 0, 0, 0, 0)
+                    }
                 )*
                 $(
                     Instr::$vn(dst, a) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, _| {
                             let op = this!(ops, pc);
                             let $va = <$vi as CellValue>::read(frame, op.y as usize);
                             let result: $vo = tri!($ve, ctx, pc);
                             result.write(frame, op.x as usize);
-                            next!(ops, pc + 1, frame, ctx)
+                            next!(ops, pc + 1, frame, ctx, result.to_acc())
                         },
                         dst, a, 0, 0, 0, 0,
                     ),
                 )*
                 $(
-                    Instr::$iname(dst, a, imm) => op(
-                        |ops, pc, frame, ctx| {
+                    Instr::$iname(dst, a, imm) => {
+                        fn handler<const A: bool>(
+                            ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64,
+                        ) -> Flow {
                             let op = this!(ops, pc);
-                            let $ia = <$it as CellValue>::read(frame, op.y as usize);
+                            let $ia = operand::<$it, A>(frame, op.y, acc);
                             let $ib = op.target as i32 as $it;
                             let result: $it = $ie;
                             result.write(frame, op.x as usize);
-                            next!(ops, pc + 1, frame, ctx)
-                        },
-                        dst, a, 0, 0, imm as u32, 0,
-                    ),
+                            next!(ops, pc + 1, frame, ctx, result.to_acc())
+                        }
+                        let handler: Handler = if acc_in.holds(a, <$it as CellValue>::CELLS) {
+                            handler::<true>
+                        } else {
+                            handler::<false>
+                        };
+                        op(handler, dst, a, 0, 0, imm as u32, 0)
+                    }
                 )*
                 $(
                     Instr::$cif(a, b, target) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, acc| {
                             let op = this!(ops, pc);
                             let $ca = <$ct as CellValue>::read(frame, op.x as usize);
                             let $cb = <$ct as CellValue>::read(frame, op.y as usize);
-                            branch!($ce, ops, op.target as usize, pc, frame, ctx)
+                            branch!($ce, ops, op.target as usize, pc, frame, ctx, acc)
                         },
                         a, b, 0, 0, target, 0,
                     ),
                     Instr::$cunless(a, b, target) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, acc| {
                             let op = this!(ops, pc);
                             let $ca = <$ct as CellValue>::read(frame, op.x as usize);
                             let $cb = <$ct as CellValue>::read(frame, op.y as usize);
-                            branch!(!($ce), ops, op.target as usize, pc, frame, ctx)
+                            branch!(!($ce), ops, op.target as usize, pc, frame, ctx, acc)
                         },
                         a, b, 0, 0, target, 0,
                     ),
                 )*
                 $(
                     Instr::$eif(a, target) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, acc| {
                             let op = this!(ops, pc);
                             let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
-                            branch!(zero, ops, op.target as usize, pc, frame, ctx)
+                            branch!(zero, ops, op.target as usize, pc, frame, ctx, acc)
                         },
                         a, 0, 0, 0, target, 0,
                     ),
                     Instr::$eunless(a, target) => op(
-                        |ops, pc, frame, ctx| {
+                        |ops, pc, frame, ctx, acc| {
                             let op = this!(ops, pc);
                             let zero = <$et as CellValue>::read(frame, op.x as usize) == 0;
-                            branch!(!zero, ops, op.target as usize, pc, frame, ctx)
+                            branch!(!zero, ops, op.target as usize, pc, frame, ctx, acc)
                         },
                         a, 0, 0, 0, target, 0,
                     ),
                 )*
             }
         }
+        /// The cell and width an op's result leaves in the accumulator, if it leaves one.
+        fn produces(instr: Instr) -> Option<(u16, u8)> {
+            Some(match instr {
+                $(Instr::$bn(dst, ..) => (dst, <$bo as CellValue>::CELLS),)*
+                $(Instr::$tn(dst, ..) => (dst, <$to as CellValue>::CELLS),)*
+                $(Instr::$un(dst, ..) => (dst, <$uo as CellValue>::CELLS),)*
+                $(Instr::$vn(dst, ..) => (dst, <$vo as CellValue>::CELLS),)*
+                $(Instr::$iname(dst, ..) => (dst, <$it as CellValue>::CELLS),)*
+                Instr::LoadI32(dst, ..)
+                | Instr::LoadI32S8(dst, ..)
+                | Instr::LoadI32U8(dst, ..)
+                | Instr::LoadI32S16(dst, ..)
+                | Instr::LoadI32U16(dst, ..) => (dst, 1),
+                Instr::LoadI64(dst, ..)
+                | Instr::LoadI64S8(dst, ..)
+                | Instr::LoadI64U8(dst, ..)
+                | Instr::LoadI64S16(dst, ..)
+                | Instr::LoadI64U16(dst, ..)
+                | Instr::LoadI64S32(dst, ..)
+                | Instr::LoadI64U32(dst, ..) => (dst, 2),
+                _ => return None,
+            })
+        }
+
+        /// Marks every position an op can jump to (not counting falling through).
+        fn mark_targets(instr: Instr, tables: &[Vec<BranchTarget>], targets: &mut [bool]) {
+            let mut mark = |target: u32| {
+                if let Some(slot) = targets.get_mut(target as usize) {
+                    *slot = true;
+                }
+            };
+            match instr {
+                Instr::Br(target)
+                | Instr::BrCopy(_, target)
+                | Instr::BrIf(_, target)
+                | Instr::BrUnless(_, target)
+                | Instr::BrIfCopy(_, _, target) => mark(target),
+                // The header, the op after it (event fired on the way) and, for the fused form,
+                // the op after the body's first branch.
+                Instr::BrLoop(header) => {
+                    mark(header);
+                    mark(header.saturating_add(1));
+                    mark(header.saturating_add(2));
+                }
+                Instr::BrTable(_, table) => {
+                    for entry in tables.get(table as usize).into_iter().flatten() {
+                        mark(entry.target);
+                    }
+                }
+                $(Instr::$cif(_, _, target) | Instr::$cunless(_, _, target) => mark(target),)*
+                $(Instr::$eif(_, target) | Instr::$eunless(_, target) => mark(target),)*
+                _ => {}
+            }
+        }
+
         /// The fused op for `BrLoop(header)` when the loop's body starts with a conditional
         /// branch `first` (the code at `header + 1`, right after the header's `LoopHead`). The
         /// register code keeps both instructions, so positions, events and images are
@@ -718,18 +813,39 @@ macro_rules! define_lower {
 
 for_each_numeric!(define_lower);
 
-/// The threaded ops of a function's register code, index-aligned with it.
-pub fn lower(code: &[Instr]) -> Vec<Op> {
-    code.iter()
-        .map(|&instr| match instr {
+/// The threaded ops of a function's register code (`tables`: its `br_table` lists),
+/// index-aligned with it.
+///
+/// The accumulator: an op that produces a value (numeric ops, loads) passes its bits on to the
+/// next op, besides writing them to its cells. The next op reads an operand from the accumulator
+/// instead of its cells exactly when the operand is that value (same first cell, same width) and
+/// the op can only be reached by falling through from the producer: it is no branch target, and
+/// no chain starts at it. Chains start only at a function's first op, right after a call, after
+/// a safe point or after an op the outer loop ran; none of those follows a producer, because
+/// producers always continue their chain. This removes a store-to-load round trip through
+/// memory from the critical path of chained arithmetic; the cells still get every value, so the
+/// frame (and so every image) is exactly as without it.
+pub fn lower(code: &[Instr], tables: &[Vec<BranchTarget>]) -> Vec<Op> {
+    let mut targets = vec![false; code.len()];
+    for &instr in code {
+        mark_targets(instr, tables, &mut targets);
+    }
+    let mut previous = None;
+    let mut ops = Vec::with_capacity(code.len());
+    for (index, &instr) in code.iter().enumerate() {
+        let acc_in = Acc(if targets[index] { None } else { previous });
+        let op = match instr {
             Instr::BrLoop(header) => code
                 .get(header as usize..header as usize + 2)
                 .and_then(|body| match body {
                     [Instr::LoopHead, first] => loop_fused(*first, header),
                     _ => None,
                 })
-                .unwrap_or_else(|| lower_one(instr)),
-            _ => lower_one(instr),
-        })
-        .collect()
+                .unwrap_or_else(|| lower_one(instr, acc_in)),
+            _ => lower_one(instr, acc_in),
+        };
+        ops.push(op);
+        previous = produces(instr);
+    }
+    ops
 }
