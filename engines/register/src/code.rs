@@ -74,10 +74,38 @@ macro_rules! define_instr {
             GlobalGet(u16, u32),
             /// `global .1 = .0`.
             GlobalSet(u16, u32),
-            /// Memory load `(kind, dst, address cell, static offset)`.
-            Load(LoadKind, u16, u16, u32),
-            /// Memory store `(kind, value cell, address cell, static offset)`.
-            Store(StoreKind, u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I32`]: `(dst, address cell, static offset)`.
+            LoadI32(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64`]: `(dst, address cell, static offset)`.
+            LoadI64(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I32S8`]: `(dst, address cell, static offset)`.
+            LoadI32S8(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I32U8`]: `(dst, address cell, static offset)`.
+            LoadI32U8(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I32S16`]: `(dst, address cell, static offset)`.
+            LoadI32S16(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I32U16`]: `(dst, address cell, static offset)`.
+            LoadI32U16(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64S8`]: `(dst, address cell, static offset)`.
+            LoadI64S8(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64U8`]: `(dst, address cell, static offset)`.
+            LoadI64U8(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64S16`]: `(dst, address cell, static offset)`.
+            LoadI64S16(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64U16`]: `(dst, address cell, static offset)`.
+            LoadI64U16(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64S32`]: `(dst, address cell, static offset)`.
+            LoadI64S32(u16, u16, u32),
+            /// Memory load of kind [`LoadKind::I64U32`]: `(dst, address cell, static offset)`.
+            LoadI64U32(u16, u16, u32),
+            /// Memory store of kind [`StoreKind::B32`]: `(value cell, address cell, static offset)`.
+            StoreB32(u16, u16, u32),
+            /// Memory store of kind [`StoreKind::B64`]: `(value cell, address cell, static offset)`.
+            StoreB64(u16, u16, u32),
+            /// Memory store of kind [`StoreKind::B8`]: `(value cell, address cell, static offset)`.
+            StoreB8(u16, u16, u32),
+            /// Memory store of kind [`StoreKind::B16`]: `(value cell, address cell, static offset)`.
+            StoreB16(u16, u16, u32),
             /// `.0 = memory.size`.
             MemorySize(u16),
             /// `.0 = memory.grow(.1)`.
@@ -167,6 +195,26 @@ pub enum LoadKind {
     I64U32,
 }
 
+impl LoadKind {
+    /// The load instruction of this kind (one variant per kind, so the executor dispatches once).
+    pub fn instr(self, dst: u16, addr: u16, offset: u32) -> Instr {
+        match self {
+            LoadKind::I32 => Instr::LoadI32(dst, addr, offset),
+            LoadKind::I64 => Instr::LoadI64(dst, addr, offset),
+            LoadKind::I32S8 => Instr::LoadI32S8(dst, addr, offset),
+            LoadKind::I32U8 => Instr::LoadI32U8(dst, addr, offset),
+            LoadKind::I32S16 => Instr::LoadI32S16(dst, addr, offset),
+            LoadKind::I32U16 => Instr::LoadI32U16(dst, addr, offset),
+            LoadKind::I64S8 => Instr::LoadI64S8(dst, addr, offset),
+            LoadKind::I64U8 => Instr::LoadI64U8(dst, addr, offset),
+            LoadKind::I64S16 => Instr::LoadI64S16(dst, addr, offset),
+            LoadKind::I64U16 => Instr::LoadI64U16(dst, addr, offset),
+            LoadKind::I64S32 => Instr::LoadI64S32(dst, addr, offset),
+            LoadKind::I64U32 => Instr::LoadI64U32(dst, addr, offset),
+        }
+    }
+}
+
 /// The kind of a memory store: how many low bytes of the value are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
@@ -178,6 +226,18 @@ pub enum StoreKind {
     B8,
     /// Two bytes (`i32.store16`, `i64.store16`).
     B16,
+}
+
+impl StoreKind {
+    /// The store instruction of this kind (one variant per kind, so the executor dispatches once).
+    pub fn instr(self, value: u16, addr: u16, offset: u32) -> Instr {
+        match self {
+            StoreKind::B32 => Instr::StoreB32(value, addr, offset),
+            StoreKind::B64 => Instr::StoreB64(value, addr, offset),
+            StoreKind::B8 => Instr::StoreB8(value, addr, offset),
+            StoreKind::B16 => Instr::StoreB16(value, addr, offset),
+        }
+    }
 }
 
 /// Table and bulk operations (operands in a [`BulkOperands`] record).

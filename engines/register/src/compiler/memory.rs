@@ -146,7 +146,7 @@ impl Translator<'_> {
         let dst = self.push(ty, None)?;
         let offset =
             u32::try_from(offset).map_err(|_| self.malformed("memory offset too large"))?;
-        self.emit_result(Instr::Load(kind, dst, addr, offset));
+        self.emit_result(kind.instr(dst, addr, offset));
         Ok(())
     }
 
@@ -154,7 +154,7 @@ impl Translator<'_> {
         let cells = self.operand_cells(2)?;
         let offset =
             u32::try_from(offset).map_err(|_| self.malformed("memory offset too large"))?;
-        self.emit(Instr::Store(kind, cells[1], cells[0], offset));
+        self.emit(kind.instr(cells[1], cells[0], offset));
         Ok(())
     }
 

@@ -81,7 +81,18 @@ macro_rules! define_tables {
                 $(Instr::$un(dst, _) => Some(dst),)*
                 $(Instr::$vn(dst, _) => Some(dst),)*
                 $(Instr::$iname(dst, _, _) => Some(dst),)*
-                Instr::Load(_, dst, _, _)
+                Instr::LoadI32(dst, _, _)
+                | Instr::LoadI64(dst, _, _)
+                | Instr::LoadI32S8(dst, _, _)
+                | Instr::LoadI32U8(dst, _, _)
+                | Instr::LoadI32S16(dst, _, _)
+                | Instr::LoadI32U16(dst, _, _)
+                | Instr::LoadI64S8(dst, _, _)
+                | Instr::LoadI64U8(dst, _, _)
+                | Instr::LoadI64S16(dst, _, _)
+                | Instr::LoadI64U16(dst, _, _)
+                | Instr::LoadI64S32(dst, _, _)
+                | Instr::LoadI64U32(dst, _, _)
                 | Instr::Select1(dst, _, _, _)
                 | Instr::Select2(dst, _, _, _)
                 | Instr::GlobalGet(dst, _)

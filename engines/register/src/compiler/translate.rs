@@ -190,6 +190,7 @@ impl<'m> Translator<'m> {
         }
         Ok(CompiledFunc {
             func,
+            ops: crate::executor::handlers::lower(&t.code, &t.tables),
             code: t.code,
             consts: t.pool.into_cells(),
             param_cells: param_cells as u16,

@@ -13,6 +13,7 @@
 mod calls;
 mod events;
 mod fast;
+pub(crate) mod handlers;
 mod run;
 
 pub use events::Events;

@@ -255,10 +255,10 @@ impl Execution {
 
 /// The cells a frame can address: every `u16` offset plus one (two-cell values), so indexing
 /// a frame with a `u16` operand needs no bounds check.
-pub(super) const WINDOW: usize = u16::MAX as usize + 2;
+pub(crate) const WINDOW: usize = u16::MAX as usize + 2;
 
 /// A frame's addressable cells.
-pub(super) type Window = [u32; WINDOW];
+pub(crate) type Window = [u32; WINDOW];
 
 /// The window of the frame at `fp` (the cell vector always extends `WINDOW` cells past the
 /// innermost frame's base).
