@@ -172,26 +172,63 @@ macro_rules! branch {
     }};
 }
 
-/// The handler of a `br` back to a loop whose body starts with a conditional branch (see
-/// [`loop_fused`]): fires the loop event from the budget (without budget: continues at the
-/// header, whose op takes the slow path), then evaluates the body's first branch in place,
-/// continuing at its target (`target`) or after it (`header + 2`). Fields: the branch's cells
-/// in `x`/`y`, its target in `target`, the header in `extra`. `$cond` reads the cells.
-macro_rules! loop_branch {
-    (|$frame:ident, $op:ident| $cond:expr) => {
-        |ops, pc, $frame, ctx, acc| {
-            let $op = this!(ops, pc);
-            if ctx.budget == 0 {
-                return jump(ops, $op.extra as usize, $frame, ctx, acc);
+/// Defines `$name::<EVENT, A, B>`, the handler of a `br` fused with the conditional branch it
+/// jumps to (see [`fused_branch`]). With `EVENT` the `br` goes back to a loop header and fires
+/// its loop event from the budget first (without budget it continues at the header, two ops
+/// before `extra`, whose op takes the slow path). Then it evaluates the branch in place and
+/// continues at the branch's target (`target`) or after it (`extra`). The branch's operands are
+/// cells `x`/`y`, read from the accumulator when `A`/`B`; `$cond` sees them as `$a`/`$b`.
+macro_rules! fused_branch_handler {
+    ($name:ident, $ty:ty, |$a:ident, $b:ident| $cond:expr) => {
+        // `!(a < b)` is intended for floats: an `if` branches away exactly when the compare is
+        // false, NaN operands included.
+        #[allow(clippy::neg_cmp_op_on_partial_ord, unused_variables)]
+        fn $name<const EVENT: bool, const A: bool, const B: bool>(
+            ops: &[Op],
+            pc: usize,
+            frame: &mut Window,
+            ctx: &mut Chain<'_>,
+            acc: u64,
+        ) -> Flow {
+            let op = this!(ops, pc);
+            if EVENT {
+                // One read-modify-write: when the budget was already spent it wraps, and the
+                // slow path puts it back to zero.
+                let (left, spent) = ctx.budget.overflowing_sub(1);
+                ctx.budget = left;
+                if spent {
+                    ctx.budget = 0;
+                    return jump(ops, op.extra as usize - 2, frame, ctx, acc);
+                }
             }
-            ctx.budget -= 1;
+            let $a = operand::<$ty, A>(frame, op.x, acc);
+            let $b = operand::<$ty, B>(frame, op.y, acc);
             if $cond {
-                return jump(ops, $op.target as usize, $frame, ctx, acc);
+                return jump(ops, op.target as usize, frame, ctx, acc);
             }
-            next!(ops, $op.extra as usize + 2, $frame, ctx, acc)
+            next!(ops, op.extra as usize, frame, ctx, acc)
         }
     };
 }
+
+/// Picks the monomorphisation of a [`fused_branch_handler!`] handler for the flags.
+macro_rules! pick_fused {
+    ($name:ident, $event:expr, $a:expr, $b:expr) => {
+        match ($event, $a, $b) {
+            (false, false, false) => $name::<false, false, false> as Handler,
+            (false, false, true) => $name::<false, false, true>,
+            (false, true, false) => $name::<false, true, false>,
+            (false, true, true) => $name::<false, true, true>,
+            (true, false, false) => $name::<true, false, false>,
+            (true, false, true) => $name::<true, false, true>,
+            (true, true, false) => $name::<true, true, false>,
+            (true, true, true) => $name::<true, true, true>,
+        }
+    };
+}
+
+fused_branch_handler!(fused_br_if, i32, |a, b| a != 0);
+fused_branch_handler!(fused_br_unless, i32, |a, b| a == 0);
 
 /// Continues with the op at `pc` (the taken side of [`branch!`]).
 #[inline(never)]
@@ -739,8 +776,12 @@ macro_rules! define_lower {
                 }
             };
             match instr {
-                Instr::Br(target)
-                | Instr::BrCopy(_, target)
+                // The target and, for the fused form, the op after the target's branch.
+                Instr::Br(target) => {
+                    mark(target);
+                    mark(target.saturating_add(1));
+                }
+                Instr::BrCopy(_, target)
                 | Instr::BrIf(_, target)
                 | Instr::BrUnless(_, target)
                 | Instr::BrIfCopy(_, _, target) => mark(target),
@@ -762,48 +803,51 @@ macro_rules! define_lower {
             }
         }
 
-        /// The fused op for `BrLoop(header)` when the loop's body starts with a conditional
-        /// branch `first` (the code at `header + 1`, right after the header's `LoopHead`). The
-        /// register code keeps both instructions, so positions, events and images are
-        /// unchanged; only the threaded form skips a dispatch per iteration.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        fn loop_fused(first: Instr, header: u32) -> Option<Op> {
+        /// The fused op for a `br` whose target's op is a conditional branch `first`: with
+        /// `event` a `BrLoop(header)` (the branch at `header + 1`, right after the header's
+        /// `LoopHead`), else a `Br` to it. `continue_at` is the op after the branch, `acc_in`
+        /// what the accumulator holds at the `br`. The register code keeps both instructions,
+        /// so positions, events and images are unchanged; only the threaded form skips a
+        /// dispatch.
+        fn fused_branch(first: Instr, event: bool, continue_at: u32, acc_in: Acc) -> Option<Op> {
             Some(match first {
                 Instr::BrIf(cond, target) => op(
-                    loop_branch!(|frame, op| frame[op.x as usize] != 0),
-                    cond, 0, 0, 0, target, header,
+                    pick_fused!(fused_br_if, event, acc_in.holds(cond, 1), false),
+                    cond, 0, 0, 0, target, continue_at,
                 ),
                 Instr::BrUnless(cond, target) => op(
-                    loop_branch!(|frame, op| frame[op.x as usize] == 0),
-                    cond, 0, 0, 0, target, header,
+                    pick_fused!(fused_br_unless, event, acc_in.holds(cond, 1), false),
+                    cond, 0, 0, 0, target, continue_at,
                 ),
                 $(
-                    Instr::$cif(a, b, target) => op(
-                        loop_branch!(|frame, op| {
-                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
-                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
-                            $ce
-                        }),
-                        a, b, 0, 0, target, header,
-                    ),
-                    Instr::$cunless(a, b, target) => op(
-                        loop_branch!(|frame, op| {
-                            let $ca = <$ct as CellValue>::read(frame, op.x as usize);
-                            let $cb = <$ct as CellValue>::read(frame, op.y as usize);
-                            !($ce)
-                        }),
-                        a, b, 0, 0, target, header,
-                    ),
+                    Instr::$cif(a, b, target) => {
+                        fused_branch_handler!(when, $ct, |$ca, $cb| $ce);
+                        let width = <$ct as CellValue>::CELLS;
+                        op(
+                            pick_fused!(when, event, acc_in.holds(a, width), acc_in.holds(b, width)),
+                            a, b, 0, 0, target, continue_at,
+                        )
+                    }
+                    Instr::$cunless(a, b, target) => {
+                        fused_branch_handler!(unless, $ct, |$ca, $cb| !($ce));
+                        let width = <$ct as CellValue>::CELLS;
+                        op(
+                            pick_fused!(unless, event, acc_in.holds(a, width), acc_in.holds(b, width)),
+                            a, b, 0, 0, target, continue_at,
+                        )
+                    }
                 )*
                 $(
-                    Instr::$eif(a, target) => op(
-                        loop_branch!(|frame, op| <$et as CellValue>::read(frame, op.x as usize) == 0),
-                        a, 0, 0, 0, target, header,
-                    ),
-                    Instr::$eunless(a, target) => op(
-                        loop_branch!(|frame, op| <$et as CellValue>::read(frame, op.x as usize) != 0),
-                        a, 0, 0, 0, target, header,
-                    ),
+                    Instr::$eif(a, target) => {
+                        fused_branch_handler!(when, $et, |x, y| x == 0);
+                        let width = <$et as CellValue>::CELLS;
+                        op(pick_fused!(when, event, acc_in.holds(a, width), false), a, 0, 0, 0, target, continue_at)
+                    }
+                    Instr::$eunless(a, target) => {
+                        fused_branch_handler!(unless, $et, |x, y| x != 0);
+                        let width = <$et as CellValue>::CELLS;
+                        op(pick_fused!(unless, event, acc_in.holds(a, width), false), a, 0, 0, 0, target, continue_at)
+                    }
                 )*
                 _ => return None,
             })
@@ -834,16 +878,19 @@ pub fn lower(code: &[Instr], tables: &[Vec<BranchTarget>]) -> Vec<Op> {
     let mut ops = Vec::with_capacity(code.len());
     for (index, &instr) in code.iter().enumerate() {
         let acc_in = Acc(if targets[index] { None } else { previous });
-        let op = match instr {
-            Instr::BrLoop(header) => code
-                .get(header as usize..header as usize + 2)
-                .and_then(|body| match body {
-                    [Instr::LoopHead, first] => loop_fused(*first, header),
-                    _ => None,
-                })
-                .unwrap_or_else(|| lower_one(instr, acc_in)),
-            _ => lower_one(instr, acc_in),
+        let fused = match instr {
+            Instr::BrLoop(header) => match code.get(header as usize..header as usize + 2) {
+                Some(&[Instr::LoopHead, first]) => {
+                    fused_branch(first, true, header.saturating_add(2), acc_in)
+                }
+                _ => None,
+            },
+            Instr::Br(target) => code
+                .get(target as usize)
+                .and_then(|&first| fused_branch(first, false, target.saturating_add(1), acc_in)),
+            _ => None,
         };
+        let op = fused.unwrap_or_else(|| lower_one(instr, acc_in));
         ops.push(op);
         previous = produces(instr);
     }
