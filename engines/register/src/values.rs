@@ -2,7 +2,7 @@
 //! tables and host calls.
 //!
 //! Invariant: `write_val` followed by `read_val` with the value's type yields an equal value
-//! (floats bit-exact, references through the instance's [`RefPool`]).
+//! (floats bit-exact, references through the instance's [`RefPool`](crate::refs::RefPool)).
 
 use baton_runtime::{Val, ValType};
 

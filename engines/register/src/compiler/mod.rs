@@ -121,7 +121,7 @@ pub struct CompiledFunc {
     /// The register code.
     pub code: Vec<Instr>,
     /// The same code in direct-threaded form, index-aligned with `code` (what the fast path
-    /// runs; see [`crate::executor::handlers`]).
+    /// runs; see `executor::handlers`).
     pub ops: Vec<crate::executor::handlers::Op>,
     /// Constant pool cells, copied to `const_base` when a frame is entered.
     pub consts: Vec<u32>,

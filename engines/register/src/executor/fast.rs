@@ -34,7 +34,7 @@ macro_rules! leave {
     }};
 }
 
-/// What the fast loop works on besides the current position.
+/// What the fast path works on besides the current position.
 pub(super) struct Context<'a, 'm> {
     /// The module's code.
     pub module: &'m ModuleCode,

@@ -9,6 +9,10 @@
 //! In other builds a handler returns [`Flow::Next`] instead and [`enter`] loops, so debug builds
 //! cannot overflow the stack. Either way the semantics are identical.
 //!
+//! Two things live only in this form, never in the register code: the accumulator (a producing
+//! op hands its result bits to the next op, which may read an operand from it; see [`lower`])
+//! and `br`s fused with the conditional branch they jump to ([`fused_branch_handler!`]).
+//!
 //! Handlers cover everything that touches only the current frame's cells and the memory's
 //! bytes. Calls and returns end the chain with [`Flow::Call`] / [`Flow::Return`] for the driver
 //! in [`super::fast`] to switch frames; anything else (host objects, events that may stop, the

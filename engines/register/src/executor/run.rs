@@ -1,4 +1,4 @@
-//! The outer dispatch loop: runs the fast inner loop ([`super::fast`]) and handles what it hands
+//! The outer dispatch loop: runs the fast path ([`super::fast`]) and handles what it hands
 //! back — events that may stop or run out of fuel, calls and returns (frames pushed and popped
 //! on the explicit frame stack), globals, tables and bulk memory operations.
 //!
