@@ -332,30 +332,17 @@ fn br_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: 
     next!(ops, op.target as usize, frame, ctx, acc)
 }
 
-fn br_if(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
+/// `BrIf` (`NONZERO`) and `BrUnless`: branch on cell `x` being non-zero or zero.
+fn br_on<const NONZERO: bool>(
+    ops: &[Op],
+    pc: usize,
+    frame: &mut Window,
+    ctx: &mut Chain<'_>,
+    acc: u64,
+) -> Flow {
     let op = this!(ops, pc);
-    branch!(
-        frame[op.x as usize] != 0,
-        ops,
-        op.target as usize,
-        pc,
-        frame,
-        ctx,
-        acc
-    )
-}
-
-fn br_unless(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
-    let op = this!(ops, pc);
-    branch!(
-        frame[op.x as usize] == 0,
-        ops,
-        op.target as usize,
-        pc,
-        frame,
-        ctx,
-        acc
-    )
+    let taken = (frame[op.x as usize] != 0) == NONZERO;
+    branch!(taken, ops, op.target as usize, pc, frame, ctx, acc)
 }
 
 fn br_if_copy(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
@@ -593,8 +580,8 @@ macro_rules! define_lower {
                 Instr::Br(target) => op(br, 0, 0, 0, 0, target, 0),
                 Instr::BrLoop(header) => op(br_loop, 0, 0, 0, 0, header, 0),
                 Instr::BrCopy(list, target) => op(br_copy, 0, 0, 0, 0, target, list),
-                Instr::BrIf(cond, target) => op(br_if, cond, 0, 0, 0, target, 0),
-                Instr::BrUnless(cond, target) => op(br_unless, cond, 0, 0, 0, target, 0),
+                Instr::BrIf(cond, target) => op(br_on::<true>, cond, 0, 0, 0, target, 0),
+                Instr::BrUnless(cond, target) => op(br_on::<false>, cond, 0, 0, 0, target, 0),
                 Instr::BrIfCopy(cond, list, target) => op(br_if_copy, cond, 0, 0, 0, target, list),
                 Instr::BrTable(index, table) => op(br_table, index, 0, 0, 0, 0, table),
                 Instr::Copy1(dst, src) => op(copy1, dst, src, 0, 0, 0, 0),
