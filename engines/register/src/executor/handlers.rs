@@ -369,17 +369,19 @@ fn br_table(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc:
     next!(ops, entry.target as usize, frame, ctx, acc)
 }
 
-fn copy1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
+/// `Copy1`/`Copy2`: copies `CELLS` cells from `y` to `x`.
+fn copy<const CELLS: usize>(
+    ops: &[Op],
+    pc: usize,
+    frame: &mut Window,
+    ctx: &mut Chain<'_>,
+    acc: u64,
+) -> Flow {
     let op = this!(ops, pc);
-    frame[op.x as usize] = frame[op.y as usize];
-    next!(ops, pc + 1, frame, ctx, acc)
-}
-
-fn copy2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
-    let op = this!(ops, pc);
-    let (lo, hi) = (frame[op.y as usize], frame[op.y as usize + 1]);
-    frame[op.x as usize] = lo;
-    frame[op.x as usize + 1] = hi;
+    let value: [u32; CELLS] = std::array::from_fn(|i| frame[op.y as usize + i]);
+    for (i, cell) in value.into_iter().enumerate() {
+        frame[op.x as usize + i] = cell;
+    }
     next!(ops, pc + 1, frame, ctx, acc)
 }
 
@@ -389,27 +391,25 @@ fn copy_list(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc
     next!(ops, pc + 1, frame, ctx, acc)
 }
 
-fn select1(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
+/// `Select1`/`Select2`: copies `CELLS` cells from `z` when cell `y` is non-zero, else from
+/// `w`, to `x`.
+fn select<const CELLS: usize>(
+    ops: &[Op],
+    pc: usize,
+    frame: &mut Window,
+    ctx: &mut Chain<'_>,
+    acc: u64,
+) -> Flow {
     let op = this!(ops, pc);
     let pick = if frame[op.y as usize] != 0 {
         op.z
     } else {
         op.w
     };
-    frame[op.x as usize] = frame[pick as usize];
-    next!(ops, pc + 1, frame, ctx, acc)
-}
-
-fn select2(ops: &[Op], pc: usize, frame: &mut Window, ctx: &mut Chain<'_>, acc: u64) -> Flow {
-    let op = this!(ops, pc);
-    let pick = if frame[op.y as usize] != 0 {
-        op.z
-    } else {
-        op.w
-    };
-    let (lo, hi) = (frame[pick as usize], frame[pick as usize + 1]);
-    frame[op.x as usize] = lo;
-    frame[op.x as usize + 1] = hi;
+    let value: [u32; CELLS] = std::array::from_fn(|i| frame[pick as usize + i]);
+    for (i, cell) in value.into_iter().enumerate() {
+        frame[op.x as usize + i] = cell;
+    }
     next!(ops, pc + 1, frame, ctx, acc)
 }
 
@@ -584,11 +584,11 @@ macro_rules! define_lower {
                 Instr::BrUnless(cond, target) => op(br_on::<false>, cond, 0, 0, 0, target, 0),
                 Instr::BrIfCopy(cond, list, target) => op(br_if_copy, cond, 0, 0, 0, target, list),
                 Instr::BrTable(index, table) => op(br_table, index, 0, 0, 0, 0, table),
-                Instr::Copy1(dst, src) => op(copy1, dst, src, 0, 0, 0, 0),
-                Instr::Copy2(dst, src) => op(copy2, dst, src, 0, 0, 0, 0),
+                Instr::Copy1(dst, src) => op(copy::<1>, dst, src, 0, 0, 0, 0),
+                Instr::Copy2(dst, src) => op(copy::<2>, dst, src, 0, 0, 0, 0),
                 Instr::CopyList(list) => op(copy_list, 0, 0, 0, 0, 0, list),
-                Instr::Select1(dst, cond, a, b) => op(select1, dst, cond, a, b, 0, 0),
-                Instr::Select2(dst, cond, a, b) => op(select2, dst, cond, a, b, 0, 0),
+                Instr::Select1(dst, cond, a, b) => op(select::<1>, dst, cond, a, b, 0, 0),
+                Instr::Select2(dst, cond, a, b) => op(select::<2>, dst, cond, a, b, 0, 0),
                 Instr::LoadI32(d, a, o) => op(if acc_in.holds(a, 1) { load_i32::<true> } else { load_i32::<false> }, d, a, 0, 0, o, 0),
                 Instr::LoadI64(d, a, o) => op(if acc_in.holds(a, 1) { load_i64::<true> } else { load_i64::<false> }, d, a, 0, 0, o, 0),
                 Instr::LoadI32S8(d, a, o) => op(if acc_in.holds(a, 1) { load_i32_s8::<true> } else { load_i32_s8::<false> }, d, a, 0, 0, o, 0),
