@@ -317,8 +317,8 @@ fn value_of(
 
 /// The callee a direct call op at `pos` names, if it is one.
 fn direct_callee(code: &FuncCode, pos: u32) -> Option<u32> {
-    match code.compiled.code.get(pos as usize..pos as usize + 2)? {
-        [Word::Op(Instr::Call), Word::Imm(func)] => Some(*func as u32),
+    match code.compiled.code.get(pos as usize..pos as usize + 3)? {
+        [Word::Op(Instr::Call), Word::Imm(0), Word::Imm(func)] => Some(*func as u32),
         _ => None,
     }
 }

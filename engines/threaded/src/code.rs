@@ -204,9 +204,9 @@ pub enum Instr {
     LoopEnd,
     /// Returns: immediate `m`, then `m` source slots copied to slots `0..m`.
     Return,
-    /// Calls: immediates `func`, `base` (the callee's frame starts at slot `base`).
+    /// Calls: immediates `0`, `func`, `base` (the callee's frame starts at slot `base`).
     Call,
-    /// Calls through a table: immediates `type`, `table`, `base`, `index slot`.
+    /// Calls through a table: immediates `1`, `type`, `table`, `base`, `index slot`.
     CallIndirect,
     /// `select`: immediates `cond`, `a`, `b` (slots), then `dst` for class `Ref`; result in the
     /// register of the class otherwise.

@@ -311,6 +311,7 @@ impl<'a> Compiler<'a> {
             self.point(super::PointKind::Call, pos, pc, n as u32);
         }
         self.emit(Instr::Call);
+        self.imm(0u64);
         self.imm(func);
         let base = self.home(first);
         self.imm(base);
@@ -332,6 +333,7 @@ impl<'a> Compiler<'a> {
             self.point(super::PointKind::Call, pos, pc, n as u32 + 1);
         }
         self.emit(Instr::CallIndirect);
+        self.imm(1u64);
         self.imm(type_index);
         self.imm(table);
         let base = self.home(first);

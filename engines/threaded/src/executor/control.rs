@@ -276,12 +276,12 @@ fn perform_call(
     rewind_callee: bool,
 ) -> Result<usize, Signal> {
     let module = ctx.module;
-    let indirect = is_indirect(code, pc);
+    let indirect = imm(code, pc + 1) != 0;
     let (target, base, ty, next) = if indirect {
-        let type_index = imm(code, pc + 1) as u32;
-        let table = slot(code, pc + 2);
-        let base = slot(code, pc + 3);
-        let index = frame[slot(code, pc + 4)] as u32;
+        let type_index = imm(code, pc + 2) as u32;
+        let table = slot(code, pc + 3);
+        let base = slot(code, pc + 4);
+        let index = frame[slot(code, pc + 5)] as u32;
         let Some(expected) = module.info.types.get(type_index as usize) else {
             return Err(ctx.trap(Trap::Host("no such type".into())));
         };
@@ -296,10 +296,10 @@ fn perform_call(
                 Err(trap) => return Err(ctx.trap(trap)),
             }
         };
-        (target, base, expected.clone(), pc + 5)
+        (target, base, expected.clone(), pc + 6)
     } else {
-        let func = imm(code, pc + 1) as u32;
-        let base = slot(code, pc + 2);
+        let func = imm(code, pc + 2) as u32;
+        let base = slot(code, pc + 3);
         let Some(ty) = module.info.func_type(func) else {
             return Err(ctx.trap(Trap::Host("no such function".into())));
         };
@@ -311,7 +311,7 @@ fn perform_call(
         } else {
             Target::Own(func)
         };
-        (target, base, ty.clone(), pc + 3)
+        (target, base, ty.clone(), pc + 4)
     };
     match target {
         Target::Own(func) => {
@@ -364,12 +364,7 @@ fn perform_call(
     Ok(next)
 }
 
-/// Whether the op at `pc` is a `call_indirect` (told apart by its handler's address).
-fn is_indirect(code: &[Cell], pc: usize) -> bool {
-    matches!(code.get(pc), Some(Cell::Op(h)) if std::ptr::fn_addr_eq(*h, op_call_indirect as super::Handler))
-}
-
-/// `call_indirect`: same as [`op_call`] (the op is told apart by its handler's address).
+/// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
 pub fn op_call_indirect(
     code: &[Cell],
     pc: usize,
