@@ -28,7 +28,7 @@ fn fire(ctx: &mut Ctx<'_>, kind: EventKind, record: impl FnOnce() -> Native) -> 
         Fired::Continue => None,
         Fired::Stop(event) => {
             ctx.stopped = Some((kind, event));
-            ctx.unwind.push(record());
+            push_record(ctx, record());
             Some(Signal::Unwind)
         }
         Fired::OutOfFuel => {
@@ -60,11 +60,16 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 }
 
 fn record_function(ctx: &mut Ctx<'_>, func: u32, frame: &[u64], size: usize) {
-    ctx.counts.unwound += 1;
-    ctx.unwind.push(Native::Function {
+    push_record(ctx, Native::Function {
         func,
         slots: frame[..size].to_vec(),
     });
+}
+
+/// Records a native frame while unwinding (and counts it).
+pub(super) fn push_record(ctx: &mut Ctx<'_>, record: Native) {
+    ctx.counts.unwound += 1;
+    ctx.unwind.push(record);
 }
 
 /// Re-enters the function activation of the next rewind record in `frame`.
@@ -107,7 +112,10 @@ fn rewind_inner(code: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
                 Err(signal) => signal,
             }
         }
-        Some(Native::Resume { at, r0, fp0 }) => run_chain(code, at as usize, frame, ctx, r0, fp0),
+        Some(Native::Resume { at, r0, fp0 }) => {
+            ctx.counts.rewound += 1;
+            run_chain(code, at as usize, frame, ctx, r0, fp0)
+        }
         _ => ctx.trap(Trap::Host("internal engine error: bad rewind record".into())),
     }
 }
@@ -122,9 +130,6 @@ pub fn op_loop(
     fp0: u64,
 ) -> Signal {
     if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 }) {
-        if signal == Signal::Unwind {
-            ctx.counts.unwound += 1;
-        }
         return signal;
     }
     let _ = (r0, fp0);
@@ -159,9 +164,6 @@ fn loop_run(
         match signal {
             Signal::Continue(0) => {
                 if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 }) {
-                    if signal == Signal::Unwind {
-                        ctx.counts.unwound += 1;
-                    }
                     return Err(signal);
                 }
             }
@@ -169,8 +171,7 @@ fn loop_run(
             Signal::Break(0, target) => return Ok(target),
             Signal::Break(depth, target) => return Err(Signal::Break(depth - 1, target)),
             Signal::Unwind => {
-                ctx.counts.unwound += 1;
-                ctx.unwind.push(Native::Loop { at: pc as u32 });
+                push_record(ctx, Native::Loop { at: pc as u32 });
                 return Err(Signal::Unwind);
             }
             other => return Err(other),
@@ -337,8 +338,7 @@ fn perform_call(
             match signal {
                 Signal::Return => {}
                 Signal::Unwind => {
-                    ctx.counts.unwound += 1;
-                    ctx.unwind.push(Native::Call {
+                    push_record(ctx, Native::Call {
                         at: pc as u32,
                         r0,
                         fp0,

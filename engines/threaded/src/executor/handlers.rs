@@ -219,11 +219,14 @@ pub fn entry(
         Fired::Continue => next!(code, pc + 1, frame, ctx, r0, fp0),
         Fired::Stop(event) => {
             ctx.stopped = Some((EventKind::Entry, event));
-            ctx.unwind.push(Native::Resume {
-                at: (pc + 1) as u32,
-                r0,
-                fp0,
-            });
+            super::control::push_record(
+                ctx,
+                Native::Resume {
+                    at: (pc + 1) as u32,
+                    r0,
+                    fp0,
+                },
+            );
             Signal::Unwind
         }
         Fired::OutOfFuel => {

@@ -138,9 +138,10 @@ pub enum Start {
 /// Native frame counters, for tests of the native shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NativeCounts {
-    /// Native frames (function activations, loop ops, call ops) recorded by the last unwind.
+    /// Native frame records (function activations, loop ops, call ops, the resume position)
+    /// pushed by the last unwind, each by the native frame it describes.
     pub unwound: u64,
-    /// Native frames re-entered by the last rewind.
+    /// Records replayed by the last rewind, each re-entering its native frame.
     pub rewound: u64,
 }
 
