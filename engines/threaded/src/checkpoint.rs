@@ -220,9 +220,7 @@ impl Instance {
                 let value = from_bits(slot(index as u32)?, *ty, &refs);
                 locals.push(to_image(&value, &|| format!("{place} local {index}"))?);
             }
-            let keep = if depth == last && !matches!(record.tail, Tail::Call { .. })
-                || depth == last
-            {
+            let keep = if depth == last {
                 point.operands.len()
             } else {
                 point.operands.len().saturating_sub(point.consumed as usize)

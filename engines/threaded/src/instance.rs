@@ -14,8 +14,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use baton_runtime::{
-    Config, EventKind, Extern, FuncRef, Imports, InstanceLink, InstanceObjects,
-    InstantiationError, InvokeError, RunOutcome, StopAt, StopInfo, Trap, Val,
+    Config, EventKind, Extern, FuncRef, Imports, InstanceLink, InstanceObjects, InstantiationError,
+    InvokeError, RunOutcome, StopAt, StopInfo, Trap, Val,
 };
 
 use crate::executor::{self, Events, Exit, Native, NativeCounts, Start};
@@ -90,7 +90,8 @@ impl Instance {
         config: Config,
     ) -> Result<Instance, InstantiationError> {
         let objects = InstanceObjects::link(module.code.info.clone(), imports)?;
-        let mut instance = Instance::from_inner(InstanceInner::new(module.code.clone(), objects), config);
+        let mut instance =
+            Instance::from_inner(InstanceInner::new(module.code.clone(), objects), config);
         match instance.initialize() {
             Ok(()) => Ok(instance),
             Err(trap) => {
@@ -135,7 +136,10 @@ impl Instance {
             .exports
             .iter()
             .filter_map(|(name, kind)| {
-                Some((name.clone(), self.inner.objects.export_extern(*kind, &this)?))
+                Some((
+                    name.clone(),
+                    self.inner.objects.export_extern(*kind, &this)?,
+                ))
             })
             .collect()
     }
@@ -206,7 +210,13 @@ impl Instance {
         self.run(start, events, func, args)
     }
 
-    fn run(&mut self, start: Start, mut events: Events, entry_func: u32, entry_args: Vec<Val>) -> RunOutcome {
+    fn run(
+        &mut self,
+        start: Start,
+        mut events: Events,
+        entry_func: u32,
+        entry_args: Vec<Val>,
+    ) -> RunOutcome {
         let exit = executor::run(
             &self.inner,
             start,
@@ -233,8 +243,8 @@ impl Instance {
                     entry_args,
                     events,
                 };
-                let (func, pc) =
-                    crate::checkpoint::stop_location(&self.inner.module, &suspended).unwrap_or((0, 0));
+                let (func, pc) = crate::checkpoint::stop_location(&self.inner.module, &suspended)
+                    .unwrap_or((0, 0));
                 self.suspended = Some(suspended);
                 RunOutcome::Stopped(StopInfo {
                     kind,

@@ -85,7 +85,7 @@ impl Module {
             let compiled =
                 compiler::compile(&info, body.func, &body.body, polling).map_err(|e| {
                     ModuleError::Unsupported {
-                        offset: body.body.range().start as u64,
+                        offset: body.body.range().start,
                         what: e.to_string(),
                     }
                 })?;

@@ -116,7 +116,8 @@ fn images_are_byte_identical_and_restore_across_engines() {
         let imports = Imports::new();
         let config = Config::default();
 
-        let mut threaded = baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
+        let mut threaded =
+            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
         let expected = threaded.invoke("f", args, None).unwrap();
         assert!(
             matches!(expected, RunOutcome::Finished(_)),
@@ -135,16 +136,28 @@ fn images_are_byte_identical_and_restore_across_engines() {
             let mut stack =
                 baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
             let ours = threaded.invoke("f", args, stop_at(k)).unwrap();
-            assert_eq!(ours, stack.invoke("f", args, stop_at(k)).unwrap(), "{what}: stop {k}");
+            assert_eq!(
+                ours,
+                stack.invoke("f", args, stop_at(k)).unwrap(),
+                "{what}: stop {k}"
+            );
             let our_image = threaded.image().unwrap();
             let stack_image = stack.image().unwrap();
             assert_eq!(our_image, stack_image, "{what}: images at event {k}");
-            assert_eq!(encode(&our_image), encode(&stack_image), "{what}: bytes at {k}");
+            assert_eq!(
+                encode(&our_image),
+                encode(&stack_image),
+                "{what}: bytes at {k}"
+            );
 
             let mut on_stack =
                 baton_stack::Instance::restore(&stack_module, &our_image, &imports, config)
                     .unwrap_or_else(|e| panic!("{what}: stack restores threaded's image {k}: {e}"));
-            assert_eq!(on_stack.resume(None).unwrap(), expected, "{what}: threaded -> stack at {k}");
+            assert_eq!(
+                on_stack.resume(None).unwrap(),
+                expected,
+                "{what}: threaded -> stack at {k}"
+            );
             let mut on_threaded =
                 baton_threaded::Instance::restore(&module, &stack_image, &imports, config)
                     .unwrap_or_else(|e| panic!("{what}: threaded restores stack's image {k}: {e}"));
@@ -158,7 +171,11 @@ fn images_are_byte_identical_and_restore_across_engines() {
                 expected,
                 "{what}: stack -> threaded at {k}"
             );
-            assert_eq!(threaded.resume(None).unwrap(), expected, "{what}: continue at {k}");
+            assert_eq!(
+                threaded.resume(None).unwrap(),
+                expected,
+                "{what}: continue at {k}"
+            );
         }
     }
 }
@@ -170,8 +187,10 @@ fn walking_every_event_matches_stack() {
         let module = baton_threaded::Module::new(&bytes).unwrap();
         let stack_module = baton_stack::Module::new(&bytes).unwrap();
         let (imports, config) = (Imports::new(), Config::default());
-        let mut threaded = baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-        let mut stack = baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
+        let mut threaded =
+            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
+        let mut stack =
+            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
         let mut ours = threaded.invoke("f", args, stop_at(0)).unwrap();
         let mut theirs = stack.invoke("f", args, stop_at(0)).unwrap();
         loop {
@@ -206,8 +225,10 @@ fn fuel_ends_runs_at_the_same_event_as_stack() {
             fuel: Some(fuel),
             ..Config::default()
         };
-        let mut threaded = baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-        let mut stack = baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
+        let mut threaded =
+            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
+        let mut stack =
+            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
         let outcome = threaded.invoke("f", args, None).unwrap();
         let expected = if fuel < events {
             RunOutcome::OutOfFuel
@@ -215,7 +236,11 @@ fn fuel_ends_runs_at_the_same_event_as_stack() {
             finished.clone()
         };
         assert_eq!(outcome, expected, "fuel {fuel}");
-        assert_eq!(stack.invoke("f", args, None).unwrap(), outcome, "fuel {fuel}");
+        assert_eq!(
+            stack.invoke("f", args, None).unwrap(),
+            outcome,
+            "fuel {fuel}"
+        );
         assert_eq!(threaded.events_fired(), stack.events_fired(), "fuel {fuel}");
     }
 }

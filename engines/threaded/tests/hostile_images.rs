@@ -2,7 +2,9 @@
 //! naming the function, pc and operand; and never panics on them.
 
 use baton_checkpoint::image::value::Kind;
-use baton_runtime::{Config, EventKind, ImageError, Imports, KindSet, RestoreError, RunOutcome, StopAt, Val};
+use baton_runtime::{
+    Config, EventKind, ImageError, Imports, KindSet, RestoreError, RunOutcome, StopAt, Val,
+};
 use baton_threaded::{Instance, Module};
 
 const WAT: &str = r#"(module
@@ -36,7 +38,8 @@ fn restore_with(operand: usize, value: i32) -> Result<Instance, RestoreError> {
 #[test]
 fn the_unmodified_image_restores() {
     let (module, image) = stopped_image();
-    let mut restored = Instance::restore(&module, &image, &Imports::new(), Config::default()).unwrap();
+    let mut restored =
+        Instance::restore(&module, &image, &Imports::new(), Config::default()).unwrap();
     assert_eq!(
         restored.resume(None).unwrap(),
         RunOutcome::Finished(vec![Val::I32(9 + 7 + 101)])
@@ -49,7 +52,10 @@ fn an_operand_contradicting_a_local_alias_is_rejected() {
     else {
         panic!("accepted")
     };
-    assert!(place.contains("function 1") && place.contains("pc") && place.contains("operand 0"), "{place}");
+    assert!(
+        place.contains("function 1") && place.contains("pc") && place.contains("operand 0"),
+        "{place}"
+    );
     assert!(reason.contains("aliases local 0"), "{reason}");
 }
 
@@ -59,7 +65,10 @@ fn an_operand_contradicting_a_constant_is_rejected() {
     else {
         panic!("accepted")
     };
-    assert!(place.contains("function 1") && place.contains("operand 1"), "{place}");
+    assert!(
+        place.contains("function 1") && place.contains("operand 1"),
+        "{place}"
+    );
     assert!(reason.contains("constant"), "{reason}");
 }
 
@@ -89,7 +98,13 @@ fn garbage_images_are_errors_not_panics() {
     m.execution.as_mut().unwrap().frames[0].func = 0;
     mutants.push(m);
     let mut m = image.clone();
-    m.execution.as_mut().unwrap().safe_point.as_mut().unwrap().kind = 2;
+    m.execution
+        .as_mut()
+        .unwrap()
+        .safe_point
+        .as_mut()
+        .unwrap()
+        .kind = 2;
     mutants.push(m);
     let mut m = image;
     m.execution.as_mut().unwrap().frames.clear();

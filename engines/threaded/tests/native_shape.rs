@@ -74,16 +74,27 @@ fn a_stop_three_loops_deep_in_recursion_unwinds_and_rewinds_every_native_frame()
         instance.resume(None).unwrap(),
         RunOutcome::Finished(vec![Val::I32(3)])
     );
-    assert_eq!(instance.native_counts().rewound, 14, "continue rewinds all 14");
+    assert_eq!(
+        instance.native_counts().rewound,
+        14,
+        "continue rewinds all 14"
+    );
     let mut restored = Instance::restore(&module, &image, &imports, Config::default()).unwrap();
     // The same native frames (dead slots and registers may differ: they are not state).
-    assert_eq!(shape_of(restored.unwind_record().unwrap()), shape_of(&record));
+    assert_eq!(
+        shape_of(restored.unwind_record().unwrap()),
+        shape_of(&record)
+    );
     assert_eq!(restored.image().unwrap(), image);
     assert_eq!(
         restored.resume(None).unwrap(),
         RunOutcome::Finished(vec![Val::I32(3)])
     );
-    assert_eq!(restored.native_counts().rewound, 14, "restore rewinds all 14");
+    assert_eq!(
+        restored.native_counts().rewound,
+        14,
+        "restore rewinds all 14"
+    );
 }
 
 #[test]
@@ -104,7 +115,10 @@ fn the_top_operand_lives_in_r0_and_fp0_at_a_call_and_the_image_has_it() {
     );
     let f = module.info().exported_func("f").unwrap();
     let points = module.compiled(f).unwrap().points.all();
-    let calls: Vec<_> = points.iter().filter(|p| p.kind == PointKind::Call).collect();
+    let calls: Vec<_> = points
+        .iter()
+        .filter(|p| p.kind == PointKind::Call)
+        .collect();
     assert_eq!(calls.len(), 2);
     // At `call $g`: operand 0 (the f64 product) in fp0, operand 1 (the i32 product) in r0.
     assert_eq!(calls[0].operands[0].loc, Loc::Fp0);
@@ -165,7 +179,11 @@ fn recursion_to_max_frames_neither_overflows_nor_loses_a_frame() {
     // Entry, loop, call per level: the deepest frame's entry is event 3 * (MAX - 1).
     let event = 3 * (MAX as u64 - 1);
     let outcome = instance
-        .invoke("rec", &[Val::I32(deepest)], stop(&[EventKind::Entry], event))
+        .invoke(
+            "rec",
+            &[Val::I32(deepest)],
+            stop(&[EventKind::Entry], event),
+        )
         .unwrap();
     assert!(matches!(outcome, RunOutcome::Stopped(_)), "{outcome:?}");
     let image = instance.image().unwrap();

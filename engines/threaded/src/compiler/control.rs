@@ -165,7 +165,7 @@ impl Compiler<'_> {
         self.preserve_all();
         self.open(Kind::Loop, ty)?;
         for h in self.labels.last().map_or(0, |l| l.height)..self.stack.len() {
-            self.to_home(h);
+            self.move_home(h);
         }
         let pos = self.pos();
         self.emit(Instr::Loop);
@@ -187,7 +187,7 @@ impl Compiler<'_> {
         self.preserve_all();
         self.open(Kind::If, ty)?;
         for h in self.labels.last().map_or(0, |l| l.height)..self.stack.len() {
-            self.to_home(h);
+            self.move_home(h);
         }
         match cond_slot {
             Some(slot) => {
@@ -343,7 +343,8 @@ impl Compiler<'_> {
         let n = label.arity().len();
         let first = self.stack.len().saturating_sub(n);
         let in_place = (0..n).all(|i| {
-            self.stack.get(first + i).map(|op| op.loc) == Some(Loc::Slot(self.home(label.height + i)))
+            self.stack.get(first + i).map(|op| op.loc)
+                == Some(Loc::Slot(self.home(label.height + i)))
         });
         in_place
             && !matches!(label.kind, Kind::Func | Kind::Loop)
@@ -379,7 +380,11 @@ impl Compiler<'_> {
     fn br_table(&mut self, depths: &[u32]) -> Step {
         let index = self.pop()?;
         let slot = self.slot_of(index.loc);
-        self.emit(Instr::BrTable(if slot.is_some() { Shape1::S } else { Shape1::R }));
+        self.emit(Instr::BrTable(if slot.is_some() {
+            Shape1::S
+        } else {
+            Shape1::R
+        }));
         if let Some(slot) = slot {
             self.imm(slot);
         }
@@ -408,11 +413,7 @@ impl Compiler<'_> {
     /// Emits a return of the function's results (top of stack).
     pub(super) fn ret(&mut self) -> Step {
         let n = self.ty.results.len();
-        let first = self
-            .stack
-            .len()
-            .checked_sub(n)
-            .ok_or("too few results")?;
+        let first = self.stack.len().checked_sub(n).ok_or("too few results")?;
         let mut sources = Vec::with_capacity(n);
         for h in first..first + n {
             let op = self.stack[h];

@@ -64,7 +64,9 @@ impl Compiler<'_> {
 
     /// Pops an operand.
     pub(super) fn pop(&mut self) -> Result<Operand, String> {
-        self.stack.pop().ok_or_else(|| "operand stack underflow".to_string())
+        self.stack
+            .pop()
+            .ok_or_else(|| "operand stack underflow".to_string())
     }
 
     /// The slot an operand location names, if it is one.
@@ -129,7 +131,7 @@ impl Compiler<'_> {
     }
 
     /// Moves the operand at height `h` to its home slot.
-    pub(super) fn to_home(&mut self, h: usize) {
+    pub(super) fn move_home(&mut self, h: usize) {
         let Some(op) = self.stack.get(h).copied() else {
             return;
         };
@@ -144,7 +146,7 @@ impl Compiler<'_> {
     pub(super) fn preserve_local(&mut self, local: u32) {
         for h in 0..self.stack.len() {
             if self.stack[h].loc == Loc::Local(local) {
-                self.to_home(h);
+                self.move_home(h);
             }
         }
     }
@@ -155,7 +157,7 @@ impl Compiler<'_> {
         self.spill(Loc::Fp0);
         for h in 0..self.stack.len() {
             if matches!(self.stack[h].loc, Loc::Local(_)) {
-                self.to_home(h);
+                self.move_home(h);
             }
         }
     }

@@ -286,7 +286,7 @@ impl<'a> Compiler<'a> {
             .checked_sub(n)
             .ok_or("too few call operands")?;
         for h in first..self.stack.len() {
-            self.to_home(h);
+            self.move_home(h);
         }
         Ok(first)
     }
@@ -394,11 +394,7 @@ impl<'a> Compiler<'a> {
     /// `imms_before` go first; a result of type `result` goes to the home slot of the first
     /// operand (or of the current height when there are none).
     fn bulk(&mut self, op: Bulk, imms_before: &[u32], n: usize, result: Option<ValType>) -> Step {
-        let first = self
-            .stack
-            .len()
-            .checked_sub(n)
-            .ok_or("too few operands")?;
+        let first = self.stack.len().checked_sub(n).ok_or("too few operands")?;
         let mut slots = Vec::with_capacity(n);
         let operands: Vec<Operand> = self.stack.drain(first..).collect();
         for (i, operand) in operands.into_iter().enumerate() {
@@ -462,21 +458,15 @@ impl<'a> Compiler<'a> {
             O::MemoryGrow { .. } => self.bulk(Bulk::MemoryGrow, &[], 1, Some(ValType::I32)),
             O::MemoryFill { .. } => self.bulk(Bulk::MemoryFill, &[], 3, None),
             O::MemoryCopy { .. } => self.bulk(Bulk::MemoryCopy, &[], 3, None),
-            O::MemoryInit { data_index, .. } => {
-                self.bulk(Bulk::MemoryInit, &[data_index], 3, None)
-            }
+            O::MemoryInit { data_index, .. } => self.bulk(Bulk::MemoryInit, &[data_index], 3, None),
             O::DataDrop { data_index } => self.bulk(Bulk::DataDrop, &[data_index], 0, None),
             O::TableGet { table } => {
                 let ty = self.table_type(table)?;
                 self.bulk(Bulk::TableGet, &[table], 1, Some(ty))
             }
             O::TableSet { table } => self.bulk(Bulk::TableSet, &[table], 2, None),
-            O::TableSize { table } => {
-                self.bulk(Bulk::TableSize, &[table], 0, Some(ValType::I32))
-            }
-            O::TableGrow { table } => {
-                self.bulk(Bulk::TableGrow, &[table], 2, Some(ValType::I32))
-            }
+            O::TableSize { table } => self.bulk(Bulk::TableSize, &[table], 0, Some(ValType::I32)),
+            O::TableGrow { table } => self.bulk(Bulk::TableGrow, &[table], 2, Some(ValType::I32)),
             O::TableFill { table } => self.bulk(Bulk::TableFill, &[table], 3, None),
             O::TableCopy {
                 dst_table,

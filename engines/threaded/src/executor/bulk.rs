@@ -63,10 +63,7 @@ pub fn bulk<const K: u8>(
     }
 }
 
-fn table<'a>(
-    ctx: &'a Ctx<'_>,
-    index: u64,
-) -> Result<&'a baton_runtime::store::TableHandle, Trap> {
+fn table<'a>(ctx: &'a Ctx<'_>, index: u64) -> Result<&'a baton_runtime::store::TableHandle, Trap> {
     ctx.inner
         .objects
         .tables

@@ -60,10 +60,13 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 }
 
 fn record_function(ctx: &mut Ctx<'_>, func: u32, frame: &[u64], size: usize) {
-    push_record(ctx, Native::Function {
-        func,
-        slots: frame[..size].to_vec(),
-    });
+    push_record(
+        ctx,
+        Native::Function {
+            func,
+            slots: frame[..size].to_vec(),
+        },
+    );
 }
 
 /// Records a native frame while unwinding (and counts it).
@@ -75,7 +78,9 @@ pub(super) fn push_record(ctx: &mut Ctx<'_>, record: Native) {
 /// Re-enters the function activation of the next rewind record in `frame`.
 pub fn rewind_function(ctx: &mut Ctx<'_>, frame: &mut [u64]) -> Signal {
     let Some(Native::Function { func, slots }) = ctx.rewind.pop() else {
-        return ctx.trap(Trap::Host("internal engine error: rewind expected a function".into()));
+        return ctx.trap(Trap::Host(
+            "internal engine error: rewind expected a function".into(),
+        ));
     };
     let module = ctx.module;
     let Some(code) = module.func(func) else {
@@ -83,7 +88,9 @@ pub fn rewind_function(ctx: &mut Ctx<'_>, frame: &mut [u64]) -> Signal {
     };
     let size = code.compiled.frame_size as usize;
     if slots.len() != size || frame.len() < size {
-        return ctx.trap(Trap::Host("internal engine error: rewind frame size".into()));
+        return ctx.trap(Trap::Host(
+            "internal engine error: rewind frame size".into(),
+        ));
     }
     ctx.counts.rewound += 1;
     frame[..size].copy_from_slice(&slots);
@@ -116,7 +123,9 @@ fn rewind_inner(code: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             ctx.counts.rewound += 1;
             run_chain(code, at as usize, frame, ctx, r0, fp0)
         }
-        _ => ctx.trap(Trap::Host("internal engine error: bad rewind record".into())),
+        _ => ctx.trap(Trap::Host(
+            "internal engine error: bad rewind record".into(),
+        )),
     }
 }
 
@@ -133,7 +142,9 @@ pub fn op_loop(
         return signal;
     }
     let _ = (r0, fp0);
-    match stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || loop_run(code, pc, frame, ctx, false)) {
+    match stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        loop_run(code, pc, frame, ctx, false)
+    }) {
         Ok(pos) => next!(code, pos, frame, ctx, 0, 0),
         Err(signal) => signal,
     }
@@ -163,7 +174,8 @@ fn loop_run(
         };
         match signal {
             Signal::Continue(0) => {
-                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 }) {
+                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 })
+                {
                     return Err(signal);
                 }
             }
@@ -338,11 +350,14 @@ fn perform_call(
             match signal {
                 Signal::Return => {}
                 Signal::Unwind => {
-                    push_record(ctx, Native::Call {
-                        at: pc as u32,
-                        r0,
-                        fp0,
-                    });
+                    push_record(
+                        ctx,
+                        Native::Call {
+                            at: pc as u32,
+                            r0,
+                            fp0,
+                        },
+                    );
                     return Err(Signal::Unwind);
                 }
                 other => return Err(other),
@@ -461,12 +476,11 @@ fn call_out(
     ctx.memory = None;
     let outcome = call_foreign(func, &args, ctx.max_frames, ctx.depth);
     ctx.reborrow()?;
-    let values = match outcome {
-        Ok(values) => values,
-        Err(trap) => return Err(trap),
-    };
+    let values = outcome?;
     if values.len() != ty.results.len() {
-        return Err(Trap::Host("foreign function returned the wrong number of values".into()));
+        return Err(Trap::Host(
+            "foreign function returned the wrong number of values".into(),
+        ));
     }
     let mut refs = ctx.inner.refs.borrow_mut();
     for (i, value) in values.iter().enumerate() {

@@ -129,11 +129,7 @@ pub fn bin<const OP: u16, const SHAPE: u8>(
     };
     let reg = if float_in { fp0 } else { r0 };
     let (a, b, next) = match SHAPE {
-        SS => (
-            frame[slot(code, pc + 1)],
-            frame[slot(code, pc + 2)],
-            pc + 3,
-        ),
+        SS => (frame[slot(code, pc + 1)], frame[slot(code, pc + 2)], pc + 3),
         RS => (reg, frame[slot(code, pc + 1)], pc + 2),
         _ => (frame[slot(code, pc + 1)], reg, pc + 2),
     };
@@ -283,7 +279,14 @@ pub fn br_table<const SHAPE: u8>(
     };
     let n = imm(code, at);
     let choice = u64::from(index as u32).min(n);
-    next!(code, slot(code, at + 1 + choice as usize), frame, ctx, r0, fp0)
+    next!(
+        code,
+        slot(code, at + 1 + choice as usize),
+        frame,
+        ctx,
+        r0,
+        fp0
+    )
 }
 
 /// `select` into the register of class `FLOAT` (or a slot when `REF`).
@@ -462,11 +465,7 @@ pub fn store<const KIND: u8, const SHAPE: u8>(
     let reg = if kind.float() { fp0 } else { r0 };
     let offset = imm(code, pc + 1);
     let (value, addr, next) = match SHAPE {
-        SS => (
-            frame[slot(code, pc + 2)],
-            frame[slot(code, pc + 3)],
-            pc + 4,
-        ),
+        SS => (frame[slot(code, pc + 2)], frame[slot(code, pc + 3)], pc + 4),
         RS => (reg, frame[slot(code, pc + 2)], pc + 3),
         SR => (frame[slot(code, pc + 2)], r0, pc + 3),
         _ => (fp0, r0, pc + 2),

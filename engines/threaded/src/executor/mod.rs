@@ -308,7 +308,9 @@ fn run_in(ctx: &mut Ctx<'_>, start: Start) -> Exit {
         }
         Signal::Unwind => {
             let Some((kind, event)) = ctx.stopped else {
-                return Exit::Trapped(Trap::Host("internal engine error: unwind without a stop".into()));
+                return Exit::Trapped(Trap::Host(
+                    "internal engine error: unwind without a stop".into(),
+                ));
             };
             let mut records = std::mem::take(&mut ctx.unwind);
             records.reverse();
@@ -318,10 +320,9 @@ fn run_in(ctx: &mut Ctx<'_>, start: Start) -> Exit {
                 records,
             }
         }
-        Signal::Abort => ctx
-            .abort
-            .take()
-            .unwrap_or(Exit::Trapped(Trap::Host("internal engine error: abort".into()))),
+        Signal::Abort => ctx.abort.take().unwrap_or(Exit::Trapped(Trap::Host(
+            "internal engine error: abort".into(),
+        ))),
         other => Exit::Trapped(Trap::Host(format!(
             "internal engine error: signal {other:?} reached the entry"
         ))),
