@@ -7,7 +7,7 @@
 //! `FORMAT.md`.
 //!
 //! Enum fields are `i32` (prost's representation, which keeps unknown numbers); prost generates
-//! typed accessors such as [`SafePoint::kind`] and [`Label::kind`] that read them as
+//! typed accessors such as [`SafePoint::kind()`] and [`Label::kind()`] that read them as
 //! [`SafePointKind`] and [`LabelKind`].
 //!
 //! Invariants the types cannot express (checked by [`crate::validate()`] and the canonical decoder):
