@@ -1,6 +1,6 @@
 //! baton's engine-neutral checkpoint image of one WebAssembly instance.
 //!
-//! The schema lives in `proto/baton.proto`; [`image`] mirrors it in Rust. [`codec`] turns images
+//! The schema lives in `proto/baton.proto`; [`image`] holds the Rust types generated from it. [`codec`] turns images
 //! into canonical bytes and back, [`analysis`] indexes a module once for pc-level type queries,
 //! [`validate`](mod@validate) checks an image against a module before any engine touches it, and
 //! [`text`] and [`json`] give human and tool views. `FORMAT.md` documents every field.
@@ -13,6 +13,7 @@ pub mod json;
 pub mod kinds;
 pub mod memory;
 mod point_store;
+mod serde_fields;
 pub mod structure;
 pub mod text;
 pub mod validate;
