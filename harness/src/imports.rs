@@ -1,10 +1,10 @@
 //! A module's import list in declaration order, read with wasmparser: the order in which
-//! [`crate::engine::Engine::instantiate`] takes its imports.
+//! [`baton_engine::Engine::instantiate`] takes its imports.
 
 use wasmparser::{Parser, Payload, TypeRef};
 
-use crate::engine::ExternKind;
-use crate::value::ValType;
+use baton_engine::ExternKind;
+use baton_engine::ValType;
 
 /// One import of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]

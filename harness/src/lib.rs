@@ -5,9 +5,6 @@
 
 pub mod adapters;
 pub mod bench;
-pub mod engine;
 pub mod fuzz;
 pub mod imports;
 pub mod spec;
-pub mod value;
-pub mod wrapper;

@@ -3,7 +3,7 @@
 
 use baton::adapters;
 use baton::bench::{self, Workload};
-use baton::engine::EngineConfig;
+use baton_engine::EngineConfig;
 
 fn workload(name: &str, wat: &str) -> Workload {
     Workload {

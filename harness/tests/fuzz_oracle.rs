@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use baton::adapters;
-use baton::engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
 use baton::fuzz::case::Case;
 use baton::fuzz::corpus::seed_cases;
 use baton::fuzz::engines::{resolve_all, EngineSpec, ORACLE, TIE_BREAKER};
 use baton::fuzz::exec::Limits;
 use baton::fuzz::finding::{Class, Finding};
 use baton::fuzz::oracles::{check, Verdict};
-use baton::value::Value;
-use baton::wrapper::Wrapper;
+use baton_engine::Value;
+use baton_engine::Wrapper;
+use baton_engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
 
 /// The wasmi 2.0 miscompilation pinned down in reports/README.md ("Known oracle divergences"):
 /// the spec result is 1; wasmi 2.0 traps "integer divide by zero".

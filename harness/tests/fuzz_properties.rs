@@ -13,8 +13,8 @@ use baton::fuzz::generator::{generate, materialize};
 use baton::fuzz::host::HostState;
 use baton::fuzz::oracles::{check, check_generated, Verdict};
 use baton::fuzz::report::render;
-use baton::value::{ValType, Value};
 use baton_checkpoint::image::Image;
+use baton_engine::{ValType, Value};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 

@@ -2,9 +2,9 @@
 //! and run the whole wasm-v2 suite on the engines that pass it.
 
 use baton::adapters;
-use baton::engine::EngineConfig;
-use baton::engine::KindSet;
 use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecOptions};
+use baton_engine::EngineConfig;
+use baton_engine::KindSet;
 
 fn options(engine: &str) -> SpecOptions {
     SpecOptions {
@@ -156,9 +156,9 @@ fn first_failures(report: &baton::spec::SuiteReport) -> String {
 /// Wraps `stack` and corrupts every running image (the innermost frame's first i32 local is
 /// incremented): checkpoint-everywhere must catch it.
 mod corrupting {
-    use baton::engine::{Engine, EngineConfig, InstanceId};
-    use baton::wrapper::Wrapper;
     use baton_checkpoint::image::{value::Kind, Image};
+    use baton_engine::Wrapper;
+    use baton_engine::{Engine, EngineConfig, InstanceId};
 
     pub struct Corrupting(pub Box<dyn Engine>);
 

@@ -4,6 +4,7 @@
 //! [both|poll|nopoll]` (a single mode is for instruction-counting one configuration, e.g. under
 //! `valgrind --tool=cachegrind`, when wall-clock time is too noisy).
 
+use baton_runtime::Driving;
 use std::time::{Duration, Instant};
 
 use baton_register::{Instance, Module};

@@ -17,16 +17,14 @@
 
 use std::rc::Rc;
 
-use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, Image, SafePoint};
-use baton_runtime::{
-    Config, EventKind, ImageError, Imports, InstanceObjects, RestoreError, Val, ValType,
-};
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::{Entry, Execution as ImageExecution, Frame, SafePoint};
+use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
 
 use crate::code::Instr;
 use crate::compiler::{CompiledFunc, Loc, Operand, PointKind, SafePoint as MapPoint};
 use crate::executor::{Activation, Events, Execution, Stopped};
-use crate::instance::{Instance, InstanceInner};
-use crate::module::Module;
+use crate::instance::InstanceInner;
 use crate::values::{cells_of_val, from_wasmparser};
 
 fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
@@ -111,146 +109,91 @@ fn operand_val(
     })
 }
 
-impl Instance {
-    /// The instance's image: idle, or stopped at a safe point.
-    pub fn image(&self) -> Result<Image, ImageError> {
-        let inner = &self.inner;
-        let module = &inner.module;
-        let analysis = module.analysis().map_err(ImageError::Validation)?;
-        let this = inner.this();
-        let mut image = Image {
-            module_sha256: analysis.module_sha256().to_vec(),
-            ..Image::default()
-        };
-        inner.objects.store_to_image(&mut image, &this)?;
-        let Some(execution) = &self.execution else {
-            return Ok(image);
-        };
-        let stopped = execution
-            .stopped
-            .ok_or_else(|| ImageError::NotAtSafePoint("the invocation is running".into()))?;
-        let to_image = |value: &Val, place: &dyn Fn() -> String| {
-            inner.objects.val_to_image(value, &this, place)
-        };
-        let args = execution
-            .entry_args
-            .iter()
-            .enumerate()
-            .map(|(i, value)| to_image(value, &|| format!("entry argument {i}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut frames = Vec::with_capacity(execution.frames.len());
-        let last = execution.frames.len().saturating_sub(1);
-        for (depth, activation) in execution.frames.iter().enumerate() {
-            let place = format!("frame {depth} (function {})", activation.func);
-            let func = module
-                .func(activation.func)
-                .ok_or_else(|| mismatch(&place, "not a defined function"))?;
-            let innermost = (depth == last).then_some(stopped.kind);
-            let point = frame_point(func, activation, innermost).ok_or_else(|| {
-                mismatch(
-                    &place,
-                    format!("no safe point at code position {}", activation.ip),
-                )
-            })?;
-            let fa = analysis
-                .function(activation.func)
-                .ok_or_else(|| mismatch(&place, "no analysis"))?;
-            let info = fa
-                .at(point.pc)
-                .ok_or_else(|| mismatch(&place, format!("pc {} is not a boundary", point.pc)))?;
-            let mut locals = Vec::with_capacity(func.locals.len());
-            for (index, slot) in func.locals.iter().enumerate() {
-                let ty = runtime_type(slot.ty, &place)?;
-                let value =
-                    inner.read_val(ty, &execution.cells, activation.fp + slot.cell as usize);
-                locals.push(to_image(&value, &|| format!("{place} local {index}"))?);
-            }
-            let keep = if innermost.is_some() {
-                point.operands.len()
-            } else {
-                point.operands.len().saturating_sub(point.consumed as usize)
-            };
-            let mut operands = Vec::with_capacity(keep);
-            for (index, operand) in point.operands.iter().take(keep).enumerate() {
-                let value = operand_val(
-                    inner,
-                    func,
-                    &execution.cells,
-                    activation.fp,
-                    operand,
-                    &place,
-                )?;
-                operands.push(to_image(&value, &|| format!("{place} operand {index}"))?);
-            }
-            frames.push(Frame {
-                func: activation.func,
-                pc: point.pc,
-                locals,
-                operands,
-                labels: info.labels.clone(),
-            });
-        }
-        image.execution = Some(ImageExecution {
-            entry: Some(Entry {
-                func: execution.entry_func,
-                args,
-            }),
-            safe_point: Some(SafePoint {
-                kind: stopped.kind.to_image() as i32,
-                event: stopped.event,
-            }),
-            frames,
-        });
-        Ok(image)
-    }
-
-    /// Rebuilds an instance from `image`: links `imports`, overwrites the store, and if the
-    /// image holds an execution, rebuilds every frame so that [`Instance::resume`] continues
-    /// exactly where the image was taken.
-    pub fn restore(
-        module: &Module,
-        image: &Image,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, RestoreError> {
-        let code = module.code.clone();
-        if !code.polling {
-            return Err(ImageError::Validation(
-                "module compiled without safe points cannot be restored into".into(),
+/// The image of a stopped `execution` of `inner`.
+pub(crate) fn execution_image(
+    inner: &Rc<InstanceInner>,
+    execution: &Execution,
+    analysis: &ModuleAnalysis,
+) -> Result<ImageExecution, ImageError> {
+    let module = &inner.module;
+    let this = inner.this();
+    let stopped = execution
+        .stopped
+        .ok_or_else(|| ImageError::NotAtSafePoint("the invocation is running".into()))?;
+    let to_image =
+        |value: &Val, place: &dyn Fn() -> String| inner.objects.val_to_image(value, &this, place);
+    let args = execution
+        .entry_args
+        .iter()
+        .enumerate()
+        .map(|(i, value)| to_image(value, &|| format!("entry argument {i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut frames = Vec::with_capacity(execution.frames.len());
+    let last = execution.frames.len().saturating_sub(1);
+    for (depth, activation) in execution.frames.iter().enumerate() {
+        let place = format!("frame {depth} (function {})", activation.func);
+        let func = module
+            .func(activation.func)
+            .ok_or_else(|| mismatch(&place, "not a defined function"))?;
+        let innermost = (depth == last).then_some(stopped.kind);
+        let point = frame_point(func, activation, innermost).ok_or_else(|| {
+            mismatch(
+                &place,
+                format!("no safe point at code position {}", activation.ip),
             )
-            .into());
-        }
-        let analysis = code.analysis().map_err(ImageError::Validation)?;
-        baton_checkpoint::validate::validate(image, &analysis)
-            .map_err(|e| ImageError::Validation(e.to_string()))?;
-        let objects = InstanceObjects::link(code.info.clone(), imports).map_err(|e| match e {
-            baton_runtime::InstantiationError::Module(e) => RestoreError::Module(e),
-            baton_runtime::InstantiationError::Link(e) => RestoreError::Link(e),
-            baton_runtime::InstantiationError::Allocation { what } => {
-                RestoreError::Allocation { what }
-            }
-            baton_runtime::InstantiationError::Trap(trap) => {
-                RestoreError::Image(mismatch("instantiation", trap.to_string()))
-            }
         })?;
-        let inner = InstanceInner::new(code, objects);
-        inner.objects.store_from_image(image, &inner.this())?;
-        let execution = match &image.execution {
-            Some(execution) => Some(rebuild(&inner, execution, config)?),
-            None => None,
+        let fa = analysis
+            .function(activation.func)
+            .ok_or_else(|| mismatch(&place, "no analysis"))?;
+        let info = fa
+            .at(point.pc)
+            .ok_or_else(|| mismatch(&place, format!("pc {} is not a boundary", point.pc)))?;
+        let mut locals = Vec::with_capacity(func.locals.len());
+        for (index, slot) in func.locals.iter().enumerate() {
+            let ty = runtime_type(slot.ty, &place)?;
+            let value = inner.read_val(ty, &execution.cells, activation.fp + slot.cell as usize);
+            locals.push(to_image(&value, &|| format!("{place} local {index}"))?);
+        }
+        let keep = if innermost.is_some() {
+            point.operands.len()
+        } else {
+            point.operands.len().saturating_sub(point.consumed as usize)
         };
-        let events_fired = execution.as_ref().map_or(0, |e| e.events.next);
-        Ok(Instance {
-            inner,
-            config,
-            execution,
-            events_fired,
-        })
+        let mut operands = Vec::with_capacity(keep);
+        for (index, operand) in point.operands.iter().take(keep).enumerate() {
+            let value = operand_val(
+                inner,
+                func,
+                &execution.cells,
+                activation.fp,
+                operand,
+                &place,
+            )?;
+            operands.push(to_image(&value, &|| format!("{place} operand {index}"))?);
+        }
+        frames.push(Frame {
+            func: activation.func,
+            pc: point.pc,
+            locals,
+            operands,
+            labels: info.labels.clone(),
+        });
     }
+    Ok(ImageExecution {
+        entry: Some(Entry {
+            func: execution.entry_func,
+            args,
+        }),
+        safe_point: Some(SafePoint {
+            kind: stopped.kind.to_image() as i32,
+            event: stopped.event,
+        }),
+        frames,
+    })
 }
 
 /// Rebuilds the native execution state of an image's execution.
-fn rebuild(
+pub(crate) fn rebuild(
     inner: &Rc<InstanceInner>,
     source: &ImageExecution,
     config: Config,
@@ -260,9 +203,7 @@ fn rebuild(
     let safe_point = source
         .safe_point
         .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = image::SafePointKind::try_from(safe_point.kind)
-        .ok()
-        .and_then(EventKind::from_image)
+    let kind = EventKind::from_image_number(safe_point.kind)
         .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
     if kind == EventKind::Any {
         return Err(mismatch(

@@ -16,9 +16,11 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::Execution as ImageExecution;
 use baton_runtime::{
-    Config, Extern, FuncRef, Imports, InstanceLink, InstanceObjects, InstantiationError,
-    InvokeError, RunOutcome, StopAt, StopInfo, Trap, Val,
+    Config, Driving, FuncRef, ImageError, InstanceLink, InstanceObjects, RunOutcome, StopInfo,
+    StopRequest, Trap, Val,
 };
 
 use crate::executor::{Events, Execution, Exit};
@@ -68,6 +70,7 @@ impl InstanceInner {
 
 /// An instance of a [`Module`].
 pub struct Instance {
+    pub(crate) module: Module,
     pub(crate) inner: Rc<InstanceInner>,
     pub(crate) config: Config,
     pub(crate) execution: Option<Execution>,
@@ -76,108 +79,8 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Links `module` against `imports`, initialises globals and segments and runs the start
-    /// function.
-    pub fn instantiate(
-        module: &Module,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, InstantiationError> {
-        let objects = InstanceObjects::link(module.code.info.clone(), imports)?;
-        let mut instance = Instance {
-            inner: InstanceInner::new(module.code.clone(), objects),
-            config,
-            execution: None,
-            events_fired: 0,
-        };
-        match instance.initialize(module) {
-            Ok(()) => Ok(instance),
-            Err(trap) => {
-                // The failed instance's functions may now sit in imported tables (or wherever
-                // its start function put them); the spec keeps them callable, and nobody owns it.
-                if instance.inner.objects.references_may_escape() {
-                    InstanceLink::pin(&instance.inner.handle, instance.inner.clone());
-                }
-                Err(InstantiationError::Trap(trap))
-            }
-        }
-    }
-
-    /// Evaluates initialisers, applies active segments and runs the start function.
-    fn initialize(&mut self, module: &Module) -> Result<(), Trap> {
-        self.inner.objects.initialize(&self.inner.this())?;
-        if let Some(start) = module.code.info.start {
-            match self.call(start, Vec::new(), None) {
-                RunOutcome::Trapped(trap) => return Err(trap),
-                RunOutcome::OutOfFuel => {
-                    return Err(Trap::Host("start function ran out of fuel".into()))
-                }
-                _ => self.execution = None,
-            }
-        }
-        Ok(())
-    }
-
-    /// Every export, in declaration order.
-    pub fn exports(&self) -> Vec<(String, Extern)> {
-        let this = self.inner.this();
-        self.inner
-            .module
-            .info
-            .exports
-            .iter()
-            .filter_map(|(name, kind)| {
-                Some((
-                    name.clone(),
-                    self.inner.objects.export_extern(*kind, &this)?,
-                ))
-            })
-            .collect()
-    }
-
-    /// The export named `name`.
-    pub fn export(&self, name: &str) -> Option<Extern> {
-        let kind = self.inner.module.info.export(name)?;
-        self.inner.objects.export_extern(kind, &self.inner.this())
-    }
-
-    /// Invokes exported function `name`.
-    pub fn invoke(
-        &mut self,
-        name: &str,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        let func = self.inner.module.info.exported_func(name)?;
-        self.checked_invoke(func, name.to_string(), args, stop)
-    }
-
-    /// Invokes function `func` (index space).
-    pub fn invoke_index(
-        &mut self,
-        func: u32,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        self.checked_invoke(func, format!("{func}"), args, stop)
-    }
-
-    fn checked_invoke(
-        &mut self,
-        func: u32,
-        label: String,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        if self.execution.is_some() {
-            return Err(InvokeError::Busy);
-        }
-        self.inner.module.info.check_call_args(func, &label, args)?;
-        Ok(self.call(func, args.to_vec(), stop))
-    }
-
     /// Runs function `func` from the start.
-    fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopAt>) -> RunOutcome {
+    fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopRequest>) -> RunOutcome {
         let module = self.inner.module.clone();
         // An invoked import runs as one opaque step: no frames of this instance, no events.
         self.events_fired = 0;
@@ -205,17 +108,6 @@ impl Instance {
                 self.continue_run()
             }
             Err(trap) => RunOutcome::Trapped(trap),
-        }
-    }
-
-    /// Continues a stopped invocation.
-    pub fn resume(&mut self, stop: Option<StopAt>) -> Result<RunOutcome, InvokeError> {
-        match self.execution.as_mut() {
-            Some(execution) if execution.stopped.is_some() => {
-                execution.events.set_stop(stop);
-                Ok(self.continue_run())
-            }
-            _ => Err(InvokeError::NotStopped),
         }
     }
 
@@ -250,16 +142,6 @@ impl Instance {
         }
     }
 
-    /// Whether an invocation is stopped.
-    pub fn is_stopped(&self) -> bool {
-        self.execution.is_some()
-    }
-
-    /// Drops a stopped invocation.
-    pub fn abandon(&mut self) {
-        self.execution = None;
-    }
-
     /// Sets the fuel limit for the following runs (`None`: unlimited). Fuel is absolute: a
     /// limit `F` allows events `0..F` of an invocation.
     pub fn set_fuel(&mut self, fuel: Option<u64>) {
@@ -268,20 +150,79 @@ impl Instance {
             execution.events.set_fuel(fuel);
         }
     }
+}
 
-    /// Main-kind events fired by the current or last invocation so far.
-    pub fn events_fired(&self) -> u64 {
+impl Driving for Instance {
+    const NAME: &'static str = "register";
+    type Module = Module;
+
+    fn from_objects(module: &Module, objects: InstanceObjects, config: Config) -> Instance {
+        Instance {
+            module: module.clone(),
+            inner: InstanceInner::new(module.code.clone(), objects),
+            config,
+            execution: None,
+            events_fired: 0,
+        }
+    }
+
+    fn objects(&self) -> &InstanceObjects {
+        &self.inner.objects
+    }
+
+    fn handle(&self) -> Rc<dyn Any> {
+        self.inner.this()
+    }
+
+    fn pin(&self) {
+        InstanceLink::pin(&self.inner.handle, self.inner.clone());
+    }
+
+    fn module(&self) -> &Module {
+        &self.module
+    }
+
+    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
+        let outcome = self.call(func, Vec::new(), None);
+        self.execution = None;
+        match outcome {
+            RunOutcome::Trapped(trap) => Err(trap),
+            RunOutcome::OutOfFuel => Err(Trap::Host("start function ran out of fuel".into())),
+            RunOutcome::Finished(_) | RunOutcome::Stopped(_) => Ok(()),
+        }
+    }
+
+    fn start_call(&mut self, func: u32, args: &[Val], stop: Option<StopRequest>) -> RunOutcome {
+        self.call(func, args.to_vec(), stop)
+    }
+
+    fn continue_call(&mut self, stop: Option<StopRequest>) -> Option<RunOutcome> {
+        match self.execution.as_mut() {
+            Some(execution) if execution.stopped.is_some() => {
+                execution.events.set_stop(stop);
+                Some(self.continue_run())
+            }
+            _ => None,
+        }
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.execution.is_some()
+    }
+
+    fn abandon(&mut self) {
+        self.execution = None;
+    }
+
+    fn events_fired(&self) -> u64 {
         self.events_fired
     }
 
-    /// The configuration.
-    pub fn config(&self) -> Config {
+    fn config(&self) -> Config {
         self.config
     }
 
-    /// Replaces the configuration (frame limit and fuel) for the following runs, as
-    /// `baton_stack::Instance::set_config` does.
-    pub fn set_config(&mut self, config: Config) {
+    fn set_config(&mut self, config: Config) {
         self.config = config;
         self.set_fuel(config.fuel);
         if let Some(execution) = self.execution.as_mut() {
@@ -289,11 +230,25 @@ impl Instance {
         }
     }
 
-    /// The instance's module.
-    pub fn module(&self) -> Module {
-        Module {
-            code: self.inner.module.clone(),
-        }
+    fn execution_image(
+        &self,
+        analysis: &ModuleAnalysis,
+    ) -> Result<Option<ImageExecution>, ImageError> {
+        self.execution
+            .as_ref()
+            .map(|execution| crate::checkpoint::execution_image(&self.inner, execution, analysis))
+            .transpose()
+    }
+
+    fn rebuild_execution(
+        &mut self,
+        execution: &ImageExecution,
+        _analysis: &ModuleAnalysis,
+    ) -> Result<(), ImageError> {
+        let rebuilt = crate::checkpoint::rebuild(&self.inner, execution, self.config)?;
+        self.events_fired = rebuilt.events.next;
+        self.execution = Some(rebuilt);
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@
 //! without safe-point polling (the two compile loops differently) and must match the `stack`
 //! engine.
 
+use baton_runtime::Driving;
 use baton_runtime::{Config, Imports, RunOutcome, Val};
 
 const WAT: &str = r#"

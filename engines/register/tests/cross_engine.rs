@@ -3,7 +3,8 @@
 //! on the other finishes with the uninterrupted result.
 
 use baton_checkpoint::codec::encode;
-use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopRequest, Val};
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
@@ -71,10 +72,10 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-fn stop_at(event: u64) -> Option<StopAt> {
-    Some(StopAt {
+fn stop_at(event: u64) -> Option<StopRequest> {
+    Some(StopRequest {
         kinds: KindSet::MAIN,
-        event,
+        at: event,
     })
 }
 

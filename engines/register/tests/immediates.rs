@@ -4,6 +4,7 @@
 
 use baton_register::code::Instr;
 use baton_register::{Instance, Module};
+use baton_runtime::Driving;
 use baton_runtime::{Config, Imports, RunOutcome, Val};
 
 type I64Op = (&'static str, fn(i64, i64) -> i64);

@@ -4,6 +4,7 @@
 //! a reference that outlived its instance traps instead of panicking, a function of another
 //! engine traps, and a failed instantiation that wrote into an imported table stays callable.
 
+use baton_runtime::Driving;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 

@@ -7,7 +7,8 @@ use baton_checkpoint::image::{value::Kind, Image};
 use baton_register::code::Instr;
 use baton_register::compiler::{Loc, PointKind};
 use baton_register::{Instance, Module};
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 
 fn module(wat: &str) -> Module {
     Module::new(&wat::parse_str(wat).expect("test WAT parses")).expect("module compiles")
@@ -28,9 +29,9 @@ fn check_everywhere(module: &Module, name: &str, args: &[Val]) -> (u64, Vec<Imag
     let mut images = Vec::new();
     for k in 0..events {
         let mut source = instance(module);
-        let stop = StopAt {
+        let stop = StopRequest {
             kinds: KindSet::MAIN,
-            event: k,
+            at: k,
         };
         let outcome = source.invoke(name, args, Some(stop)).expect("invokes");
         let RunOutcome::Stopped(info) = outcome else {
@@ -203,9 +204,9 @@ fn checkpoint_at_call_with_preserved_and_aliased_operands() {
 fn restore_rejects_an_operand_contradicting_its_alias() {
     let module = module(PRESERVE);
     let mut source = instance(&module);
-    let stop = StopAt {
+    let stop = StopRequest {
         kinds: KindSet::of(&[EventKind::Call]),
-        event: 0,
+        at: 0,
     };
     let outcome = source.invoke("f", &[Val::I32(9)], Some(stop)).unwrap();
     assert!(matches!(outcome, RunOutcome::Stopped(_)));

@@ -8,6 +8,7 @@
 //! own. The result is also checked against the `stack` engine, so the handlers compute the
 //! right thing.
 
+use baton_runtime::Driving;
 use baton_runtime::{Config, Imports, RunOutcome, Val};
 
 /// Iterations of the loop: hundreds of ops each, so tens of millions of ops in total.

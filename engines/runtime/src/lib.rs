@@ -7,6 +7,7 @@
 //! See `docs/driving.md` and `docs/safe-points.md`.
 
 pub mod config;
+pub mod driving;
 pub mod error;
 pub mod externs;
 pub mod func;
@@ -15,12 +16,14 @@ pub mod instance_link;
 pub mod module;
 pub mod numeric;
 pub mod objects;
+pub mod session;
 pub mod stop;
 pub mod store;
 pub mod trap;
 pub mod value;
 
 pub use config::Config;
+pub use driving::{CompiledModule, Driving};
 pub use error::{
     ImageError, InstantiationError, InvokeError, LinkError, ModuleError, RestoreError,
 };
@@ -29,7 +32,8 @@ pub use func::{FuncRef, HostFunc, WasmFunc};
 pub use instance_link::InstanceLink;
 pub use module::{parse_module, ModuleInfo};
 pub use objects::InstanceObjects;
-pub use stop::{EventKind, KindSet, RunOutcome, StopAt, StopInfo};
+pub use session::Session;
+pub use stop::{EventKind, KindSet, RunOutcome, StopInfo, StopRequest};
 pub use store::{Global, GlobalType, Memory, MemoryType, Table, TableType};
 pub use trap::Trap;
 pub use value::{FuncType, RefType, Val, ValType};

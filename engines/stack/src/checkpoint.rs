@@ -10,16 +10,10 @@
 //! continues at `event + 1`, or at `event` after an `any` stop, and events already fired at the
 //! stop boundary are skipped).
 
-use std::any::Any;
-use std::rc::Rc;
-
 use baton_checkpoint::analysis::{ModuleAnalysis, PointInfo};
-use baton_checkpoint::image::{Entry, Execution, Frame as ImageFrame, Image, SafePoint};
-use baton_checkpoint::SafePointKind;
+use baton_checkpoint::image::{Entry, Execution, Frame as ImageFrame, SafePoint};
 use baton_runtime::value::val_type_from_wasmparser;
-use baton_runtime::{
-    Config, EventKind, ImageError, Imports, InstantiationError, RestoreError, ValType,
-};
+use baton_runtime::{EventKind, ImageError, ValType};
 
 use crate::exec::slot::{from_slot, to_slot, Slot};
 use crate::exec::thread::{EntryCall, Frame, Skip, Thread};
@@ -33,12 +27,6 @@ fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
         place: place.into(),
         reason: reason.into(),
     }
-}
-
-fn analysis_of(module: &Module) -> Result<Rc<ModuleAnalysis>, ImageError> {
-    module
-        .analysis()
-        .map_err(|error| ImageError::Validation(format!("module analysis: {error}")))
 }
 
 fn types_of(point: &PointInfo, place: &str) -> Result<Vec<ValType>, ImageError> {
@@ -90,274 +78,225 @@ fn callee_params(
     consumed.ok_or_else(|| mismatch(place, "outer frame is not at a call"))
 }
 
-impl Instance {
-    /// The instance's image: idle, or the stopped call's full state.
-    pub fn image(&self) -> Result<Image, ImageError> {
-        let analysis = analysis_of(&self.core.module)?;
-        let this = self.handle();
-        let mut image = Image {
-            module_sha256: analysis.module_sha256().to_vec(),
-            ..Image::default()
+/// The stopped `thread`'s execution image.
+pub(crate) fn execution_image(
+    instance: &Instance,
+    thread: &Thread,
+    analysis: &ModuleAnalysis,
+) -> Result<Execution, ImageError> {
+    let this = &instance.this();
+    let module = &instance.core.module;
+    let objects = &instance.core.objects;
+    let (kind, event) = thread
+        .stopped_at
+        .ok_or_else(|| ImageError::NotAtSafePoint("the call is not stopped".to_string()))?;
+    let entry_call = thread
+        .entry
+        .as_ref()
+        .ok_or_else(|| ImageError::NotAtSafePoint("no entry".to_string()))?;
+    let args = entry_call
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| objects.val_to_image(arg, this, &|| format!("entry argument {i}")))
+        .collect::<Result<_, _>>()?;
+    let mut frames = Vec::with_capacity(thread.frames.len());
+    for (index, frame) in thread.frames.iter().enumerate() {
+        let place = format!("frame {index} (function {})", frame.func);
+        let code = code_of(module, frame.func, &place)?;
+        let next = thread.frames.get(index + 1);
+        let pos = match next {
+            Some(callee) => (callee.ret_pc as usize)
+                .checked_sub(1)
+                .ok_or_else(|| mismatch(&place, "return position 0"))?,
+            None => thread.pc as usize,
         };
-        self.core.objects.store_to_image(&mut image, &this)?;
-        if let Some(thread) = &self.thread {
-            image.execution = Some(self.execution_image(thread, &analysis, &this)?);
+        let pc = *code
+            .offsets
+            .get(pos)
+            .ok_or_else(|| mismatch(&place, format!("position {pos} out of range")))?;
+        let point = point_at(analysis, frame.func, pc, &place)?;
+        let mut operand_types = types_of(point, &place)?;
+        if next.is_some() {
+            let params = callee_params(module, code, pos, &place)?;
+            let keep = operand_types
+                .len()
+                .checked_sub(params)
+                .ok_or_else(|| mismatch(&place, "fewer operands than call arguments"))?;
+            operand_types.truncate(keep);
         }
-        Ok(image)
+        let base = frame.base as usize;
+        let operands_start = base + code.locals.len();
+        let end = next.map_or(thread.stack.len(), |callee| callee.base as usize);
+        let read = |slots: Option<Vec<Slot>>, types: &[ValType], what: &str| {
+            let found = slots.as_ref().map_or(0, Vec::len);
+            let slots = slots
+                .filter(|slots| slots.len() == types.len())
+                .ok_or_else(|| {
+                    mismatch(
+                        &place,
+                        format!(
+                            "at pc {pc}: {} {what} slots, the analysis has {}",
+                            found,
+                            types.len()
+                        ),
+                    )
+                })?;
+            slots
+                .into_iter()
+                .zip(types)
+                .enumerate()
+                .map(|(i, (slot, ty))| {
+                    let value = from_slot(slot, *ty, &thread.refs);
+                    objects.val_to_image(&value, this, &|| format!("{place} {what} {i}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let locals = read(
+            thread.stack.range(base..operands_start),
+            &code.locals,
+            "local",
+        )?;
+        let operands = read(
+            thread.stack.range(operands_start..end),
+            &operand_types,
+            "operand",
+        )?;
+        frames.push(ImageFrame {
+            func: frame.func,
+            pc,
+            locals,
+            operands,
+            labels: point.labels.clone(),
+        });
     }
+    Ok(Execution {
+        entry: Some(Entry {
+            func: entry_call.func,
+            args,
+        }),
+        safe_point: Some(SafePoint {
+            kind: kind.to_image() as i32,
+            event,
+        }),
+        frames,
+    })
+}
 
-    fn execution_image(
-        &self,
-        thread: &Thread,
-        analysis: &ModuleAnalysis,
-        this: &Rc<dyn Any>,
-    ) -> Result<Execution, ImageError> {
-        let module = &self.core.module;
-        let objects = &self.core.objects;
-        let (kind, event) = thread
-            .stopped_at
-            .ok_or_else(|| ImageError::NotAtSafePoint("the call is not stopped".to_string()))?;
-        let entry_call = thread
-            .entry
-            .as_ref()
-            .ok_or_else(|| ImageError::NotAtSafePoint("no entry".to_string()))?;
-        let args = entry_call
-            .args
-            .iter()
-            .enumerate()
-            .map(|(i, arg)| objects.val_to_image(arg, this, &|| format!("entry argument {i}")))
-            .collect::<Result<_, _>>()?;
-        let mut frames = Vec::with_capacity(thread.frames.len());
-        for (index, frame) in thread.frames.iter().enumerate() {
-            let place = format!("frame {index} (function {})", frame.func);
-            let code = code_of(module, frame.func, &place)?;
-            let next = thread.frames.get(index + 1);
-            let pos = match next {
-                Some(callee) => (callee.ret_pc as usize)
-                    .checked_sub(1)
-                    .ok_or_else(|| mismatch(&place, "return position 0"))?,
-                None => thread.pc as usize,
-            };
-            let pc = *code
-                .offsets
-                .get(pos)
-                .ok_or_else(|| mismatch(&place, format!("position {pos} out of range")))?;
-            let point = point_at(analysis, frame.func, pc, &place)?;
-            let mut operand_types = types_of(point, &place)?;
-            if next.is_some() {
-                let params = callee_params(module, code, pos, &place)?;
-                let keep = operand_types
-                    .len()
-                    .checked_sub(params)
-                    .ok_or_else(|| mismatch(&place, "fewer operands than call arguments"))?;
-                operand_types.truncate(keep);
-            }
-            let base = frame.base as usize;
-            let operands_start = base + code.locals.len();
-            let end = next.map_or(thread.stack.len(), |callee| callee.base as usize);
-            let read = |slots: Option<Vec<Slot>>, types: &[ValType], what: &str| {
-                let found = slots.as_ref().map_or(0, Vec::len);
-                let slots = slots
-                    .filter(|slots| slots.len() == types.len())
-                    .ok_or_else(|| {
-                        mismatch(
-                            &place,
-                            format!(
-                                "at pc {pc}: {} {what} slots, the analysis has {}",
-                                found,
-                                types.len()
-                            ),
-                        )
-                    })?;
-                slots
-                    .into_iter()
-                    .zip(types)
-                    .enumerate()
-                    .map(|(i, (slot, ty))| {
-                        let value = from_slot(slot, *ty, &thread.refs);
-                        objects.val_to_image(&value, this, &|| format!("{place} {what} {i}"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            };
-            let locals = read(
-                thread.stack.range(base..operands_start),
-                &code.locals,
-                "local",
-            )?;
-            let operands = read(
-                thread.stack.range(operands_start..end),
-                &operand_types,
-                "operand",
-            )?;
-            frames.push(ImageFrame {
-                func: frame.func,
-                pc,
-                locals,
-                operands,
-                labels: point.labels.clone(),
-            });
-        }
-        Ok(Execution {
-            entry: Some(Entry {
-                func: entry_call.func,
-                args,
-            }),
-            safe_point: Some(SafePoint {
-                kind: kind.to_image() as i32,
-                event,
-            }),
-            frames,
+/// The native thread an image's execution describes (the store half is already restored).
+pub(crate) fn thread_from_image(
+    instance: &Instance,
+    execution: &Execution,
+    analysis: &ModuleAnalysis,
+) -> Result<Thread, ImageError> {
+    let this = &instance.this();
+    let module = &instance.core.module;
+    let objects = &instance.core.objects;
+    let entry = execution
+        .entry
+        .as_ref()
+        .ok_or_else(|| mismatch("execution", "no entry"))?;
+    let safe_point = execution
+        .safe_point
+        .as_ref()
+        .ok_or_else(|| mismatch("execution", "no safe point"))?;
+    let kind = EventKind::from_image_number(safe_point.kind)
+        .ok_or_else(|| mismatch("safe point", "unknown kind"))?;
+    let entry_type = module
+        .info()
+        .func_type(entry.func)
+        .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
+    if entry_type.params.len() != entry.args.len() {
+        return Err(mismatch(
+            "entry",
+            "argument count differs from the signature",
+        ));
+    }
+    let args = entry
+        .args
+        .iter()
+        .zip(entry_type.params.iter())
+        .enumerate()
+        .map(|(i, (arg, ty))| {
+            objects.val_from_image(arg, *ty, this, &|| format!("entry argument {i}"))
         })
-    }
-
-    /// A fresh instance of `module` linked to `imports` whose whole state is `image`'s; if the
-    /// image has an execution, [`Instance::resume`] continues it exactly where it stopped.
-    pub fn restore(
-        module: &Module,
-        image: &Image,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, RestoreError> {
-        let analysis = analysis_of(module)?;
-        baton_checkpoint::validate::validate(image, &analysis)
-            .map_err(|error| ImageError::Validation(error.to_string()))?;
-        let mut instance =
-            Instance::link(module, imports, config).map_err(|error| match error {
-                InstantiationError::Module(error) => RestoreError::Module(error),
-                InstantiationError::Link(error) => RestoreError::Link(error),
-                InstantiationError::Allocation { what } => RestoreError::Allocation { what },
-                InstantiationError::Trap(trap) => {
-                    RestoreError::Image(mismatch("instantiation", trap.to_string()))
-                }
-            })?;
-        let this = instance.handle();
-        instance.core.objects.store_from_image(image, &this)?;
-        if let Some(execution) = &image.execution {
-            let thread = instance.thread_from_image(execution, &analysis, &this)?;
-            instance.events_fired = thread.next_event;
-            instance.thread = Some(thread);
+        .collect::<Result<Vec<_>, _>>()?;
+    let (next_event, skip) = match kind {
+        EventKind::Any => (safe_point.event, Skip::Any),
+        EventKind::Call => (safe_point.event.saturating_add(1), Skip::AnyAndCall),
+        EventKind::Entry | EventKind::Loop | EventKind::Return => {
+            (safe_point.event.saturating_add(1), Skip::Nothing)
         }
-        Ok(instance)
+    };
+    let mut thread = Thread {
+        entry: Some(EntryCall {
+            func: entry.func,
+            args,
+        }),
+        next_event,
+        skip,
+        stopped_at: Some((kind, safe_point.event)),
+        events: true,
+        ..Thread::default()
+    };
+    let count = execution.frames.len();
+    if count == 0 {
+        return Err(mismatch("execution", "no frames"));
     }
-
-    fn thread_from_image(
-        &self,
-        execution: &Execution,
-        analysis: &ModuleAnalysis,
-        this: &Rc<dyn Any>,
-    ) -> Result<Thread, ImageError> {
-        let module = &self.core.module;
-        let objects = &self.core.objects;
-        let entry = execution
-            .entry
-            .as_ref()
-            .ok_or_else(|| mismatch("execution", "no entry"))?;
-        let safe_point = execution
-            .safe_point
-            .as_ref()
-            .ok_or_else(|| mismatch("execution", "no safe point"))?;
-        let kind = SafePointKind::try_from(safe_point.kind)
-            .ok()
-            .and_then(EventKind::from_image)
-            .ok_or_else(|| mismatch("safe point", "unknown kind"))?;
-        let entry_type = module
-            .info()
-            .func_type(entry.func)
-            .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
-        if entry_type.params.len() != entry.args.len() {
+    let mut ret_pc = 0u32;
+    for (index, frame) in execution.frames.iter().enumerate() {
+        let place = format!("frame {index} (function {})", frame.func);
+        let code = code_of(module, frame.func, &place)?;
+        let pos = code
+            .offsets
+            .binary_search(&frame.pc)
+            .map_err(|_| mismatch(&place, format!("pc {} is not an instruction", frame.pc)))?;
+        let point = point_at(analysis, frame.func, frame.pc, &place)?;
+        let mut operand_types = types_of(point, &place)?;
+        let innermost = index + 1 == count;
+        if !innermost {
+            let params = callee_params(module, code, pos, &place)?;
+            let keep = operand_types
+                .len()
+                .checked_sub(params)
+                .ok_or_else(|| mismatch(&place, "fewer operands than call arguments"))?;
+            operand_types.truncate(keep);
+        }
+        if frame.locals.len() != code.locals.len() || frame.operands.len() != operand_types.len() {
             return Err(mismatch(
-                "entry",
-                "argument count differs from the signature",
+                &place,
+                "locals or operands do not fit the function",
             ));
         }
-        let args = entry
-            .args
+        let base = thread.stack.len() as u32;
+        let values = frame
+            .locals
             .iter()
-            .zip(entry_type.params.iter())
-            .enumerate()
-            .map(|(i, (arg, ty))| {
-                objects.val_from_image(arg, *ty, this, &|| format!("entry argument {i}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let (next_event, skip) = match kind {
-            EventKind::Any => (safe_point.event, Skip::Any),
-            EventKind::Call => (safe_point.event.saturating_add(1), Skip::AnyAndCall),
-            EventKind::Entry | EventKind::Loop | EventKind::Return => {
-                (safe_point.event.saturating_add(1), Skip::Nothing)
-            }
-        };
-        let mut thread = Thread {
-            entry: Some(EntryCall {
-                func: entry.func,
-                args,
-            }),
-            next_event,
-            skip,
-            stopped_at: Some((kind, safe_point.event)),
-            events: true,
-            ..Thread::default()
-        };
-        let count = execution.frames.len();
-        if count == 0 {
-            return Err(mismatch("execution", "no frames"));
+            .zip(&code.locals)
+            .chain(frame.operands.iter().zip(&operand_types));
+        for (i, (value, ty)) in values.enumerate() {
+            let value =
+                objects.val_from_image(value, *ty, this, &|| format!("{place} value {i}"))?;
+            let slot = to_slot(&value, &mut thread.refs);
+            thread.stack.push(slot);
         }
-        let mut ret_pc = 0u32;
-        for (index, frame) in execution.frames.iter().enumerate() {
-            let place = format!("frame {index} (function {})", frame.func);
-            let code = code_of(module, frame.func, &place)?;
-            let pos = code
-                .offsets
-                .binary_search(&frame.pc)
-                .map_err(|_| mismatch(&place, format!("pc {} is not an instruction", frame.pc)))?;
-            let point = point_at(analysis, frame.func, frame.pc, &place)?;
-            let mut operand_types = types_of(point, &place)?;
-            let innermost = index + 1 == count;
-            if !innermost {
-                let params = callee_params(module, code, pos, &place)?;
-                let keep = operand_types
-                    .len()
-                    .checked_sub(params)
-                    .ok_or_else(|| mismatch(&place, "fewer operands than call arguments"))?;
-                operand_types.truncate(keep);
-            }
-            if frame.locals.len() != code.locals.len()
-                || frame.operands.len() != operand_types.len()
+        thread.frames.push(Frame {
+            func: frame.func,
+            ret_pc,
+            base,
+        });
+        ret_pc = pos as u32 + 1;
+        if innermost {
+            thread.pc = pos as u32;
+            if kind == EventKind::Call
+                && !matches!(
+                    code.instrs.get(pos),
+                    Some(Instr::Call(_) | Instr::CallIndirect { .. })
+                )
             {
-                return Err(mismatch(
-                    &place,
-                    "locals or operands do not fit the function",
-                ));
-            }
-            let base = thread.stack.len() as u32;
-            let values = frame
-                .locals
-                .iter()
-                .zip(&code.locals)
-                .chain(frame.operands.iter().zip(&operand_types));
-            for (i, (value, ty)) in values.enumerate() {
-                let value =
-                    objects.val_from_image(value, *ty, this, &|| format!("{place} value {i}"))?;
-                let slot = to_slot(&value, &mut thread.refs);
-                thread.stack.push(slot);
-            }
-            thread.frames.push(Frame {
-                func: frame.func,
-                ret_pc,
-                base,
-            });
-            ret_pc = pos as u32 + 1;
-            if innermost {
-                thread.pc = pos as u32;
-                if kind == EventKind::Call
-                    && !matches!(
-                        code.instrs.get(pos),
-                        Some(Instr::Call(_) | Instr::CallIndirect { .. })
-                    )
-                {
-                    return Err(mismatch(&place, "call safe point not at a call"));
-                }
+                return Err(mismatch(&place, "call safe point not at a call"));
             }
         }
-        Ok(thread)
     }
+    Ok(thread)
 }

@@ -1,5 +1,6 @@
-//! Instances and the driving API: instantiate, invoke, run until an outcome, resume, abandon.
-//! Imaging and restoring live in [`crate::checkpoint`].
+//! Instances: the stack engine's side of the driving trait ([`Driving`]): how a call starts,
+//! runs until an outcome and continues; the shared glue (instantiate, invoke, restore preamble)
+//! is the trait's. Imaging and restoring the execution live in [`crate::checkpoint`].
 //!
 //! Invariants: an [`Instance`] holds a thread only while a call is stopped; `Core::handle` (an
 //! [`InstanceLink`], a weak link to the `Core`) is the allocation every
@@ -10,9 +11,10 @@
 use std::any::Any;
 use std::rc::Rc;
 
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::Execution;
 use baton_runtime::{
-    Config, Extern, Imports, InstanceLink, InstanceObjects, InstantiationError, InvokeError,
-    RunOutcome, StopAt, Trap, Val,
+    Config, Driving, ImageError, InstanceLink, InstanceObjects, RunOutcome, StopRequest, Trap, Val,
 };
 
 use crate::exec::thread::Thread;
@@ -36,45 +38,27 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Links `module` against `imports`, initialises it and runs its start function.
-    pub fn instantiate(
-        module: &Module,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, InstantiationError> {
-        let instance = Instance::link(module, imports, config)?;
-        instance.initialize(module, &config).map_err(|trap| {
-            // The failed instance's functions may now sit in imported tables (or wherever its
-            // start function put them); the spec keeps them callable, and nobody owns it.
-            if instance.core.objects.references_may_escape() {
-                InstanceLink::pin(&instance.core.handle, instance.core.clone());
-            }
-            InstantiationError::Trap(trap)
-        })?;
-        Ok(instance)
+    /// This instance's identity handle (what its function references point to).
+    pub(crate) fn this(&self) -> Rc<dyn Any> {
+        self.core.handle.clone()
     }
 
-    /// Evaluates initialisers, applies active segments and runs the start function.
-    fn initialize(&self, module: &Module, config: &Config) -> Result<(), Trap> {
-        self.core.objects.initialize(&self.handle())?;
-        if let Some(start) = module.info().start {
-            let mut thread = Thread::new(start, Vec::new(), false, 0);
-            match crate::exec::run(&self.core, &mut thread, None, config) {
-                RunOutcome::Trapped(trap) => return Err(trap),
-                RunOutcome::Finished(_) | RunOutcome::OutOfFuel | RunOutcome::Stopped(_) => {}
-            }
+    fn drive(&mut self, mut thread: Thread, stop: Option<StopRequest>) -> RunOutcome {
+        let outcome = crate::exec::run(&self.core, &mut thread, stop, &self.config);
+        self.events_fired = thread.next_event;
+        if let RunOutcome::Stopped(_) = outcome {
+            self.thread = Some(thread);
         }
-        Ok(())
+        outcome
     }
+}
 
-    /// Links and allocates without initialising (restore starts from here).
-    pub(crate) fn link(
-        module: &Module,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, InstantiationError> {
-        let objects = InstanceObjects::link(module.info_rc().clone(), imports)?;
-        Ok(Instance {
+impl Driving for Instance {
+    const NAME: &'static str = "stack";
+    type Module = Module;
+
+    fn from_objects(module: &Module, objects: InstanceObjects, config: Config) -> Instance {
+        Instance {
             core: Rc::new_cyclic(|core| Core {
                 module: module.clone(),
                 objects,
@@ -83,117 +67,78 @@ impl Instance {
             config,
             thread: None,
             events_fired: 0,
-        })
+        }
     }
 
-    /// This instance's identity handle (what its function references point to).
-    pub(crate) fn handle(&self) -> Rc<dyn Any> {
-        self.core.handle.clone()
+    fn objects(&self) -> &InstanceObjects {
+        &self.core.objects
     }
 
-    /// The module.
-    pub fn module(&self) -> &Module {
+    fn handle(&self) -> Rc<dyn Any> {
+        self.this()
+    }
+
+    fn pin(&self) {
+        InstanceLink::pin(&self.core.handle, self.core.clone());
+    }
+
+    fn module(&self) -> &Module {
         &self.core.module
     }
 
-    /// The configuration.
-    pub fn config(&self) -> Config {
-        self.config
+    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
+        let mut thread = Thread::new(func, Vec::new(), false, 0);
+        match crate::exec::run(&self.core, &mut thread, None, &self.config) {
+            RunOutcome::Trapped(trap) => Err(trap),
+            RunOutcome::Finished(_) | RunOutcome::OutOfFuel | RunOutcome::Stopped(_) => Ok(()),
+        }
     }
 
-    /// Replaces the configuration (applies from the next run).
-    pub fn set_config(&mut self, config: Config) {
-        self.config = config;
+    fn start_call(&mut self, func: u32, args: &[Val], stop: Option<StopRequest>) -> RunOutcome {
+        let thread = Thread::new(func, args.to_vec(), true, 0);
+        self.drive(thread, stop)
     }
 
-    /// The export named `name`.
-    pub fn export(&self, name: &str) -> Option<Extern> {
-        let kind = self.core.module.info().export(name)?;
-        self.core.objects.export_extern(kind, &self.handle())
+    fn continue_call(&mut self, stop: Option<StopRequest>) -> Option<RunOutcome> {
+        let thread = self.thread.take()?;
+        Some(self.drive(thread, stop))
     }
 
-    /// Every export, in declaration order.
-    pub fn exports(&self) -> Vec<(String, Extern)> {
-        let this = self.handle();
-        self.core
-            .module
-            .info()
-            .exports
-            .iter()
-            .filter_map(|(name, kind)| {
-                Some((name.clone(), self.core.objects.export_extern(*kind, &this)?))
-            })
-            .collect()
-    }
-
-    /// Whether a call is stopped (and can be imaged or resumed).
-    pub fn is_stopped(&self) -> bool {
+    fn is_stopped(&self) -> bool {
         self.thread.is_some()
     }
 
-    /// The number of main-kind events (entry, loop, call, return) fired so far by the current
-    /// (stopped) or last invocation; for a restored instance, counted from the image's event.
-    pub fn events_fired(&self) -> u64 {
-        self.events_fired
-    }
-
-    /// Drops a stopped call; the instance becomes idle (store changes stay).
-    pub fn abandon(&mut self) {
+    fn abandon(&mut self) {
         self.thread = None;
     }
 
-    /// Calls the exported function `name` with `args`, running until an outcome (see
-    /// [`RunOutcome`]); `stop` requests a stop at an event.
-    pub fn invoke(
+    fn events_fired(&self) -> u64 {
+        self.events_fired
+    }
+
+    fn config(&self) -> Config {
+        self.config
+    }
+
+    fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    fn execution_image(&self, analysis: &ModuleAnalysis) -> Result<Option<Execution>, ImageError> {
+        self.thread
+            .as_ref()
+            .map(|thread| crate::checkpoint::execution_image(self, thread, analysis))
+            .transpose()
+    }
+
+    fn rebuild_execution(
         &mut self,
-        name: &str,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        let func = self.core.module.info().exported_func(name)?;
-        self.start(func, name.to_string(), args, stop)
-    }
-
-    /// Calls function `func` (index space, imports included) with `args`.
-    pub fn invoke_index(
-        &mut self,
-        func: u32,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        self.start(func, format!("#{func}"), args, stop)
-    }
-
-    fn start(
-        &mut self,
-        func: u32,
-        label: String,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        if self.thread.is_some() {
-            return Err(InvokeError::Busy);
-        }
-        self.core
-            .module
-            .info()
-            .check_call_args(func, &label, args)?;
-        let thread = Thread::new(func, args.to_vec(), true, 0);
-        Ok(self.drive(thread, stop))
-    }
-
-    /// Continues a stopped call.
-    pub fn resume(&mut self, stop: Option<StopAt>) -> Result<RunOutcome, InvokeError> {
-        let thread = self.thread.take().ok_or(InvokeError::NotStopped)?;
-        Ok(self.drive(thread, stop))
-    }
-
-    fn drive(&mut self, mut thread: Thread, stop: Option<StopAt>) -> RunOutcome {
-        let outcome = crate::exec::run(&self.core, &mut thread, stop, &self.config);
+        execution: &Execution,
+        analysis: &ModuleAnalysis,
+    ) -> Result<(), ImageError> {
+        let thread = crate::checkpoint::thread_from_image(self, execution, analysis)?;
         self.events_fired = thread.next_event;
-        if let RunOutcome::Stopped(_) = outcome {
-            self.thread = Some(thread);
-        }
-        outcome
+        self.thread = Some(thread);
+        Ok(())
     }
 }

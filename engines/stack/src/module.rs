@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use baton_checkpoint::analysis::{AnalysisError, ModuleAnalysis};
 use baton_runtime::module::parse_module;
-use baton_runtime::{ModuleError, ModuleInfo};
+use baton_runtime::{CompiledModule, ImageError, ModuleError, ModuleInfo};
 use wasmparser::FuncValidatorAllocations;
 
 use crate::translate::{translate, FuncCode};
@@ -51,10 +51,6 @@ impl Module {
         &self.info
     }
 
-    pub(crate) fn info_rc(&self) -> &Rc<ModuleInfo> {
-        &self.info
-    }
-
     /// The translated code of function `func` (index space), `None` for imports.
     pub(crate) fn code(&self, func: u32) -> Option<&FuncCode> {
         let index = func.checked_sub(self.info.num_imported_funcs)?;
@@ -66,5 +62,20 @@ impl Module {
         self.analysis
             .get_or_init(|| ModuleAnalysis::new(&self.bytes).map(Rc::new))
             .clone()
+    }
+}
+
+impl CompiledModule for Module {
+    fn compile(bytes: &[u8]) -> Result<Module, ModuleError> {
+        Module::new(bytes)
+    }
+
+    fn module_info(&self) -> &Rc<ModuleInfo> {
+        &self.info
+    }
+
+    fn checkpoint_analysis(&self) -> Result<Rc<ModuleAnalysis>, ImageError> {
+        self.analysis()
+            .map_err(|error| ImageError::Validation(format!("module analysis: {error}")))
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end execution tests on small WAT programs (results checked against values computed
 //! independently in Rust).
 
+use baton_runtime::Driving;
 use baton_runtime::{Config, Imports, RunOutcome, Trap, Val};
 use baton_stack::{Instance, Module};
 
@@ -213,9 +214,9 @@ fn superinstructions_match_original_instructions() {
         (i32.add (local.get $sum) (i32.load (local.get 0))))
     )"#;
     let mut inst = instance(FUSABLE);
-    let never = Some(baton_runtime::StopAt {
+    let never = Some(baton_runtime::StopRequest {
         kinds: baton_runtime::KindSet::ALL,
-        event: u64::MAX,
+        at: u64::MAX,
     });
     let cases: [(&str, Vec<Val>); 6] = [
         ("mem", vec![Val::I32(4000)]),

@@ -5,7 +5,8 @@
 //! after being imaged.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::{Instance, Module};
 
 fn module(wat: &str) -> Module {
@@ -23,7 +24,7 @@ fn check_everywhere(wat: &str, export: &str, args: &[Val], kinds: KindSet) -> u6
     let mut reference = fresh(&module);
     let expected = reference.invoke(export, args, None).expect("invoke");
     let expected_final = reference.image().expect("final image");
-    let next = Some(StopAt { kinds, event: 0 });
+    let next = Some(StopRequest { kinds, at: 0 });
     let mut original = fresh(&module);
     let mut outcome = original.invoke(export, args, next).expect("invoke");
     let mut stops = 0;

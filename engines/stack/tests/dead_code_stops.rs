@@ -7,7 +7,8 @@
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::validate;
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::{Instance, Module};
 
 const PROGRAM: &str = r#"
@@ -80,9 +81,9 @@ fn check_any_stops(module: &Module, analysis: &ModuleAnalysis, export: &str, arg
         matches!(expected, RunOutcome::Finished(_)),
         "{export}({arg}) finishes: {expected:?}"
     );
-    let next = Some(StopAt {
+    let next = Some(StopRequest {
         kinds: KindSet::of(&[EventKind::Any]),
-        event: 0,
+        at: 0,
     });
     let mut original = fresh();
     let mut outcome = original.invoke(export, &args, next).expect("invoke");

@@ -3,9 +3,10 @@
 //! translated code; and the hand-over from the slow loop variant (after a stop) to the fast one
 //! continues exactly where the stop left off.
 
+use baton_runtime::Driving;
 use std::rc::Rc;
 
-use baton_runtime::{Config, EventKind, FuncType, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::{Config, EventKind, FuncType, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::translate::binop::BinOp;
 use baton_stack::translate::instr::{Instr, Jump};
 use baton_stack::translate::verify::verify;
@@ -155,7 +156,7 @@ fn stop_once_then_run(kinds: KindSet, k: u64, n: u32) -> (Option<EventKind>, Run
     let module = Module::new(&wat::parse_str(PROGRAM).expect("WAT")).expect("module");
     let mut inst =
         Instance::instantiate(&module, &Imports::new(), Config::default()).expect("inst");
-    let stop = Some(StopAt { kinds, event: k });
+    let stop = Some(StopRequest { kinds, at: k });
     let outcome = inst
         .invoke("run", &[Val::I32(n as i32)], stop)
         .expect("invoke");

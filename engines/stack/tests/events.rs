@@ -1,6 +1,7 @@
 //! The event sequence of the example in docs/safe-points.md, with and without `any`.
 
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::{Instance, Module};
 
 const EXAMPLE: &str = r#"
@@ -13,7 +14,7 @@ fn events(kinds: KindSet) -> Vec<(EventKind, u64, u32)> {
     let module = Module::new(&wat::parse_str(EXAMPLE).expect("WAT")).expect("module");
     let mut inst =
         Instance::instantiate(&module, &Imports::new(), Config::default()).expect("inst");
-    let stop = Some(StopAt { kinds, event: 0 });
+    let stop = Some(StopRequest { kinds, at: 0 });
     let mut outcome = inst.invoke("f", &[Val::I32(1)], stop).expect("invoke");
     let mut seen = Vec::new();
     while let RunOutcome::Stopped(info) = outcome {

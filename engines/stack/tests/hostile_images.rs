@@ -2,7 +2,8 @@
 //! rejected with a typed error or restores into a state that runs (with fuel) to some outcome.
 
 use baton_checkpoint::image::{value::Kind, Image, Value};
-use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::{Instance, Module};
 
 const PROGRAM: &str = r#"
@@ -144,9 +145,9 @@ fn corrupted_images_are_rejected_or_run() {
     // Collect a valid image at every main event.
     let mut images = Vec::new();
     let mut inst = Instance::instantiate(&module, &Imports::new(), config).expect("inst");
-    let stop = Some(StopAt {
+    let stop = Some(StopRequest {
         kinds: KindSet::MAIN,
-        event: 0,
+        at: 0,
     });
     let mut outcome = inst.invoke("main", &[Val::I32(4)], stop).expect("invoke");
     while let RunOutcome::Stopped(_) = outcome {

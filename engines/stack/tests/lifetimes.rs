@@ -2,6 +2,7 @@
 //! own table and globals hold its own functions is freed when its `Instance` is dropped, and a
 //! call through a reference that outlived its instance traps instead of panicking.
 
+use baton_runtime::Driving;
 use std::rc::Rc;
 
 use baton_runtime::instance_link::DROPPED_INSTANCE;

@@ -2,7 +2,8 @@
 //! shapes and operators, `generic` undoes `specialize`, and running them (fast path) gives the
 //! same results as the original instructions (`any` requested) and as Rust.
 
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::translate::binop::{BinOp, UnOp};
 use baton_stack::translate::fuse::{fuse, span};
 use baton_stack::translate::instr::Instr;
@@ -205,9 +206,9 @@ fn program() -> String {
 }
 
 fn run_both(module: &Module, name: &str, args: &[Val]) -> [RunOutcome; 2] {
-    let slow = StopAt {
+    let slow = StopRequest {
         kinds: KindSet::of(&[EventKind::Any]),
-        event: u64::MAX,
+        at: u64::MAX,
     };
     [None, Some(slow)].map(|stop| {
         let mut instance =

@@ -4,7 +4,8 @@
 //! Every function is run twice, uninterrupted (superinstructions) and with `any` events requested
 //! (original instructions only); both must return the value computed independently in Rust.
 
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::Driving;
+use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopRequest, Val};
 use baton_stack::{Instance, Module};
 
 const PROGRAM: &str = r#"
@@ -88,9 +89,9 @@ fn fold(n: u32) -> i64 {
 fn run_both(name: &str, n: u32) -> [RunOutcome; 2] {
     let bytes = wat::parse_str(PROGRAM).expect("test WAT parses");
     let module = Module::new(&bytes).expect("module validates");
-    let slow = StopAt {
+    let slow = StopRequest {
         kinds: KindSet::of(&[EventKind::Any]),
-        event: u64::MAX,
+        at: u64::MAX,
     };
     [None, Some(slow)].map(|stop| {
         let mut instance =
@@ -131,9 +132,9 @@ const MIN_MAX: &str = r#"
 fn min_max_nan_bits_agree_between_paths() {
     let bytes = wat::parse_str(MIN_MAX).expect("test WAT parses");
     let module = Module::new(&bytes).expect("module validates");
-    let slow = StopAt {
+    let slow = StopRequest {
         kinds: KindSet::of(&[EventKind::Any]),
-        event: u64::MAX,
+        at: u64::MAX,
     };
     let f32s = [
         0xffa0_0000u32,

@@ -2,17 +2,16 @@
 //!
 //! Adding an engine = one file here and one line in [`REGISTRY`]. Engines built on
 //! `baton-runtime` implement [`runtime::Backend`], in one `driving_api_backend!` line when their
-//! crate exposes the driving API of `docs/driving.md` under its usual names; others implement [`crate::engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
+//! crate exposes the driving API of `docs/driving.md` under its usual names; others implement [`baton_engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
 //! [`wasmi_v1`]) do.
 
 pub mod register;
-pub mod runtime;
 pub mod stack;
 pub mod wasmi;
 mod wasmi_common;
 pub mod wasmi_v1;
 
-use crate::engine::{Engine, EngineConfig};
+use baton_engine::{Engine, EngineConfig};
 
 /// One registered engine.
 #[derive(Clone, Copy, Debug)]

@@ -1,4 +1,13 @@
-//! The `stack` engine (crate `baton-stack`, after WasmEdge's interpreter): its driving API
-//! (`docs/driving.md`) plugged into the shared `baton-runtime` session ([`super::runtime`]).
+//! The `stack` engine (crate `baton-stack`, after WasmEdge's interpreter), driven through the
+//! shared `baton-runtime` session ([`baton_runtime::Session`]).
 
-super::runtime::driving_api_backend!(Stack, "stack", baton_stack);
+use baton_engine::{Engine, EngineConfig};
+use baton_runtime::Driving;
+
+/// The registry name.
+pub const NAME: &str = baton_stack::Instance::NAME;
+
+/// Creates a `stack` session.
+pub fn create(config: &EngineConfig) -> Box<dyn Engine> {
+    baton_runtime::Session::<baton_stack::Instance>::boxed(config)
+}

@@ -1,13 +1,13 @@
 //! The wasmi adapter body shared by every wasmi version the harness links ([`super::wasmi`],
 //! 2.0, the primary oracle, and [`super::wasmi_v1`], 1.x, the tie-breaker): the two APIs differ
 //! only in a few names (nullable references, zero values) and in how tables hold elements, so one macro
-//! expands the session, value conversions, trap mapping and [`crate::engine::Engine`] impl for
+//! expands the session, value conversions, trap mapping and [`baton_engine::Engine`] impl for
 //! either crate.
 //!
 //! Invariants: uninterrupted runs only (every checkpoint operation answers `Unsupported`); the
 //! configuration is baton's feature set, Wasm 2.0 (mutable globals, sign extension, saturating
 //! float-to-int, multi-value, bulk memory, reference types on; every later proposal off), no
-//! fuel, recursion limited to [`crate::engine::EngineConfig::max_frames`]. Handles index an arena
+//! fuel, recursion limited to [`baton_engine::EngineConfig::max_frames`]. Handles index an arena
 //! kept in the store's data, so host functions can translate function references too.
 //!
 //! The invoking module must define `NAME`, `new_table(&mut Store<Arena>, TableType)` and
@@ -23,12 +23,12 @@ macro_rules! wasmi_adapter {
             Mutability, Store, Table, TrapCode, Val,
         };
 
-        use crate::engine::{
+        use crate::imports::read_imports;
+        use baton_engine::{
             Engine, EngineConfig, EngineError, ExternHandle, ExternKind, HostFunc, InstanceId,
             ModuleId, RunOptions, RunOutcome, RunReport, Trap,
         };
-        use crate::imports::read_imports;
-        use crate::value::{FuncType, GlobalType, MemoryType, TableType, ValType, Value};
+        use baton_engine::{FuncType, GlobalType, MemoryType, TableType, ValType, Value};
 
         /// Extern handles of one session, kept in the store so host functions can reach them.
         #[derive(Default)]
@@ -459,7 +459,7 @@ macro_rules! wasmi_adapter {
                     .get_export(&self.store, export)
                     .and_then(Extern::into_func)
                     .ok_or_else(|| EngineError::NoSuchExport {
-                        kind: "function",
+                        kind: "function".into(),
                         name: export.to_string(),
                     })?;
                 let ty = func.ty(&self.store);

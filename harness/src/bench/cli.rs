@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{default_dir, load_workloads, render, run as run_bench, BenchError, BenchReport};
 use crate::adapters::{self, EngineEntry};
-use crate::engine::EngineConfig;
+use baton_engine::EngineConfig;
 
 /// Arguments of `baton bench`.
 #[derive(Clone, Debug, clap::Args)]

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::adapters::{self, EngineEntry};
-use crate::engine::{find_export, Engine, EngineConfig, EngineError, InstanceId, RunOptions};
-use crate::engine::{ExternKind, RunOutcome};
-use crate::value::{format_values, Value};
+use baton_engine::{find_export, Engine, EngineConfig, EngineError, InstanceId, RunOptions};
+use baton_engine::{format_values, Value};
+use baton_engine::{ExternKind, RunOutcome};
 
 /// Errors of a benchmark run.
 #[derive(Debug, Error)]

@@ -17,7 +17,7 @@ use super::generator::generate;
 use super::host::{self, HostState};
 use super::oracles::check_generated;
 use super::rng::case_seed;
-use crate::engine::{
+use baton_engine::{
     Engine, EngineConfig, InstanceId, ModuleId, RunOptions, RunOutcome, StopRequest,
 };
 
@@ -130,7 +130,7 @@ impl Bare {
             .engine
             .invoke(instance, &invocation.export, &args, options);
         let report = match report {
-            Err(crate::engine::EngineError::Unsupported { .. }) => self.engine.invoke(
+            Err(baton_engine::EngineError::Unsupported { .. }) => self.engine.invoke(
                 instance,
                 &invocation.export,
                 &args,

@@ -7,12 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use baton_checkpoint::image::SafePointKind;
+use baton_checkpoint::EventKind;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::engine::KindSet;
-use crate::value::{ValType, Value};
+use baton_engine::KindSet;
+use baton_engine::{ValType, Value};
 
 /// The current case-file format version.
 pub const CASE_VERSION: u32 = 1;
@@ -105,7 +105,7 @@ pub struct Schedule {
     /// Which invocation is checkpointed.
     pub invocation: usize,
     /// Safe-point kinds that may stop the run.
-    pub kinds: Vec<SafePointKind>,
+    pub kinds: Vec<EventKind>,
     /// Stop at the first event `>= k` of one of `kinds` (properties 2-4).
     pub k: u64,
     /// Engines to hop through for property 5 (1-3 names; the first runs from the start; empty
@@ -118,9 +118,7 @@ pub struct Schedule {
 impl Schedule {
     /// The schedule's kinds as a [`KindSet`].
     pub fn kind_set(&self) -> KindSet {
-        self.kinds
-            .iter()
-            .fold(KindSet::empty(), |set, kind| set.with(*kind))
+        self.kinds.iter().copied().collect()
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::mutants::{Corruption, MutantEngine};
 use crate::adapters;
-use crate::engine::{Engine, EngineConfig};
+use baton_engine::{Engine, EngineConfig};
 
 /// The name of the uninterrupted-semantics oracle.
 pub const ORACLE: &str = "wasmi";

@@ -17,7 +17,7 @@ use super::case::{Case, CaseValue, Invocation, Schedule, CASE_VERSION};
 use super::exec::SCHEDULE_KINDS;
 use super::host;
 use super::rng::SplitMix64;
-use crate::value::{FuncType, ValType};
+use baton_engine::{FuncType, ValType};
 
 /// Fuel (loop iterations plus function entries) wasm-smith's termination pass grants a module
 /// (ten times as much for the "big" quarter of the cases).

@@ -15,8 +15,8 @@ use wasmparser::{Parser, Payload, TypeRef};
 
 use super::case::CaseValue;
 use super::rng::fnv1a;
-use crate::engine::{Engine, EngineError, ExternHandle, HostFunc};
-use crate::value::{FuncType, ValType, Value};
+use baton_engine::{Engine, EngineError, ExternHandle, HostFunc};
+use baton_engine::{FuncType, ValType, Value};
 
 /// The name of the image host section holding the trace.
 pub const TRACE_SECTION: &str = "baton.harness.trace";

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use baton_checkpoint::image::{value::Kind, Chunk, Image, Memory};
 
-use crate::engine::{Engine, InstanceId};
-use crate::wrapper::Wrapper;
+use baton_engine::Wrapper;
+use baton_engine::{Engine, InstanceId};
 
 /// One kind of image corruption.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,6 +6,7 @@
 //! by their spec message), so equal behaviour gives equal observations; the first difference is
 //! reported in a fixed order (instantiation, invocations, globals, tables, memories, trace).
 
+use baton_engine::Trap;
 use serde::{Deserialize, Serialize};
 
 use super::case::CaseValue;
@@ -17,8 +18,8 @@ use super::host::TraceEntry;
 pub enum Outcome {
     /// Returned these results.
     Returned(Vec<CaseValue>),
-    /// Trapped with this spec message.
-    Trapped(String),
+    /// Trapped (serialized as the trap's spec message).
+    Trapped(Trap),
     /// Ran out of event fuel.
     OutOfFuel,
 }
@@ -39,8 +40,8 @@ impl std::fmt::Display for Outcome {
 /// The externally visible result of running a whole case.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observation {
-    /// `Some(trap message)` when instantiation trapped (nothing else ran).
-    pub instantiation_trap: Option<String>,
+    /// `Some(trap)` when instantiation trapped (nothing else ran).
+    pub instantiation_trap: Option<Trap>,
     /// One outcome per invocation, in order.
     pub outcomes: Vec<Outcome>,
     /// Exported globals at the end: (export name, value).
@@ -56,7 +57,8 @@ pub struct Observation {
 /// Trap messages that count as equal: pairs an engine declares as aliases.
 pub type TrapAliases<'a> = &'a [(&'a str, &'a str)];
 
-fn same_trap(a: &str, b: &str, aliases: TrapAliases<'_>) -> bool {
+fn same_trap(a: &Trap, b: &Trap, aliases: TrapAliases<'_>) -> bool {
+    let (a, b) = (a.message(), b.message());
     a == b
         || aliases
             .iter()

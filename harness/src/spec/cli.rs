@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use baton_checkpoint::image::SafePointKind;
+use baton_checkpoint::EventKind;
 use thiserror::Error;
 
 use super::{render, run_suite, CheckpointSettings, SpecOptions, SuiteReport};
 use crate::adapters::{self, EngineEntry};
-use crate::engine::{EngineConfig, KindSet};
+use baton_engine::{EngineConfig, KindSet};
 
 /// Arguments of `baton spec`.
 #[derive(Clone, Debug, clap::Args)]
@@ -79,7 +79,7 @@ fn engine(name: &str) -> Result<&'static EngineEntry, SpecCliError> {
 /// The options the arguments ask for.
 pub fn options(args: &SpecArgs) -> Result<SpecOptions, SpecCliError> {
     let kinds = if args.any {
-        KindSet::MAIN.with(SafePointKind::Any)
+        KindSet::MAIN.with(EventKind::Any)
     } else {
         KindSet::MAIN
     };

@@ -4,8 +4,8 @@ use wast::WastRet;
 
 use super::matching::check_results;
 use super::report::Verdict;
-use crate::engine::{RunOutcome, Trap};
-use crate::value::format_values;
+use baton_engine::format_values;
+use baton_engine::{RunOutcome, Trap};
 
 /// The expected outcome of an invocation.
 #[derive(Clone, Copy, Debug)]

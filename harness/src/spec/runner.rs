@@ -16,11 +16,11 @@ use super::expectation::Expectation;
 use super::matching::{arg_value, check_results, describe_expected};
 use super::report::{FileReport, Location, Verdict};
 use super::{spectest, SpecOptions};
-use crate::engine::{
+use crate::imports::{read_imports, ImportDecl};
+use baton_engine::Value;
+use baton_engine::{
     Engine, EngineError, ExternHandle, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
 };
-use crate::imports::{read_imports, ImportDecl};
-use crate::value::Value;
 
 /// Everything the runner remembers about an instance it created.
 #[derive(Clone, Debug)]
@@ -324,7 +324,7 @@ impl FileRunner {
 
     fn get_global(&self, module: Option<wast::token::Id<'_>>, name: &str) -> Result<Value, String> {
         let record = self.instance(module)?;
-        let handle = crate::engine::find_export(self.engine.as_ref(), record.id, name)
+        let handle = baton_engine::find_export(self.engine.as_ref(), record.id, name)
             .map_err(|error| error.to_string())?
             .filter(|handle| handle.kind == ExternKind::Global)
             .ok_or_else(|| format!("no exported global {name:?}"))?;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Engine, EngineError, ExternHandle, HostFunc};
-use crate::value::{FuncType, GlobalType, MemoryType, TableType, ValType, Value};
+use baton_engine::{Engine, EngineError, ExternHandle, HostFunc};
+use baton_engine::{FuncType, GlobalType, MemoryType, TableType, ValType, Value};
 
 /// The host module's name.
 pub const MODULE: &str = "spectest";

@@ -145,6 +145,7 @@ macro_rules! this {
         // ([`enter`] and `next!`) fetch the handler with a checked `ops.get(pc)` and pass that
         // same `ops` and `pc` on, handlers are private to this module, and `ops` is a shared
         // borrow that cannot change in between. So `pc < ops.len()` here.
+        #[allow(unsafe_code)]
         let op = unsafe { *$ops.get_unchecked($pc) };
         // All fields are read before any cell is touched, so the destination's address is
         // known early. A compiler-only fence: it emits no instruction.

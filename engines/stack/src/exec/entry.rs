@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use baton_runtime::{Config, EventKind, RunOutcome, StopAt, StopInfo, Trap};
+use baton_runtime::{Config, EventKind, RunOutcome, StopInfo, StopRequest, Trap};
 
 use crate::exec::events::{Decision, Events};
 use crate::exec::run::{run_loop, Exit};
@@ -18,7 +18,7 @@ use crate::translate::FuncCode;
 pub fn run(
     core: &Rc<Core>,
     thread: &mut Thread,
-    stop: Option<StopAt>,
+    stop: Option<StopRequest>,
     config: &Config,
 ) -> RunOutcome {
     let events = Events::new(stop, config.fuel, thread.events);

@@ -4,7 +4,7 @@
 //! (`check_from = min(fuel, stop.event)` over what is set); below it, firing an event is one
 //! compare and one increment. `any` checks happen only when `any` is requested.
 
-use baton_runtime::{EventKind, KindSet, StopAt};
+use baton_runtime::{EventKind, KindSet, StopRequest};
 
 /// What a fired event decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,9 +31,9 @@ pub struct Events {
 
 impl Events {
     /// Folds a stop request and fuel; `enabled == false` disables everything.
-    pub fn new(stop: Option<StopAt>, fuel: Option<u64>, enabled: bool) -> Events {
+    pub fn new(stop: Option<StopRequest>, fuel: Option<u64>, enabled: bool) -> Events {
         let (kinds, stop_from) = match stop {
-            Some(stop) if enabled && !stop.kinds.is_empty() => (stop.kinds, stop.event),
+            Some(stop) if enabled && !stop.kinds.is_empty() => (stop.kinds, stop.at),
             _ => (KindSet::EMPTY, u64::MAX),
         };
         let fuel = if enabled {

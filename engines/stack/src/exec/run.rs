@@ -451,6 +451,7 @@ pub(crate) fn run_loop<const SLOW: bool>(
         // `translate::verify` proved at load time to stay inside the vector (only `Return`, at
         // the end, may not fall through), for `instrs` and `fused` alike (same length).
         // Matched by reference, so each arm reads only its own operands.
+        #[allow(unsafe_code)]
         let instr: &Instr = unsafe { &*ip };
         ip = ip.wrapping_add(1);
         match *instr {

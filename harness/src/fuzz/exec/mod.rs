@@ -13,13 +13,14 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use baton_checkpoint::image::{Image, SafePointKind};
+use baton_checkpoint::image::Image;
+use baton_checkpoint::EventKind;
 
 use super::case::Case;
 use super::engines::EngineSpec;
 use super::host::{FuncImport, HostState};
 use super::observation::{Observation, Outcome};
-use crate::engine::{EngineError, KindSet, RunOutcome};
+use baton_engine::{EngineError, RunOutcome, StopRequest};
 
 mod session;
 
@@ -126,15 +127,6 @@ pub enum Resumed {
     NotReached(Observation),
 }
 
-/// A stop request as the case describes it.
-#[derive(Clone, Copy, Debug)]
-pub struct Stop {
-    /// Kinds that may stop.
-    pub kinds: KindSet,
-    /// Smallest event number.
-    pub at: u64,
-}
-
 fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: String) -> Failure {
     Failure {
         kind,
@@ -220,7 +212,7 @@ pub fn checkpoint(
     imports: &[FuncImport],
     limits: &Limits,
     invocation: usize,
-    stop: Stop,
+    stop: StopRequest,
 ) -> Result<Checkpointed, Failure> {
     with_session(spec, case, imports, HostState::new(), limits, |session| {
         let Ok(instance) = session.instantiate()? else {
@@ -265,7 +257,7 @@ pub fn resume_from(
     imports: &[FuncImport],
     limits: &Limits,
     point: ResumePoint<'_>,
-    stop: Option<Stop>,
+    stop: Option<StopRequest>,
 ) -> Result<Resumed, Failure> {
     let ResumePoint {
         image,
@@ -307,11 +299,11 @@ pub fn resume_from(
 }
 
 /// The kinds a schedule may use (the main kinds; `any` is optional for engines).
-pub const SCHEDULE_KINDS: [SafePointKind; 4] = [
-    SafePointKind::Entry,
-    SafePointKind::Loop,
-    SafePointKind::Call,
-    SafePointKind::Return,
+pub const SCHEDULE_KINDS: [EventKind; 4] = [
+    EventKind::Entry,
+    EventKind::Loop,
+    EventKind::Call,
+    EventKind::Return,
 ];
 
 #[cfg(test)]

@@ -12,15 +12,15 @@ use std::collections::HashMap;
 
 use baton_checkpoint::image::Image;
 
-use super::{engine_failure, fail, guarded, Failure, FailureKind, Limits, Stop};
-use crate::engine::{
-    Engine, EngineConfig, EngineError, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
-    RunReport, StopRequest,
-};
+use super::{engine_failure, fail, guarded, Failure, FailureKind, Limits};
 use crate::fuzz::case::{Case, CaseValue};
 use crate::fuzz::engines::EngineSpec;
 use crate::fuzz::host::{self, FuncImport, HostState};
 use crate::fuzz::observation::{Observation, Outcome};
+use baton_engine::{
+    Engine, EngineConfig, EngineError, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
+    RunReport, StopRequest, Trap,
+};
 
 pub(super) struct Session<'a> {
     pub(super) spec: &'a EngineSpec,
@@ -29,7 +29,7 @@ pub(super) struct Session<'a> {
     pub(super) host: HostState,
     pub(super) limits: Limits,
     pub(super) fuel: bool,
-    pub(super) imports: Vec<crate::engine::ExternHandle>,
+    pub(super) imports: Vec<baton_engine::ExternHandle>,
     pub(super) uses: u32,
 }
 
@@ -132,12 +132,9 @@ impl<'a> Session<'a> {
         })
     }
 
-    pub(super) fn options(&self, stop: Option<Stop>) -> RunOptions {
+    pub(super) fn options(&self, stop: Option<StopRequest>) -> RunOptions {
         RunOptions {
-            stop: stop.map(|s| StopRequest {
-                kinds: s.kinds,
-                at: s.at,
-            }),
+            stop,
             fuel: self.fuel.then_some(self.limits.fuel),
         }
     }
@@ -147,7 +144,7 @@ impl<'a> Session<'a> {
         instance: InstanceId,
         index: usize,
         case: &Case,
-        stop: Option<Stop>,
+        stop: Option<StopRequest>,
     ) -> Result<RunReport, Failure> {
         let step = format!("invoke {index}");
         let invocation = case.invocations.get(index).ok_or_else(|| {
@@ -190,7 +187,7 @@ impl<'a> Session<'a> {
             RunOutcome::Returned(values) => {
                 Outcome::Returned(values.iter().map(CaseValue::from_value).collect())
             }
-            RunOutcome::Trapped(trap) => Outcome::Trapped(trap.message().to_string()),
+            RunOutcome::Trapped(trap) => Outcome::Trapped(trap.clone()),
             RunOutcome::OutOfFuel => Outcome::OutOfFuel,
             RunOutcome::Suspended { kind, event } => {
                 return Err(fail(
@@ -295,10 +292,10 @@ impl<'a> Session<'a> {
         Ok(observation)
     }
 
-    pub(super) fn instantiate(&mut self) -> Result<Result<InstanceId, String>, Failure> {
+    pub(super) fn instantiate(&mut self) -> Result<Result<InstanceId, Trap>, Failure> {
         match self.engine.instantiate(self.module, &self.imports) {
             Ok(instance) => Ok(Ok(instance)),
-            Err(EngineError::InstantiationTrap(trap)) => Ok(Err(trap.message().to_string())),
+            Err(EngineError::InstantiationTrap(trap)) => Ok(Err(trap)),
             Err(e) => Err(engine_failure(self.spec, "instantiate", e)),
         }
     }

@@ -23,11 +23,12 @@ use baton_checkpoint::analysis::ModuleAnalysis;
 
 use super::case::Case;
 use super::engines::EngineSpec;
-use super::exec::{Limits, Stop};
+use super::exec::Limits;
 use super::finding::{Evidence, Finding};
 use super::generator::{materialize, Generated};
 use super::host::{self, FuncImport};
 use super::observation::{differing_rows, text_view, Observation};
+use baton_engine::StopRequest;
 
 /// What one case exercised.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,8 +84,8 @@ impl Context<'_> {
     }
 
     /// The schedule's first stop.
-    pub fn stop(&self) -> Stop {
-        Stop {
+    pub fn stop(&self) -> StopRequest {
+        StopRequest {
             kinds: self.case.schedule.kind_set(),
             at: self.case.schedule.k,
         }

@@ -12,9 +12,10 @@ use super::checkpoint::{equivalent, image_place, Taken};
 use super::semantics::{aliases, Reference};
 use super::{observation_evidence, unified, Context, Stats};
 use crate::fuzz::engines::EngineSpec;
-use crate::fuzz::exec::{self, FailureKind, ResumePoint, Resumed, Stop};
+use crate::fuzz::exec::{self, FailureKind, ResumePoint, Resumed};
 use crate::fuzz::finding::{Class, Evidence, Finding};
 use crate::fuzz::observation::{compare, Observation};
+use baton_engine::StopRequest;
 
 /// Compares a restored run's end against the reference; `route` names the engines in order.
 fn judge(
@@ -167,7 +168,7 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
         &ctx.imports,
         &ctx.limits,
         schedule.invocation,
-        Stop {
+        StopRequest {
             kinds,
             at: schedule.chain_stops[0],
         },
@@ -189,7 +190,7 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
             invocation: schedule.invocation,
             prefix: &prefix,
         },
-        Some(Stop {
+        Some(StopRequest {
             kinds,
             at: schedule.chain_stops[1],
         }),

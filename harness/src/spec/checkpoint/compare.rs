@@ -3,9 +3,9 @@
 
 use baton_checkpoint::image::Image;
 
-use crate::engine::{Engine, InstanceId, RunOutcome};
 use crate::spec::expectation::{describe_outcome, Expectation};
 use crate::spec::report::Verdict;
+use baton_engine::{Engine, InstanceId, RunOutcome};
 
 /// What every copy of an invocation must reproduce.
 pub(super) struct Expected<'a> {

@@ -31,17 +31,18 @@
 //! imageable, never as passes.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
-use baton_checkpoint::image::{Image, SafePointKind};
+use baton_checkpoint::image::Image;
+use baton_checkpoint::EventKind;
 
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
 use crate::adapters::EngineEntry;
-use crate::engine::{
+use baton_engine::Value;
+use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
     StopRequest,
 };
-use crate::value::Value;
 use compare::Expected;
 use scratch::{function_providers, provider_images, same_images, Sessions};
 
@@ -290,7 +291,7 @@ impl CheckpointRun {
                         ));
                         return None;
                     }
-                    if kind != SafePointKind::Any {
+                    if kind != EventKind::Any {
                         events += 1;
                     }
                     match self.check_image(sessions, copy, expected) {

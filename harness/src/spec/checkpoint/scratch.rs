@@ -8,13 +8,13 @@ use baton_checkpoint::image::Image;
 
 use super::compare::same_state;
 use crate::adapters::EngineEntry;
-use crate::engine::{
-    find_export, Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, ModuleId,
-};
 use crate::imports::read_imports;
 use crate::spec::runner::{ImportSource, InstanceRecord};
 use crate::spec::spectest;
-use crate::value::{GlobalType, MemoryType, TableType, ValType, Value};
+use baton_engine::{
+    find_export, Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, ModuleId,
+};
+use baton_engine::{GlobalType, MemoryType, TableType, ValType, Value};
 
 /// One scratch session with its own spectest and the copy's module compiled.
 pub(super) struct Scratch {

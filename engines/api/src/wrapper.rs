@@ -1,5 +1,5 @@
-//! Engines that wrap a real engine and change what it reports (the corruption mutants of
-//! [`crate::fuzz::mutants`], test adapters that fake engine bugs): implement [`Wrapper`] and get
+//! Engines that wrap a real engine and change what it reports (the harness's corruption
+//! mutants, test adapters that fake engine bugs, an adapter that adds logging): implement [`Wrapper`] and get
 //! [`Engine`] for free. Every operation is forwarded to the inner engine; the hooks see (and may
 //! change) what comes back.
 //!
@@ -9,10 +9,10 @@
 
 use baton_checkpoint::image::Image;
 
-use crate::engine::{
-    Engine, EngineError, ExternHandle, HostFunc, InstanceId, ModuleId, RunOptions, RunReport, Trap,
+use crate::{
+    Engine, EngineError, ExternHandle, FuncType, GlobalType, HostFunc, InstanceId, MemoryType,
+    ModuleId, RunOptions, RunReport, TableType, Trap, Value,
 };
-use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
 
 /// An engine wrapped around another one; see the module docs.
 pub trait Wrapper {
@@ -21,7 +21,7 @@ pub trait Wrapper {
     /// The wrapped engine, mutably.
     fn inner_mut(&mut self) -> &mut dyn Engine;
     /// The name the wrapper reports (default: the inner engine's).
-    fn wrapper_name(&self) -> &'static str {
+    fn wrapper_name(&self) -> &str {
         self.inner().name()
     }
     /// Called with each instance the inner engine instantiated.
@@ -43,7 +43,7 @@ pub trait Wrapper {
 }
 
 impl<W: Wrapper> Engine for W {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         self.wrapper_name()
     }
 

@@ -1,10 +1,9 @@
-//! Values and types as the harness sees them, independent of any engine.
+//! Values and types in the adapter vocabulary, independent of any engine.
 //!
 //! Floats are kept as their exact bit patterns so NaN payloads survive every conversion.
-//! (`baton_runtime::Val` is not reused: its function references are `Rc` handles into one
-//! runtime store, which neither wasmi nor a cross-engine comparison can share.)
-//! A `funcref` carries an engine-session-specific identity: two engines never agree on it, so
-//! the harness only ever compares function references for null-ness.
+//! A `funcref` carries an engine-session-specific identity (an [`crate::ExternHandle`] id of
+//! that session), so values from two sessions compare function references only through what
+//! each session says the reference is (see the harness), never by raw id.
 
 use std::fmt;
 
