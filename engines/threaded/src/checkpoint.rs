@@ -13,7 +13,7 @@
 //! whole native shape (which loop records, which registers) and the slot layout. Operands the
 //! map says alias a local or are a constant are *checked*: an image contradicting the map is
 //! rejected with an error naming the function, pc and operand. The result is an unwind record,
-//! which [`Instance::resume`] rewinds exactly like one taken by this engine.
+//! which `Driving::resume` rewinds exactly like one taken by this engine.
 //!
 //! Invariants: images are validated against the shared analysis before anything is written;
 //! `image(restore(i)) == i` for every image `i` accepted.
@@ -21,16 +21,15 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, Image, SafePoint};
-use baton_runtime::{
-    Config, EventKind, ImageError, Imports, InstanceObjects, RestoreError, Val, ValType,
-};
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, SafePoint};
+use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
 
 use crate::code::{Instr, Word};
 use crate::compiler::{Loc, PointKind, SafePoint as MapPoint};
 use crate::executor::{Events, Native};
-use crate::instance::{Instance, InstanceInner, Suspended};
-use crate::module::{FuncCode, Module, ModuleCode};
+use crate::instance::{InstanceInner, Suspended};
+use crate::module::{FuncCode, ModuleCode};
 use crate::values::{from_bits, to_bits};
 
 fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
@@ -170,134 +169,83 @@ fn registers(tail: Tail) -> (u64, u64) {
     }
 }
 
-impl Instance {
-    /// The instance's image: idle, or stopped at a safe point.
-    pub fn image(&self) -> Result<Image, ImageError> {
-        let inner = &self.inner;
-        let module = &inner.module;
-        let analysis = module.analysis().map_err(ImageError::Validation)?;
-        let this = inner.this();
-        let mut image = Image {
-            module_sha256: analysis.module_sha256().to_vec(),
-            ..Image::default()
+/// The execution half of the image of a stopped run.
+pub(crate) fn execution_image(
+    inner: &InstanceInner,
+    suspended: &Suspended,
+    analysis: &ModuleAnalysis,
+) -> Result<ImageExecution, ImageError> {
+    let module = &inner.module;
+    let this = inner.this();
+    let to_image =
+        |value: &Val, place: &dyn Fn() -> String| inner.objects.val_to_image(value, &this, place);
+    let args = suspended
+        .entry_args
+        .iter()
+        .enumerate()
+        .map(|(i, value)| to_image(value, &|| format!("entry argument {i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let records = frames_of(&suspended.records)?;
+    let last = records.len().saturating_sub(1);
+    let refs = inner.refs.borrow();
+    let mut frames = Vec::with_capacity(records.len());
+    for (depth, record) in records.iter().enumerate() {
+        let place = format!("frame {depth} (function {})", record.func);
+        let code = module
+            .func(record.func)
+            .ok_or_else(|| mismatch(&place, "not a defined function"))?;
+        let point = point_of(code, record, suspended.kind)?;
+        let info = analysis
+            .function(record.func)
+            .and_then(|fa| fa.at(point.pc))
+            .ok_or_else(|| mismatch(&place, format!("pc {} is not a boundary", point.pc)))?;
+        let slot = |s: u32| -> Result<u64, ImageError> {
+            record
+                .slots
+                .get(s as usize)
+                .copied()
+                .ok_or_else(|| mismatch(&place, format!("slot {s} outside the frame")))
         };
-        inner.objects.store_to_image(&mut image, &this)?;
-        let Some(suspended) = &self.suspended else {
-            return Ok(image);
-        };
-        let to_image = |value: &Val, place: &dyn Fn() -> String| {
-            inner.objects.val_to_image(value, &this, place)
-        };
-        let args = suspended
-            .entry_args
-            .iter()
-            .enumerate()
-            .map(|(i, value)| to_image(value, &|| format!("entry argument {i}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let records = frames_of(&suspended.records)?;
-        let last = records.len().saturating_sub(1);
-        let refs = inner.refs.borrow();
-        let mut frames = Vec::with_capacity(records.len());
-        for (depth, record) in records.iter().enumerate() {
-            let place = format!("frame {depth} (function {})", record.func);
-            let code = module
-                .func(record.func)
-                .ok_or_else(|| mismatch(&place, "not a defined function"))?;
-            let point = point_of(code, record, suspended.kind)?;
-            let info = analysis
-                .function(record.func)
-                .and_then(|fa| fa.at(point.pc))
-                .ok_or_else(|| mismatch(&place, format!("pc {} is not a boundary", point.pc)))?;
-            let slot = |s: u32| -> Result<u64, ImageError> {
-                record
-                    .slots
-                    .get(s as usize)
-                    .copied()
-                    .ok_or_else(|| mismatch(&place, format!("slot {s} outside the frame")))
-            };
-            let mut locals = Vec::with_capacity(code.compiled.locals.len());
-            for (index, ty) in code.compiled.locals.iter().enumerate() {
-                let value = from_bits(slot(index as u32)?, *ty, &refs);
-                locals.push(to_image(&value, &|| format!("{place} local {index}"))?);
-            }
-            let keep = if depth == last {
-                point.operands.len()
-            } else {
-                point.operands.len().saturating_sub(point.consumed as usize)
-            };
-            let (r0, fp0) = registers(record.tail);
-            let mut operands = Vec::with_capacity(keep);
-            for (index, operand) in point.operands.iter().take(keep).enumerate() {
-                let bits = match operand.loc {
-                    Loc::Slot(s) | Loc::Local(s) | Loc::Const(s) => slot(s)?,
-                    Loc::R0 => r0,
-                    Loc::Fp0 => fp0,
-                };
-                let value = from_bits(bits, operand.ty, &refs);
-                operands.push(to_image(&value, &|| format!("{place} operand {index}"))?);
-            }
-            frames.push(Frame {
-                func: record.func,
-                pc: point.pc,
-                locals,
-                operands,
-                labels: info.labels.clone(),
-            });
+        let mut locals = Vec::with_capacity(code.compiled.locals.len());
+        for (index, ty) in code.compiled.locals.iter().enumerate() {
+            let value = from_bits(slot(index as u32)?, *ty, &refs);
+            locals.push(to_image(&value, &|| format!("{place} local {index}"))?);
         }
-        image.execution = Some(ImageExecution {
-            entry: Some(Entry {
-                func: suspended.entry_func,
-                args,
-            }),
-            safe_point: Some(SafePoint {
-                kind: suspended.kind.to_image() as i32,
-                event: suspended.event,
-            }),
-            frames,
+        let keep = if depth == last {
+            point.operands.len()
+        } else {
+            point.operands.len().saturating_sub(point.consumed as usize)
+        };
+        let (r0, fp0) = registers(record.tail);
+        let mut operands = Vec::with_capacity(keep);
+        for (index, operand) in point.operands.iter().take(keep).enumerate() {
+            let bits = match operand.loc {
+                Loc::Slot(s) | Loc::Local(s) | Loc::Const(s) => slot(s)?,
+                Loc::R0 => r0,
+                Loc::Fp0 => fp0,
+            };
+            let value = from_bits(bits, operand.ty, &refs);
+            operands.push(to_image(&value, &|| format!("{place} operand {index}"))?);
+        }
+        frames.push(Frame {
+            func: record.func,
+            pc: point.pc,
+            locals,
+            operands,
+            labels: info.labels.clone(),
         });
-        Ok(image)
     }
-
-    /// Rebuilds an instance from `image`: links `imports`, overwrites the store, and if the
-    /// image holds an execution, builds its unwind record so that [`Instance::resume`]
-    /// rewinds into exactly the state the image describes.
-    pub fn restore(
-        module: &Module,
-        image: &Image,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, RestoreError> {
-        let code = module.code.clone();
-        if !code.polling {
-            return Err(ImageError::Validation(
-                "module compiled without safe points cannot be restored into".into(),
-            )
-            .into());
-        }
-        let analysis = code.analysis().map_err(ImageError::Validation)?;
-        baton_checkpoint::validate::validate(image, &analysis)
-            .map_err(|e| ImageError::Validation(e.to_string()))?;
-        let objects = InstanceObjects::link(code.info.clone(), imports).map_err(|e| match e {
-            baton_runtime::InstantiationError::Module(e) => RestoreError::Module(e),
-            baton_runtime::InstantiationError::Link(e) => RestoreError::Link(e),
-            baton_runtime::InstantiationError::Allocation { what } => {
-                RestoreError::Allocation { what }
-            }
-            baton_runtime::InstantiationError::Trap(trap) => {
-                RestoreError::Image(mismatch("instantiation", trap.to_string()))
-            }
-        })?;
-        let inner = InstanceInner::new(code, objects);
-        inner.objects.store_from_image(image, &inner.this())?;
-        let suspended = match &image.execution {
-            Some(execution) => Some(rebuild(&inner, execution, config)?),
-            None => None,
-        };
-        let mut instance = Instance::from_inner(inner, config);
-        instance.events_fired = suspended.as_ref().map_or(0, |s| s.events.next);
-        instance.suspended = suspended;
-        Ok(instance)
-    }
+    Ok(ImageExecution {
+        entry: Some(Entry {
+            func: suspended.entry_func,
+            args,
+        }),
+        safe_point: Some(SafePoint {
+            kind: suspended.kind.to_image() as i32,
+            event: suspended.event,
+        }),
+        frames,
+    })
 }
 
 /// A typed value from an image value.
@@ -321,8 +269,9 @@ fn direct_callee(code: &FuncCode, pos: u32) -> Option<u32> {
     }
 }
 
-/// Builds the unwind record of an image's execution.
-fn rebuild(
+/// Builds the unwind record of an image's execution (the image already validated and the
+/// store restored).
+pub(crate) fn rebuild(
     inner: &Rc<InstanceInner>,
     source: &ImageExecution,
     config: Config,
@@ -332,9 +281,7 @@ fn rebuild(
     let safe_point = source
         .safe_point
         .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = image::SafePointKind::try_from(safe_point.kind)
-        .ok()
-        .and_then(EventKind::from_image)
+    let kind = EventKind::from_image_number(safe_point.kind)
         .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
     if kind == EventKind::Any {
         return Err(mismatch(

@@ -1,5 +1,6 @@
-//! [`Instance`]: the driving API (same shape as `baton-stack`, see `docs/driving.md`):
-//! instantiate, invoke with an optional stop request, resume, abandon, image and restore.
+//! [`Instance`]: the engine's half of the driving API ([`baton_runtime::Driving`], see
+//! `docs/driving.md`): wrapping linked store objects, starting and continuing calls; the
+//! execution half of images is in [`crate::checkpoint`].
 //!
 //! Invariants: at most one invocation is in progress per instance, and only while stopped
 //! (`suspended` is `Some` exactly then); its whole native state is the unwind record. A
@@ -13,9 +14,11 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::Execution as ImageExecution;
 use baton_runtime::{
-    Config, EventKind, Extern, FuncRef, Imports, InstanceLink, InstanceObjects, InstantiationError,
-    InvokeError, RunOutcome, StopAt, StopInfo, Trap, Val,
+    Config, Driving, EventKind, FuncRef, ImageError, InstanceLink, InstanceObjects, RunOutcome,
+    StopInfo, StopRequest, Trap, Val,
 };
 
 use crate::executor::{self, Events, Exit, Native, NativeCounts, Start};
@@ -74,6 +77,7 @@ pub(crate) struct Suspended {
 
 /// An instance of a [`Module`].
 pub struct Instance {
+    pub(crate) module: Module,
     pub(crate) inner: Rc<InstanceInner>,
     pub(crate) config: Config,
     pub(crate) suspended: Option<Suspended>,
@@ -82,110 +86,7 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Links `module` against `imports`, initialises globals and segments and runs the start
-    /// function.
-    pub fn instantiate(
-        module: &Module,
-        imports: &Imports,
-        config: Config,
-    ) -> Result<Instance, InstantiationError> {
-        let objects = InstanceObjects::link(module.code.info.clone(), imports)?;
-        let mut instance =
-            Instance::from_inner(InstanceInner::new(module.code.clone(), objects), config);
-        match instance.initialize() {
-            Ok(()) => Ok(instance),
-            Err(trap) => {
-                if instance.inner.objects.references_may_escape() {
-                    InstanceLink::pin(&instance.inner.handle, instance.inner.clone());
-                }
-                Err(InstantiationError::Trap(trap))
-            }
-        }
-    }
-
-    pub(crate) fn from_inner(inner: Rc<InstanceInner>, config: Config) -> Instance {
-        Instance {
-            inner,
-            config,
-            suspended: None,
-            events_fired: 0,
-            counts: NativeCounts::default(),
-        }
-    }
-
-    fn initialize(&mut self) -> Result<(), Trap> {
-        self.inner.objects.initialize(&self.inner.this())?;
-        if let Some(start) = self.inner.module.info.start {
-            match self.call(start, Vec::new(), None) {
-                RunOutcome::Trapped(trap) => return Err(trap),
-                RunOutcome::OutOfFuel => {
-                    return Err(Trap::Host("start function ran out of fuel".into()))
-                }
-                _ => self.suspended = None,
-            }
-        }
-        Ok(())
-    }
-
-    /// Every export, in declaration order.
-    pub fn exports(&self) -> Vec<(String, Extern)> {
-        let this = self.inner.this();
-        self.inner
-            .module
-            .info
-            .exports
-            .iter()
-            .filter_map(|(name, kind)| {
-                Some((
-                    name.clone(),
-                    self.inner.objects.export_extern(*kind, &this)?,
-                ))
-            })
-            .collect()
-    }
-
-    /// The export named `name`.
-    pub fn export(&self, name: &str) -> Option<Extern> {
-        let kind = self.inner.module.info.export(name)?;
-        self.inner.objects.export_extern(kind, &self.inner.this())
-    }
-
-    /// Invokes exported function `name`.
-    pub fn invoke(
-        &mut self,
-        name: &str,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        let func = self.inner.module.info.exported_func(name)?;
-        self.checked_invoke(func, name, args, stop)
-    }
-
-    /// Invokes function `func` (index space).
-    pub fn invoke_index(
-        &mut self,
-        func: u32,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        self.checked_invoke(func, &format!("{func}"), args, stop)
-    }
-
-    fn checked_invoke(
-        &mut self,
-        func: u32,
-        label: &str,
-        args: &[Val],
-        stop: Option<StopAt>,
-    ) -> Result<RunOutcome, InvokeError> {
-        if self.suspended.is_some() {
-            return Err(InvokeError::Busy);
-        }
-        self.inner.module.info.check_call_args(func, label, args)?;
-        Ok(self.call(func, args.to_vec(), stop))
-    }
-
-    fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopAt>) -> RunOutcome {
+    fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopRequest>) -> RunOutcome {
         self.events_fired = 0;
         let module = self.inner.module.clone();
         if func < module.info.num_imported_funcs {
@@ -256,63 +157,6 @@ impl Instance {
         }
     }
 
-    /// Continues a stopped invocation (rewinding its native frames).
-    pub fn resume(&mut self, stop: Option<StopAt>) -> Result<RunOutcome, InvokeError> {
-        let Some(suspended) = self.suspended.take() else {
-            return Err(InvokeError::NotStopped);
-        };
-        let mut events = suspended.events;
-        events.set_stop(stop);
-        events.set_fuel(if self.inner.module.polling {
-            self.config.fuel
-        } else {
-            None
-        });
-        Ok(self.run(
-            Start::Rewind(suspended.records),
-            events,
-            suspended.entry_func,
-            suspended.entry_args,
-        ))
-    }
-
-    /// Whether an invocation is stopped.
-    pub fn is_stopped(&self) -> bool {
-        self.suspended.is_some()
-    }
-
-    /// Drops a stopped invocation.
-    pub fn abandon(&mut self) {
-        self.suspended = None;
-    }
-
-    /// Main-kind events fired by the current or last invocation so far.
-    pub fn events_fired(&self) -> u64 {
-        self.events_fired
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> Config {
-        self.config
-    }
-
-    /// Replaces the configuration (frame limit and fuel) for the following runs.
-    pub fn set_config(&mut self, config: Config) {
-        self.config = config;
-    }
-
-    /// Sets the fuel limit for the following runs (`None`: unlimited).
-    pub fn set_fuel(&mut self, fuel: Option<u64>) {
-        self.config.fuel = fuel;
-    }
-
-    /// The instance's module.
-    pub fn module(&self) -> Module {
-        Module {
-            code: self.inner.module.clone(),
-        }
-    }
-
     /// Native frames recorded by the last unwind and re-entered by the last rewind (for tests
     /// of the native shape).
     pub fn native_counts(&self) -> NativeCounts {
@@ -322,6 +166,106 @@ impl Instance {
     /// The unwind record of the stopped invocation (outermost first), for inspection.
     pub fn unwind_record(&self) -> Option<&[Native]> {
         self.suspended.as_ref().map(|s| s.records.as_slice())
+    }
+}
+
+impl Driving for Instance {
+    const NAME: &'static str = "threaded";
+    type Module = Module;
+
+    fn from_objects(module: &Module, objects: InstanceObjects, config: Config) -> Instance {
+        Instance {
+            module: module.clone(),
+            inner: InstanceInner::new(module.code.clone(), objects),
+            config,
+            suspended: None,
+            events_fired: 0,
+            counts: NativeCounts::default(),
+        }
+    }
+
+    fn objects(&self) -> &InstanceObjects {
+        &self.inner.objects
+    }
+
+    fn handle(&self) -> Rc<dyn Any> {
+        self.inner.this()
+    }
+
+    fn pin(&self) {
+        InstanceLink::pin(&self.inner.handle, self.inner.clone());
+    }
+
+    fn module(&self) -> &Module {
+        &self.module
+    }
+
+    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
+        let outcome = self.call(func, Vec::new(), None);
+        self.suspended = None;
+        match outcome {
+            RunOutcome::Trapped(trap) => Err(trap),
+            RunOutcome::OutOfFuel => Err(Trap::Host("start function ran out of fuel".into())),
+            RunOutcome::Finished(_) | RunOutcome::Stopped(_) => Ok(()),
+        }
+    }
+
+    fn start_call(&mut self, func: u32, args: &[Val], stop: Option<StopRequest>) -> RunOutcome {
+        self.call(func, args.to_vec(), stop)
+    }
+
+    fn continue_call(&mut self, stop: Option<StopRequest>) -> Option<RunOutcome> {
+        let suspended = self.suspended.take()?;
+        let mut events = suspended.events;
+        events.set_stop(stop);
+        events.set_fuel(self.config.fuel);
+        Some(self.run(
+            Start::Rewind(suspended.records),
+            events,
+            suspended.entry_func,
+            suspended.entry_args,
+        ))
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.suspended.is_some()
+    }
+
+    fn abandon(&mut self) {
+        self.suspended = None;
+    }
+
+    fn events_fired(&self) -> u64 {
+        self.events_fired
+    }
+
+    fn config(&self) -> Config {
+        self.config
+    }
+
+    fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    fn execution_image(
+        &self,
+        analysis: &ModuleAnalysis,
+    ) -> Result<Option<ImageExecution>, ImageError> {
+        self.suspended
+            .as_ref()
+            .map(|suspended| crate::checkpoint::execution_image(&self.inner, suspended, analysis))
+            .transpose()
+    }
+
+    fn rebuild_execution(
+        &mut self,
+        execution: &ImageExecution,
+        _analysis: &ModuleAnalysis,
+    ) -> Result<(), ImageError> {
+        let rebuilt = crate::checkpoint::rebuild(&self.inner, execution, self.config)?;
+        self.events_fired = rebuilt.events.next;
+        self.suspended = Some(rebuilt);
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
-use baton_runtime::{ModuleError, ModuleInfo};
+use baton_runtime::{CompiledModule, ImageError, ModuleError, ModuleInfo};
 use wasmparser::FuncValidatorAllocations;
 
 use crate::compiler::{self, CompiledFunc};
@@ -116,5 +116,29 @@ impl Module {
     /// The compiled form of function `func` (index space), if defined: for inspection and tests.
     pub fn compiled(&self, func: u32) -> Option<&CompiledFunc> {
         self.code.func(func).map(|f| &f.compiled)
+    }
+}
+
+impl CompiledModule for Module {
+    fn compile(bytes: &[u8]) -> Result<Module, ModuleError> {
+        Module::new(bytes)
+    }
+
+    fn module_info(&self) -> &Rc<ModuleInfo> {
+        &self.code.info
+    }
+
+    fn checkpoint_analysis(&self) -> Result<Rc<ModuleAnalysis>, ImageError> {
+        self.code.analysis().map_err(ImageError::Validation)
+    }
+
+    fn check_restorable(&self) -> Result<(), ImageError> {
+        if self.code.polling {
+            Ok(())
+        } else {
+            Err(ImageError::Validation(
+                "module compiled without safe points cannot be restored into".into(),
+            ))
+        }
     }
 }

@@ -91,7 +91,7 @@ macro_rules! binops {
         /// A binary numeric operator.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u16)]
-        pub enum BinOp { $($name),* }
+        pub enum BinOp { $(#[doc = stringify!($name)] $name),* }
 
         /// Every binary operator, in declaration order.
         pub const BIN_OPS: &[BinOp] = &[$(BinOp::$name),*];
@@ -143,7 +143,7 @@ macro_rules! unops {
         /// A unary numeric operator (conversions included).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u16)]
-        pub enum UnOp { $($name),* }
+        pub enum UnOp { $(#[doc = stringify!($name)] $name),* }
 
         /// Every unary operator, in declaration order.
         pub const UN_OPS: &[UnOp] = &[$(UnOp::$name),*];

@@ -3,7 +3,7 @@
 //! on the other (and on itself) finishes with the uninterrupted result.
 
 use baton_checkpoint::codec::encode;
-use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopAt, Val};
+use baton_runtime::{Config, Driving, Imports, KindSet, RunOutcome, StopRequest, Val};
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
@@ -100,10 +100,10 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-fn stop_at(event: u64) -> Option<StopAt> {
-    Some(StopAt {
+fn stop_at(event: u64) -> Option<StopRequest> {
+    Some(StopRequest {
         kinds: KindSet::MAIN,
-        event,
+        at: event,
     })
 }
 

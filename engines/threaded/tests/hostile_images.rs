@@ -3,7 +3,8 @@
 
 use baton_checkpoint::image::value::Kind;
 use baton_runtime::{
-    Config, EventKind, ImageError, Imports, KindSet, RestoreError, RunOutcome, StopAt, Val,
+    Config, Driving, EventKind, ImageError, Imports, KindSet, RestoreError, RunOutcome,
+    StopRequest, Val,
 };
 use baton_threaded::{Instance, Module};
 
@@ -19,9 +20,9 @@ const WAT: &str = r#"(module
 fn stopped_image() -> (Module, baton_checkpoint::image::Image) {
     let module = Module::new(&wat::parse_str(WAT).unwrap()).unwrap();
     let mut instance = Instance::instantiate(&module, &Imports::new(), Config::default()).unwrap();
-    let stop = StopAt {
+    let stop = StopRequest {
         kinds: KindSet::of(&[EventKind::Call]),
-        event: 0,
+        at: 0,
     };
     let outcome = instance.invoke("f", &[Val::I32(9)], Some(stop)).unwrap();
     assert!(matches!(outcome, RunOutcome::Stopped(_)), "{outcome:?}");

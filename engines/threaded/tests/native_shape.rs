@@ -4,7 +4,9 @@
 //! stack nor loses a frame on checkpoint.
 
 use baton_checkpoint::image::value::Kind;
-use baton_runtime::{Config, EventKind, Imports, KindSet, RunOutcome, StopAt, Trap, Val};
+use baton_runtime::{
+    Config, Driving, EventKind, Imports, KindSet, RunOutcome, StopRequest, Trap, Val,
+};
 use baton_threaded::compiler::{Loc, PointKind};
 use baton_threaded::executor::Native;
 use baton_threaded::{Instance, Module};
@@ -13,10 +15,10 @@ fn module(wat: &str) -> Module {
     Module::new(&wat::parse_str(wat).expect("parses")).expect("compiles")
 }
 
-fn stop(kinds: &[EventKind], event: u64) -> Option<StopAt> {
-    Some(StopAt {
+fn stop(kinds: &[EventKind], event: u64) -> Option<StopRequest> {
+    Some(StopRequest {
         kinds: KindSet::of(kinds),
-        event,
+        at: event,
     })
 }
 

@@ -4,7 +4,7 @@
 //! number at which something may happen (fuel or a stop), `u64::MAX` when nothing can; a
 //! disabled counter (nested runs of another instance) neither counts nor stops.
 
-use baton_runtime::{EventKind, StopAt};
+use baton_runtime::{EventKind, StopRequest};
 
 /// What firing an event caused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,13 +24,13 @@ pub struct Events {
     pub next: u64,
     threshold: u64,
     fuel: Option<u64>,
-    stop: Option<StopAt>,
+    stop: Option<StopRequest>,
     enabled: bool,
 }
 
 impl Events {
     /// Counting from `next` with the given fuel limit and stop request.
-    pub fn new(next: u64, fuel: Option<u64>, stop: Option<StopAt>) -> Events {
+    pub fn new(next: u64, fuel: Option<u64>, stop: Option<StopRequest>) -> Events {
         let mut events = Events {
             next,
             threshold: u64::MAX,
@@ -60,9 +60,9 @@ impl Events {
     }
 
     /// Replaces the stop request.
-    pub fn set_stop(&mut self, stop: Option<StopAt>) {
+    pub fn set_stop(&mut self, stop: Option<StopRequest>) {
         self.stop = stop.filter(|s| !s.kinds.is_empty());
-        let stop_at = self.stop.map_or(u64::MAX, |s| s.event);
+        let stop_at = self.stop.map_or(u64::MAX, |s| s.at);
         self.threshold = self.fuel.unwrap_or(u64::MAX).min(stop_at);
         if !self.enabled {
             self.threshold = u64::MAX;
@@ -92,7 +92,7 @@ impl Events {
         let number = self.next;
         self.next += 1;
         match self.stop {
-            Some(stop) if stop.kinds.contains(kind) && number >= stop.event => Fired::Stop(number),
+            Some(stop) if stop.kinds.contains(kind) && number >= stop.at => Fired::Stop(number),
             _ => Fired::Continue,
         }
     }
