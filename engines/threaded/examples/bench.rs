@@ -7,8 +7,8 @@
 use baton_runtime::Driving;
 use std::time::{Duration, Instant};
 
-use baton_threaded::{Instance, Module};
 use baton_runtime::{Config, Extern, Imports, RunOutcome, Val};
+use baton_threaded::{Instance, Module};
 
 fn time(bytes: &[u8], polling: bool, iterations: usize) -> (Duration, RunOutcome) {
     let module = Module::with_polling(bytes, polling).expect("workload compiles");

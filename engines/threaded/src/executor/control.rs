@@ -16,8 +16,25 @@ use super::{Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
 use crate::values::{from_bits, to_bits};
 
-/// Native stack left below which a call or loop moves to a new stack segment.
-pub const RED_ZONE: usize = 128 * 1024;
+/// Native stack left below which a call or loop moves to a new stack segment. The check runs
+/// at every [`CHECK_EVERY`]-th native nesting level, so the zone covers that many levels.
+pub const RED_ZONE: usize = 256 * 1024;
+/// Native nesting levels (calls and loops) between two stack checks.
+pub const CHECK_EVERY: u32 = 8;
+
+/// Runs `f` one native nesting level deeper, on a new stack segment when the native stack is
+/// running low (checked every [`CHECK_EVERY`] levels).
+#[inline(always)]
+fn nested<R>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+    ctx.native_depth += 1;
+    let result = if ctx.native_depth % CHECK_EVERY == 0 {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(ctx))
+    } else {
+        f(ctx)
+    };
+    ctx.native_depth -= 1;
+    result
+}
 /// Size of each new native stack segment.
 pub const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
@@ -106,7 +123,7 @@ fn rewind_inner(code: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     match ctx.rewind.pop() {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
-            match loop_run(code, at as usize, frame, ctx, true) {
+            match nested(ctx, |ctx| loop_run(code, at as usize, frame, ctx, true)) {
                 Ok(pos) => run_chain(code, pos, frame, ctx, 0, 0),
                 Err(signal) => signal,
             }
@@ -337,7 +354,7 @@ fn perform_call(
             let need = callee.compiled.frame_size as usize;
             let (n, m) = (ty.params.len(), ty.results.len());
             ctx.depth += 1;
-            let signal = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            let signal = nested(ctx, |ctx| {
                 with_callee_frame(frame, base, need, n, m, |callee_frame| {
                     if rewind_callee {
                         rewind_function(ctx, callee_frame)

@@ -41,9 +41,21 @@ pub fn dispatch(
     fp0: u64,
 ) -> Signal {
     match code.get(pc) {
-        Some(Cell::Op(handler)) => handler(code, pc, frame, ctx, r0, fp0),
-        _ => broken(ctx, pc),
+        Some(cell) => (cell.op)(code, pc, frame, ctx, r0, fp0),
+        None => broken(ctx, pc),
     }
+}
+
+/// The handler of immediate words: reaching one is a broken-code trap.
+pub fn not_an_op(
+    _code: &[Cell],
+    pc: usize,
+    _frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: u64,
+) -> Signal {
+    broken(ctx, pc)
 }
 
 #[cold]
@@ -90,8 +102,8 @@ pub fn run_chain(
 #[inline(always)]
 pub fn imm(code: &[Cell], at: usize) -> u64 {
     match code.get(at) {
-        Some(Cell::Imm(value)) => *value,
-        _ => 0,
+        Some(cell) => cell.imm,
+        None => 0,
     }
 }
 

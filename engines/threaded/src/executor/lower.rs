@@ -126,8 +126,14 @@ pub fn handler(instr: Instr) -> Handler {
 pub fn lower(code: &[Word]) -> Vec<Cell> {
     code.iter()
         .map(|word| match *word {
-            Word::Op(instr) => Cell::Op(handler(instr)),
-            Word::Imm(value) => Cell::Imm(value),
+            Word::Op(instr) => Cell {
+                op: handler(instr),
+                imm: 0,
+            },
+            Word::Imm(value) => Cell {
+                op: handlers::not_an_op,
+                imm: value,
+            },
         })
         .collect()
 }

@@ -38,13 +38,15 @@ use crate::values::{from_bits, to_bits};
 /// A handler: executes the op at `pc` and continues with the next.
 pub type Handler = fn(&[Cell], usize, &mut [u64], &mut Ctx<'_>, u64, u64) -> Signal;
 
-/// One word of lowered threaded code.
+/// One word of lowered threaded code: an operation's handler (with `imm` 0), or an immediate
+/// (with the handler of a broken-code trap, so dispatching to an immediate cannot go wrong).
+/// Both fields are always valid, so neither read needs a check of which one the word is.
 #[derive(Clone, Copy)]
-pub enum Cell {
-    /// An operation's handler.
-    Op(Handler),
-    /// An immediate.
-    Imm(u64),
+pub struct Cell {
+    /// The handler.
+    pub op: Handler,
+    /// The immediate.
+    pub imm: u64,
 }
 
 /// Why a handler chain ended.
@@ -159,6 +161,8 @@ pub struct Ctx<'m> {
     pub max_frames: usize,
     /// Live Wasm frames.
     pub depth: usize,
+    /// Native nesting levels (calls and loops) of this run.
+    pub native_depth: u32,
     /// The unwind record being built, innermost first.
     pub unwind: Vec<Native>,
     /// The rewind record being replayed, innermost first (`pop` gives the next outer one).
@@ -236,6 +240,7 @@ pub fn run(
         events: *events,
         max_frames,
         depth,
+        native_depth: 0,
         unwind: Vec::new(),
         rewind: Vec::new(),
         abort: None,
