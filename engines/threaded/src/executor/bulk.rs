@@ -45,20 +45,20 @@ pub fn imm_count(kind: Bulk) -> usize {
 
 /// The handler of bulk kind `KINDS[K]`.
 pub fn bulk<const K: u8>(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
-    fp0: u64,
+    fp0: f64,
 ) -> Signal {
+    let fp0 = fp0.to_bits();
     let Some(&kind) = KINDS.get(K as usize) else {
         return ctx.trap(Trap::Host("internal engine error: bulk kind".into()));
     };
     let mut r0 = r0;
-    let result = execute(kind, code, pc, frame, ctx, &mut r0);
+    let result = execute(kind, ip, frame, ctx, &mut r0);
     match result {
-        Ok(()) => next!(code, pc + 1 + imm_count(kind), frame, ctx, r0, fp0),
+        Ok(()) => next!(ip, 1 + imm_count(kind), frame, ctx, r0, fp0),
         Err(trap) => ctx.trap(trap),
     }
 }
@@ -77,14 +77,13 @@ fn busy() -> Trap {
 
 fn execute(
     kind: Bulk,
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: &mut u64,
 ) -> Result<(), Trap> {
-    let at = |i: usize| imm(code, pc + 1 + i);
-    let val = |i: usize| frame[slot(code, pc + 1 + i)];
+    let at = |i: usize| imm(ip, 1 + i);
+    let val = |i: usize| frame[slot(ip, 1 + i)];
     let inner = ctx.inner;
     let this = inner.this();
     match kind {

@@ -11,8 +11,8 @@
 use baton_runtime::{EventKind, FuncRef, Trap, Val};
 
 use super::events::Fired;
-use super::handlers::{imm, next, run_chain, slot};
-use super::{Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
+use super::handlers::{imm, jump, next, position, run_chain, slot};
+use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
 use crate::values::{from_bits, to_bits};
 
@@ -27,7 +27,7 @@ pub const CHECK_EVERY: u32 = 8;
 #[inline(always)]
 fn nested<R>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
     ctx.native_depth += 1;
-    let result = if ctx.native_depth % CHECK_EVERY == 0 {
+    let result = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(ctx))
     } else {
         f(ctx)
@@ -69,7 +69,8 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     }
     frame[params..locals].fill(0);
     frame[locals..locals + compiled.consts.len()].copy_from_slice(&compiled.consts);
-    let signal = run_chain(&code.cells, 0, frame, ctx, 0, 0);
+    ctx.code = &code.cells;
+    let signal = run_chain(0, frame, ctx, 0, 0);
     if signal == Signal::Unwind {
         record_function(ctx, func, frame, compiled.frame_size as usize);
     }
@@ -111,7 +112,8 @@ pub fn rewind_function(ctx: &mut Ctx<'_>, frame: &mut [u64]) -> Signal {
     }
     ctx.counts.rewound += 1;
     frame[..size].copy_from_slice(&slots);
-    let signal = rewind_inner(&code.cells, frame, ctx);
+    ctx.code = &code.cells;
+    let signal = rewind_inner(frame, ctx);
     if signal == Signal::Unwind {
         record_function(ctx, func, frame, size);
     }
@@ -119,26 +121,28 @@ pub fn rewind_function(ctx: &mut Ctx<'_>, frame: &mut [u64]) -> Signal {
 }
 
 /// Replays the next record inside the current activation (a loop, a call or the stop point).
-fn rewind_inner(code: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     match ctx.rewind.pop() {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
-            match nested(ctx, |ctx| loop_run(code, at as usize, frame, ctx, true)) {
-                Ok(pos) => run_chain(code, pos, frame, ctx, 0, 0),
+            match nested(ctx, |ctx| loop_run(at as usize, frame, ctx, true)) {
+                Ok(pos) => run_chain(pos, frame, ctx, 0, 0),
                 Err(signal) => signal,
             }
         }
         Some(Native::Call { at, r0, fp0 }) => {
             ctx.counts.rewound += 1;
             let callee = !ctx.rewind.is_empty();
-            match perform_call(code, at as usize, frame, ctx, r0, fp0, callee) {
-                Ok(pos) => run_chain(code, pos, frame, ctx, r0, fp0),
+            let code = ctx.code;
+            let ip = code.get(at as usize..).unwrap_or(&[]);
+            match perform_call(ip, frame, ctx, r0, fp0, callee) {
+                Ok(k) => run_chain(at as usize + k, frame, ctx, r0, fp0),
                 Err(signal) => signal,
             }
         }
         Some(Native::Resume { at, r0, fp0 }) => {
             ctx.counts.rewound += 1;
-            run_chain(code, at as usize, frame, ctx, r0, fp0)
+            run_chain(at as usize, frame, ctx, r0, fp0)
         }
         _ => ctx.trap(Trap::Host(
             "internal engine error: bad rewind record".into(),
@@ -147,60 +151,52 @@ fn rewind_inner(code: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
 }
 
 /// The `Loop` op: fires the loop event and runs the body in a nested native frame.
-pub fn op_loop(
-    code: &[Cell],
-    pc: usize,
-    frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    r0: u64,
-    fp0: u64,
-) -> Signal {
-    if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 }) {
+pub fn op_loop(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+    let at = position(ctx, ip);
+    if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
         return signal;
     }
-    let _ = (r0, fp0);
-    match stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-        loop_run(code, pc, frame, ctx, false)
-    }) {
-        Ok(pos) => next!(code, pos, frame, ctx, 0, 0),
+    match nested(ctx, |ctx| loop_run(at, frame, ctx, false)) {
+        Ok(pos) => jump!(pos, frame, ctx, 0, 0),
         Err(signal) => signal,
     }
 }
 
-/// Runs the body of the loop at `pc` (after its event) until it leaves the loop: `Ok` with the
-/// position to continue at in the enclosing frame, or the signal to pass up. With `rewinding`
-/// the first entry replays the rewind record instead of starting the body.
+/// Runs the body of the loop op at `at` (after its event) until it leaves the loop: `Ok` with
+/// the position to continue at in the enclosing frame, or the signal to pass up. With
+/// `rewinding` the first entry replays the rewind record instead of starting the body.
 fn loop_run(
-    code: &[Cell],
-    pc: usize,
+    at: usize,
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     mut rewinding: bool,
 ) -> Result<usize, Signal> {
     loop {
-        let signal = if rewinding {
+        let signal = if rewinding && !ctx.rewind.is_empty() {
             rewinding = false;
-            if ctx.rewind.is_empty() {
-                // Stopped at this loop's event: the body starts now.
-                run_chain(code, pc + 1, frame, ctx, 0, 0)
-            } else {
-                rewind_inner(code, frame, ctx)
-            }
+            rewind_inner(frame, ctx)
         } else {
-            run_chain(code, pc + 1, frame, ctx, 0, 0)
+            // Fresh, or stopped at this loop's event: the body starts now.
+            rewinding = false;
+            run_chain(at + 1, frame, ctx, 0, 0)
         };
         match signal {
             Signal::Continue(0) => {
-                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: pc as u32 })
+                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
                 {
                     return Err(signal);
                 }
             }
             Signal::Continue(depth) => return Err(Signal::Continue(depth - 1)),
-            Signal::Break(0, target) => return Ok(target),
-            Signal::Break(depth, target) => return Err(Signal::Break(depth - 1, target)),
+            Signal::Break(packed) => {
+                let (depth, target) = unpack_break(packed);
+                if depth == 0 {
+                    return Ok(target as usize);
+                }
+                return Err(Signal::breaking(depth - 1, target));
+            }
             Signal::Unwind => {
-                push_record(ctx, Native::Loop { at: pc as u32 });
+                push_record(ctx, Native::Loop { at: at as u32 });
                 return Err(Signal::Unwind);
             }
             other => return Err(other),
@@ -209,56 +205,46 @@ fn loop_run(
 }
 
 /// The fall-through end of a loop body.
-pub fn loop_end(
-    _code: &[Cell],
-    pc: usize,
-    _frame: &mut [u64],
-    _ctx: &mut Ctx<'_>,
-    _r0: u64,
-    _fp0: u64,
-) -> Signal {
-    Signal::Break(0, pc + 1)
+pub fn loop_end(ip: &[Cell], _frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+    Signal::breaking(0, (position(ctx, ip) + 1) as u32)
 }
 
 /// Leaves loop frames towards a block's end.
 pub fn op_break(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     _frame: &mut [u64],
     _ctx: &mut Ctx<'_>,
     _r0: u64,
-    _fp0: u64,
+    _fp0: f64,
 ) -> Signal {
-    Signal::Break(imm(code, pc + 1) as u32, slot(code, pc + 2))
+    Signal::breaking(imm(ip, 1) as u32, imm(ip, 2) as u32)
 }
 
 /// Leaves loop frames towards a loop's restart.
 pub fn op_continue(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     _frame: &mut [u64],
     _ctx: &mut Ctx<'_>,
     _r0: u64,
-    _fp0: u64,
+    _fp0: f64,
 ) -> Signal {
-    Signal::Continue(imm(code, pc + 1) as u32)
+    Signal::Continue(imm(ip, 1))
 }
 
 /// Returns: copies the result slots to slots `0..m`.
 pub fn op_return(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     frame: &mut [u64],
     _ctx: &mut Ctx<'_>,
     _r0: u64,
-    _fp0: u64,
+    _fp0: f64,
 ) -> Signal {
-    let m = imm(code, pc + 1) as usize;
+    let m = imm(ip, 1) as usize;
     match m {
         0 => {}
-        1 => frame[0] = frame[slot(code, pc + 2)],
+        1 => frame[0] = frame[slot(ip, 2)],
         _ => {
-            let values: Vec<u64> = (0..m).map(|i| frame[slot(code, pc + 2 + i)]).collect();
+            let values: Vec<u64> = (0..m).map(|i| frame[slot(ip, 2 + i)]).collect();
             frame[..m].copy_from_slice(&values);
         }
     }
@@ -266,23 +252,14 @@ pub fn op_return(
 }
 
 /// `call` and `call_indirect`: fire the call event, then call.
-pub fn op_call(
-    code: &[Cell],
-    pc: usize,
-    frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    r0: u64,
-    fp0: u64,
-) -> Signal {
-    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call {
-        at: pc as u32,
-        r0,
-        fp0,
-    }) {
+pub fn op_call(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
+    let fp0 = fp0.to_bits();
+    let at = position(ctx, ip) as u32;
+    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
         return signal;
     }
-    match perform_call(code, pc, frame, ctx, r0, fp0, false) {
-        Ok(next) => next!(code, next, frame, ctx, r0, fp0),
+    match perform_call(ip, frame, ctx, r0, fp0, false) {
+        Ok(k) => next!(ip, k, frame, ctx, r0, fp0),
         Err(signal) => signal,
     }
 }
@@ -293,12 +270,11 @@ enum Target {
     Foreign(FuncRef),
 }
 
-/// Performs the call op at `pc` after its call event: resolves the callee, runs it (or, with
-/// `rewind_callee`, re-enters it from the rewind record), then fires the return event. `Ok`
-/// gives the position after the call.
+/// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
+/// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
+/// event. `Ok` gives the number of words to the op after the call.
 fn perform_call(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
@@ -306,12 +282,14 @@ fn perform_call(
     rewind_callee: bool,
 ) -> Result<usize, Signal> {
     let module = ctx.module;
-    let indirect = imm(code, pc + 1) != 0;
+    let code = ctx.code;
+    let pc = position(ctx, ip);
+    let indirect = imm(ip, 1) != 0;
     let (target, base, ty, next) = if indirect {
-        let type_index = imm(code, pc + 2) as u32;
-        let table = slot(code, pc + 3);
-        let base = slot(code, pc + 4);
-        let index = frame[slot(code, pc + 5)] as u32;
+        let type_index = imm(ip, 2) as u32;
+        let table = slot(ip, 3);
+        let base = slot(ip, 4);
+        let index = frame[slot(ip, 5)] as u32;
         let Some(expected) = module.info.types.get(type_index as usize) else {
             return Err(ctx.trap(Trap::Host("no such type".into())));
         };
@@ -326,10 +304,10 @@ fn perform_call(
                 Err(trap) => return Err(ctx.trap(trap)),
             }
         };
-        (target, base, expected.clone(), pc + 6)
+        (target, base, expected.clone(), 6)
     } else {
-        let func = imm(code, pc + 2) as u32;
-        let base = slot(code, pc + 3);
+        let func = imm(ip, 2) as u32;
+        let base = slot(ip, 3);
         let Some(ty) = module.info.func_type(func) else {
             return Err(ctx.trap(Trap::Host("no such function".into())));
         };
@@ -341,7 +319,7 @@ fn perform_call(
         } else {
             Target::Own(func)
         };
-        (target, base, ty.clone(), pc + 4)
+        (target, base, ty.clone(), 4)
     };
     match target {
         Target::Own(func) => {
@@ -364,6 +342,7 @@ fn perform_call(
                 })
             });
             ctx.depth -= 1;
+            ctx.code = code;
             match signal {
                 Signal::Return => {}
                 Signal::Unwind => {
@@ -387,7 +366,7 @@ fn perform_call(
         }
     }
     if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
-        at: next as u32,
+        at: (pc + next) as u32,
         r0,
         fp0,
     }) {
@@ -398,24 +377,13 @@ fn perform_call(
 
 /// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
 pub fn op_call_indirect(
-    code: &[Cell],
-    pc: usize,
+    ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
-    fp0: u64,
+    fp0: f64,
 ) -> Signal {
-    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call {
-        at: pc as u32,
-        r0,
-        fp0,
-    }) {
-        return signal;
-    }
-    match perform_call(code, pc, frame, ctx, r0, fp0, false) {
-        Ok(next) => next!(code, next, frame, ctx, r0, fp0),
-        Err(signal) => signal,
-    }
+    op_call(ip, frame, ctx, r0, fp0)
 }
 
 /// Runs `f` on the callee's frame: `frame[base..]` when it is long enough, otherwise a new

@@ -1,5 +1,5 @@
 //! Execution of threaded code, after Wasm3: every operation is a handler function
-//! `(code, pc, frame, ctx, r0, fp0) -> Signal` that executes its op and continues with the
+//! `(ip, frame, ctx, r0, fp0) -> Signal` that executes its op and continues with the
 //! next op's handler — by a tail call where cfg `baton_tail_calls` is set (`build.rs`), by
 //! returning [`Signal::Next`] to a loop otherwise. `r0` and `fp0` are the top-of-stack
 //! registers, passed from handler to handler.
@@ -35,8 +35,12 @@ use crate::instance::InstanceInner;
 use crate::module::ModuleCode;
 use crate::values::{from_bits, to_bits};
 
-/// A handler: executes the op at `pc` and continues with the next.
-pub type Handler = fn(&[Cell], usize, &mut [u64], &mut Ctx<'_>, u64, u64) -> Signal;
+/// A handler: executes the op `ip` starts with and continues with the next.
+///
+/// `ip` is the current function's code from this op on (so immediates are `ip[1..]`); jumps
+/// go through [`Ctx::code`]. `fp0` travels as an `f64` (bits only, never arithmetic) so that
+/// every argument has a register and the tail call stays a jump.
+pub type Handler = fn(&[Cell], &mut [u64], &mut Ctx<'_>, u64, f64) -> Signal;
 
 /// One word of lowered threaded code: an operation's handler (with `imm` 0), or an immediate
 /// (with the handler of a broken-code trap, so dispatching to an immediate cannot go wrong).
@@ -55,9 +59,10 @@ pub enum Signal {
     /// The function returned (results in slots `0..m` of its frame).
     Return,
     /// Leave this many more native loop frames, then restart that loop's body.
-    Continue(u32),
-    /// Leave this many more native loop frames, then continue at the code position.
-    Break(u32, usize),
+    Continue(u64),
+    /// Leave `depth` more native loop frames, then continue at code position `target`, packed
+    /// as `depth << 32 | target` (see [`Signal::breaking`]) so the signal is two registers.
+    Break(u64),
     /// Unwinding for a stop: every native frame records itself and returns.
     Unwind,
     /// Trap or fuel exhaustion (in [`Ctx::abort`]).
@@ -65,6 +70,20 @@ pub enum Signal {
     /// Run the op at `Ctx::next` (only without tail calls).
     #[cfg(not(baton_tail_calls))]
     Next,
+}
+
+impl Signal {
+    /// A [`Signal::Break`] leaving `depth` more loop frames towards `target`.
+    #[inline(always)]
+    pub fn breaking(depth: u32, target: u32) -> Signal {
+        Signal::Break((u64::from(depth) << 32) | u64::from(target))
+    }
+}
+
+/// The depth and target of a packed [`Signal::Break`].
+#[inline(always)]
+pub fn unpack_break(packed: u64) -> (u32, u32) {
+    ((packed >> 32) as u32, packed as u32)
 }
 
 /// One native frame's record in an unwind (or rewind) record.
@@ -151,6 +170,8 @@ pub struct NativeCounts {
 pub struct Ctx<'m> {
     /// The module's code.
     pub module: &'m ModuleCode,
+    /// The current function's code (jump targets are positions in it).
+    pub code: &'m [Cell],
     /// The instance.
     pub inner: &'m InstanceInner,
     /// The borrowed default memory (released around calls out of the instance).
@@ -235,6 +256,7 @@ pub fn run(
     let module: &ModuleCode = &inner.module;
     let mut ctx = Ctx {
         module,
+        code: &[],
         inner,
         memory,
         events: *events,
