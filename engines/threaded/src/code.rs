@@ -173,10 +173,11 @@ pub enum Instr {
     Entry,
     /// Traps with `unreachable`.
     Unreachable,
-    /// A binary numeric operation; result in the register of its class.
-    Bin(BinOp, Shape2),
-    /// A unary numeric operation; result in the register of its class.
-    Un(UnOp, Shape1),
+    /// A binary numeric operation; result in the register of its class, or (`true`) in the
+    /// slot named by one more immediate (a `local.set` folded into the operation).
+    Bin(BinOp, Shape2, bool),
+    /// A unary numeric operation; result as for [`Instr::Bin`].
+    Un(UnOp, Shape1, bool),
     /// `slot[dst] = r0` (class `Int`) or `fp0` (class `Float`): immediate `dst`.
     Spill(Class),
     /// `slot[dst] = slot[src]`: immediates `dst`, `src`.
@@ -217,13 +218,27 @@ pub enum Instr {
     /// `global.set`: immediate `global`, then `src` (`S`); from the register of the global's
     /// class (`R`).
     GlobalSet(Shape1, bool),
-    /// A load: immediates `offset`, then `address slot` for `S`; address in `r0` for `R`.
-    Load(LoadKind, Shape1),
+    /// A load: immediates `offset`, then `address slot` for `S`; address in `r0` for `R`;
+    /// result as for [`Instr::Bin`].
+    Load(LoadKind, Shape1, bool),
     /// A store of value and address in the given shape: immediates `offset`, then the slots
     /// the shape names (value first).
     Store(StoreKind, Shape2),
     /// A table, bulk memory or reference operation.
     Bulk(Bulk),
+}
+
+impl Instr {
+    /// The variant writing its result to a slot (one more immediate), if this operation has
+    /// one.
+    pub fn to_slot_variant(self) -> Option<Instr> {
+        match self {
+            Instr::Bin(op, shape, false) => Some(Instr::Bin(op, shape, true)),
+            Instr::Un(op, shape, false) => Some(Instr::Un(op, shape, true)),
+            Instr::Load(kind, shape, false) => Some(Instr::Load(kind, shape, true)),
+            _ => None,
+        }
+    }
 }
 
 /// One word of the code stream.

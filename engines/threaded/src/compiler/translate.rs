@@ -33,6 +33,9 @@ pub struct Compiler<'a> {
     pub(super) polling: bool,
     /// Constant bits -> slot.
     pub const_slots: HashMap<u64, u32>,
+    /// The last operation when it put its result in a register and nothing was emitted
+    /// since: (its position, the code length after it, the register).
+    pub(super) retarget: Option<(usize, usize, Loc)>,
 }
 
 type Step = Result<(), String>;
@@ -60,6 +63,7 @@ impl<'a> Compiler<'a> {
             dead: false,
             polling,
             const_slots: HashMap::new(),
+            retarget: None,
         };
         compiler.labels.push(Label::function(ty.results.to_vec()));
         compiler
@@ -142,11 +146,11 @@ impl<'a> Compiler<'a> {
             }
             Operator::LocalSet { local_index } => {
                 let value = self.pop()?;
-                self.set_local(local_index, value)?;
+                self.set_local(local_index, value, true)?;
             }
             Operator::LocalTee { local_index } => {
                 let value = self.pop()?;
-                self.set_local(local_index, value)?;
+                self.set_local(local_index, value, false)?;
                 let loc = match value.loc {
                     Loc::Local(_) => Loc::Local(local_index),
                     other => other,
@@ -200,9 +204,28 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn set_local(&mut self, local: u32, value: Operand) -> Step {
+    /// Writes `value` to local `local`; with `fold`, an operation that just computed it into a
+    /// register writes the local instead (the value is not used again).
+    fn set_local(&mut self, local: u32, value: Operand, fold: bool) -> Step {
         if value.loc == Loc::Local(local) {
             return Ok(());
+        }
+        // `op; local.set`: the op writes the local's slot itself (nothing was emitted in
+        // between, so no safe point separates them, and the value is the op's result).
+        if let Some((at, end, reg)) = self.retarget.filter(|_| fold) {
+            let aliased = self.stack.iter().any(|op| op.loc == Loc::Local(local));
+            if end == self.pos() && value.loc == reg && !aliased {
+                let folded = match self.code.get(at) {
+                    Some(Word::Op(instr)) => instr.to_slot_variant(),
+                    _ => None,
+                };
+                if let Some(folded) = folded {
+                    self.code[at] = Word::Op(folded);
+                    self.imm(local);
+                    self.retarget = None;
+                    return Ok(());
+                }
+            }
         }
         self.preserve_local(local);
         self.move_to(value.loc, local);
@@ -229,14 +252,17 @@ impl<'a> Compiler<'a> {
                 Shape2::RS
             }
         };
-        self.emit(Instr::Bin(op, shape));
+        self.emit(Instr::Bin(op, shape, false));
+        let at = self.pos() - 1;
         if let (Shape2::SS | Shape2::SR, Some(a)) = (shape, a_slot) {
             self.imm(a);
         }
         if let (Shape2::SS | Shape2::RS, Some(b)) = (shape, b_slot) {
             self.imm(b);
         }
-        self.push(out, reg_of(out).ok_or("ref result")?);
+        let reg = reg_of(out).ok_or("ref result")?;
+        self.push(out, reg);
+        self.retarget = Some((at, self.pos(), reg));
         Ok(())
     }
 
@@ -245,14 +271,17 @@ impl<'a> Compiler<'a> {
         let out = op.result();
         let slot = self.slot_of(a.loc);
         self.free_reg_for(out);
+        let at = self.pos();
         match slot {
             Some(slot) => {
-                self.emit(Instr::Un(op, Shape1::S));
+                self.emit(Instr::Un(op, Shape1::S, false));
                 self.imm(slot);
             }
-            None => self.emit(Instr::Un(op, Shape1::R)),
+            None => self.emit(Instr::Un(op, Shape1::R, false)),
         }
-        self.push(out, reg_of(out).ok_or("ref result")?);
+        let reg = reg_of(out).ok_or("ref result")?;
+        self.push(out, reg);
+        self.retarget = Some((at, self.pos(), reg));
         Ok(())
     }
 
@@ -349,18 +378,22 @@ impl<'a> Compiler<'a> {
         let out = load_type(kind);
         let slot = self.slot_of(addr.loc);
         self.free_reg_for(out);
+        let at = self.pos();
         match slot {
             Some(slot) => {
-                self.emit(Instr::Load(kind, Shape1::S));
+                self.emit(Instr::Load(kind, Shape1::S, false));
                 self.imm(memarg.offset);
                 self.imm(slot);
             }
             None => {
-                self.emit(Instr::Load(kind, Shape1::R));
+                self.emit(Instr::Load(kind, Shape1::R, false));
                 self.imm(memarg.offset);
             }
         }
         self.push_result(out);
+        if let Some(reg) = reg_of(out) {
+            self.retarget = Some((at, self.pos(), reg));
+        }
         Ok(())
     }
 

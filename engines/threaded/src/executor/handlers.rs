@@ -163,8 +163,8 @@ pub const S: u8 = 0;
 /// One operand in a register.
 pub const R: u8 = 1;
 
-/// A binary numeric operation of shape `SHAPE`.
-pub fn bin<const OP: u16, const SHAPE: u8>(
+/// A binary numeric operation of shape `SHAPE`, result in its register or (`TO_SLOT`) a slot.
+pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -183,14 +183,18 @@ pub fn bin<const OP: u16, const SHAPE: u8>(
         _ => (frame[slot(ip, 1)], reg, 2),
     };
     match eval_bin::<OP>(a, b) {
+        Ok(v) if TO_SLOT => {
+            frame[slot(ip, next)] = v;
+            next!(ip, next + 1, frame, ctx, r0, fp0)
+        }
         Ok(v) if float_out => next!(ip, next, frame, ctx, r0, v),
         Ok(v) => next!(ip, next, frame, ctx, v, fp0),
         Err(trap) => ctx.trap(trap),
     }
 }
 
-/// A unary numeric operation of shape `SHAPE`.
-pub fn un<const OP: u16, const SHAPE: u8>(
+/// A unary numeric operation of shape `SHAPE`, result in its register or (`TO_SLOT`) a slot.
+pub fn un<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -207,6 +211,10 @@ pub fn un<const OP: u16, const SHAPE: u8>(
         _ => (if float_in { fp0 } else { r0 }, 1),
     };
     match eval_un::<OP>(a) {
+        Ok(v) if TO_SLOT => {
+            frame[slot(ip, next)] = v;
+            next!(ip, next + 1, frame, ctx, r0, fp0)
+        }
         Ok(v) if float_out => next!(ip, next, frame, ctx, r0, v),
         Ok(v) => next!(ip, next, frame, ctx, v, fp0),
         Err(trap) => ctx.trap(trap),
@@ -412,7 +420,7 @@ fn read<const N: usize>(mem: &[u8], r: std::ops::Range<usize>) -> Option<[u8; N]
 }
 
 /// A load of kind `KIND` (a [`crate::code::LoadKind`] index), address of shape `SHAPE`.
-pub fn load<const KIND: u8, const SHAPE: u8>(
+pub fn load<const KIND: u8, const SHAPE: u8, const TO_SLOT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -467,7 +475,10 @@ pub fn load<const KIND: u8, const SHAPE: u8>(
     let Some(value) = value else {
         return ctx.trap(Trap::MemoryOutOfBounds);
     };
-    if kind.float() {
+    if TO_SLOT {
+        frame[slot(ip, next)] = value;
+        next!(ip, next + 1, frame, ctx, r0, fp0)
+    } else if kind.float() {
         next!(ip, next, frame, ctx, r0, value)
     } else {
         next!(ip, next, frame, ctx, value, fp0)

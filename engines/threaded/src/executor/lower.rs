@@ -9,22 +9,31 @@ use crate::values::Class;
 
 macro_rules! bin_table {
     ($(($name:ident, $ta:ty, $tr:ty, $a:ident, $b:ident => $e:expr)),* $(,)?) => {
-        /// `[SS, RS, SR]` handlers of every binary operator, in [`BinOp`] order.
-        const BIN_HANDLERS: &[[Handler; 3]] = &[$([
-            handlers::bin::<{ BinOp::$name as u16 }, SS>,
-            handlers::bin::<{ BinOp::$name as u16 }, RS>,
-            handlers::bin::<{ BinOp::$name as u16 }, SR>,
-        ]),*];
+        /// `[SS, RS, SR]` handlers of every binary operator, in [`BinOp`] order, result in a
+        /// register (`[0]`) or a slot (`[1]`).
+        const BIN_HANDLERS: &[[[Handler; 3]; 2]] = &[$([[
+            handlers::bin::<{ BinOp::$name as u16 }, SS, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, RS, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, SR, false>,
+        ], [
+            handlers::bin::<{ BinOp::$name as u16 }, SS, true>,
+            handlers::bin::<{ BinOp::$name as u16 }, RS, true>,
+            handlers::bin::<{ BinOp::$name as u16 }, SR, true>,
+        ]]),*];
     };
 }
 
 macro_rules! un_table {
     ($(($name:ident, $ta:ty, $tr:ty, $a:ident => $e:expr)),* $(,)?) => {
-        /// `[S, R]` handlers of every unary operator, in [`UnOp`] order.
-        const UN_HANDLERS: &[[Handler; 2]] = &[$([
-            handlers::un::<{ UnOp::$name as u16 }, S>,
-            handlers::un::<{ UnOp::$name as u16 }, R>,
-        ]),*];
+        /// `[S, R]` handlers of every unary operator, in [`UnOp`] order, result in a register
+        /// (`[0]`) or a slot (`[1]`).
+        const UN_HANDLERS: &[[[Handler; 2]; 2]] = &[$([[
+            handlers::un::<{ UnOp::$name as u16 }, S, false>,
+            handlers::un::<{ UnOp::$name as u16 }, R, false>,
+        ], [
+            handlers::un::<{ UnOp::$name as u16 }, S, true>,
+            handlers::un::<{ UnOp::$name as u16 }, R, true>,
+        ]]),*];
     };
 }
 
@@ -38,13 +47,53 @@ macro_rules! by_index {
             _ => handlers::unreachable,
         }
     };
+    ($f:ident, $shape:ident, $to:literal, $i:expr, [$($k:literal),*]) => {
+        match $i {
+            $($k => handlers::$f::<$k, $shape, $to>,)*
+            _ => handlers::unreachable,
+        }
+    };
 }
 
-fn load_handler(kind: LoadKind, shape: Shape1) -> Handler {
+fn load_handler(kind: LoadKind, shape: Shape1, to_slot: bool) -> Handler {
     let i = LoadKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8;
-    match shape {
-        Shape1::S => by_index!(load, S, i, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
-        Shape1::R => by_index!(load, R, i, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
+    match (shape, to_slot) {
+        (Shape1::S, false) => {
+            by_index!(
+                load,
+                S,
+                false,
+                i,
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+            )
+        }
+        (Shape1::R, false) => {
+            by_index!(
+                load,
+                R,
+                false,
+                i,
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+            )
+        }
+        (Shape1::S, true) => {
+            by_index!(
+                load,
+                S,
+                true,
+                i,
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+            )
+        }
+        (Shape1::R, true) => {
+            by_index!(
+                load,
+                R,
+                true,
+                i,
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+            )
+        }
     }
 }
 
@@ -76,8 +125,10 @@ pub fn handler(instr: Instr) -> Handler {
     match instr {
         Instr::Entry => handlers::entry,
         Instr::Unreachable => handlers::unreachable,
-        Instr::Bin(op, shape) => {
-            let row = BIN_HANDLERS.get(op as usize);
+        Instr::Bin(op, shape, to_slot) => {
+            let row = BIN_HANDLERS
+                .get(op as usize)
+                .map(|r| &r[usize::from(to_slot)]);
             let column = match shape {
                 Shape2::SS => 0,
                 Shape2::RS => 1,
@@ -85,8 +136,10 @@ pub fn handler(instr: Instr) -> Handler {
             };
             row.map_or(handlers::unreachable as Handler, |row| row[column])
         }
-        Instr::Un(op, shape) => {
-            let row = UN_HANDLERS.get(op as usize);
+        Instr::Un(op, shape, to_slot) => {
+            let row = UN_HANDLERS
+                .get(op as usize)
+                .map(|r| &r[usize::from(to_slot)]);
             let column = usize::from(shape == Shape1::R);
             row.map_or(handlers::unreachable as Handler, |row| row[column])
         }
@@ -116,7 +169,7 @@ pub fn handler(instr: Instr) -> Handler {
         Instr::GlobalSet(Shape1::S, _) => handlers::global_set::<S, false>,
         Instr::GlobalSet(Shape1::R, false) => handlers::global_set::<R, false>,
         Instr::GlobalSet(Shape1::R, true) => handlers::global_set::<R, true>,
-        Instr::Load(kind, shape) => load_handler(kind, shape),
+        Instr::Load(kind, shape, to_slot) => load_handler(kind, shape, to_slot),
         Instr::Store(kind, shape) => store_handler(kind, shape),
         Instr::Bulk(kind) => bulk_handler(kind),
     }
