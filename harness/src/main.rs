@@ -71,6 +71,9 @@ enum Command {
     Spec(baton::spec::cli::SpecArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Look at, check, compare and run image files (untrusted input: limits apply).
+    #[command(subcommand)]
+    Image(baton::image::cli::ImageCommand),
 }
 
 /// Exit status 1 when a command found failures.
@@ -116,6 +119,16 @@ fn main() -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Image(command) => match baton::image::cli::run(&command) {
+            Ok(output) => {
+                print!("{}", output.text);
+                exit(output.differs)
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;
             print!("{text}");
