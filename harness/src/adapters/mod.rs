@@ -7,6 +7,7 @@
 
 pub mod register;
 pub mod stack;
+pub mod threaded;
 pub mod wasmi;
 mod wasmi_common;
 pub mod wasmi_v1;
@@ -46,6 +47,12 @@ pub const REGISTRY: &[EngineEntry] = &[
         checkpoints: true,
         default: true,
         create: register::create,
+    },
+    EngineEntry {
+        name: threaded::NAME,
+        checkpoints: true,
+        default: true,
+        create: threaded::create,
     },
     EngineEntry {
         name: wasmi_v1::NAME,

@@ -1,0 +1,475 @@
+//! The native-stack control operations: function activations, loops, calls, returns and
+//! leaving loop frames, with their unwind and rewind halves.
+//!
+//! Unwinding (a stop): the op that stops pushes the innermost [`Native`] record and returns
+//! [`Signal::Unwind`]; on the way out each loop op pushes `Loop`, each call op `Call` (with the
+//! caller's registers, which live in its native frame) and each activation `Function` (its
+//! frame's slots). Rewinding replays the records outermost first through the *same* functions
+//! ([`rewind_function`] → [`rewind_inner`] → [`loop_run`] / [`perform_call`]), so a continued
+//! run and a restored one go through identical native frames.
+
+use baton_runtime::{EventKind, FuncRef, Trap, Val};
+
+use super::events::Fired;
+use super::handlers::{imm, jump, next, position, run_chain, slot};
+use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
+use crate::instance::call_foreign;
+use crate::values::{from_bits, to_bits};
+
+/// Native stack left below which a call or loop moves to a new stack segment. The check runs
+/// at every [`CHECK_EVERY`]-th native nesting level, so the zone covers that many levels.
+pub const RED_ZONE: usize = 256 * 1024;
+/// Native nesting levels (calls and loops) between two stack checks.
+pub const CHECK_EVERY: u32 = 8;
+
+/// Runs `f` one native nesting level deeper, on a new stack segment when the native stack is
+/// running low (checked every [`CHECK_EVERY`] levels).
+#[inline(always)]
+fn nested<R>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+    ctx.native_depth += 1;
+    let result = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(ctx))
+    } else {
+        f(ctx)
+    };
+    ctx.native_depth -= 1;
+    result
+}
+/// Size of each new native stack segment.
+pub const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Fires `kind`; on a stop records `record` as the innermost native frame.
+#[inline(always)]
+fn fire(ctx: &mut Ctx<'_>, kind: EventKind, record: impl FnOnce() -> Native) -> Option<Signal> {
+    match ctx.events.fire(kind) {
+        Fired::Continue => None,
+        Fired::Stop(event) => {
+            ctx.stopped = Some((kind, event));
+            push_record(ctx, record());
+            Some(Signal::Unwind)
+        }
+        Fired::OutOfFuel => {
+            ctx.abort = Some(Exit::OutOfFuel);
+            Some(Signal::Abort)
+        }
+    }
+}
+
+/// Runs function `func` in `frame` (its arguments in slots `0..params`) from the start.
+pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
+    let module = ctx.module;
+    let Some(code) = module.func(func) else {
+        return ctx.trap(Trap::Host("call of a function without code".into()));
+    };
+    let compiled = &code.compiled;
+    let params = compiled.ty.params.len();
+    let locals = compiled.locals.len();
+    if frame.len() < compiled.frame_size as usize {
+        return ctx.trap(Trap::Host("internal engine error: frame too small".into()));
+    }
+    frame[params..locals].fill(0);
+    frame[locals..locals + compiled.consts.len()].copy_from_slice(&compiled.consts);
+    ctx.code = &code.cells;
+    let signal = run_chain(0, frame, ctx, 0, 0);
+    if signal == Signal::Unwind {
+        record_function(ctx, func, frame, compiled.frame_size as usize);
+    }
+    signal
+}
+
+fn record_function(ctx: &mut Ctx<'_>, func: u32, frame: &[u64], size: usize) {
+    push_record(
+        ctx,
+        Native::Function {
+            func,
+            slots: frame[..size].to_vec(),
+        },
+    );
+}
+
+/// Records a native frame while unwinding (and counts it).
+pub(super) fn push_record(ctx: &mut Ctx<'_>, record: Native) {
+    ctx.counts.unwound += 1;
+    ctx.unwind.push(record);
+}
+
+/// Re-enters the function activation of the next rewind record in `frame`.
+pub fn rewind_function(ctx: &mut Ctx<'_>, frame: &mut [u64]) -> Signal {
+    let Some(Native::Function { func, slots }) = ctx.rewind.pop() else {
+        return ctx.trap(Trap::Host(
+            "internal engine error: rewind expected a function".into(),
+        ));
+    };
+    let module = ctx.module;
+    let Some(code) = module.func(func) else {
+        return ctx.trap(Trap::Host("rewind of a function without code".into()));
+    };
+    let size = code.compiled.frame_size as usize;
+    if slots.len() != size || frame.len() < size {
+        return ctx.trap(Trap::Host(
+            "internal engine error: rewind frame size".into(),
+        ));
+    }
+    ctx.counts.rewound += 1;
+    frame[..size].copy_from_slice(&slots);
+    ctx.code = &code.cells;
+    let signal = rewind_inner(frame, ctx);
+    if signal == Signal::Unwind {
+        record_function(ctx, func, frame, size);
+    }
+    signal
+}
+
+/// Replays the next record inside the current activation (a loop, a call or the stop point).
+fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    match ctx.rewind.pop() {
+        Some(Native::Loop { at }) => {
+            ctx.counts.rewound += 1;
+            match nested(ctx, |ctx| loop_run(at as usize, frame, ctx, true)) {
+                Ok(pos) => run_chain(pos, frame, ctx, 0, 0),
+                Err(signal) => signal,
+            }
+        }
+        Some(Native::Call { at, r0, fp0 }) => {
+            ctx.counts.rewound += 1;
+            let callee = !ctx.rewind.is_empty();
+            let code = ctx.code;
+            let ip = code.get(at as usize..).unwrap_or(&[]);
+            match perform_call(ip, frame, ctx, r0, fp0, callee) {
+                Ok(k) => run_chain(at as usize + k, frame, ctx, r0, fp0),
+                Err(signal) => signal,
+            }
+        }
+        Some(Native::Resume { at, r0, fp0 }) => {
+            ctx.counts.rewound += 1;
+            run_chain(at as usize, frame, ctx, r0, fp0)
+        }
+        _ => ctx.trap(Trap::Host(
+            "internal engine error: bad rewind record".into(),
+        )),
+    }
+}
+
+/// The `Loop` op: fires the loop event and runs the body in a nested native frame.
+pub fn op_loop(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+    let at = position(ctx, ip);
+    if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
+        return signal;
+    }
+    match nested(ctx, |ctx| loop_run(at, frame, ctx, false)) {
+        Ok(pos) => jump!(pos, frame, ctx, 0, 0),
+        Err(signal) => signal,
+    }
+}
+
+/// Runs the body of the loop op at `at` (after its event) until it leaves the loop: `Ok` with
+/// the position to continue at in the enclosing frame, or the signal to pass up. With
+/// `rewinding` the first entry replays the rewind record instead of starting the body.
+fn loop_run(
+    at: usize,
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    mut rewinding: bool,
+) -> Result<usize, Signal> {
+    loop {
+        let signal = if rewinding && !ctx.rewind.is_empty() {
+            rewinding = false;
+            rewind_inner(frame, ctx)
+        } else {
+            // Fresh, or stopped at this loop's event: the body starts now.
+            rewinding = false;
+            run_chain(at + 1, frame, ctx, 0, 0)
+        };
+        match signal {
+            Signal::Continue(0) => {
+                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
+                {
+                    return Err(signal);
+                }
+            }
+            Signal::Continue(depth) => return Err(Signal::Continue(depth - 1)),
+            Signal::Break(packed) => {
+                let (depth, target) = unpack_break(packed);
+                if depth == 0 {
+                    return Ok(target as usize);
+                }
+                return Err(Signal::breaking(depth - 1, target));
+            }
+            Signal::Unwind => {
+                push_record(ctx, Native::Loop { at: at as u32 });
+                return Err(Signal::Unwind);
+            }
+            other => return Err(other),
+        }
+    }
+}
+
+/// The fall-through end of a loop body.
+pub fn loop_end(ip: &[Cell], _frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+    Signal::breaking(0, (position(ctx, ip) + 1) as u32)
+}
+
+/// Leaves loop frames towards a block's end.
+pub fn op_break(
+    ip: &[Cell],
+    _frame: &mut [u64],
+    _ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
+) -> Signal {
+    Signal::breaking(imm(ip, 1) as u32, imm(ip, 2) as u32)
+}
+
+/// Leaves loop frames towards a loop's restart.
+pub fn op_continue(
+    ip: &[Cell],
+    _frame: &mut [u64],
+    _ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
+) -> Signal {
+    Signal::Continue(imm(ip, 1))
+}
+
+/// Returns: copies the result slots to slots `0..m`.
+pub fn op_return(
+    ip: &[Cell],
+    frame: &mut [u64],
+    _ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
+) -> Signal {
+    let m = imm(ip, 1) as usize;
+    match m {
+        0 => {}
+        1 => frame[0] = frame[slot(ip, 2)],
+        _ => {
+            let values: Vec<u64> = (0..m).map(|i| frame[slot(ip, 2 + i)]).collect();
+            frame[..m].copy_from_slice(&values);
+        }
+    }
+    Signal::Return
+}
+
+/// `call` and `call_indirect`: fire the call event, then call.
+pub fn op_call(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
+    let fp0 = fp0.to_bits();
+    let at = position(ctx, ip) as u32;
+    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
+        return signal;
+    }
+    match perform_call(ip, frame, ctx, r0, fp0, false) {
+        Ok(k) => next!(ip, k, frame, ctx, r0, fp0),
+        Err(signal) => signal,
+    }
+}
+
+/// What a call goes to.
+enum Target {
+    Own(u32),
+    Foreign(FuncRef),
+}
+
+/// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
+/// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
+/// event. `Ok` gives the number of words to the op after the call.
+fn perform_call(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: u64,
+    rewind_callee: bool,
+) -> Result<usize, Signal> {
+    let module = ctx.module;
+    let code = ctx.code;
+    let pc = position(ctx, ip);
+    let indirect = imm(ip, 1) != 0;
+    let (target, base, ty, next) = if indirect {
+        let type_index = imm(ip, 2) as u32;
+        let table = slot(ip, 3);
+        let base = slot(ip, 4);
+        let index = frame[slot(ip, 5)] as u32;
+        let Some(expected) = module.info.types.get(type_index as usize) else {
+            return Err(ctx.trap(Trap::Host("no such type".into())));
+        };
+        let target = if rewind_callee {
+            match ctx.rewind.last() {
+                Some(Native::Function { func, .. }) => Target::Own(*func),
+                _ => return Err(ctx.trap(Trap::Host("bad rewind record".into()))),
+            }
+        } else {
+            match resolve_indirect(ctx, table, index, expected) {
+                Ok(target) => target,
+                Err(trap) => return Err(ctx.trap(trap)),
+            }
+        };
+        (target, base, expected.clone(), 6)
+    } else {
+        let func = imm(ip, 2) as u32;
+        let base = slot(ip, 3);
+        let Some(ty) = module.info.func_type(func) else {
+            return Err(ctx.trap(Trap::Host("no such function".into())));
+        };
+        let target = if func < module.info.num_imported_funcs {
+            match ctx.inner.objects.imported_funcs.get(func as usize) {
+                Some(f) => Target::Foreign(f.clone()),
+                None => return Err(ctx.trap(Trap::Host("missing import".into()))),
+            }
+        } else {
+            Target::Own(func)
+        };
+        (target, base, ty.clone(), 4)
+    };
+    match target {
+        Target::Own(func) => {
+            let Some(callee) = module.func(func) else {
+                return Err(ctx.trap(Trap::Host("call of a function without code".into())));
+            };
+            if ctx.depth >= ctx.max_frames {
+                return Err(ctx.trap(Trap::CallStackExhausted));
+            }
+            let need = callee.compiled.frame_size as usize;
+            let (n, m) = (ty.params.len(), ty.results.len());
+            ctx.depth += 1;
+            let signal = nested(ctx, |ctx| {
+                with_callee_frame(frame, base, need, n, m, |callee_frame| {
+                    if rewind_callee {
+                        rewind_function(ctx, callee_frame)
+                    } else {
+                        enter(ctx, func, callee_frame)
+                    }
+                })
+            });
+            ctx.depth -= 1;
+            ctx.code = code;
+            match signal {
+                Signal::Return => {}
+                Signal::Unwind => {
+                    push_record(
+                        ctx,
+                        Native::Call {
+                            at: pc as u32,
+                            r0,
+                            fp0,
+                        },
+                    );
+                    return Err(Signal::Unwind);
+                }
+                other => return Err(other),
+            }
+        }
+        Target::Foreign(func) => {
+            if let Err(trap) = call_out(ctx, &func, frame, base, &ty) {
+                return Err(ctx.trap(trap));
+            }
+        }
+    }
+    if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
+        at: (pc + next) as u32,
+        r0,
+        fp0,
+    }) {
+        return Err(signal);
+    }
+    Ok(next)
+}
+
+/// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
+pub fn op_call_indirect(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
+    op_call(ip, frame, ctx, r0, fp0)
+}
+
+/// Runs `f` on the callee's frame: `frame[base..]` when it is long enough, otherwise a new
+/// segment (arguments copied in, results copied back).
+fn with_callee_frame(
+    frame: &mut [u64],
+    base: usize,
+    need: usize,
+    args: usize,
+    results: usize,
+    f: impl FnOnce(&mut [u64]) -> Signal,
+) -> Signal {
+    if base + need <= frame.len() {
+        return f(&mut frame[base..]);
+    }
+    let mut segment = vec![0u64; need.max(SEGMENT_SLOTS)];
+    let available = frame.len().saturating_sub(base).min(args);
+    segment[..available].copy_from_slice(&frame[base..base + available]);
+    let signal = f(&mut segment);
+    if signal == Signal::Return {
+        let back = results.min(frame.len().saturating_sub(base));
+        frame[base..base + back].copy_from_slice(&segment[..back]);
+    }
+    signal
+}
+
+/// The callee of a `call_indirect` through `table[index]` checked against `expected`.
+fn resolve_indirect(
+    ctx: &Ctx<'_>,
+    table: usize,
+    index: u32,
+    expected: &baton_runtime::FuncType,
+) -> Result<Target, Trap> {
+    let table = ctx
+        .inner
+        .objects
+        .tables
+        .get(table)
+        .ok_or(Trap::UndefinedElement)?;
+    let table = table
+        .try_borrow()
+        .map_err(|_| Trap::Host("table in use".into()))?;
+    let Val::FuncRef(entry) = table.get(index).map_err(|_| Trap::UndefinedElement)? else {
+        return Err(Trap::IndirectCallTypeMismatch);
+    };
+    let func = entry.as_ref().ok_or(Trap::UninitializedElement)?;
+    if func.ty() != expected {
+        return Err(Trap::IndirectCallTypeMismatch);
+    }
+    if let FuncRef::Wasm(wasm) = func {
+        if std::ptr::addr_eq(std::rc::Rc::as_ptr(&wasm.instance), ctx.inner.handle_addr()) {
+            return Ok(Target::Own(wasm.index));
+        }
+    }
+    Ok(Target::Foreign(func.clone()))
+}
+
+/// Calls a host function or another instance's function with the arguments at `base`,
+/// writing its results there.
+fn call_out(
+    ctx: &mut Ctx<'_>,
+    func: &FuncRef,
+    frame: &mut [u64],
+    base: usize,
+    ty: &baton_runtime::FuncType,
+) -> Result<(), Trap> {
+    let args: Vec<Val> = {
+        let refs = ctx.inner.refs.borrow();
+        ty.params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| from_bits(frame[base + i], *t, &refs))
+            .collect()
+    };
+    ctx.memory = None;
+    let outcome = call_foreign(func, &args, ctx.max_frames, ctx.depth);
+    ctx.reborrow()?;
+    let values = outcome?;
+    if values.len() != ty.results.len() {
+        return Err(Trap::Host(
+            "foreign function returned the wrong number of values".into(),
+        ));
+    }
+    let mut refs = ctx.inner.refs.borrow_mut();
+    for (i, value) in values.iter().enumerate() {
+        frame[base + i] = to_bits(value, &mut refs);
+    }
+    Ok(())
+}

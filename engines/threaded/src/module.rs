@@ -1,0 +1,144 @@
+//! [`Module`]: a validated, compiled module. Validation is wasmparser's (module level through
+//! `baton_runtime::parse_module`, then each body's function validator); every defined function
+//! is compiled once ([`crate::compiler`]) and lowered to handler addresses
+//! ([`crate::executor::lower`]). The shared checkpoint analysis is built lazily.
+//!
+//! Invariant: `funcs[i]` is defined function `imported_funcs + i`.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_runtime::{CompiledModule, ImageError, ModuleError, ModuleInfo};
+use wasmparser::FuncValidatorAllocations;
+
+use crate::compiler::{self, CompiledFunc};
+use crate::executor::{self, Cell};
+
+/// One defined function: its compiled form and its lowered threaded code.
+pub struct FuncCode {
+    /// The compiler's output (code words, frame layout, safe-point maps).
+    pub compiled: CompiledFunc,
+    /// The code with handler addresses, position for position.
+    pub cells: Vec<Cell>,
+}
+
+/// A module's code and description, shared by its instances.
+pub struct ModuleCode {
+    /// The engine-independent description.
+    pub info: Rc<ModuleInfo>,
+    /// Compiled defined functions.
+    pub funcs: Vec<FuncCode>,
+    /// The binary.
+    pub bytes: Rc<[u8]>,
+    /// Whether safe points were compiled in.
+    pub polling: bool,
+    analysis: OnceCell<Result<Rc<ModuleAnalysis>, String>>,
+}
+
+impl ModuleCode {
+    /// The code of function `func` (index space), if it is defined.
+    #[inline]
+    pub fn func(&self, func: u32) -> Option<&FuncCode> {
+        self.funcs
+            .get(func.checked_sub(self.info.num_imported_funcs)? as usize)
+    }
+
+    /// The shared analysis of the module (built on first use).
+    pub fn analysis(&self) -> Result<Rc<ModuleAnalysis>, String> {
+        self.analysis
+            .get_or_init(|| {
+                ModuleAnalysis::new(&self.bytes)
+                    .map(Rc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+}
+
+/// A validated and compiled module.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) code: Rc<ModuleCode>,
+}
+
+impl Module {
+    /// Decodes, validates and compiles `bytes`, with safe points (checkpointable).
+    pub fn new(bytes: &[u8]) -> Result<Module, ModuleError> {
+        Module::with_polling(bytes, true)
+    }
+
+    /// Like [`Module::new`]; `polling: false` compiles without safe points: runs fire no
+    /// events (stop requests and fuel are ignored) and cannot be imaged. For measuring the
+    /// cost of checkpoint support.
+    pub fn with_polling(bytes: &[u8], polling: bool) -> Result<Module, ModuleError> {
+        let parsed = baton_runtime::parse_module(bytes)?;
+        let info = parsed.info;
+        let mut allocations = FuncValidatorAllocations::default();
+        let mut funcs = Vec::with_capacity(parsed.bodies.len());
+        for body in parsed.bodies {
+            let mut validator = body.validator.into_validator(allocations);
+            validator
+                .validate(&body.body)
+                .map_err(|e| ModuleError::from_wasmparser(&e))?;
+            allocations = validator.into_allocations();
+            let compiled =
+                compiler::compile(&info, body.func, &body.body, polling).map_err(|e| {
+                    ModuleError::Unsupported {
+                        offset: body.body.range().start,
+                        what: e.to_string(),
+                    }
+                })?;
+            let cells = executor::lower(&compiled.code);
+            funcs.push(FuncCode { compiled, cells });
+        }
+        Ok(Module {
+            code: Rc::new(ModuleCode {
+                info: Rc::new(info),
+                funcs,
+                bytes: bytes.into(),
+                polling,
+                analysis: OnceCell::new(),
+            }),
+        })
+    }
+
+    /// The module's description (imports, exports, types).
+    pub fn info(&self) -> &ModuleInfo {
+        &self.code.info
+    }
+
+    /// The module's binary.
+    pub fn bytes(&self) -> &[u8] {
+        &self.code.bytes
+    }
+
+    /// The compiled form of function `func` (index space), if defined: for inspection and tests.
+    pub fn compiled(&self, func: u32) -> Option<&CompiledFunc> {
+        self.code.func(func).map(|f| &f.compiled)
+    }
+}
+
+impl CompiledModule for Module {
+    fn compile(bytes: &[u8]) -> Result<Module, ModuleError> {
+        Module::new(bytes)
+    }
+
+    fn module_info(&self) -> &Rc<ModuleInfo> {
+        &self.code.info
+    }
+
+    fn checkpoint_analysis(&self) -> Result<Rc<ModuleAnalysis>, ImageError> {
+        self.code.analysis().map_err(ImageError::Validation)
+    }
+
+    fn check_restorable(&self) -> Result<(), ImageError> {
+        if self.code.polling {
+            Ok(())
+        } else {
+            Err(ImageError::Validation(
+                "module compiled without safe points cannot be restored into".into(),
+            ))
+        }
+    }
+}
