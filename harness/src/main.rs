@@ -14,6 +14,14 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Adapter registry for `proc:NAME` engines (default: adapters.toml in the current
+    /// directory or an ancestor).
+    #[arg(long, global = true)]
+    adapters: Option<PathBuf>,
+    /// An out-of-process adapter, `NAME=COMMAND` (repeatable; overrides the registry file);
+    /// use it as engine `proc:NAME`.
+    #[arg(long = "adapter", global = true)]
+    adapter: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +82,9 @@ enum Command {
     /// Look at, check, compare and run image files (untrusted input: limits apply).
     #[command(subcommand)]
     Image(baton::image::cli::ImageCommand),
+    /// Serve an engine over the out-of-process adapter protocol on stdin/stdout
+    /// (docs/adapter-protocol.md).
+    Serve(baton::serve::ServeArgs),
 }
 
 /// Exit status 1 when a command found failures.
@@ -86,7 +97,9 @@ fn exit(failed: bool) -> Result<ExitCode> {
 }
 
 fn main() -> Result<ExitCode> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    baton::adapters::process::configure(cli.adapters.as_deref(), &cli.adapter)?;
+    match cli.command {
         Command::Fuzz {
             time,
             cases,
@@ -129,6 +142,10 @@ fn main() -> Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
+        Command::Serve(args) => {
+            baton::serve::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;
             print!("{text}");
