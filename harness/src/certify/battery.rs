@@ -44,7 +44,7 @@ pub const FULL: Battery = Battery {
     spec_files: None,
     checkpoint_cap: 200,
     campaign_seed: 0x0BA7_0001,
-    campaign_cases: 3000,
+    campaign_cases: 20_000,
     corpus_stops: 8,
     hostile_seed: 0x0BA7_0002,
     hostile_images_per_module: 6,
@@ -54,13 +54,17 @@ pub const FULL: Battery = Battery {
     check_timeout: Duration::from_secs(1800),
 };
 
-/// Spec files of the quick battery: calls, loops, indirect calls, memory and traps.
+/// Spec files of the quick battery: branches, loops, recursion, memory, tables, globals,
+/// traps (each checkpoints in well under a second).
 const QUICK_SPEC_FILES: &[&str] = &[
-    "call.wast",
-    "call_indirect.wast",
+    "br_if.wast",
+    "bulk.wast",
     "fac.wast",
+    "global.wast",
+    "if.wast",
     "loop.wast",
     "memory_fill.wast",
+    "table_set.wast",
     "traps.wast",
 ];
 

@@ -196,12 +196,8 @@ fn report_tally(check: &mut CheckResult, tally: &Tally, out: &Path) {
         }
         let written = report::write(&findings_dir, case, finding, *count);
         let place = match &written {
-            Ok(dir) => format!(
-                "findings/{}",
-                dir.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-            ),
-            Err(error) => format!("(finding not written: {error})"),
+            Ok(_) => format!("findings/{}", finding.dir_name()),
+            Err(error) => format!("finding not written: {error}"),
         };
         check.fail(format!(
             "[{}] x{count}: {} — {} ({place})",
@@ -209,8 +205,8 @@ fn report_tally(check: &mut CheckResult, tally: &Tally, out: &Path) {
             finding.summary,
             finding.first_difference.lines().next().unwrap_or("")
         ));
-        if written.is_ok() {
-            check.reproduce_with(format!("baton reproduce <out>/{place}"));
+        if let Ok(dir) = written {
+            check.reproduce_with(format!("baton reproduce {}", dir.display()));
         }
     }
 }
