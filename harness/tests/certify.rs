@@ -2,7 +2,7 @@
 //! certificate on every run but the date); every corruption mutant and an adapter that panics
 //! mid-run fail, naming the failing check and a reproducible case.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -26,12 +26,12 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn quick(subject: &Subject, out: &PathBuf) -> Certificate {
+fn quick(subject: &Subject, out: &Path) -> Certificate {
     let references =
         resolve_all(&default_references(&subject.identity.name)).expect("references resolve");
     let options = Options {
         battery: &QUICK,
-        out: out.clone(),
+        out: out.to_path_buf(),
         exit_on_hang: false,
         progress: false,
     };
