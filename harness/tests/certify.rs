@@ -203,3 +203,84 @@ fn unknown_engines_are_typed_errors() {
     let error = Subject::resolve("mutant-nonsense:stack").expect_err("unknown corruption");
     assert!(error.to_string().contains("nonsense"), "{error}");
 }
+
+/// Wraps `stack`; after every successful restore it panics, or sleeps for `sleep`.
+struct BadRestore {
+    inner: Box<dyn Engine>,
+    sleep: Option<std::time::Duration>,
+}
+
+impl Wrapper for BadRestore {
+    fn inner(&self) -> &dyn Engine {
+        self.inner.as_ref()
+    }
+    fn inner_mut(&mut self) -> &mut dyn Engine {
+        self.inner.as_mut()
+    }
+    fn after_restore(&mut self, _instance: InstanceId, _image: &baton_checkpoint::image::Image) {
+        match self.sleep {
+            Some(duration) => std::thread::sleep(duration),
+            None => panic!("bad restore: the adapter crashed"),
+        }
+    }
+}
+
+fn bad_restore(sleep: Option<std::time::Duration>) -> Subject {
+    let stack = resolve("stack").expect("registered");
+    let inner = stack.create.clone();
+    Subject::new(EngineSpec {
+        name: "bad-restore".into(),
+        checkpoints: true,
+        create: Arc::new(move |config| {
+            Box::new(BadRestore {
+                inner: inner(config),
+                sleep,
+            })
+        }),
+        aliases: stack.aliases.clone(),
+    })
+}
+
+#[test]
+fn hostile_images_that_crash_or_hang_the_restore_fail_the_check() {
+    let references = resolve_all(&["register".to_string()]).expect("registered");
+    let battery = baton::certify::battery::Battery {
+        hostile_timeout: std::time::Duration::from_secs(1),
+        ..QUICK
+    };
+    for (label, sleep) in [
+        ("panic", None),
+        ("hang", Some(std::time::Duration::from_secs(4))),
+    ] {
+        let subject = bad_restore(sleep);
+        let out = out_dir(&format!("hostile-{label}"));
+        let ctx = baton::certify::Context {
+            subject: &subject,
+            references: &references,
+            battery: &battery,
+            out: &out,
+        };
+        let check = baton::fuzz::cli::quiet_panics(|| hostile::run(&ctx));
+        assert_eq!(check.status, Status::Fail, "{label}: {check:#?}");
+        let wanted = if sleep.is_some() { "hang" } else { "panicked" };
+        assert!(
+            check.failures[0].contains(wanted),
+            "{label}: {:#?}",
+            check.failures
+        );
+        let dir = out.join("hostile");
+        let written = std::fs::read_dir(&dir)
+            .expect("failing attempts written")
+            .next()
+            .expect("one attempt")
+            .expect("entry")
+            .path();
+        for file in ["case.json", "module.wasm", "hostile.img", "report.md"] {
+            assert!(written.join(file).is_file(), "{label}: {file} missing");
+        }
+        if sleep.is_some() {
+            assert_eq!(check.failure_count, 1, "a hang stops the check");
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
