@@ -77,6 +77,10 @@ enum Command {
     },
     /// Run the WebAssembly 2.0 spec suite on one engine.
     Spec(baton::spec::cli::SpecArgs),
+    /// Certify an engine: run the fixed battery (spec suite, checkpoint-everywhere, seeded
+    /// campaign, hostile images, capabilities) and write certificate.json and certificate.md
+    /// (exit 1 unless every required check passes).
+    Certify(baton::certify::cli::CertifyArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
     /// Look at, check, compare and run image files (untrusted input: limits apply).
@@ -145,6 +149,11 @@ fn main() -> Result<ExitCode> {
         Command::Serve(args) => {
             baton::serve::run(&args)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Certify(args) => {
+            let certificate = baton::certify::cli::run(&args)?;
+            println!("{}", certificate.summary());
+            exit(!certificate.certified())
         }
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;
