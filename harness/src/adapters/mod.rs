@@ -70,7 +70,7 @@ pub const REGISTRY: &[EngineEntry] = &[
         name: threaded::NAME,
         checkpoints: true,
         default: true,
-        create: threaded::create,
+        create: &threaded::create,
     },
     EngineEntry {
         name: wasmi_v1::NAME,
