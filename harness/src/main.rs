@@ -14,6 +14,14 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Adapter registry for `proc:NAME` engines (default: adapters.toml in the current
+    /// directory or an ancestor).
+    #[arg(long, global = true)]
+    adapters: Option<PathBuf>,
+    /// An out-of-process adapter, `NAME=COMMAND` (repeatable; overrides the registry file);
+    /// use it as engine `proc:NAME`.
+    #[arg(long = "adapter", global = true)]
+    adapter: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -69,8 +77,18 @@ enum Command {
     },
     /// Run the WebAssembly 2.0 spec suite on one engine.
     Spec(baton::spec::cli::SpecArgs),
+    /// Certify an engine: run the fixed battery (spec suite, checkpoint-everywhere, seeded
+    /// campaign, hostile images, capabilities) and write certificate.json and certificate.md
+    /// (exit 1 unless every required check passes).
+    Certify(baton::certify::cli::CertifyArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Look at, check, compare and run image files (untrusted input: limits apply).
+    #[command(subcommand)]
+    Image(baton::image::cli::ImageCommand),
+    /// Serve an engine over the out-of-process adapter protocol on stdin/stdout
+    /// (docs/adapter-protocol.md).
+    Serve(baton::serve::ServeArgs),
 }
 
 /// Exit status 1 when a command found failures.
@@ -83,7 +101,9 @@ fn exit(failed: bool) -> Result<ExitCode> {
 }
 
 fn main() -> Result<ExitCode> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    baton::adapters::process::configure(cli.adapters.as_deref(), &cli.adapter)?;
+    match cli.command {
         Command::Fuzz {
             time,
             cases,
@@ -115,6 +135,25 @@ fn main() -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Image(command) => match baton::image::cli::run(&command) {
+            Ok(output) => {
+                print!("{}", output.text);
+                exit(output.differs)
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Serve(args) => {
+            baton::serve::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Certify(args) => {
+            let certificate = baton::certify::cli::run(&args)?;
+            println!("{}", certificate.summary());
+            exit(!certificate.certified())
         }
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;

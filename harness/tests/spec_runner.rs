@@ -8,7 +8,7 @@ use baton_engine::KindSet;
 
 fn options(engine: &str) -> SpecOptions {
     SpecOptions {
-        engine: adapters::find(engine).expect("engine registered"),
+        engine: adapters::find(engine).expect("engine registered").into(),
         config: EngineConfig::default(),
         checkpoint: None,
     }
@@ -114,7 +114,7 @@ fn checkpoint_everywhere_same_and_cross_engine() {
     ] {
         let options = SpecOptions {
             checkpoint: Some(CheckpointSettings {
-                target: adapters::find(target).expect("registered"),
+                target: adapters::find(target).expect("registered").into(),
                 cap: 40,
                 kinds: KindSet::MAIN,
             }),
@@ -194,7 +194,7 @@ static CORRUPTING: adapters::EngineEntry = adapters::EngineEntry {
     name: "corrupting",
     checkpoints: true,
     default: false,
-    create: corrupting::create,
+    create: &corrupting::create,
 };
 
 #[test]
@@ -213,7 +213,7 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
 "#;
     let honest = SpecOptions {
         checkpoint: Some(CheckpointSettings {
-            target: adapters::find("stack").expect("registered"),
+            target: adapters::find("stack").expect("registered").into(),
             cap: 200,
             kinds: KindSet::MAIN,
         }),
@@ -224,9 +224,9 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
     assert!(report.checkpoint.images_taken >= 10);
 
     let corrupt = SpecOptions {
-        engine: &CORRUPTING,
+        engine: (&CORRUPTING).into(),
         checkpoint: Some(CheckpointSettings {
-            target: adapters::find("stack").expect("registered"),
+            target: adapters::find("stack").expect("registered").into(),
             cap: 200,
             kinds: KindSet::MAIN,
         }),

@@ -1,5 +1,9 @@
 //! [`EngineError`]: what an adapter reports when an operation fails (a trap during a run is an
 //! outcome, not an error).
+//!
+//! [`EngineError::Adapter`] is the one variant no in-process engine produces: an out-of-process
+//! adapter (`docs/adapter-protocol.md`) that crashed, hung, sent malformed bytes or broke the
+//! protocol. It carries the adapter's stderr tail so a finding explains itself.
 
 use thiserror::Error;
 
@@ -53,4 +57,58 @@ pub enum EngineError {
     /// Anything else the engine reported.
     #[error("{0}")]
     Other(String),
+    /// An out-of-process adapter failed as a process or as a protocol peer (not as an engine):
+    /// see [`AdapterFault`]. The session is dead afterwards; a new session restarts the adapter.
+    #[error("adapter {fault}: {what}{}", stderr_suffix(stderr))]
+    Adapter {
+        /// What went wrong.
+        fault: AdapterFault,
+        /// Where and what: the request in progress and the detail.
+        what: String,
+        /// The last lines the adapter wrote to its stderr (possibly empty).
+        stderr: String,
+    },
+}
+
+/// How an out-of-process adapter failed (see [`EngineError::Adapter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdapterFault {
+    /// The adapter process could not be started.
+    Spawn,
+    /// The adapter exited or closed its output (end of file) before answering.
+    Crash,
+    /// The adapter did not answer within the per-request timeout (it was killed).
+    Timeout,
+    /// The adapter sent bytes that are not a well-framed protobuf message of the protocol.
+    Malformed,
+    /// The adapter sent a well-formed message the protocol does not allow at that point (wrong
+    /// answer kind, unknown handle kind, unsupported protocol version, ...).
+    Violation,
+}
+
+impl AdapterFault {
+    /// The fault's short name (`spawn`, `crash`, `timeout`, `malformed`, `violation`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Spawn => "spawn",
+            Self::Crash => "crash",
+            Self::Timeout => "timeout",
+            Self::Malformed => "malformed",
+            Self::Violation => "violation",
+        }
+    }
+}
+
+impl std::fmt::Display for AdapterFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; adapter stderr:\n{}", stderr.trim_end())
+    }
 }

@@ -21,7 +21,7 @@ pub mod wrapper;
 
 pub use baton_checkpoint::{EventKind, KindSet};
 pub use engine::{find_export, Engine, ExternHandle, ExternKind, HostFunc, InstanceId, ModuleId};
-pub use error::EngineError;
+pub use error::{AdapterFault, EngineError};
 pub use run::{EngineConfig, RunOptions, RunOutcome, RunReport, StopRequest};
 pub use trap::Trap;
 pub use value::{format_values, FuncType, GlobalType, MemoryType, TableType, ValType, Value};

@@ -25,6 +25,11 @@ pub enum ValType {
 }
 
 impl ValType {
+    /// Whether this is a reference type.
+    pub fn is_ref(self) -> bool {
+        matches!(self, Self::FuncRef | Self::ExternRef)
+    }
+
     /// Converts a wasmparser value type; `None` for types outside baton's feature set (v128, typed refs).
     pub fn from_wasmparser(ty: wasmparser::ValType) -> Option<Self> {
         match ty {
@@ -39,6 +44,19 @@ impl ValType {
             }
             wasmparser::ValType::Ref(_) => None,
         }
+    }
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::I32 => "i32",
+            Self::I64 => "i64",
+            Self::F32 => "f32",
+            Self::F64 => "f64",
+            Self::FuncRef => "funcref",
+            Self::ExternRef => "externref",
+        })
     }
 }
 

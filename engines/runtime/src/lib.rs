@@ -1,6 +1,9 @@
-//! What every baton interpreter shares: runtime values, traps, configuration, the safe-point and
-//! driving contract types, the store (memories, tables, globals, segments), module decoding,
-//! linking and instantiation, numeric semantics, and the store half of the image mapping.
+//! What every baton interpreter shares: runtime values, configuration, the driving contract
+//! ([`Driving`]: the one trait every engine implements, with the shared instantiate / invoke /
+//! restore glue; [`Session`]: any `Driving` engine as a `baton_engine::Engine` adapter), the
+//! store (memories, tables, globals, segments), module decoding, linking and instantiation,
+//! numeric semantics, and the store half of the image mapping. Traps, kinds and stop requests are
+//! the adapter API's (`baton-engine`), re-exported.
 //!
 //! Engines (`baton-stack`, `baton-register`, ...) keep only their execution state and code format;
 //! everything observable that is not execution state lives here so all engines agree on it.

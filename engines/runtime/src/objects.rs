@@ -159,11 +159,12 @@ impl InstanceObjects {
             objects.tables.push(table);
         }
         for ty in info.globals.iter().skip(objects.globals.len()) {
-            let global = Global::new_handle(*ty, ty.content.default_value()).ok_or_else(|| {
-                InstantiationError::Allocation {
-                    what: "global".to_string(),
-                }
-            })?;
+            let global =
+                Global::new_handle(*ty, Val::default_for(ty.content)).ok_or_else(|| {
+                    InstantiationError::Allocation {
+                        what: "global".to_string(),
+                    }
+                })?;
             objects.globals.push(global);
         }
         Ok(objects)

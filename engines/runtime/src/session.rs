@@ -113,17 +113,6 @@ fn to_val(arena: &Arena, value: Value) -> Result<Val, EngineError> {
     })
 }
 
-fn runtime_type(ty: ValType) -> crate::ValType {
-    match ty {
-        ValType::I32 => crate::ValType::I32,
-        ValType::I64 => crate::ValType::I64,
-        ValType::F32 => crate::ValType::F32,
-        ValType::F64 => crate::ValType::F64,
-        ValType::FuncRef => crate::ValType::FuncRef,
-        ValType::ExternRef => crate::ValType::ExternRef,
-    }
-}
-
 fn instantiation_error(error: InstantiationError) -> EngineError {
     match error {
         InstantiationError::Module(error) => EngineError::Rejected(error.to_string()),
@@ -295,18 +284,7 @@ impl<D: Driving> Engine for Session<D> {
     }
 
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
-        let runtime_ty = crate::FuncType::new(
-            ty.params
-                .iter()
-                .copied()
-                .map(runtime_type)
-                .collect::<Vec<_>>(),
-            ty.results
-                .iter()
-                .copied()
-                .map(runtime_type)
-                .collect::<Vec<_>>(),
-        );
+        let runtime_ty = crate::FuncType::new(ty.params.clone(), ty.results.clone());
         let closure = host_closure(Rc::downgrade(&self.arena), func);
         let host = crate::HostFunc::new(runtime_ty, closure);
         Ok(push(&self.arena, Extern::Func(FuncRef::Host(host))))
@@ -315,7 +293,7 @@ impl<D: Driving> Engine for Session<D> {
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
         let value = to_val(&self.arena, init)?;
         let global_ty = crate::GlobalType {
-            content: runtime_type(ty.content),
+            content: ty.content,
             mutable: ty.mutable,
         };
         let global = Global::new_handle(global_ty, value).ok_or_else(|| {

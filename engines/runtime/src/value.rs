@@ -11,56 +11,7 @@ use std::fmt;
 
 use crate::func::FuncRef;
 
-/// A WebAssembly 2.0 value type (no `v128`: SIMD is not supported).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ValType {
-    /// 32-bit integer.
-    I32,
-    /// 64-bit integer.
-    I64,
-    /// 32-bit IEEE float.
-    F32,
-    /// 64-bit IEEE float.
-    F64,
-    /// Nullable function reference.
-    FuncRef,
-    /// Nullable external (embedder) reference.
-    ExternRef,
-}
-
-impl ValType {
-    /// Whether this is a reference type.
-    pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
-    }
-
-    /// The zero value of this type (null for references), used for declared locals and new
-    /// table/global defaults.
-    pub fn default_value(self) -> Val {
-        match self {
-            ValType::I32 => Val::I32(0),
-            ValType::I64 => Val::I64(0),
-            ValType::F32 => Val::F32(0),
-            ValType::F64 => Val::F64(0),
-            ValType::FuncRef => Val::FuncRef(None),
-            ValType::ExternRef => Val::ExternRef(None),
-        }
-    }
-}
-
-impl fmt::Display for ValType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self {
-            ValType::I32 => "i32",
-            ValType::I64 => "i64",
-            ValType::F32 => "f32",
-            ValType::F64 => "f64",
-            ValType::FuncRef => "funcref",
-            ValType::ExternRef => "externref",
-        };
-        f.write_str(name)
-    }
-}
+pub use baton_engine::ValType;
 
 /// A reference type: the element type of a table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,7 +33,7 @@ impl RefType {
 
     /// The null reference of this type.
     pub fn null(self) -> Val {
-        self.val_type().default_value()
+        Val::default_for(self.val_type())
     }
 }
 
@@ -136,6 +87,19 @@ pub enum Val {
 }
 
 impl Val {
+    /// The zero value of `ty` (null for references), used for declared locals and new
+    /// table/global defaults.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+
     /// This value's type.
     pub fn ty(&self) -> ValType {
         match self {
@@ -171,14 +135,7 @@ impl fmt::Display for Val {
 
 /// Converts a wasmparser value type; `None` for types outside WebAssembly 2.0 without SIMD.
 pub fn val_type_from_wasmparser(ty: wasmparser::ValType) -> Option<ValType> {
-    match ty {
-        wasmparser::ValType::I32 => Some(ValType::I32),
-        wasmparser::ValType::I64 => Some(ValType::I64),
-        wasmparser::ValType::F32 => Some(ValType::F32),
-        wasmparser::ValType::F64 => Some(ValType::F64),
-        wasmparser::ValType::V128 => None,
-        wasmparser::ValType::Ref(r) => ref_type_from_wasmparser(r).map(RefType::val_type),
-    }
+    ValType::from_wasmparser(ty)
 }
 
 /// Converts a wasmparser reference type; `None` for anything but nullable `func`/`extern`.

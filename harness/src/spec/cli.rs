@@ -89,31 +89,35 @@ pub fn options(args: &SpecArgs) -> Result<SpecOptions, SpecCliError> {
                 return Err(SpecCliError::EnginesPair);
             };
             let settings = CheckpointSettings {
-                target: engine(target)?,
+                target: engine(target)?.into(),
                 cap: args.cap,
                 kinds,
             };
-            (engine(source)?, Some(settings))
+            (engine(source)?, Some((engine(target)?, settings)))
         }
         None => {
             let source = engine(&args.engine)?;
-            let settings = args.checkpoint_everywhere.then_some(CheckpointSettings {
-                target: source,
-                cap: args.cap,
-                kinds,
+            let settings = args.checkpoint_everywhere.then(|| {
+                let settings = CheckpointSettings {
+                    target: source.into(),
+                    cap: args.cap,
+                    kinds,
+                };
+                (source, settings)
             });
             (source, settings)
         }
     };
-    if let Some(settings) = &checkpoint {
-        for entry in [source, settings.target] {
+    if let Some((target, _)) = &checkpoint {
+        for entry in [source, *target] {
             if !entry.checkpoints {
                 return Err(SpecCliError::CannotCheckpoint(entry.name));
             }
         }
     }
+    let checkpoint = checkpoint.map(|(_, settings)| settings);
     Ok(SpecOptions {
-        engine: source,
+        engine: source.into(),
         config: EngineConfig {
             max_frames: args.max_frames,
         },

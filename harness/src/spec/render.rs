@@ -40,13 +40,14 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
         let stats = report.checkpoint();
         let _ = writeln!(
             out,
-            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored, {} fuel checks, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (changed the state of an instance whose functions they import), {} invocations + {} stop points (state not imageable)",
+            "checkpoint-everywhere {} -> {} (cap {} stops per invocation): {} invocations checkpointed, {} images taken, {} restored ({} re-imaged byte for byte), {} fuel checks, {} failed; {} invocations reached the cap; not checkpointed: {} invocations (changed the state of an instance whose functions they import), {} invocations + {} stop points (state not imageable)",
             options.engine.name,
             settings.target.name,
             settings.cap,
             stats.invocations,
             stats.images_taken,
             stats.restored,
+            stats.images_compared,
             stats.fuel_checks,
             stats.failed,
             stats.capped,
@@ -55,7 +56,7 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
             stats.stops_not_imageable
         );
     }
-    if let Some(stats) = options.checkpoint.map(|_| report.checkpoint()) {
+    if let Some(stats) = options.checkpoint.as_ref().map(|_| report.checkpoint()) {
         if stats.nan_payload_differences > 0 {
             let _ = writeln!(
                 out,

@@ -74,7 +74,8 @@ impl FileRunner {
         let spectest = spectest::instantiate(engine.as_mut())?;
         let checkpoint = options
             .checkpoint
-            .map(|settings| CheckpointRun::new(options.engine, settings, &options.config));
+            .clone()
+            .map(|settings| CheckpointRun::new(options.engine.clone(), settings, &options.config));
         Ok(Self {
             engine,
             spectest,

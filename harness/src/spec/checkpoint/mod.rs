@@ -9,7 +9,9 @@
 //!    with a stop at event 0; at each stop k (k < `cap`): take C's image, encode and decode it
 //!    with `baton_checkpoint::codec` (the round trip must be exact), restore it into a fresh
 //!    instance of the target engine (the source engine, or `--engines a,b`'s second) in a
-//!    second scratch session, resume that to completion, and require: the outcome equals O
+//!    second scratch session, take that instance's image at once (its encoding must be the
+//!    same bytes: images compared byte for byte at every event), resume it to completion, and
+//!    require: the outcome equals O
 //!    (and meets the directive's expectation) and its final idle image equals F; then resume C
 //!    with a stop at k + 1. When C ends instead of stopping at k, k is the invocation's event
 //!    count E: C must have ended with O and F too, and E must equal the count the engine
@@ -37,7 +39,7 @@ use baton_checkpoint::EventKind;
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
-use crate::adapters::EngineEntry;
+use super::SpecEngine;
 use baton_engine::Value;
 use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
@@ -50,10 +52,10 @@ mod compare;
 mod scratch;
 
 /// Checkpoint-everywhere settings.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CheckpointSettings {
     /// The engine that restores images (the spec run's engine, or another one).
-    pub target: &'static EngineEntry,
+    pub target: SpecEngine,
     /// At most this many stop points per invocation.
     pub cap: u64,
     /// The kinds to stop at: the main kinds (entry, loop, call, return), plus `any` (every
@@ -87,6 +89,9 @@ pub struct CheckpointStats {
     pub stops_not_imageable: usize,
     /// Invocations with at least `cap` events (events from `cap` on were not checked).
     pub capped: usize,
+    /// Restored images whose re-image on the target (before resuming) was byte-identical to
+    /// the source's image at the same event.
+    pub images_compared: usize,
 }
 
 impl CheckpointStats {
@@ -102,12 +107,13 @@ impl CheckpointStats {
         self.nan_payload_differences += other.nan_payload_differences;
         self.fuel_checks += other.fuel_checks;
         self.stops_not_imageable += other.stops_not_imageable;
+        self.images_compared += other.images_compared;
     }
 }
 
 /// The checkpoint state of one file's run.
 pub struct CheckpointRun {
-    source: &'static EngineEntry,
+    source: SpecEngine,
     settings: CheckpointSettings,
     config: EngineConfig,
     stats: CheckpointStats,
@@ -115,11 +121,7 @@ pub struct CheckpointRun {
 
 impl CheckpointRun {
     /// Starts counting for a file.
-    pub fn new(
-        source: &'static EngineEntry,
-        settings: CheckpointSettings,
-        config: &EngineConfig,
-    ) -> Self {
+    pub fn new(source: SpecEngine, settings: CheckpointSettings, config: &EngineConfig) -> Self {
         Self {
             source,
             settings,
@@ -201,8 +203,8 @@ impl CheckpointRun {
             expectation,
         };
         let mut sessions = match Sessions::new(
-            self.source,
-            self.settings.target,
+            &self.source,
+            &self.settings.target,
             &self.config,
             record,
             &idle,
@@ -405,6 +407,22 @@ impl CheckpointRun {
             .restore(target.module, &target.imports, &decoded)
             .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
         self.stats.restored += 1;
+        // The restored instance's own image at the same event must be the same bytes: the
+        // target reads the image exactly as the source wrote it.
+        let reimaged = target.engine.take_image(restored).map_err(|error| {
+            format!(
+                "image right after restore on {}: {error}",
+                target.engine.name()
+            )
+        })?;
+        if encode(&reimaged) != bytes {
+            return Err(format!(
+                "the image {} takes right after restoring differs from the restored image ({})",
+                target.engine.name(),
+                image_difference(&decoded, &reimaged)
+            ));
+        }
+        self.stats.images_compared += 1;
         let finished = target
             .engine
             .resume(restored, RunOptions::default())
@@ -441,6 +459,27 @@ impl Failures {
     fn add(&mut self, message: String) {
         self.count += 1;
         self.first.get_or_insert(message);
+    }
+}
+
+/// Which part of two images differs first (no values).
+fn image_difference(expected: &Image, actual: &Image) -> &'static str {
+    if expected.execution != actual.execution {
+        "execution"
+    } else if expected.memories != actual.memories {
+        "memories"
+    } else if expected.globals != actual.globals {
+        "globals"
+    } else if expected.tables != actual.tables {
+        "tables"
+    } else if expected.dropped_data != actual.dropped_data
+        || expected.dropped_elements != actual.dropped_elements
+    {
+        "dropped segments"
+    } else if expected.host_sections != actual.host_sections {
+        "host sections"
+    } else {
+        "encoding"
     }
 }
 

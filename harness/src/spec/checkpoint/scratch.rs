@@ -7,10 +7,10 @@ use std::sync::Arc;
 use baton_checkpoint::image::Image;
 
 use super::compare::same_state;
-use crate::adapters::EngineEntry;
 use crate::imports::read_imports;
 use crate::spec::runner::{ImportSource, InstanceRecord};
 use crate::spec::spectest;
+use crate::spec::SpecEngine;
 use baton_engine::{
     find_export, Engine, EngineConfig, EngineError, ExternHandle, ExternKind, InstanceId, ModuleId,
 };
@@ -33,8 +33,8 @@ pub(super) struct Sessions {
 
 impl Sessions {
     pub(super) fn new(
-        source: &EngineEntry,
-        target: &EngineEntry,
+        source: &SpecEngine,
+        target: &SpecEngine,
         config: &EngineConfig,
         record: &InstanceRecord,
         idle: &Image,
@@ -52,7 +52,7 @@ impl Scratch {
     /// first), then the record's module compiled and its imports rebuilt (see
     /// [`build_imports`]).
     fn new(
-        entry: &EngineEntry,
+        entry: &SpecEngine,
         config: &EngineConfig,
         record: &InstanceRecord,
         idle: &Image,
