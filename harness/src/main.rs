@@ -129,10 +129,14 @@ fn main() -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Serve(args) => {
-            baton::serve::run(&args)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        // Plain message and status 70 (no backtrace capture: an adapter should die quickly).
+        Command::Serve(args) => Ok(match baton::serve::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("baton serve: {error}");
+                ExitCode::from(70)
+            }
+        }),
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;
             print!("{text}");

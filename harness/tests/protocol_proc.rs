@@ -325,23 +325,22 @@ fn a_campaign_with_a_crashing_adapter_reports_findings_and_finishes() {
     assert!(started.elapsed() < Duration::from_secs(120));
     let summary = std::fs::read_to_string(out.join("summary.json")).expect("summary written");
     assert!(summary.contains("\"cases\""), "{summary}");
-    let findings: Vec<String> = std::fs::read_dir(&out)
+    let adapter_findings: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
-        .filter(|entry| entry.path().is_dir())
-        .flat_map(|entry| {
-            std::fs::read_dir(entry.path())
-                .into_iter()
-                .flatten()
-                .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("adapter-"))
         })
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten())
         .filter_map(|file| std::fs::read_to_string(file.path()).ok())
         .collect();
     assert!(
-        findings
+        adapter_findings
             .iter()
             .any(|text| text.contains("adapter crash") && text.contains("injected crash")),
-        "no finding names the adapter crash and its stderr"
+        "no `adapter` finding names the crash and carries the adapter's stderr"
     );
     let _ = std::fs::remove_dir_all(out);
 }
