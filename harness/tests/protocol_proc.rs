@@ -126,6 +126,11 @@ fn proc_stack_matches_stack_on_a_spec_subset() {
         assert!(ok, "{out}\n{stderr}");
         out.replace("proc:", "")
     };
+    let info = baton::adapters::process::adapter_info("proc:register")
+        .expect("registered in adapters.toml")
+        .expect("handshake");
+    assert_eq!(info.engine_name, "register");
+    assert!(baton::adapters::process::adapter_info("stack").is_none());
     assert_eq!(
         checkpointed("stack,register"),
         checkpointed("proc:stack,proc:register")
