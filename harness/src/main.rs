@@ -146,10 +146,14 @@ fn main() -> Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
-        Command::Serve(args) => {
-            baton::serve::run(&args)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        // Plain message and status 70 (no backtrace capture: an adapter should die quickly).
+        Command::Serve(args) => Ok(match baton::serve::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("baton serve: {error}");
+                ExitCode::from(70)
+            }
+        }),
         Command::Certify(args) => {
             let certificate = baton::certify::cli::run(&args)?;
             println!("{}", certificate.summary());

@@ -58,6 +58,9 @@ pub enum FailureKind {
     Panic,
     /// The operation ran past the wall-clock limit.
     Timeout,
+    /// An out-of-process adapter crashed, hung, sent malformed bytes or broke the protocol
+    /// ([`EngineError::Adapter`]; the message carries its stderr tail).
+    Adapter,
     /// The engine lacks the operation, or the state is not imageable (not a finding: the
     /// property is skipped for it).
     Unsupported,
@@ -139,6 +142,7 @@ fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: 
 fn engine_failure(spec: &EngineSpec, step: impl Into<String>, error: EngineError) -> Failure {
     let kind = match error {
         EngineError::Unsupported { .. } | EngineError::NotImageable(_) => FailureKind::Unsupported,
+        EngineError::Adapter { .. } => FailureKind::Adapter,
         _ => FailureKind::Error,
     };
     fail(spec, kind, step, error.to_string())
