@@ -148,6 +148,11 @@ class Server:
         reply.engine_version = f"{wasm3.M3_VERSION} (pywasm3)"
         reply.capabilities.operations.extend(OPERATIONS)
         reply.capabilities.wasm_features.extend(WASM_FEATURES)
+        # Wasm3 sizes a table by its element segments, not its declared minimum: a call_indirect
+        # through a never-initialised slot past the last segment says "undefined element" where
+        # the spec says "uninitialized element".
+        alias = reply.trap_aliases.add(spec_message="uninitialized element")
+        alias.trap.code = pb.TRAP_CODE_UNDEFINED_ELEMENT
 
 
 def _param_types(session, func_id):

@@ -45,7 +45,7 @@ MAPPING = {
     "[trap] stack overflow": CALL_STACK_EXHAUSTED,
 }
 
-UNMAPPED_PREFIX = "wasm3 trap outside baton's trap set: "
+UNMAPPED_PREFIX = "unmapped engine trap (wasm3): "
 
 
 def base_message(text):
