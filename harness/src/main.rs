@@ -14,6 +14,14 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Adapter registry for `proc:NAME` engines (default: adapters.toml in the current
+    /// directory or an ancestor).
+    #[arg(long, global = true)]
+    adapters: Option<PathBuf>,
+    /// An out-of-process adapter, `NAME=COMMAND` (repeatable; overrides the registry file);
+    /// use it as engine `proc:NAME`.
+    #[arg(long = "adapter", global = true)]
+    adapter: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -71,6 +79,9 @@ enum Command {
     Spec(baton::spec::cli::SpecArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Serve an engine over the out-of-process adapter protocol on stdin/stdout
+    /// (docs/adapter-protocol.md).
+    Serve(baton::serve::ServeArgs),
 }
 
 /// Exit status 1 when a command found failures.
@@ -83,7 +94,9 @@ fn exit(failed: bool) -> Result<ExitCode> {
 }
 
 fn main() -> Result<ExitCode> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    baton::adapters::process::configure(cli.adapters.as_deref(), &cli.adapter)?;
+    match cli.command {
         Command::Fuzz {
             time,
             cases,
@@ -115,6 +128,10 @@ fn main() -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Serve(args) => {
+            baton::serve::run(&args)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;

@@ -194,7 +194,7 @@ static CORRUPTING: adapters::EngineEntry = adapters::EngineEntry {
     name: "corrupting",
     checkpoints: true,
     default: false,
-    create: corrupting::create,
+    create: &corrupting::create,
 };
 
 #[test]

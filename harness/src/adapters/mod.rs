@@ -4,7 +4,12 @@
 //! `baton-runtime` implement [`runtime::Backend`], in one `driving_api_backend!` line when their
 //! crate exposes the driving API of `docs/driving.md` under its usual names; others implement [`baton_engine::Engine`] directly, as the wasmi oracles ([`wasmi`],
 //! [`wasmi_v1`]) do.
+//!
+//! Besides the built-in [`REGISTRY`], [`find`] resolves `proc:NAME`: an out-of-process adapter
+//! from the adapter registry ([`process`], `adapters.toml`), created on first use and kept for
+//! the life of the process.
 
+pub mod process;
 pub mod register;
 pub mod stack;
 pub mod wasmi;
@@ -13,8 +18,11 @@ pub mod wasmi_v1;
 
 use baton_engine::{Engine, EngineConfig};
 
+/// Creates a new, empty session of one engine.
+pub type Create = dyn Fn(&EngineConfig) -> Box<dyn Engine> + Send + Sync;
+
 /// One registered engine.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct EngineEntry {
     /// The name used on the command line.
     pub name: &'static str,
@@ -24,7 +32,17 @@ pub struct EngineEntry {
     /// property consults it on its own, see [`crate::fuzz::engines::TIE_BREAKER`]).
     pub default: bool,
     /// Creates a new, empty session.
-    pub create: fn(&EngineConfig) -> Box<dyn Engine>,
+    pub create: &'static Create,
+}
+
+impl std::fmt::Debug for EngineEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineEntry")
+            .field("name", &self.name)
+            .field("checkpoints", &self.checkpoints)
+            .field("default", &self.default)
+            .finish_non_exhaustive()
+    }
 }
 
 /// All engines: the primary oracle first, the tie-breaker oracle last.
@@ -33,38 +51,42 @@ pub const REGISTRY: &[EngineEntry] = &[
         name: wasmi::NAME,
         checkpoints: false,
         default: true,
-        create: wasmi::create,
+        create: &wasmi::create,
     },
     EngineEntry {
         name: stack::NAME,
         checkpoints: true,
         default: true,
-        create: stack::create,
+        create: &stack::create,
     },
     EngineEntry {
         name: register::NAME,
         checkpoints: true,
         default: true,
-        create: register::create,
+        create: &register::create,
     },
     EngineEntry {
         name: wasmi_v1::NAME,
         checkpoints: false,
         default: false,
-        create: wasmi_v1::create,
+        create: &wasmi_v1::create,
     },
 ];
 
-/// Looks an engine up by name.
+/// Looks an engine up by name: a built-in one, or `proc:NAME` from the adapter registry.
 pub fn find(name: &str) -> Option<&'static EngineEntry> {
-    REGISTRY.iter().find(|entry| entry.name == name)
+    REGISTRY
+        .iter()
+        .find(|entry| entry.name == name)
+        .or_else(|| process::find(name))
 }
 
-/// The registered names, comma-separated (for error messages).
+/// The registered names, comma-separated (for error messages), `proc:` adapters included.
 pub fn names() -> String {
     REGISTRY
         .iter()
-        .map(|entry| entry.name)
+        .map(|entry| entry.name.to_string())
+        .chain(process::names())
         .collect::<Vec<_>>()
         .join(", ")
 }
