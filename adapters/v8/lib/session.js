@@ -15,6 +15,9 @@ class HostTrap extends Error {
   constructor(message) { super(message); this.hostMessage = message; }
 }
 
+/** Whether a proto3 `optional` field is present (protobufjs puts defaults on the prototype). */
+const has = (message, field) => Object.prototype.hasOwnProperty.call(message, field);
+
 const VAL_TYPES = ['unspecified', 'i32', 'i64', 'f32', 'f64', 'funcref', 'externref'];
 const KIND_NAMES = { func: 1, table: 2, memory: 3, global: 4 };
 
@@ -134,13 +137,13 @@ class Session {
 
   hostTable(type) {
     const descriptor = { element: values.apiType(VAL_TYPES[type.element]), initial: type.min };
-    if (type.max != null) descriptor.maximum = type.max;
+    if (has(type, 'max')) descriptor.maximum = type.max;
     try { return this.register(KIND_NAMES.table, new WebAssembly.Table(descriptor, null), VAL_TYPES[type.element]); } catch (error) { throw new Failure('other', `host table: ${error.message}`); }
   }
 
   hostMemory(type) {
     const descriptor = { initial: type.min };
-    if (type.max != null) descriptor.maximum = type.max;
+    if (has(type, 'max')) descriptor.maximum = type.max;
     try { return this.register(KIND_NAMES.memory, new WebAssembly.Memory(descriptor), null); } catch (error) { throw new Failure('other', `host memory: ${error.message}`); }
   }
 
@@ -195,7 +198,7 @@ class Session {
 
   invoke(request) {
     if (request.stop) throw new Failure('unsupported', 'stop (V8 cannot checkpoint)');
-    if (request.fuel != null) throw new Failure('unsupported', 'fuel (V8 counts no events)');
+    if (has(request, 'fuel')) throw new Failure('unsupported', 'fuel (V8 counts no events)');
     const entry = this.instance(request.instance);
     const exp = entry.info.exports.find((e) => e.name === request.export && e.kind === 'func');
     if (!exp) throw new Failure('no_such_export', { kind: 'function', name: request.export });

@@ -11,6 +11,8 @@ const Long = require('long');
 
 const scratch = new DataView(new ArrayBuffer(8));
 
+const has = (message, field) => Object.prototype.hasOwnProperty.call(message, field);
+
 class ValueError extends Error {}
 
 function u64(long) { return BigInt.asUintN(64, BigInt(Long.fromValue(long).toUnsigned().toString())); }
@@ -25,8 +27,8 @@ function toJs(value, type, funcs) {
     case 'i64': return BigInt.asIntN(64, u64(value.i64));
     case 'f32': scratch.setUint32(0, value.f32 >>> 0, true); return scratch.getFloat32(0, true);
     case 'f64': scratch.setBigUint64(0, u64(value.f64), true); return scratch.getFloat64(0, true);
-    case 'funcref': return value.funcref.id == null ? null : funcs.byId(value.funcref.id);
-    case 'externref': return value.externref.handle == null ? null : u64(value.externref.handle);
+    case 'funcref': return !has(value.funcref, 'id') ? null : funcs.byId(value.funcref.id);
+    case 'externref': return !has(value.externref, 'handle') ? null : u64(value.externref.handle);
     default: throw new ValueError(`unsupported value kind ${kind}`);
   }
 }
