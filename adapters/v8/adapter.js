@@ -125,7 +125,11 @@ class Server {
     this.greeted = true;
     const op = this.pb.Operation;
     const codes = this.pb.TrapCode;
-    const code = { 'out of bounds table access': codes.TRAP_CODE_TABLE_OUT_OF_BOUNDS, 'indirect call type mismatch': codes.TRAP_CODE_INDIRECT_CALL_TYPE_MISMATCH };
+    const code = {
+      'out of bounds table access': codes.TRAP_CODE_TABLE_OUT_OF_BOUNDS,
+      'indirect call type mismatch': codes.TRAP_CODE_INDIRECT_CALL_TYPE_MISMATCH,
+      'invalid conversion to integer': codes.TRAP_CODE_INVALID_CONVERSION_TO_INTEGER,
+    };
     return {
       hello: {
         protocol_version: this.pb.ProtocolVersion.PROTOCOL_VERSION_1,

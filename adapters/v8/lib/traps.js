@@ -12,7 +12,7 @@
 // | RuntimeError: divide by zero                   | integer divide by zero          |
 // | RuntimeError: remainder by zero                | integer divide by zero          |
 // | RuntimeError: divide result unrepresentable    | integer overflow                |
-// | RuntimeError: float unrepresentable in integer range | invalid conversion to integer |
+// | RuntimeError: float unrepresentable in integer range | invalid conversion to integer (*) |
 // | RuntimeError: memory access out of bounds      | out of bounds memory access     |
 // | RuntimeError: data segment is out of bounds    | out of bounds memory access     |
 // | RuntimeError: table index is out of bounds     | out of bounds table access (*)  |
@@ -24,7 +24,8 @@
 // declares the other as a trap alias in its handshake (TRAP_ALIASES), as the protocol
 // provides: "table index is out of bounds" also stands for the spec's "undefined element"
 // (call_indirect past the table's end), "null function or function signature mismatch" also
-// for "uninitialized element" (call_indirect through a null entry).
+// for "uninitialized element" (call_indirect through a null entry), "float unrepresentable in
+// integer range" also for the spec's "integer overflow" (a finite float out of range).
 
 const UNMAPPED_PREFIX = 'unmapped engine trap (v8): ';
 
@@ -47,6 +48,7 @@ const STACK_OVERFLOW = 'Maximum call stack size exceeded';
 const TRAP_ALIASES = [
   ['out of bounds table access', 'undefined element'],
   ['indirect call type mismatch', 'uninitialized element'],
+  ['invalid conversion to integer', 'integer overflow'],
 ];
 
 /** The message without V8's "WebAssembly.Xxx(): " API prefix. */

@@ -116,7 +116,7 @@ class Server:
         elif kind == "host_func":
             response.handle.CopyFrom(session.host_func(request.host_func.type))
         elif kind in ("host_global", "host_table", "host_memory"):
-            session.host_object(kind.removeprefix("host_"))
+            response.handle.CopyFrom(session.host_object(kind.removeprefix("host_"), getattr(request, kind)))
         elif kind == "exports":
             response.exports.SetInParent()
             for name, (handle_kind, handle_id) in session.exports(request.exports.instance):

@@ -73,6 +73,13 @@ def trap_message(trap, text):
         trap.message = unmapped
 
 
+class HostObject:
+    """A host global, table or memory request, kept as created."""
+
+    def __init__(self, request):
+        self.request = request
+
+
 class Instance:
     def __init__(self, runtime, module, info):
         self.runtime = runtime
@@ -210,8 +217,13 @@ class Session:
 
         return call
 
-    def host_object(self, what):
-        raise Failure("unsupported", f"host {what} (pywasm3 cannot import tables, memories or globals)")
+    def host_object(self, what, request):
+        """A host global, table or memory: created (and readable) so that a harness can set up
+        its usual imports, but no module can import it (pywasm3 links functions only)."""
+        kind = {"global": pb.EXTERN_KIND_GLOBAL, "table": pb.EXTERN_KIND_TABLE, "memory": pb.EXTERN_KIND_MEMORY}[what]
+        entity_id = self._new_id()
+        self.entities[entity_id] = (kind, HostObject(request))
+        return pb.Handle(kind=kind, id=entity_id)
 
     # -- inspection ----------------------------------------------------------------------------
 
@@ -255,7 +267,10 @@ class Session:
         return entity[1]
 
     def global_value(self, handle):
-        instance, name, valtype = self._entity(handle, pb.EXTERN_KIND_GLOBAL)
+        entity = self._entity(handle, pb.EXTERN_KIND_GLOBAL)
+        if isinstance(entity, HostObject):
+            return entity.request.init
+        instance, name, valtype = entity
         if not values.is_numeric(valtype):
             raise Failure("unsupported", f"{values.type_name(valtype)} global (pywasm3 reads numbers only)")
         try:
@@ -267,7 +282,10 @@ class Session:
         return value
 
     def memory_data(self, handle):
-        instance, _ = self._entity(handle, pb.EXTERN_KIND_MEMORY)
+        entity = self._entity(handle, pb.EXTERN_KIND_MEMORY)
+        if isinstance(entity, HostObject):
+            return bytes(entity.request.type.min * 65536)
+        instance, _ = entity
         memory = instance.runtime.get_memory(0)
         return b"" if memory is None else bytes(memory)
 
