@@ -7,8 +7,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use baton_engine::{
-    Engine, EngineConfig, EngineError, ExternKind, FuncType, RunOptions, RunOutcome, Trap,
-    ValType, Value,
+    Engine, EngineConfig, EngineError, ExternKind, FuncType, RunOptions, RunOutcome, Trap, ValType,
+    Value,
 };
 use baton_protocol::client::{AdapterCommand, ProcessEngine};
 
@@ -56,16 +56,41 @@ const NUMBERS: &str = r#"(module
   (func (export "pair") (param i32) (result i32 i64) local.get 0 i64.const -1))"#;
 
 fn numbers(name: &str) {
-    let Some(mut engine) = session(name) else { return };
+    let Some(mut engine) = session(name) else {
+        return;
+    };
     let info = engine.info().expect("handshake");
     assert_eq!(info.engine_name, name);
-    assert!(!info.checkpoints(), "{name} must declare no checkpoint capability");
+    assert!(
+        !info.checkpoints(),
+        "{name} must declare no checkpoint capability"
+    );
     let cases: [(&str, Vec<Value>, Vec<Value>); 5] = [
-        ("add32", vec![Value::I32(-7), Value::I32(3)], vec![Value::I32(-4)]),
-        ("neg64", vec![Value::I64(i64::MIN + 1)], vec![Value::I64(i64::MAX)]),
-        ("half32", vec![Value::F32(3.0f32.to_bits())], vec![Value::F32(1.5f32.to_bits())]),
-        ("sqrt64", vec![Value::F64(2.25f64.to_bits())], vec![Value::F64(1.5f64.to_bits())]),
-        ("pair", vec![Value::I32(u32::MAX as i32)], vec![Value::I32(-1), Value::I64(-1)]),
+        (
+            "add32",
+            vec![Value::I32(-7), Value::I32(3)],
+            vec![Value::I32(-4)],
+        ),
+        (
+            "neg64",
+            vec![Value::I64(i64::MIN + 1)],
+            vec![Value::I64(i64::MAX)],
+        ),
+        (
+            "half32",
+            vec![Value::F32(3.0f32.to_bits())],
+            vec![Value::F32(1.5f32.to_bits())],
+        ),
+        (
+            "sqrt64",
+            vec![Value::F64(2.25f64.to_bits())],
+            vec![Value::F64(1.5f64.to_bits())],
+        ),
+        (
+            "pair",
+            vec![Value::I32(u32::MAX as i32)],
+            vec![Value::I32(-1), Value::I64(-1)],
+        ),
     ];
     for (export, args, expected) in cases {
         let outcome = run(&mut engine, NUMBERS, export, &args);
@@ -83,7 +108,9 @@ const TRAPS: &str = r#"(module
   (func $f (export "deep") (result i32) call $f))"#;
 
 fn traps(name: &str) {
-    let Some(mut engine) = session(name) else { return };
+    let Some(mut engine) = session(name) else {
+        return;
+    };
     let expected = [
         ("unreachable", Trap::Unreachable),
         ("div", Trap::IntegerDivideByZero),
@@ -108,7 +135,9 @@ const HOST: &str = r#"(module
     local.get 0 f64.const 0.25 call $twice))"#;
 
 fn host_calls_and_exports(name: &str) {
-    let Some(mut engine) = session(name) else { return };
+    let Some(mut engine) = session(name) else {
+        return;
+    };
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let ty = FuncType {
@@ -128,7 +157,9 @@ fn host_calls_and_exports(name: &str) {
             }),
         )
         .expect("host_func");
-    let module = engine.compile(&wat::parse_str(HOST).unwrap()).expect("compile");
+    let module = engine
+        .compile(&wat::parse_str(HOST).unwrap())
+        .expect("compile");
     let instance = engine.instantiate(module, &[twice]).expect("instantiate");
     let go = |engine: &mut ProcessEngine, x: i64| {
         engine
@@ -136,7 +167,10 @@ fn host_calls_and_exports(name: &str) {
             .expect("invoke")
             .outcome
     };
-    assert_eq!(go(&mut engine, 1 << 40), RunOutcome::Returned(vec![Value::I64(1 << 41)]));
+    assert_eq!(
+        go(&mut engine, 1 << 40),
+        RunOutcome::Returned(vec![Value::I64(1 << 41)])
+    );
     assert_eq!(
         go(&mut engine, 13),
         RunOutcome::Trapped(Trap::Host("thirteen is unlucky".into()))
@@ -156,9 +190,13 @@ fn host_calls_and_exports(name: &str) {
             .map(|(_, h)| *h)
             .unwrap_or_else(|| panic!("{name}: no export {export}"))
     };
-    let memory = engine.memory_data(handle(ExternKind::Memory, "mem")).expect("memory");
+    let memory = engine
+        .memory_data(handle(ExternKind::Memory, "mem"))
+        .expect("memory");
     assert_eq!((memory.len(), memory[8]), (65536, 0x2a));
-    let count = engine.global_value(handle(ExternKind::Global, "count")).expect("global");
+    let count = engine
+        .global_value(handle(ExternKind::Global, "count"))
+        .expect("global");
     assert_eq!(count, Value::I32(2));
     assert!(matches!(
         engine.take_image(instance),
@@ -181,7 +219,10 @@ fn own_tests(name: &str) {
             .args(["-m", "unittest", "discover", "-s", "tests"])
             .current_dir(&dir)
             .output(),
-        _ => Command::new("node").args(["--test", "test/"]).current_dir(&dir).output(),
+        _ => Command::new("node")
+            .args(["--test", "test/"])
+            .current_dir(&dir)
+            .output(),
     }
     .expect("start the adapter's tests");
     assert!(

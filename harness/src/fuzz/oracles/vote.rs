@@ -101,10 +101,13 @@ fn abstention(engines: &Observation, voter: &Observation) -> Option<String> {
 }
 
 fn traps(observation: &Observation) -> Vec<Trap> {
-    let outcomes = observation.outcomes.iter().filter_map(|outcome| match outcome {
-        Outcome::Trapped(trap) => Some(trap.clone()),
-        _ => None,
-    });
+    let outcomes = observation
+        .outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            Outcome::Trapped(trap) => Some(trap.clone()),
+            _ => None,
+        });
     observation
         .instantiation_trap
         .iter()
@@ -181,7 +184,10 @@ mod tests {
         let same = engines.clone();
         let other = observation(Outcome::Trapped(Trap::IntegerOverflow));
         assert_eq!(cast("v", &engines, Ok(&same), &[]).vote, Vote::Agrees);
-        assert!(matches!(cast("v", &engines, Ok(&other), &[]).vote, Vote::Differs(_)));
+        assert!(matches!(
+            cast("v", &engines, Ok(&other), &[]).vote,
+            Vote::Differs(_)
+        ));
         let aliases = [("integer overflow", "unreachable")];
         assert_eq!(cast("v", &engines, Ok(&other), &aliases).vote, Vote::Agrees);
     }
@@ -195,14 +201,26 @@ mod tests {
             step: "compile".into(),
             message: "reference-types".into(),
         };
-        assert!(matches!(cast("w", &engines, Err(&failure), &[]).vote, Vote::Abstains(_)));
+        assert!(matches!(
+            cast("w", &engines, Err(&failure), &[]).vote,
+            Vote::Abstains(_)
+        ));
         let unmapped = observation(Outcome::Trapped(Trap::Host(format!(
             "{UNMAPPED_TRAP} (v8): RuntimeError: something"
         ))));
-        assert!(matches!(cast("v", &engines, Ok(&unmapped), &[]).vote, Vote::Abstains(_)));
+        assert!(matches!(
+            cast("v", &engines, Ok(&unmapped), &[]).vote,
+            Vote::Abstains(_)
+        ));
         let deep = observation(Outcome::Trapped(Trap::CallStackExhausted));
-        assert!(matches!(cast("v", &engines, Ok(&deep), &[]).vote, Vote::Abstains(_)));
+        assert!(matches!(
+            cast("v", &engines, Ok(&deep), &[]).vote,
+            Vote::Abstains(_)
+        ));
         let host = observation(Outcome::Trapped(Trap::Host("boom".into())));
-        assert!(matches!(cast("v", &engines, Ok(&host), &[]).vote, Vote::Differs(_)));
+        assert!(matches!(
+            cast("v", &engines, Ok(&host), &[]).vote,
+            Vote::Differs(_)
+        ));
     }
 }
