@@ -13,13 +13,14 @@ use baton_engine::{Engine, EngineConfig};
 /// The name of the uninterrupted-semantics oracle.
 pub const ORACLE: &str = "wasmi";
 
-/// The name of the tie-breaker oracle, consulted only when [`ORACLE`] disagrees with every
-/// engine (see [`super::oracles::semantics`]).
+/// The former tie-breaker oracle (wasmi 1.x): still available by name, but it shares the primary
+/// oracle's lineage and no longer votes (see [`super::oracles::vote`]).
 pub const TIE_BREAKER: &str = "wasmi1";
 
-/// Whether a name is one of the two oracles (never compared as an engine).
+/// Whether a name is an oracle (never compared as an engine): the primary oracle, wasmi 1.x, or
+/// an independent voter ([`super::oracles::vote::INDEPENDENT`]).
 pub fn is_oracle(name: &str) -> bool {
-    name == ORACLE || name == TIE_BREAKER
+    name == ORACLE || name == TIE_BREAKER || super::oracles::vote::INDEPENDENT.contains(&name)
 }
 
 /// Creates an engine session.

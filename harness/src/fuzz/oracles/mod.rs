@@ -18,6 +18,7 @@
 pub mod checkpoint;
 pub mod restore;
 pub mod semantics;
+pub mod vote;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 
