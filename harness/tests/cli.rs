@@ -71,7 +71,10 @@ fn certify_fails_a_mutant_naming_the_check_and_the_case() {
         &out_arg,
     ]);
     assert!(!ok, "a mutant must not be certified: {text}");
-    assert!(text.contains("FAILED (spec-checkpoint, campaign)"), "{text}");
+    assert!(
+        text.contains("FAILED (spec-checkpoint, campaign)"),
+        "{text}"
+    );
     assert!(text.contains("reproduce: baton reproduce"), "{text}");
     assert!(out.join("certificate.json").is_file());
     assert!(out.join("certificate.md").is_file());
