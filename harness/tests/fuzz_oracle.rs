@@ -130,7 +130,9 @@ fn primary_oracle_miscompilation_is_classified_oracle() {
         vec![ORACLE.to_string(), "stack+register".into()]
     );
     assert!(
-        finding.summary.contains("independent engines that could run it agree"),
+        finding
+            .summary
+            .contains("independent engines that could run it agree"),
         "{}",
         finding.summary
     );
