@@ -75,10 +75,14 @@ enum Command {
         #[arg(long)]
         strict_oracle: bool,
     },
-    /// Replay a case (case.json or a finding directory); exit 1 while it fails.
+    /// Replay a case (case.json, a finding directory, or a crash artifact of the
+    /// `differential` fuzz target); exit 1 while it fails.
     Reproduce {
-        /// The case file or finding directory.
+        /// The case file, finding directory or raw fuzz-target input.
         case: PathBuf,
+        /// Where a failing crash artifact is written as a finding directory.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
     },
     /// Minimise a failing case keeping its finding class; writes `minimized/` next to it.
     Shrink {
@@ -144,7 +148,7 @@ fn main() -> Result<ExitCode> {
             &into,
             strict_oracle,
         )?),
-        Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
+        Command::Reproduce { case, out } => exit(baton::fuzz::cli::reproduce_command(&case, &out)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)
         }

@@ -18,7 +18,6 @@ use super::case::Case;
 use super::engines::{default_names, resolve_all};
 use super::exec::Limits;
 use super::finding::Class;
-use super::reproduce::reproduce;
 use super::shrink::{shrink, write_next_to};
 
 /// Parses `60s`, `2m`, `1h`, `500ms` or a bare number of seconds.
@@ -280,8 +279,9 @@ pub fn seed_corpus(engines: &[super::engines::EngineSpec]) -> Vec<Case> {
 /// Stop points per invocation for seed modules in a campaign.
 pub const SEED_STOPS: u64 = 8;
 
-/// Runs `baton reproduce <case>`; `Ok(true)` while the case still fails.
-pub fn reproduce_command(path: &Path) -> Result<bool> {
+/// Runs `baton reproduce <case>`; `Ok(true)` while the case still fails. A crash artifact of the
+/// `differential` fuzz target (raw bytes) that fails becomes a finding folder under `out`.
+pub fn reproduce_command(path: &Path, out: &Path) -> Result<bool> {
     let limits = Limits::default();
     // A case that hangs an engine (no fuel on the oracle) must not hang the replay: past the
     // campaign's hang limit per engine operation, report it and exit 1.
@@ -291,8 +291,15 @@ pub fn reproduce_command(path: &Path) -> Result<bool> {
         println!("timeout: the case is still running after {hang:?} (an engine hangs)");
         std::process::exit(1);
     });
-    let replay = quiet_panics(|| reproduce(path, &limits))?;
+    let (case, raw) = super::reproduce::load(path)?;
+    let replay = quiet_panics(|| super::reproduce::replay(case, &limits))?;
     print!("{}", replay.report);
+    if let (true, super::oracles::Verdict::Finding(finding)) = (raw, &replay.result.verdict) {
+        campaign::output::prepare(out)?;
+        let dir = super::report::write(out, &replay.case, finding, 1)
+            .with_context(|| format!("writing the finding under {}", out.display()))?;
+        println!("finding written to {}", dir.display());
+    }
     Ok(replay.fails())
 }
 

@@ -4,7 +4,7 @@
 //! uninterrupted outcome.
 //!
 //! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed (with
-//! [`rng`]), [`case`] is the replayable case file, [`host`] is the recording host module every
+//! [`rng`]) or from fuzzer bytes ([`choices`] plumbs either in), [`case`] is the replayable case file, [`host`] is the recording host module every
 //! case imports from, [`engines`] names the engines (registry and mutants), [`exec`] drives one
 //! engine through a case, [`observation`] is what a run shows and how two differ, [`oracles`]
 //! are the five properties, [`finding`] and [`report`] describe and write what failed,
@@ -26,6 +26,7 @@
 pub mod bench;
 pub mod campaign;
 pub mod case;
+pub mod choices;
 pub mod cli;
 pub mod corpus;
 pub mod engines;
