@@ -80,11 +80,8 @@ fn progress_message(summary: &Summary, elapsed: f64) -> String {
     )
 }
 
-/// What checking one index gave.
-enum Ran {
-    Checked(Case, CaseResult),
-    GenerationFailure,
-}
+/// What checking one index gave (`None`: generation failed).
+type Ran = Option<(Case, CaseResult)>;
 
 impl<'a> Run<'a> {
     /// Prepares the output folder and, when resuming, rebuilds the state from the journal.
@@ -217,9 +214,9 @@ impl<'a> Run<'a> {
                 Some(case) => {
                     let (case, result) =
                         guard::check_guarded(case, &options.engines, &options.limits);
-                    Ran::Checked(case, result)
+                    Some((case, result))
                 }
-                None => Ran::GenerationFailure,
+                None => None,
             },
             Slot::Generated(n) => {
                 let generated = catch_unwind(AssertUnwindSafe(|| {
@@ -228,11 +225,11 @@ impl<'a> Run<'a> {
                     generate(seed, origin, &self.names, &self.checkpointers)
                 }));
                 let Ok(Ok(generated)) = generated else {
-                    return Ran::GenerationFailure;
+                    return None;
                 };
                 let (case, result) =
                     guard::check_generated_guarded(&generated, &options.engines, &options.limits);
-                Ran::Checked(case, result)
+                Some((case, result))
             }
         }
     }
@@ -350,8 +347,8 @@ impl<'a> Run<'a> {
                 continue;
             }
             match ran {
-                Ran::Checked(case, result) => self.complete(&mut state, index, case, result),
-                Ran::GenerationFailure => {
+                Some((case, result)) => self.complete(&mut state, index, case, result),
+                None => {
                     let entry = Entry {
                         index,
                         seconds: self.now(),
