@@ -21,6 +21,29 @@ fn baton(args: &[&str]) -> Output {
         .expect("baton runs")
 }
 
+/// `baton fuzz` arguments of a campaign on `engines` writing to `out`.
+fn campaign<'a>(
+    cases: &'a str,
+    seed: &'a str,
+    jobs: &'a str,
+    engines: &'a str,
+    out: &'a Path,
+) -> Vec<&'a str> {
+    vec![
+        "fuzz",
+        "--cases",
+        cases,
+        "--seed",
+        seed,
+        "--jobs",
+        jobs,
+        "--engines",
+        engines,
+        "--out",
+        text(out),
+    ]
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("baton-campaign-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -112,19 +135,7 @@ fn an_unwritable_output_folder_fails_before_the_first_case() {
 fn cases_n_runs_exactly_n_cases() {
     let out = scratch("exact");
     for n in [1u64, 50] {
-        let run = baton(&[
-            "fuzz",
-            "--cases",
-            &n.to_string(),
-            "--seed",
-            "4",
-            "--jobs",
-            "2",
-            "--engines",
-            "stack,register",
-            "--out",
-            text(&out),
-        ]);
+        let run = baton(&campaign(&n.to_string(), "4", "2", "stack,register", &out));
         assert!(
             run.status.success(),
             "{}",
@@ -152,19 +163,7 @@ fn start_and_wait(
     at_least: usize,
 ) -> (std::process::Child, std::thread::JoinHandle<Vec<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args([
-            "fuzz",
-            "--cases",
-            &cases.to_string(),
-            "--seed",
-            "9",
-            "--jobs",
-            "2",
-            "--engines",
-            MUTANT,
-            "--out",
-            text(out),
-        ])
+        .args(campaign(&cases.to_string(), "9", "2", MUTANT, out))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -236,19 +235,7 @@ fn a_sigkilled_campaign_keeps_its_findings_and_resume_finishes_the_budget() {
     assert_eq!(summary["complete"].as_bool(), Some(true));
     // The resumed campaign found what an uninterrupted one of the same seed finds.
     let whole = scratch("kill-whole");
-    let run = baton(&[
-        "fuzz",
-        "--cases",
-        &cases.to_string(),
-        "--seed",
-        "9",
-        "--jobs",
-        "2",
-        "--engines",
-        MUTANT,
-        "--out",
-        text(&whole),
-    ]);
+    let run = baton(&campaign(&cases.to_string(), "9", "2", MUTANT, &whole));
     assert_eq!(run.status.code(), Some(1));
     let uninterrupted = json(&whole.join("summary.json"));
     assert_eq!(unique(&summary), unique(&uninterrupted));
@@ -300,38 +287,14 @@ fn sigint_stops_cleanly_with_the_summary_written() {
 fn shards_merged_equal_the_unsharded_campaign() {
     let cases = "600";
     let whole = scratch("shard-whole");
-    let run = baton(&[
-        "fuzz",
-        "--cases",
-        cases,
-        "--seed",
-        "11",
-        "--jobs",
-        "2",
-        "--engines",
-        MUTANT,
-        "--out",
-        text(&whole),
-    ]);
+    let run = baton(&campaign(cases, "11", "2", MUTANT, &whole));
     assert_eq!(run.status.code(), Some(1));
     let mut parts = Vec::new();
     for shard in ["0/3", "1/3", "2/3"] {
         let part = scratch(&format!("shard-{}", &shard[..1]));
-        let run = baton(&[
-            "fuzz",
-            "--cases",
-            cases,
-            "--seed",
-            "11",
-            "--jobs",
-            "1",
-            "--engines",
-            MUTANT,
-            "--shard",
-            shard,
-            "--out",
-            text(&part),
-        ]);
+        let mut args = campaign(cases, "11", "1", MUTANT, &part);
+        args.extend(["--shard", shard]);
+        let run = baton(&args);
         assert!(run.status.code().is_some_and(|c| c <= 1), "shard {shard}");
         parts.push(part);
     }

@@ -20,6 +20,7 @@ use super::output::{self, CampaignError, Manifest, MANIFEST_VERSION};
 use super::space::{slot, Plan, Slot};
 use super::{guard, watchdog, Budget, Options, Outcome, Summary, Unique};
 use crate::fuzz::case::Case;
+use crate::fuzz::engines::names_and_checkpointers;
 use crate::fuzz::finding::{Class, Finding};
 use crate::fuzz::generator::{generate, materialize};
 use crate::fuzz::oracles::{CaseResult, Verdict};
@@ -86,13 +87,7 @@ type Ran = Option<(Case, CaseResult)>;
 impl<'a> Run<'a> {
     /// Prepares the output folder and, when resuming, rebuilds the state from the journal.
     pub(super) fn start(options: &'a Options) -> Result<Run<'a>, CampaignError> {
-        let names: Vec<String> = options.engines.iter().map(|e| e.name.clone()).collect();
-        let checkpointers = options
-            .engines
-            .iter()
-            .filter(|e| e.checkpoints)
-            .map(|e| e.name.clone())
-            .collect();
+        let (names, checkpointers) = names_and_checkpointers(&options.engines);
         let manifest = Manifest {
             version: MANIFEST_VERSION,
             seed: options.seed,

@@ -12,7 +12,7 @@ use arbitrary::Unstructured;
 use super::{pool, TargetFailure};
 use crate::fuzz::campaign::check_generated_guarded;
 use crate::fuzz::case::Case;
-use crate::fuzz::engines::EngineSpec;
+use crate::fuzz::engines::{names_and_checkpointers, EngineSpec};
 use crate::fuzz::exec::Limits;
 use crate::fuzz::finding::Class;
 use crate::fuzz::generator::generate_steered;
@@ -36,12 +36,7 @@ pub fn choose_engines(u: &mut Unstructured<'_>, pool: &[EngineSpec]) -> Vec<Engi
 /// The case the bytes in `u` make and its verdict; `None` when they make no case.
 pub fn check(u: &mut Unstructured<'_>) -> Result<Option<(Case, CaseResult)>, String> {
     let engines = choose_engines(u, pool()?);
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = names_and_checkpointers(&engines);
     let Ok(generated) = generate_steered(u, &names, &checkpointers) else {
         return Ok(None);
     };
