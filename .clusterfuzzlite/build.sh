@@ -9,7 +9,8 @@
 cd "$SRC/baton"
 # shellcheck disable=SC2086
 cargo fuzz build -O ${BATON_FUZZ_BUILD_FLAGS:-}
-built=fuzz/target/x86_64-unknown-linux-gnu/release
+# fuzz/ is a workspace member: cargo-fuzz builds into the workspace target folder.
+built=target/x86_64-unknown-linux-gnu/release
 for target in $(cargo fuzz list); do
   cp "$built/$target" "$OUT/"
   if [ -f "fuzz/options/$target.options" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs .clusterfuzzlite/build.sh on this machine, without Docker: $SRC and $OUT are temporary
-# folders, the working tree is copied to $SRC/baton (its fuzz/target is shared through a
-# symlink, so the nightly build of scripts/fuzz.sh is reused), then every target in $OUT is
+# folders, the working tree is copied to $SRC/baton (its target/ is shared through a symlink,
+# so the nightly build of scripts/fuzz.sh in target/x86_64-unknown-linux-gnu/ is reused), then every target in $OUT is
 # checked: an executable, its .options, its seed corpus, and one pass over that corpus.
 #
 #   scripts/cflite-build-local.sh                 # sanitizer none (like scripts/fuzz.sh)
@@ -19,10 +19,10 @@ export SRC OUT
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$SRC" "$OUT"; }
 trap cleanup EXIT
 
-mkdir -p "$SRC/baton" fuzz/target
+mkdir -p "$SRC/baton" target
 tar --exclude=./target --exclude=./fuzz/target --exclude=./fuzz/corpus \
     --exclude=./fuzz/artifacts --exclude=./reports --exclude=./.git -cf - . | tar -xf - -C "$SRC/baton"
-ln -s "$repo/fuzz/target" "$SRC/baton/fuzz/target"
+ln -s "$repo/target" "$SRC/baton/target"
 echo "== build.sh (SRC=$SRC OUT=$OUT, sanitizer ${SANITIZER})"
 (
   cd "$SRC/baton"

@@ -18,17 +18,22 @@ fuzz=(env -u CARGO_TARGET_DIR cargo +nightly fuzz)
 flags=(-O --sanitizer "${SANITIZER}")
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked || exit 1
 "${fuzz[@]}" build "${flags[@]}" differential || exit 1
-cargo build --release --quiet -p baton || exit 1
-baton="${CARGO_TARGET_DIR:-target}/release/baton"
 scratch="$(mktemp -d)"
+# A private copy (BATON overrides): a shared CARGO_TARGET_DIR may get another checkout's baton.
+if [ -z "${BATON:-}" ]; then
+  cargo build --release --quiet -p baton || exit 1
+  cp "${CARGO_TARGET_DIR:-target}/release/baton" "${scratch}/baton"
+fi
+baton="${BATON:-${scratch}/baton}"
 status=0
 printf '%-20s %8s %10s %s\n' mutant seconds execs finding
 for kind in ${KINDS}; do
   export BATON_FUZZ_ENGINES="wasmi,mutant-${kind}:register"
   work="${scratch}/${kind}"
-  mkdir -p "${work}/corpus" "${work}/artifacts"
+  mkdir -p "${work}/corpus" "${work}/artifacts" "${work}/seeds"
+  bash scripts/fuzz-seeds.sh differential "${work}/seeds" >/dev/null
   start=$(date +%s.%N)
-  "${fuzz[@]}" run "${flags[@]}" differential "${work}/corpus" -- \
+  "${fuzz[@]}" run "${flags[@]}" differential "${work}/corpus" "${work}/seeds" -- \
     -max_total_time="${LIMIT}" -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="${work}/artifacts/" >"${work}/log" 2>&1
   rc=$?

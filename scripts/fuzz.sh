@@ -36,8 +36,8 @@ if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal || { echo "no nightly toolchain"; exit 1; }
 fi
 
-# cargo-fuzz builds with nightly and sanitizer flags into fuzz/target, never into a shared
-# stable CARGO_TARGET_DIR.
+# cargo-fuzz builds with nightly and sanitizer flags into the workspace's
+# target/x86_64-unknown-linux-gnu/ (fuzz/ is a member), never into a shared CARGO_TARGET_DIR.
 fuzz=(env -u CARGO_TARGET_DIR cargo +nightly fuzz)
 flags=(-O --sanitizer "${SANITIZER}")
 for target in ${TARGETS}; do
