@@ -342,3 +342,31 @@ fn shards_merged_equal_the_unsharded_campaign() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn an_output_folder_deleted_mid_campaign_stops_it_with_an_error_naming_the_journal() {
+    let out = scratch("deleted");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(campaign("1000000", "12", "1", "stack,register", &out))
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("baton starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while journal_indices(&out).len() < 50 {
+        assert!(Instant::now() < deadline, "the campaign never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::remove_dir_all(&out).expect("folder removed under the campaign");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "the campaign did not notice");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("journal.jsonl"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -142,6 +142,26 @@ impl Journal {
         Ok(Journal { file, path })
     }
 
+    /// Checks that the open journal is still the file at its path (the output folder was not
+    /// deleted or replaced under the campaign, which would make every later line vanish).
+    pub fn check_in_place(&self) -> Result<(), CampaignError> {
+        let gone = |e: std::io::Error| CampaignError::io("checking the journal", &self.path, e);
+        let open = self.file.metadata().map_err(gone)?;
+        let here = std::fs::metadata(&self.path).map_err(gone)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if (open.dev(), open.ino()) != (here.dev(), here.ino()) {
+                return Err(CampaignError::mismatch(
+                    &self.path,
+                    "the journal was replaced while the campaign ran",
+                ));
+            }
+        }
+        let _ = (open, here);
+        Ok(())
+    }
+
     /// Appends one entry as one write.
     pub fn append(&mut self, entry: &Entry) -> Result<(), CampaignError> {
         let mut line = serde_json::to_string(entry)

@@ -423,6 +423,9 @@ impl<'a> Run<'a> {
             return;
         };
         let mut errors = Vec::new();
+        if let Some(Err(error)) = state.journal.as_ref().map(Journal::check_in_place) {
+            errors.push(error);
+        }
         if closing {
             for unique in state.findings.iter().filter(|u| u.count > 1) {
                 if let Some(dir) = &unique.dir {
