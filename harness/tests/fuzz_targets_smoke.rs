@@ -127,3 +127,26 @@ fn image_decode_survives_garbage_and_round_trips_real_images() {
         );
     }
 }
+
+#[test]
+fn drawn_engine_sets_keep_oracle_classification_possible() {
+    let pool =
+        baton::fuzz::engines::resolve_all(&["wasmi".into(), "stack".into(), "register".into()])
+            .expect("engines resolve");
+    // Every draw of the three in/out bits (one byte each, low bit).
+    for bits in 0u8..8 {
+        let data: Vec<u8> = (0..3).map(|i| (bits >> i) & 1).collect();
+        let chosen = differential::choose_engines(&mut Unstructured::new(&data), &pool);
+        let names: Vec<&str> = chosen.iter().map(|e| e.name.as_str()).collect();
+        assert!(
+            chosen.iter().any(|e| e.checkpoints),
+            "{bits:03b}: {names:?}"
+        );
+        if names.contains(&"wasmi") {
+            assert!(
+                names.len() >= 3,
+                "{bits:03b}: oracle with one engine: {names:?}"
+            );
+        }
+    }
+}

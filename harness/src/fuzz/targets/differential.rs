@@ -12,25 +12,42 @@ use arbitrary::Unstructured;
 use super::{pool, TargetFailure};
 use crate::fuzz::campaign::check_generated_guarded;
 use crate::fuzz::case::Case;
-use crate::fuzz::engines::{names_and_checkpointers, EngineSpec};
+use crate::fuzz::engines::{is_oracle, names_and_checkpointers, EngineSpec};
 use crate::fuzz::exec::Limits;
 use crate::fuzz::finding::Class;
 use crate::fuzz::generator::generate_steered;
 use crate::fuzz::oracles::{CaseResult, Verdict};
 
 /// Engines drawn from `u`: each pool engine in or out; the whole pool when the draw has no
-/// checkpointing engine.
+/// checkpointing engine, and every non-oracle engine of the pool when an oracle is drawn with
+/// fewer than two engines (the semantics property tells a primary-oracle-only disagreement,
+/// class `oracle`, from an engine bug only against two or more agreeing engines, as in
+/// campaigns, which always run every engine).
 pub fn choose_engines(u: &mut Unstructured<'_>, pool: &[EngineSpec]) -> Vec<EngineSpec> {
-    let chosen: Vec<EngineSpec> = pool
+    let mut chosen: Vec<bool> = pool
         .iter()
-        .filter(|_| u.arbitrary::<bool>().unwrap_or(true))
-        .cloned()
+        .map(|_| u.arbitrary::<bool>().unwrap_or(true))
         .collect();
-    if chosen.iter().any(|e| e.checkpoints) {
-        chosen
-    } else {
-        pool.to_vec()
+    let picked = |chosen: &[bool], want: &dyn Fn(&EngineSpec) -> bool| {
+        pool.iter()
+            .zip(chosen)
+            .filter(|(e, c)| **c && want(e))
+            .count()
+    };
+    if picked(&chosen, &|e| e.checkpoints) == 0 {
+        return pool.to_vec();
     }
+    if picked(&chosen, &|e| is_oracle(&e.name)) > 0 && picked(&chosen, &|e| !is_oracle(&e.name)) < 2
+    {
+        for (engine, c) in pool.iter().zip(chosen.iter_mut()) {
+            *c |= !is_oracle(&engine.name);
+        }
+    }
+    pool.iter()
+        .zip(chosen)
+        .filter(|(_, c)| *c)
+        .map(|(e, _)| e.clone())
+        .collect()
 }
 
 /// The case the bytes in `u` make and its verdict; `None` when they make no case.
