@@ -280,6 +280,17 @@ fn sigint_stops_cleanly_with_the_summary_written() {
         summary["cases"].as_u64(),
         Some(journal_indices(&out).len() as u64)
     );
+    // A fresh campaign in the same folder keeps the unfinished journal aside.
+    let lines = journal_indices(&out).len();
+    let fresh = baton(&campaign("5", "9", "1", "stack", &out));
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    let kept = std::fs::read_to_string(out.join("journal.previous.jsonl")).expect("kept aside");
+    assert_eq!(kept.lines().count(), lines);
+    assert_eq!(journal_indices(&out).len(), 5);
     let _ = std::fs::remove_dir_all(&out);
 }
 

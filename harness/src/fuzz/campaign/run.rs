@@ -119,13 +119,10 @@ impl<'a> Run<'a> {
                     restore_entry(&mut state, out, entry)?;
                 }
             }
-            output::write_manifest(
-                out,
-                &Manifest {
-                    jobs: manifest.jobs,
-                    ..manifest
-                },
-            )?;
+            if !options.resume {
+                keep_unfinished(out)?;
+            }
+            output::write_manifest(out, &manifest)?;
             state.journal = Some(Journal::open(out, !options.resume)?);
         } else if options.resume {
             return Err(CampaignError::mismatch(
@@ -442,6 +439,28 @@ impl<'a> Run<'a> {
             self.fail(state, error);
         }
     }
+}
+
+/// Before a fresh campaign overwrites `out`'s journal: an unfinished campaign's journal
+/// (summary missing or not `complete`) is kept as `journal.previous.jsonl`, with a warning
+/// naming `--resume`.
+fn keep_unfinished(out: &Path) -> Result<(), CampaignError> {
+    let journal = out.join(journal::JOURNAL);
+    let finished = super::read_summary(out).is_ok_and(|s| s.complete);
+    let empty = std::fs::metadata(&journal).map_or(true, |m| m.len() == 0);
+    if finished || empty {
+        return Ok(());
+    }
+    let kept = out.join("journal.previous.jsonl");
+    std::fs::rename(&journal, &kept)
+        .map_err(|source| CampaignError::io("keeping the unfinished journal", &journal, source))?;
+    eprintln!(
+        "baton fuzz: {} held an unfinished campaign; its journal is kept as {} \
+         (`baton fuzz --resume DIR` continues a campaign instead of starting afresh)",
+        out.display(),
+        kept.display()
+    );
+    Ok(())
 }
 
 /// Checks that the campaign journaled in `out` is the one `manifest` describes.
