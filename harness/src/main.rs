@@ -61,11 +61,36 @@ enum Command {
         /// oracle sides with the engines on).
         #[arg(long)]
         strict_oracle: bool,
+        /// Run only shard I of N of the case space (disjoint across I; combine the shards'
+        /// folders with `baton merge`).
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<baton::fuzz::campaign::space::Shard>,
+        /// Continue the killed or interrupted campaign in DIR (settings from
+        /// DIR/campaign.json; cases already journaled are not run again).
+        #[arg(long, value_name = "DIR", conflicts_with = "out")]
+        resume: Option<PathBuf>,
     },
-    /// Replay a case (case.json or a finding directory); exit 1 while it fails.
+    /// Union campaign folders of one seed (shards): findings deduplicated by hash, counts
+    /// summed, journals and summaries merged (exit 1 when the union has failing findings).
+    Merge {
+        /// The campaign folders (each with campaign.json and journal.jsonl).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged campaign goes.
+        #[arg(long)]
+        into: PathBuf,
+        /// Count `oracle` findings as failing too.
+        #[arg(long)]
+        strict_oracle: bool,
+    },
+    /// Replay a case (case.json, a finding directory, or a crash artifact of the
+    /// `differential` fuzz target); exit 1 while it fails.
     Reproduce {
-        /// The case file or finding directory.
+        /// The case file, finding directory or raw fuzz-target input.
         case: PathBuf,
+        /// Where a failing crash artifact is written as a finding directory.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
     },
     /// Minimise a failing case keeping its finding class; writes `minimized/` next to it.
     Shrink {
@@ -100,6 +125,10 @@ fn exit(failed: bool) -> Result<ExitCode> {
     })
 }
 
+fn parse_shard(text: &str) -> Result<baton::fuzz::campaign::space::Shard, String> {
+    text.parse()
+}
+
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     baton::adapters::process::configure(cli.adapters.as_deref(), &cli.adapter)?;
@@ -113,17 +142,33 @@ fn main() -> Result<ExitCode> {
             out,
             bench,
             strict_oracle,
-        } => exit(baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
-            time,
-            cases,
-            jobs,
-            seed,
-            engines,
-            out,
-            bench,
+            shard,
+            resume,
+        } => Ok(ExitCode::from(
+            baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
+                time,
+                cases,
+                jobs,
+                seed,
+                engines,
+                out,
+                bench,
+                strict_oracle,
+                shard,
+                resume,
+            })?
+            .code(),
+        )),
+        Command::Merge {
+            dirs,
+            into,
             strict_oracle,
-        })?),
-        Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
+        } => exit(baton::fuzz::cli::merge_command(
+            &dirs,
+            &into,
+            strict_oracle,
+        )?),
+        Command::Reproduce { case, out } => exit(baton::fuzz::cli::reproduce_command(&case, &out)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)
         }

@@ -46,17 +46,12 @@ fn every_corruption_is_caught_classified_and_shrunk() {
         let engines = resolve_all(&names).expect("mutant engines resolve");
         let out = out_dir(corruption);
         let options = Options {
-            budget: Budget::Cases(150),
             jobs: 2,
-            seed: 5,
             seeds: seed_corpus(&engines),
-            engines,
             out: Some(out.clone()),
-            limits: Limits::default(),
-            progress: false,
-            exit_on_hang: false,
+            ..Options::new(Budget::Cases(150), 5, engines)
         };
-        let outcome = campaign::run(&options);
+        let outcome = campaign::run(&options).expect("the campaign keeps its findings");
         let want = expected(corruption);
         // Semantics findings come from uninterrupted runs, which the mutant leaves untouched
         // (they are real disagreements between the engine and the oracle, reported by the

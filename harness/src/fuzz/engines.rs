@@ -98,3 +98,14 @@ pub fn default_names() -> Vec<String> {
         .map(|entry| entry.name.to_string())
         .collect()
 }
+
+/// The names of `engines`, and of those among them that checkpoint (chain candidates).
+pub fn names_and_checkpointers(engines: &[EngineSpec]) -> (Vec<String>, Vec<String>) {
+    let names = engines.iter().map(|e| e.name.clone()).collect();
+    let checkpointers = engines
+        .iter()
+        .filter(|e| e.checkpoints)
+        .map(|e| e.name.clone())
+        .collect();
+    (names, checkpointers)
+}

@@ -2,6 +2,8 @@
 //! configured to baton's feature set), the module's exports become invocations (half of the
 //! arguments special values), and the rest of the bytes a raw schedule that
 //! [`materialize`] turns into concrete event numbers once the invocation's event count is known.
+//! Where the choices come from (a seed, or one fuzzer-steered `Unstructured`) is
+//! [`super::choices`]; this module only states what is chosen.
 //!
 //! Invariants: generation is a pure function of the seed; every generated module validates
 //! with baton's features (Wasm 2.0 without SIMD), imports only harness host functions, exports
@@ -14,6 +16,7 @@ use wasm_smith::{Config, Module};
 use wasmparser::{Parser, Payload, Validator};
 
 use super::case::{Case, CaseValue, Invocation, Schedule, CASE_VERSION};
+use super::choices::{Choices, Seeded, Source, Steered};
 use super::exec::SCHEDULE_KINDS;
 use super::host;
 use super::rng::SplitMix64;
@@ -151,7 +154,7 @@ pub fn exported_funcs(wasm: &[u8]) -> Result<Vec<(String, FuncType)>, String> {
 }
 
 /// An argument of type `ty`: half the time a special value.
-pub fn argument(rng: &mut SplitMix64, ty: ValType) -> CaseValue {
+pub fn argument(rng: &mut impl Choices, ty: ValType) -> CaseValue {
     let special = rng.below(2) == 0;
     let pick = rng.next_u64();
     match ty {
@@ -219,28 +222,25 @@ pub fn generate(
     let mut rng = SplitMix64::new(seed);
     let len = 2048 + rng.below(6144) as usize;
     let data = rng.bytes(len);
-    build(&data, rng, origin, engines, checkpointers)
+    build(&mut Seeded::new(&data, rng), origin, engines, checkpointers)
 }
 
-/// Generates a case from raw fuzzer bytes (the module from `data`, everything else from a
-/// stream seeded by its hash): the entry point for coverage-guided fuzzers.
-pub fn generate_from_bytes(
-    data: &[u8],
+/// Generates a case from one `Unstructured` (libFuzzer's bytes) that answers every choice:
+/// the entry point for coverage-guided fuzzers.
+pub fn generate_steered(
+    u: &mut Unstructured<'_>,
     engines: &[String],
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
-    let rng = SplitMix64::new(super::rng::fnv1a(data));
-    build(data, rng, None, engines, checkpointers)
+    build(&mut Steered::new(u), None, engines, checkpointers)
 }
 
-fn build(
-    data: &[u8],
-    mut rng: SplitMix64,
+fn build<'a>(
+    rng: &mut impl Source<'a>,
     origin: Option<(u64, u64)>,
     engines: &[String],
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
-    let mut u = Unstructured::new(data);
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
@@ -255,7 +255,7 @@ fn build(
     };
     let fuel = if big { WASM_FUEL * 10 } else { WASM_FUEL };
     let mut module =
-        Module::new(config, &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
+        Module::new(config, rng.module_bytes()).map_err(|e| GenerateError::Smith(e.to_string()))?;
     module
         .ensure_termination(fuel)
         .map_err(|e| GenerateError::Smith(e.to_string()))?;
@@ -267,7 +267,7 @@ fn build(
         .iter()
         .map(|(name, ty)| Invocation {
             export: name.clone(),
-            args: ty.params.iter().map(|t| argument(&mut rng, *t)).collect(),
+            args: ty.params.iter().map(|t| argument(rng, *t)).collect(),
         })
         .collect();
     // Keep a random window so long export lists still vary which functions run.
@@ -275,7 +275,7 @@ fn build(
         let start = rng.below((invocations.len() - MAX_INVOCATIONS + 1) as u64) as usize;
         invocations = invocations[start..start + MAX_INVOCATIONS].to_vec();
     }
-    let schedule = random_schedule(&mut rng, invocations.len(), checkpointers);
+    let schedule = random_schedule(rng, invocations.len(), checkpointers);
     let raw_k = (rng.next_u64(), rng.next_u64());
     Ok(Generated {
         case: Case {
@@ -290,7 +290,11 @@ fn build(
     })
 }
 
-fn random_schedule(rng: &mut SplitMix64, invocations: usize, checkpointers: &[String]) -> Schedule {
+fn random_schedule(
+    rng: &mut impl Choices,
+    invocations: usize,
+    checkpointers: &[String],
+) -> Schedule {
     // Mostly all main kinds; sometimes a random non-empty subset.
     let kinds: Vec<_> = if rng.below(2) == 0 {
         SCHEDULE_KINDS.to_vec()
