@@ -23,7 +23,13 @@ fn expected(corruption: Corruption) -> Class {
         Corruption::WrongOperand
         | Corruption::SwappedOperands
         | Corruption::StaleMemoryChunk
-        | Corruption::DroppedFlagLost => Class::Restore,
+        | Corruption::DroppedFlagLost
+        // Caught by the sharper checks of restored runs (event numbering, restore fidelity,
+        // funcref identity, NaN bits).
+        | Corruption::DoubleEvent
+        | Corruption::LossyLocal
+        | Corruption::SwappedFuncref
+        | Corruption::NanPayload => Class::Restore,
         // Structure the validator checks against the module analysis.
         Corruption::OffByOnePc | Corruption::LostLabel => Class::Codec,
     }

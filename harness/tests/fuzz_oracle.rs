@@ -75,6 +75,7 @@ fn off_by_one(base: &'static str) -> EngineSpec {
         checkpoints: false,
         create: Arc::new(move |config: &EngineConfig| Box::new(OffByOne((entry.create)(config)))),
         aliases: Vec::new(),
+        kinds: baton_engine::KindSet::MAIN,
     }
 }
 

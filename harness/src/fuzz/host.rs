@@ -130,6 +130,7 @@ fn derive_results(
             CaseValue::F32(v) => u64::from(v),
             CaseValue::F64(v) => v,
             CaseValue::Funcref(f) => u64::from(f),
+            CaseValue::Func(_) => 1,
             CaseValue::Externref(h) => h.map_or(u64::MAX, |h| h),
         };
         seed.extend_from_slice(&bits.to_le_bytes());

@@ -43,6 +43,10 @@ pub struct Stats {
     pub reached: bool,
     /// Engines skipped for lacking an operation, with the operation.
     pub unsupported: Vec<String>,
+    /// Restored runs probed with fuel `N - 1` (the fuel contract's second half).
+    pub fuel_probes: u64,
+    /// Whether the case's comparisons were bit-exact on floats (see [`semantics::Reference`]).
+    pub nan_exact: bool,
 }
 
 /// How a case ended.
@@ -78,9 +82,13 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The checkpointing engines.
+    /// The checkpointing engines that take part in the schedule: those that fire and restore
+    /// every kind it stops at (`any` is optional for engines).
     pub fn checkpointers(&self) -> impl Iterator<Item = &EngineSpec> {
-        self.engines.iter().filter(|e| e.checkpoints)
+        let kinds = &self.case.schedule.kinds;
+        self.engines
+            .iter()
+            .filter(move |e| e.checkpoints && kinds.iter().all(|k| e.kinds.contains(*k)))
     }
 
     /// The schedule's first stop.
@@ -164,7 +172,8 @@ fn run_checkpoint_properties(
     reference: &semantics::Reference,
     stats: &mut Stats,
 ) -> Verdict {
-    let images = match checkpoint::equivalence(ctx, stats) {
+    stats.nan_exact = reference.nan_exact;
+    let images = match checkpoint::equivalence(ctx, reference.nan_exact, stats) {
         Ok(images) => images,
         Err(finding) => return Verdict::Finding(Box::new(finding)),
     };

@@ -10,12 +10,19 @@
 //! `semantics`, whatever the oracles say, so the tie-breaker can never hide an engine bug that
 //! not every engine shares, and one every engine shares must also fool the tie-breaker.
 //!
+//! The reference also says whether the checkpointing engines are *NaN-exact* on the case: their
+//! uninterrupted observations and final idle images agree bit for bit (NaN payloads included).
+//! Then the later properties compare floats bit for bit, so a mapping that loses NaN bits
+//! shows; engines that legitimately pick different NaN payloads fall back to comparing up to
+//! NaN payloads.
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
 
 use baton_checkpoint::image::Image;
 
+use super::checkpoint::equivalent;
 use super::{observation_evidence, unified, Context, Verdict};
 use crate::fuzz::engines::{self, is_oracle, EngineSpec, ORACLE, TIE_BREAKER};
 use crate::fuzz::exec::{self, FailureKind};
@@ -32,6 +39,9 @@ pub struct Reference {
     pub events: Vec<Option<u64>>,
     /// Each checkpointing engine's idle image at the end.
     pub final_images: Vec<(String, Image)>,
+    /// Whether later comparisons are bit-exact on floats: the NaN-bits check is on and every
+    /// checkpointing engine's observation and final image agree bit for bit.
+    pub nan_exact: bool,
 }
 
 /// The union of two engines' trap aliases.
@@ -85,7 +95,8 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         let (base_spec, base_run) = &runs[base];
         let (spec, run) = &runs[other];
         let aliases = aliases(base_spec, spec);
-        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases) else {
+        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases, false)
+        else {
             continue;
         };
         if base_spec.name == ORACLE && engine_count >= 2 {
@@ -120,14 +131,25 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         .find(|events| events.iter().any(Option::is_some))
         .cloned()
         .unwrap_or_default();
-    let final_images = runs
+    let final_images: Vec<(String, Image)> = runs
         .iter()
         .filter_map(|(spec, run)| Some((spec.name.clone(), run.final_image.clone()?)))
         .collect();
+    let checkpointing: Vec<&(&EngineSpec, exec::Uninterrupted)> =
+        runs.iter().filter(|(spec, _)| spec.checkpoints).collect();
+    let nan_exact = ctx.limits.checks.nan_bits
+        && checkpointing.windows(2).all(|pair| {
+            let ((a, x), (b, y)) = (pair[0], pair[1]);
+            compare(&x.observation, &y.observation, &aliases(a, b), true).is_none()
+        })
+        && final_images
+            .windows(2)
+            .all(|pair| equivalent(&pair[0].1, &pair[1].1, true));
     Ok(Reference {
         observation: reference_run.observation.clone(),
         events,
         final_images,
+        nan_exact,
     })
 }
 
@@ -194,7 +216,7 @@ fn oracle_only(
         }
         Ok((spec, run)) => {
             let aliases = aliases(engine_spec, &spec);
-            match compare(&engine_run.observation, &run.observation, &aliases) {
+            match compare(&engine_run.observation, &run.observation, &aliases, false) {
                 None => {
                     finding.class = Class::Oracle;
                     finding.summary = format!(
