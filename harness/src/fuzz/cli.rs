@@ -54,6 +54,9 @@ pub struct FuzzArgs {
     pub out: PathBuf,
     /// Measure harness throughput and overhead over bare execution instead of a campaign.
     pub bench: bool,
+    /// Measure detection power (cases and time to each mutant's first finding) instead of a
+    /// campaign.
+    pub bench_mutants: bool,
     /// Count `oracle` findings as failures too (by default they are reported, not failing).
     pub strict_oracle: bool,
 }
@@ -64,6 +67,10 @@ pub const BENCH_CASES: u64 = 1000;
 /// Runs `baton fuzz`; `Ok(true)` when there are failing findings: any finding of a class that
 /// [`Class::fails`] (`oracle` findings only with `strict_oracle`).
 pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
+    if args.bench_mutants {
+        bench_mutants(args)?;
+        return Ok(false);
+    }
     let names = args.engines.clone().unwrap_or_else(default_names);
     let engines = resolve_all(&names).map_err(|e| anyhow!(e))?;
     if args.bench {
@@ -122,6 +129,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
         );
     }
     println!("{}", outcome.summary.line());
+    println!("{}", outcome.summary.distribution.render());
     println!("summary: {}", args.out.join("summary.json").display());
     let failing = outcome
         .findings
@@ -138,6 +146,30 @@ pub fn fuzz(args: &FuzzArgs) -> Result<bool> {
         );
     }
     Ok(failing)
+}
+
+/// Seeds `baton fuzz --bench-mutants` measures each mutant with.
+pub const BENCH_MUTANT_SEEDS: u64 = 5;
+
+fn bench_mutants(args: &FuzzArgs) -> Result<()> {
+    let first = args.seed.unwrap_or(1);
+    let seeds: Vec<u64> = (first..first + BENCH_MUTANT_SEEDS).collect();
+    let budget = super::bench_mutants::Budget {
+        time: args.time.unwrap_or(Duration::from_secs(10)),
+        cases: args.cases.unwrap_or(u64::MAX),
+    };
+    eprintln!(
+        "baton fuzz --bench-mutants: seeds {seeds:?}, {budget:?} per run, mutants of {}",
+        super::bench_mutants::BASE
+    );
+    let rows = quiet_panics(|| super::bench_mutants::run(&seeds, budget, &Limits::default()))
+        .map_err(|e| anyhow!(e))?;
+    print!("{}", super::bench_mutants::render(&rows));
+    std::fs::create_dir_all(&args.out)?;
+    let path = args.out.join("bench-mutants.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&rows)?)?;
+    println!("written to {}", path.display());
+    Ok(())
 }
 
 /// The seed corpus (`corpus/seeds/*.wat`) as cases for `engines`; unreadable seeds are reported

@@ -11,7 +11,8 @@
 //! [`campaign`] runs many cases in parallel (with a watchdog), [`reproduce`] and [`shrink`]
 //! replay and minimise one case, [`corpus`] turns the committed seeds and regressions into
 //! cases, [`mutants`] wraps a real engine to corrupt its images (the proof that the oracles
-//! catch realistic mapping bugs), [`bench`](mod@bench) measures throughput and overhead, [`targets`] are
+//! catch realistic mapping bugs), [`bench`](mod@bench) measures throughput and overhead,
+//! [`bench_mutants`] detection power (cases and time to each mutant's first finding), [`targets`] are
 //! the cargo-fuzz targets' bodies and [`cli`] the `baton fuzz | reproduce | shrink` commands.
 //!
 //! Invariants:
@@ -24,6 +25,7 @@
 //!   reports at most one finding: the first property that fails.
 
 pub mod bench;
+pub mod bench_mutants;
 pub mod campaign;
 pub mod case;
 pub mod cli;

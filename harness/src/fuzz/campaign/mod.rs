@@ -304,6 +304,10 @@ pub fn run(options: &Options) -> Outcome {
         s.summary.conversions += result.stats.conversions;
         s.summary.chains += result.stats.chains;
         s.summary.reached += u64::from(result.stats.reached);
+        if index >= options.seeds.len() as u64 {
+            // The distribution is the generator's: seed-corpus cases are left out.
+            s.summary.distribution.add(&result.stats.shape);
+        }
         s.summary
             .unsupported
             .extend(result.stats.unsupported.iter().cloned());

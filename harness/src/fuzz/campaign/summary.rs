@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::fuzz::oracles::shape::Distribution;
+
 /// The closing numbers.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
@@ -44,6 +46,8 @@ pub struct Summary {
     pub unique_findings: Vec<(String, u64)>,
     /// Engines skipped for lacking an operation.
     pub unsupported: BTreeSet<String>,
+    /// What the cases reached: the generator's distribution (issue 14's figures).
+    pub distribution: Distribution,
 }
 
 impl Summary {

@@ -10,6 +10,7 @@
 use baton_checkpoint::image::Image;
 use baton_checkpoint::{decode, encode, to_text, validate, DecodeLimits};
 
+use super::shape::Shape;
 use super::{unified, Context, Stats};
 use crate::fuzz::case::CaseValue;
 use crate::fuzz::exec::{self, Checkpointed, FailureKind};
@@ -227,8 +228,8 @@ pub fn image_place(a: &Image, b: &Image) -> String {
     }
 }
 
-/// Property 3 on every distinct image.
-pub fn codec(ctx: &Context<'_>, taken: &[Taken]) -> Result<(), Finding> {
+/// Property 3 on every distinct image; also records the first image's shape in `stats`.
+pub fn codec(ctx: &Context<'_>, taken: &[Taken], stats: &mut Stats) -> Result<(), Finding> {
     if taken.is_empty() {
         return Ok(());
     }
@@ -241,6 +242,7 @@ pub fn codec(ctx: &Context<'_>, taken: &[Taken]) -> Result<(), Finding> {
         evidence: Vec::new(),
         images: Vec::new(),
     })?;
+    stats.shape.checkpoint = Shape::of(&analysis, &taken[0].image);
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for t in taken {
         let bytes = encode(&t.image);

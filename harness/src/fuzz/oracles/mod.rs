@@ -18,6 +18,7 @@
 pub mod checkpoint;
 pub mod restore;
 pub mod semantics;
+pub mod shape;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 
@@ -28,7 +29,21 @@ use super::finding::{Evidence, Finding};
 use super::generator::{materialize, Generated};
 use super::host::{self, FuncImport};
 use super::observation::{differing_rows, text_view, Observation};
+use baton_checkpoint::EventKind;
 use baton_engine::StopRequest;
+
+/// Whether `wasm` imports a memory, table or global.
+fn imports_state(wasm: &[u8]) -> bool {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .any(|payload| match payload {
+            Ok(wasmparser::Payload::ImportSection(reader)) => reader
+                .into_imports()
+                .flatten()
+                .any(|import| !matches!(import.ty, wasmparser::TypeRef::Func(_))),
+            _ => false,
+        })
+}
 
 /// What one case exercised.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,8 +60,8 @@ pub struct Stats {
     pub unsupported: Vec<String>,
     /// Restored runs probed with fuel `N - 1` (the fuel contract's second half).
     pub fuel_probes: u64,
-    /// Whether the case's comparisons were bit-exact on floats (see [`semantics::Reference`]).
-    pub nan_exact: bool,
+    /// What the case reached, for the campaign's distribution ([`shape::Distribution`]).
+    pub shape: shape::CaseShape,
 }
 
 /// How a case ended.
@@ -172,12 +187,14 @@ fn run_checkpoint_properties(
     reference: &semantics::Reference,
     stats: &mut Stats,
 ) -> Verdict {
-    stats.nan_exact = reference.nan_exact;
+    stats.shape.nan_exact = reference.nan_exact;
+    stats.shape.any_stops = ctx.case.schedule.kinds.contains(&EventKind::Any);
+    stats.shape.imports_state = imports_state(&ctx.case.module);
     let images = match checkpoint::equivalence(ctx, reference.nan_exact, stats) {
         Ok(images) => images,
         Err(finding) => return Verdict::Finding(Box::new(finding)),
     };
-    if let Err(finding) = checkpoint::codec(ctx, &images) {
+    if let Err(finding) = checkpoint::codec(ctx, &images, stats) {
         return Verdict::Finding(Box::new(finding));
     }
     if let Err(finding) = restore::pairs(ctx, reference, &images, stats) {
