@@ -75,16 +75,28 @@ fn missed_then_caught(corruption: Corruption, wat: &str, checks: Checks, place: 
     }
 }
 
-/// A loop of host calls: many events, no value depends on when it stopped.
-const COUNTER: &str = r#"(module
+/// A module whose `run(i32)` sets up `setup`, then runs four host calls in a loop counting in
+/// local 1 (so there are many stop points, with the set-up state live across them), then
+/// evaluates `result`. `extra` declares more items; `locals` lists locals after the counter.
+fn looping(extra: &str, results: &str, locals: &str, setup: &str, result: &str) -> String {
+    format!(
+        r#"(module
   (import "host" "tick" (func $tick))
-  (func (export "run") (param i32) (result i32) (local i32)
-    (local.set 1 (i32.const 5))
+  {extra}
+  (func (export "run") (param i32) (result {results}) (local i32 {locals})
+    {setup}
     (loop $l
       (call $tick)
       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get 1) (i32.const 9))))
-    (local.get 1)))"#;
+      (br_if $l (i32.lt_u (local.get 1) (i32.const 4))))
+    {result}))"#
+    )
+}
+
+/// A loop of host calls: many events, no value depends on when it stopped.
+fn counter() -> String {
+    looping("", "i32", "", "", "(local.get 1)")
+}
 
 #[test]
 fn event_numbering_catches_a_resumed_run_that_fires_its_stop_event_twice() {
@@ -92,22 +104,21 @@ fn event_numbering_catches_a_resumed_run_that_fires_its_stop_event_twice() {
         event_numbering: true,
         ..Checks::NONE
     };
-    missed_then_caught(Corruption::DoubleEvent, COUNTER, checks, "event numbering");
+    missed_then_caught(
+        Corruption::DoubleEvent,
+        &counter(),
+        checks,
+        "event numbering",
+    );
 }
 
 /// Locals 2 and 3 are set before the loop and never read after it: restores that drop them
 /// (one per restore; a chain restores twice) change nothing the program shows.
-const DEAD_LOCAL: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (func (export "run") (param i32) (result i32) (local i32 i32 i32)
-    (local.set 2 (i32.const 77))
-    (local.set 3 (i32.const 78))
-    (drop (i32.add (local.get 2) (local.get 3)))
-    (loop $l
-      (call $tick)
-      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get 1) (i32.const 4))))
-    (i32.const 3)))"#;
+fn dead_local() -> String {
+    let setup = "(local.set 2 (i32.const 77)) (local.set 3 (i32.const 78))
+    (drop (i32.add (local.get 2) (local.get 3)))";
+    looping("", "i32", "i32 i32", setup, "(i32.const 3)")
+}
 
 #[test]
 fn restore_fidelity_catches_a_lossy_restore_of_a_dead_local() {
@@ -117,25 +128,23 @@ fn restore_fidelity_catches_a_lossy_restore_of_a_dead_local() {
     };
     missed_then_caught(
         Corruption::LossyLocal,
-        DEAD_LOCAL,
+        &dead_local(),
         checks,
         "restore fidelity",
     );
 }
 
 /// A funcref held in a local across a loop and returned: only its identity shows a swap.
-const FUNCREF: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (elem declare func $a $b)
-  (func $a)
-  (func $b)
-  (func (export "run") (param i32) (result funcref) (local funcref i32)
-    (local.set 1 (ref.func $b))
-    (loop $l
-      (call $tick)
-      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get 2) (i32.const 4))))
-    (local.get 1)))"#;
+fn funcref() -> String {
+    let extra = "(elem declare func $a $b) (func $a) (func $b)";
+    looping(
+        extra,
+        "funcref",
+        "funcref",
+        "(local.set 2 (ref.func $b))",
+        "(local.get 2)",
+    )
+}
 
 #[test]
 fn funcref_identity_catches_a_restore_that_swaps_a_function_reference() {
@@ -145,7 +154,7 @@ fn funcref_identity_catches_a_restore_that_swaps_a_function_reference() {
     };
     missed_then_caught(
         Corruption::SwappedFuncref,
-        FUNCREF,
+        &funcref(),
         checks,
         "invocation outcome",
     );
@@ -159,24 +168,19 @@ fn restore_fidelity_catches_a_swapped_function_reference_too() {
     };
     missed_then_caught(
         Corruption::SwappedFuncref,
-        FUNCREF,
+        &funcref(),
         checks,
         "restore fidelity",
     );
 }
 
 /// A NaN with a payload moved (never computed) through a local into the result and a global.
-const NAN: &str = r#"(module
-  (import "host" "tick" (func $tick))
-  (global $g (export "g") (mut f64) (f64.const 0))
-  (func (export "run") (param i32) (result f32) (local f32 i32)
-    (local.set 1 (f32.const nan:0x200005))
-    (global.set $g (f64.const nan:0x4000000000003))
-    (loop $l
-      (call $tick)
-      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get 2) (i32.const 4))))
-    (local.get 1)))"#;
+fn nan() -> String {
+    let extra = r#"(global $g (export "g") (mut f64) (f64.const 0))"#;
+    let setup = "(local.set 2 (f32.const nan:0x200005))
+    (global.set $g (f64.const nan:0x4000000000003))";
+    looping(extra, "f32", "f32", setup, "(local.get 2)")
+}
 
 #[test]
 fn nan_bits_catch_an_image_that_loses_a_nan_payload_bit() {
@@ -184,5 +188,5 @@ fn nan_bits_catch_an_image_that_loses_a_nan_payload_bit() {
         nan_bits: true,
         ..Checks::NONE
     };
-    missed_then_caught(Corruption::NanPayload, NAN, checks, "invocation outcome");
+    missed_then_caught(Corruption::NanPayload, &nan(), checks, "invocation outcome");
 }

@@ -62,12 +62,7 @@ impl BenchReport {
 
 /// Measures `cases` generated cases from `seed` on `engines`.
 pub fn run(seed: u64, cases: u64, engines: &[EngineSpec], limits: &Limits) -> BenchReport {
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = super::engines::names(engines);
     let generated: Vec<_> = (0..cases)
         .filter_map(|i| generate(case_seed(seed, i), Some((seed, i)), &names, &checkpointers).ok())
         .collect();

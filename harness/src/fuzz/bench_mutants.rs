@@ -71,12 +71,7 @@ fn first_finding(
     budget: Budget,
     limits: &Limits,
 ) -> Run {
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = super::engines::names(engines);
     let started = Instant::now();
     let mut cases = 0;
     let mut index = 0;

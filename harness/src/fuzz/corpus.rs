@@ -69,12 +69,7 @@ pub fn seed_cases(
             }
         })
         .collect();
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = super::engines::names(engines);
     let mut base = Case {
         version: CASE_VERSION,
         origin: None,

@@ -102,3 +102,14 @@ pub fn default_names() -> Vec<String> {
         .map(|entry| entry.name.to_string())
         .collect()
 }
+
+/// The engines' names, and the names of those that checkpoint (what generation needs).
+pub fn names(engines: &[EngineSpec]) -> (Vec<String>, Vec<String>) {
+    let names = engines.iter().map(|e| e.name.clone()).collect();
+    let checkpointers = engines
+        .iter()
+        .filter(|e| e.checkpoints)
+        .map(|e| e.name.clone())
+        .collect();
+    (names, checkpointers)
+}

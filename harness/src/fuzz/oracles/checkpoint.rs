@@ -3,8 +3,8 @@
 //! and validates against the module (codec).
 //!
 //! Invariants: images are compared in their canonical encoding, host section included, bit for
-//! bit when the reference is NaN-exact (see [`super::semantics`]), else up to NaN payloads
-//! (which the spec leaves to each engine); an
+//! bit when asked (`exact`), else up to NaN payloads (which the spec leaves to each engine:
+//! across engines they are always compared that way); an
 //! engine that suspends where another runs past the event is itself a checkpoint finding.
 
 use baton_checkpoint::image::Image;

@@ -12,9 +12,9 @@
 //!
 //! The reference also says whether the checkpointing engines are *NaN-exact* on the case: their
 //! uninterrupted observations and final idle images agree bit for bit (NaN payloads included).
-//! Then the later properties compare floats bit for bit, so a mapping that loses NaN bits
-//! shows; engines that legitimately pick different NaN payloads fall back to comparing up to
-//! NaN payloads.
+//! Then restored runs that stay on one engine compare floats bit for bit against it, so a
+//! mapping that loses NaN bits shows; engines that legitimately pick different NaN payloads
+//! fall back to comparing up to NaN payloads.
 //!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
