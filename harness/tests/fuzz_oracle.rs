@@ -179,10 +179,11 @@ fn campaign(extra: &[&str]) -> (Option<i32>, serde_json::Value) {
         "fuzz",
         "--cases",
         "120",
-        // Chosen because its case 68 hits the wasmi 2.0 select/eqz miscompilation; if the
-        // generator changes and no `oracle` finding shows up any more, pick another seed.
+        // Chosen because its first 120 cases hit wasmi 2.0 divergences (two `oracle`
+        // findings); if the generator changes and no `oracle` finding shows up any more, pick
+        // another seed.
         "--seed",
-        "1795245476603022419",
+        "3",
         "--jobs",
         "1",
         "--engines",
