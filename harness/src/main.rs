@@ -57,6 +57,12 @@ enum Command {
         /// overhead over bare execution of the same runs (--cases, default 1000; --seed).
         #[arg(long)]
         bench: bool,
+        /// Instead of a campaign, measure detection power: for every corruption mutant (of
+        /// `stack`, among the default engines), cases and time to the first finding, median
+        /// over 5 seeds from --seed (default 1), with and without the seed corpus; --time is
+        /// the budget per run (default 10s), --cases caps it; writes <out>/bench-mutants.json.
+        #[arg(long)]
+        bench_mutants: bool,
         /// Exit 1 on `oracle` findings too (primary-oracle-only disagreements the tie-breaker
         /// oracle sides with the engines on).
         #[arg(long)]
@@ -141,6 +147,7 @@ fn main() -> Result<ExitCode> {
             engines,
             out,
             bench,
+            bench_mutants,
             strict_oracle,
             shard,
             resume,
@@ -153,6 +160,7 @@ fn main() -> Result<ExitCode> {
                 engines,
                 out,
                 bench,
+                bench_mutants,
                 strict_oracle,
                 shard,
                 resume,

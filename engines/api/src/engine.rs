@@ -23,6 +23,7 @@ use crate::error::EngineError;
 use crate::run::{RunOptions, RunReport};
 use crate::trap::Trap;
 use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+use crate::KindSet;
 
 /// A compiled (decoded and validated) module inside one session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +53,19 @@ pub struct ExternHandle {
     pub kind: ExternKind,
     /// The adapter's id for it (meaningful only to the adapter that issued it).
     pub id: u32,
+}
+
+/// What a function reference points to, as the session holding it sees it: how function
+/// references are compared across sessions (their ids are session-specific).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FuncIdentity {
+    /// The function with this index in the instance's function index space (imports first),
+    /// the index an image records for it.
+    Index(u32),
+    /// A function outside the instance's index space (another instance's, or a host function
+    /// the instance does not import).
+    Foreign,
 }
 
 /// A host function: gets the arguments, returns the results or a trap message.
@@ -125,6 +139,22 @@ pub trait Engine {
     ) -> Result<InstanceId, EngineError> {
         let _ = (module, imports, image);
         Err(self.unsupported("restore"))
+    }
+
+    /// Which function a (non-null) function reference `value` is, relative to `instance`.
+    /// `None` when the engine cannot tell (the default), when `value` is not a non-null
+    /// funcref, or when a handle is not this session's; callers then compare references by
+    /// null-ness only.
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        let _ = (instance, value);
+        None
+    }
+
+    /// The safe-point kinds this engine fires and restores (`docs/safe-points.md`): the main
+    /// kinds, plus `any` for engines that implement the optional instruction-boundary stops.
+    /// Callers request `any` stops only from engines that declare it.
+    fn safe_point_kinds(&self) -> KindSet {
+        KindSet::MAIN
     }
 
     /// Traps this engine reports where the spec suite expects another message, declared so the

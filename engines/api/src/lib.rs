@@ -20,7 +20,9 @@ pub mod value;
 pub mod wrapper;
 
 pub use baton_checkpoint::{EventKind, KindSet};
-pub use engine::{find_export, Engine, ExternHandle, ExternKind, HostFunc, InstanceId, ModuleId};
+pub use engine::{
+    find_export, Engine, ExternHandle, ExternKind, FuncIdentity, HostFunc, InstanceId, ModuleId,
+};
 pub use error::{AdapterFault, EngineError};
 pub use run::{EngineConfig, RunOptions, RunOutcome, RunReport, StopRequest};
 pub use trap::Trap;

@@ -13,8 +13,9 @@ use std::rc::{Rc, Weak};
 
 use baton_checkpoint::image::Image;
 use baton_engine::{
-    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncType, GlobalType, HostFunc,
-    InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport, TableType, ValType, Value,
+    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncIdentity, FuncType,
+    GlobalType, HostFunc, InstanceId, KindSet, MemoryType, ModuleId, RunOptions, RunOutcome,
+    RunReport, TableType, ValType, Value,
 };
 
 use crate::driving::{CompiledModule, Driving};
@@ -397,6 +398,30 @@ impl<D: Driving> Engine for Session<D> {
         self.instance(instance)?
             .image()
             .map_err(|error| image_error(&error))
+    }
+
+    /// A function reference's index in `instance`'s function index space (the index its image
+    /// records), or `Foreign`; `None` for anything but a non-null funcref of this session.
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        let Value::FuncRef(Some(id)) = value else {
+            return None;
+        };
+        let handle = ExternHandle {
+            kind: ExternKind::Func,
+            id: *id,
+        };
+        let Ok(Extern::Func(func)) = get(&self.arena, handle) else {
+            return None;
+        };
+        let native = self.instance(instance).ok()?;
+        Some(match native.objects().func_index(&func, &native.handle()) {
+            Some(index) => FuncIdentity::Index(index),
+            None => FuncIdentity::Foreign,
+        })
+    }
+
+    fn safe_point_kinds(&self) -> KindSet {
+        D::EVENT_KINDS
     }
 
     fn restore(

@@ -56,6 +56,9 @@ pub struct FuzzArgs {
     pub out: PathBuf,
     /// Measure harness throughput and overhead over bare execution instead of a campaign.
     pub bench: bool,
+    /// Measure detection power (cases and time to each mutant's first finding) instead of a
+    /// campaign.
+    pub bench_mutants: bool,
     /// Count `oracle` findings as failures too (by default they are reported, not failing).
     pub strict_oracle: bool,
     /// The part of the case space to run (`None`: all of it).
@@ -126,6 +129,10 @@ pub const BENCH_CASES: u64 = 1000;
 
 /// Runs `baton fuzz` (a campaign, a resumed campaign, or `--bench`).
 pub fn fuzz(args: &FuzzArgs) -> Result<FuzzStatus> {
+    if args.bench_mutants {
+        bench_mutants(args)?;
+        return Ok(FuzzStatus::Clean);
+    }
     if args.bench {
         let names = args.engines.clone().unwrap_or_else(default_names);
         let engines = resolve_all(&names).map_err(|e| anyhow!(e))?;
@@ -213,6 +220,7 @@ pub fn fuzz(args: &FuzzArgs) -> Result<FuzzStatus> {
         );
     }
     println!("{}", outcome.summary.line());
+    println!("{}", outcome.summary.distribution.render());
     println!("summary: {}", out.join("summary.json").display());
     let failing = outcome
         .findings
@@ -257,6 +265,30 @@ pub fn merge_command(inputs: &[PathBuf], into: &Path, strict_oracle: bool) -> Re
         .iter()
         .any(|(class, n)| *n > 0 && Class::from_name(class).is_none_or(|c| c.fails(strict_oracle)));
     Ok(failing)
+}
+
+/// Seeds `baton fuzz --bench-mutants` measures each mutant with.
+pub const BENCH_MUTANT_SEEDS: u64 = 5;
+
+fn bench_mutants(args: &FuzzArgs) -> Result<()> {
+    let first = args.seed.unwrap_or(1);
+    let seeds: Vec<u64> = (first..first + BENCH_MUTANT_SEEDS).collect();
+    let budget = super::bench_mutants::Budget {
+        time: args.time.unwrap_or(Duration::from_secs(10)),
+        cases: args.cases.unwrap_or(u64::MAX),
+    };
+    eprintln!(
+        "baton fuzz --bench-mutants: seeds {seeds:?}, {budget:?} per run, mutants of {}",
+        super::bench_mutants::BASE
+    );
+    let rows = quiet_panics(|| super::bench_mutants::run(&seeds, budget, &Limits::default()))
+        .map_err(|e| anyhow!(e))?;
+    print!("{}", super::bench_mutants::render(&rows));
+    std::fs::create_dir_all(&args.out)?;
+    let path = args.out.join("bench-mutants.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&rows)?)?;
+    println!("written to {}", path.display());
+    Ok(())
 }
 
 /// The seed corpus (`corpus/seeds/*.wat`) as cases for `engines`; unreadable seeds are reported

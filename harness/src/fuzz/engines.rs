@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::mutants::{Corruption, MutantEngine};
 use crate::adapters;
-use baton_engine::{Engine, EngineConfig};
+use baton_engine::{Engine, EngineConfig, KindSet};
 
 /// The name of the uninterrupted-semantics oracle.
 pub const ORACLE: &str = "wasmi";
@@ -37,6 +37,8 @@ pub struct EngineSpec {
     pub create: Factory,
     /// Trap messages the engine gives in place of spec messages: `(given, spec)`.
     pub aliases: Vec<(&'static str, &'static str)>,
+    /// The safe-point kinds it fires and restores (`any` only if it declares it).
+    pub kinds: KindSet,
 }
 
 impl std::fmt::Debug for EngineSpec {
@@ -67,11 +69,13 @@ pub fn resolve(name: &str) -> Result<EngineSpec, String> {
             checkpoints: base.checkpoints,
             create: Arc::new(move |config| Box::new(MutantEngine::new(inner(config), corruption))),
             aliases: base.aliases,
+            kinds: base.kinds,
         });
     }
     let entry = adapters::find(name)
         .ok_or_else(|| format!("unknown engine {name:?} (known: {})", adapters::names()))?;
-    let aliases = (entry.create)(&EngineConfig::default())
+    let session = (entry.create)(&EngineConfig::default());
+    let aliases = session
         .trap_aliases()
         .iter()
         .map(|(trap, spec)| (trap.message(), *spec))
@@ -81,6 +85,7 @@ pub fn resolve(name: &str) -> Result<EngineSpec, String> {
         checkpoints: entry.checkpoints,
         create: Arc::new(entry.create),
         aliases,
+        kinds: session.safe_point_kinds(),
     })
 }
 

@@ -13,7 +13,8 @@
 //! merges), [`reproduce`] and [`shrink`] replay and minimise one case, [`corpus`] turns the
 //! committed seeds and regressions into cases, [`mutants`] wraps a real engine to corrupt its
 //! images (the proof that the oracles catch realistic mapping bugs), [`bench`](mod@bench)
-//! measures throughput and overhead, [`targets`] are the cargo-fuzz targets' bodies
+//! measures throughput and overhead, [`bench_mutants`] detection power (cases and time to each
+//! mutant's first finding), [`targets`] are the cargo-fuzz targets' bodies
 //! (`run(&mut Unstructured)`, as in wasm-tools) and [`cli`] the `baton fuzz | merge |
 //! reproduce | shrink` commands.
 //!
@@ -27,6 +28,7 @@
 //!   reports at most one finding: the first property that fails.
 
 pub mod bench;
+pub mod bench_mutants;
 pub mod campaign;
 pub mod case;
 pub mod choices;

@@ -130,6 +130,7 @@ fn attempt(engine: &EngineSpec, job: &Job, limits: &Limits) -> Fate {
         image: &job.image,
         invocation: job.case.schedule.invocation,
         prefix: &job.prefix,
+        fuel: None,
     };
     match exec::resume_from(engine, &job.case, &imports, limits, point, None) {
         Ok(_) => Fate::RanSafely,

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CampaignError;
 use crate::fuzz::finding::{Class, Finding};
+use crate::fuzz::oracles::shape::CaseShape;
 
 /// The journal's file name inside a campaign's output folder.
 pub const JOURNAL: &str = "journal.jsonl";
@@ -106,6 +107,10 @@ pub struct Entry {
     /// Engines skipped for lacking an operation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<String>,
+    /// What a generated case reached, for the distribution (`None` for seed-corpus cases and
+    /// generation failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<CaseShape>,
 }
 
 /// An open journal, appending.
@@ -239,6 +244,7 @@ mod tests {
             chains: 0,
             reached: true,
             unsupported: Vec::new(),
+            shape: None,
         }
     }
 

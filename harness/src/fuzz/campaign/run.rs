@@ -293,6 +293,12 @@ impl<'a> Run<'a> {
                 chains: stats.chains,
                 reached: stats.reached,
                 unsupported: stats.unsupported,
+                // The distribution is the generator's: seed-corpus cases are left out.
+                shape: matches!(
+                    slot(index, self.options.seeds.len() as u64),
+                    Slot::Generated(_)
+                )
+                .then_some(stats.shape),
             },
             found,
         );
@@ -350,6 +356,7 @@ impl<'a> Run<'a> {
                         chains: 0,
                         reached: false,
                         unsupported: Vec::new(),
+                        shape: None,
                     };
                     self.journal(&mut state, entry, None);
                 }

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::journal::{Entry, Verdict};
 use super::output::{write_atomic, CampaignError};
 
+use crate::fuzz::oracles::shape::Distribution;
+
 /// The closing numbers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -56,6 +58,8 @@ pub struct Summary {
     pub unique_findings: Vec<(String, u64)>,
     /// Engines skipped for lacking an operation.
     pub unsupported: BTreeSet<String>,
+    /// What the cases reached: the generator's distribution (issue 14's figures).
+    pub distribution: Distribution,
 }
 
 impl Summary {
@@ -67,6 +71,9 @@ impl Summary {
         self.chains += entry.chains;
         self.reached += u64::from(entry.reached);
         self.unsupported.extend(entry.unsupported.iter().cloned());
+        if let Some(shape) = &entry.shape {
+            self.distribution.add(shape);
+        }
         match &entry.verdict {
             Verdict::Pass => self.passed += 1,
             Verdict::Skipped { reason } => *self.skipped.entry(reason.clone()).or_default() += 1,

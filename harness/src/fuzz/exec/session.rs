@@ -19,7 +19,7 @@ use crate::fuzz::host::{self, FuncImport, HostState};
 use crate::fuzz::observation::{Observation, Outcome};
 use baton_engine::{
     Engine, EngineConfig, EngineError, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
-    RunReport, StopRequest, Trap,
+    RunReport, StopRequest, Trap, Value,
 };
 
 pub(super) struct Session<'a> {
@@ -182,10 +182,22 @@ impl<'a> Session<'a> {
         result.map_err(|e| engine_failure(self.spec, step, e))
     }
 
-    pub(super) fn outcome(&self, report: &RunReport, step: &str) -> Result<Outcome, Failure> {
+    /// A value of `instance` in engine-neutral form (function references by identity when the
+    /// engine reports it and the check is on).
+    fn neutral(&self, instance: InstanceId, value: &Value) -> CaseValue {
+        let identity = self.limits.checks.func_identity;
+        CaseValue::observed(self.engine.as_ref(), instance, value, identity)
+    }
+
+    pub(super) fn outcome(
+        &self,
+        instance: InstanceId,
+        report: &RunReport,
+        step: &str,
+    ) -> Result<Outcome, Failure> {
         Ok(match &report.outcome {
             RunOutcome::Returned(values) => {
-                Outcome::Returned(values.iter().map(CaseValue::from_value).collect())
+                Outcome::Returned(values.iter().map(|v| self.neutral(instance, v)).collect())
             }
             RunOutcome::Trapped(trap) => Outcome::Trapped(trap.clone()),
             RunOutcome::OutOfFuel => Outcome::OutOfFuel,
@@ -234,7 +246,7 @@ impl<'a> Session<'a> {
     ) -> Result<(), Failure> {
         for index in from..case.invocations.len() {
             let report = self.invoke(instance, index, case, None)?;
-            outcomes.push(self.outcome(&report, &format!("invoke {index}"))?);
+            outcomes.push(self.outcome(instance, &report, &format!("invoke {index}"))?);
             events.push(report.events);
         }
         Ok(())
@@ -265,16 +277,15 @@ impl<'a> Session<'a> {
                         .map_err(|e| engine_failure(self.spec, step, e))?;
                     observation
                         .globals
-                        .push((name, CaseValue::from_value(&value)));
+                        .push((name, self.neutral(instance, &value)));
                 }
                 ExternKind::Table => {
                     let elements = self
                         .engine
                         .table_elements(handle)
                         .map_err(|e| engine_failure(self.spec, step, e))?;
-                    observation
-                        .tables
-                        .push((name, elements.iter().map(CaseValue::from_value).collect()));
+                    let elements = elements.iter().map(|v| self.neutral(instance, v)).collect();
+                    observation.tables.push((name, elements));
                 }
                 ExternKind::Memory => {
                     let bytes = self

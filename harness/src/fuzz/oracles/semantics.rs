@@ -9,12 +9,19 @@
 //! otherwise it stays [`Class::Semantics`]; the finding's evidence lists every vote. Engines
 //! that disagree with each other are always `semantics`, whatever the oracles say.
 //!
+//! The reference also says whether the checkpointing engines are *NaN-exact* on the case: their
+//! uninterrupted observations and final idle images agree bit for bit (NaN payloads included).
+//! Then restored runs that stay on one engine compare floats bit for bit against it, so a
+//! mapping that loses NaN bits shows; engines that legitimately pick different NaN payloads
+//! fall back to comparing up to NaN payloads.
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
 
 use baton_checkpoint::image::Image;
 
+use super::checkpoint::equivalent;
 use super::{observation_evidence, vote, Context, Verdict};
 use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
@@ -31,6 +38,9 @@ pub struct Reference {
     pub events: Vec<Option<u64>>,
     /// Each checkpointing engine's idle image at the end.
     pub final_images: Vec<(String, Image)>,
+    /// Whether later comparisons are bit-exact on floats: the NaN-bits check is on and every
+    /// checkpointing engine's observation and final image agree bit for bit.
+    pub nan_exact: bool,
 }
 
 /// The union of two engines' trap aliases.
@@ -84,7 +94,8 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         let (base_spec, base_run) = &runs[base];
         let (spec, run) = &runs[other];
         let aliases = aliases(base_spec, spec);
-        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases) else {
+        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases, false)
+        else {
             continue;
         };
         if base_spec.name == ORACLE && engine_count >= 2 {
@@ -119,14 +130,25 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         .find(|events| events.iter().any(Option::is_some))
         .cloned()
         .unwrap_or_default();
-    let final_images = runs
+    let final_images: Vec<(String, Image)> = runs
         .iter()
         .filter_map(|(spec, run)| Some((spec.name.clone(), run.final_image.clone()?)))
         .collect();
+    let checkpointing: Vec<&(&EngineSpec, exec::Uninterrupted)> =
+        runs.iter().filter(|(spec, _)| spec.checkpoints).collect();
+    let nan_exact = ctx.limits.checks.nan_bits
+        && checkpointing.windows(2).all(|pair| {
+            let ((a, x), (b, y)) = (pair[0], pair[1]);
+            compare(&x.observation, &y.observation, &aliases(a, b), true).is_none()
+        })
+        && final_images
+            .windows(2)
+            .all(|pair| equivalent(&pair[0].1, &pair[1].1, true));
     Ok(Reference {
         observation: reference_run.observation.clone(),
         events,
         final_images,
+        nan_exact,
     })
 }
 

@@ -72,7 +72,7 @@ pub fn cast(
 ) -> Ballot {
     let vote = match run {
         Err(failure) => Vote::Abstains(format!("could not run the case: {failure}")),
-        Ok(observation) => match compare(engines, observation, aliases) {
+        Ok(observation) => match compare(engines, observation, aliases, false) {
             None => Vote::Agrees,
             Some(difference) => match abstention(engines, observation) {
                 Some(why) => Vote::Abstains(why),

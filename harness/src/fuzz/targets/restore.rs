@@ -192,6 +192,7 @@ pub fn exercise(u: &mut Unstructured<'_>) -> Result<Exercised, TargetFailure> {
             image: &image,
             invocation,
             prefix: &prefix,
+            fuel: None,
         };
         exercised.restores += 1;
         if let Err(failure) = resume_from(target, &case, &imports, &limits, point, None) {
