@@ -5,7 +5,9 @@
 
 pub mod adapters;
 pub mod bench;
+pub mod check;
 pub mod fuzz;
 pub mod image;
 pub mod imports;
 pub mod spec;
+pub mod wasi;

@@ -71,6 +71,9 @@ enum Command {
     Spec(baton::spec::cli::SpecArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Check your own module: run it on every engine and oracle, then checkpoint it at sampled
+    /// events and restore on every engine; findings as for fuzz (exit 1 on a failure).
+    Check(baton::check::CheckArgs),
     /// Look at, check, compare and run image files (untrusted input: limits apply).
     #[command(subcommand)]
     Image(baton::image::cli::ImageCommand),
@@ -106,6 +109,7 @@ fn main() -> Result<ExitCode> {
             bench,
             strict_oracle,
         })?),
+        Command::Check(args) => exit(baton::check::run_command(&args)?.failed()),
         Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)

@@ -10,8 +10,8 @@
 use baton_checkpoint::image::Image;
 
 use crate::{
-    Engine, EngineError, ExternHandle, FuncType, GlobalType, HostFunc, InstanceId, MemoryType,
-    ModuleId, RunOptions, RunReport, TableType, Trap, Value,
+    Engine, EngineError, ExternHandle, FuncType, GlobalType, HostFunc, InstanceId, MemoryHostFunc,
+    MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
 };
 
 /// An engine wrapped around another one; see the module docs.
@@ -63,6 +63,14 @@ impl<W: Wrapper> Engine for W {
 
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
         self.inner_mut().host_func(ty, func)
+    }
+
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        self.inner_mut().host_func_with_memory(ty, func)
     }
 
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {

@@ -285,6 +285,8 @@ fn build(
             module: wasm,
             invocations,
             schedule,
+            wasi: None,
+            fuel: None,
         },
         raw_k,
     })

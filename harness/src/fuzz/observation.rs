@@ -4,7 +4,8 @@
 //!
 //! Invariants: observations are engine-neutral (function references by null-ness only, traps
 //! by their spec message), so equal behaviour gives equal observations; the first difference is
-//! reported in a fixed order (instantiation, invocations, globals, tables, memories, trace).
+//! reported in a fixed order (instantiation, invocations, WASI output, globals, tables,
+//! memories, trace).
 
 use baton_engine::Trap;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,9 @@ pub struct Observation {
     pub memories: Vec<(String, Vec<u8>)>,
     /// The host trace.
     pub trace: Vec<TraceEntry>,
+    /// What a WASI program wrote (cases with a WASI configuration only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<crate::wasi::WasiOutput>,
 }
 
 /// Trap messages that count as equal: pairs an engine declares as aliases.
@@ -140,6 +144,11 @@ pub fn compare(
                 format!("invocation {index}: expected {a}, got {b}"),
             );
         }
+    }
+    if let Some((place, description)) =
+        crate::wasi::state::first_difference(expected.wasi.as_ref(), actual.wasi.as_ref())
+    {
+        return diff(place, description);
     }
     let same_globals = expected.globals.len() == actual.globals.len()
         && expected
@@ -236,6 +245,9 @@ pub fn text_view(observation: &Observation) -> String {
     }
     for (i, outcome) in observation.outcomes.iter().enumerate() {
         out.push_str(&format!("invocation {i}: {outcome}\n"));
+    }
+    if let Some(wasi) = &observation.wasi {
+        out.push_str(&crate::wasi::state::text_view(wasi));
     }
     for (name, value) in &observation.globals {
         out.push_str(&format!("global {name}: {value}\n"));

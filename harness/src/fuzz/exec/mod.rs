@@ -18,14 +18,16 @@ use baton_checkpoint::EventKind;
 
 use super::case::Case;
 use super::engines::EngineSpec;
-use super::host::{FuncImport, HostState};
+use super::host::FuncImport;
 use super::observation::{Observation, Outcome};
 use baton_engine::{EngineError, RunOutcome, StopRequest};
 
 mod session;
+mod stepper;
 
-use session::with_session;
 pub use session::MAX_SESSION_USES;
+use session::{with_session, Hosts};
+pub use stepper::{Step, Stepper};
 
 /// Bounds on one engine operation.
 #[derive(Clone, Copy, Debug)]
@@ -178,7 +180,7 @@ pub fn uninterrupted(
     imports: &[FuncImport],
     limits: &Limits,
 ) -> Result<Uninterrupted, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let instance = match session.instantiate()? {
             Ok(instance) => instance,
             Err(trap) => {
@@ -186,6 +188,7 @@ pub fn uninterrupted(
                     observation: Observation {
                         instantiation_trap: Some(trap),
                         trace: session.host.trace(),
+                        wasi: session.wasi.as_ref().map(crate::wasi::WasiHost::output),
                         ..Observation::default()
                     },
                     events: Vec::new(),
@@ -214,7 +217,7 @@ pub fn checkpoint(
     invocation: usize,
     stop: StopRequest,
 ) -> Result<Checkpointed, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let Ok(instance) = session.instantiate()? else {
             return Ok(Checkpointed::NotReached);
         };
@@ -264,9 +267,9 @@ pub fn resume_from(
         invocation,
         prefix,
     } = point;
-    let host = HostState::from_image(image)
+    let hosts = Hosts::from_image(case, image)
         .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
-    with_session(spec, case, imports, host, limits, |session| {
+    with_session(spec, case, imports, hosts, limits, |session| {
         let instance = session
             .engine
             .restore(session.module, &session.imports, image)
