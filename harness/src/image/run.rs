@@ -126,8 +126,13 @@ pub fn run_image(
         for import in &imports {
             let handle = match &wasi {
                 Some(wasi) if is_wasi(&import.module) => wasi.link_import(engine.as_mut(), import),
-                _ => link(engine.as_mut(), std::slice::from_ref(import), &host)
-                    .map(|handles| handles[0]),
+                _ => {
+                    link(engine.as_mut(), std::slice::from_ref(import), &host).and_then(|handles| {
+                        handles.into_iter().next().ok_or_else(|| {
+                            baton_engine::EngineError::Other("host link made no function".into())
+                        })
+                    })
+                }
             };
             handles.push(handle.map_err(|e| engine_error("link", e))?);
         }

@@ -161,8 +161,13 @@ impl<'a> Session<'a> {
                 Some(wasi) if import.module == WASI_MODULE => {
                     wasi.link_import(engine.as_mut(), import)
                 }
-                _ => host::link(engine.as_mut(), std::slice::from_ref(import), &host)
-                    .map(|handles| handles[0]),
+                _ => host::link(engine.as_mut(), std::slice::from_ref(import), &host).and_then(
+                    |handles| {
+                        handles.into_iter().next().ok_or_else(|| {
+                            baton_engine::EngineError::Other("host link made no function".into())
+                        })
+                    },
+                ),
             };
             handles.push(handle.map_err(|e| engine_failure(spec, "link host", e))?);
         }
