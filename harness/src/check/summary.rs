@@ -162,9 +162,7 @@ impl CheckSummary {
     pub fn finish(mut self, findings: Findings, elapsed: Duration, out: &Path) -> Self {
         self.findings = findings.seen.into_values().collect();
         self.seconds = elapsed.as_secs_f64();
-        if self.images > 0 {
-            self.image_bytes_mean = self.image_bytes_total / self.images;
-        }
+        self.image_bytes_mean = self.image_bytes_total.checked_div(self.images).unwrap_or(0);
         if self.migrations > 0 {
             self.ms_per_migration =
                 self.migration_time.as_secs_f64() * 1000.0 / self.migrations as f64;

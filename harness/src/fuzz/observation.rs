@@ -55,7 +55,7 @@ pub struct Observation {
     pub trace: Vec<TraceEntry>,
     /// What a WASI program wrote (cases with a WASI configuration only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wasi: Option<crate::wasi::WasiOutput>,
+    pub wasi: Option<Box<crate::wasi::WasiOutput>>,
 }
 
 /// Trap messages that count as equal: pairs an engine declares as aliases.
@@ -146,7 +146,7 @@ pub fn compare(
         }
     }
     if let Some((place, description)) =
-        crate::wasi::state::first_difference(expected.wasi.as_ref(), actual.wasi.as_ref())
+        crate::wasi::state::first_difference(expected.wasi.as_deref(), actual.wasi.as_deref())
     {
         return diff(place, description);
     }

@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(ok, vec![Value::I32(0)]);
         assert_eq!(host.output().stdout.0, b"hello");
         memory[32..37].copy_from_slice(b"f.txt");
-        let args = [3, 0, 32, 5, 1, 0, 0, 0, 40].map(|v| Value::I32(v));
+        let args = [3, 0, 32, 5, 1, 0, 0, 0, 40].map(Value::I32);
         let mut args = args.to_vec();
         args[5] = Value::I64(0);
         args[6] = Value::I64(0);
@@ -252,6 +252,27 @@ mod tests {
         assert_eq!(back.state(), host.state());
         image.host_sections[0].data = b"{".to_vec();
         assert!(WasiHost::from_image(&WasiConfig::default(), &image).is_err());
+    }
+
+    #[test]
+    fn stdin_is_read_once_then_end_of_file() {
+        let config = WasiConfig {
+            stdin: crate::wasi::state::HexBytes(b"abc".to_vec()),
+            ..WasiConfig::default()
+        };
+        let host = WasiHost::new(&config);
+        let mut memory = vec![0u8; 32];
+        memory[0..4].copy_from_slice(&16u32.to_le_bytes());
+        memory[4..8].copy_from_slice(&8u32.to_le_bytes());
+        let args = [0, 0, 1, 8].map(Value::I32);
+        assert_eq!(
+            call(&host, "fd_read", &mut memory, &args),
+            vec![Value::I32(0)]
+        );
+        assert_eq!(&memory[8..12], &3u32.to_le_bytes());
+        assert_eq!(&memory[16..19], b"abc");
+        call(&host, "fd_read", &mut memory, &args);
+        assert_eq!(&memory[8..12], &0u32.to_le_bytes(), "end of file");
     }
 
     #[test]

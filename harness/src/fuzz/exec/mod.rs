@@ -188,7 +188,7 @@ pub fn uninterrupted(
                     observation: Observation {
                         instantiation_trap: Some(trap),
                         trace: session.host.trace(),
-                        wasi: session.wasi.as_ref().map(crate::wasi::WasiHost::output),
+                        wasi: session.wasi.as_ref().map(|wasi| Box::new(wasi.output())),
                         ..Observation::default()
                     },
                     events: Vec::new(),

@@ -303,7 +303,7 @@ impl<'a> Session<'a> {
         let mut observation = Observation {
             outcomes,
             trace: self.host.trace(),
-            wasi: self.wasi.as_ref().map(WasiHost::output),
+            wasi: self.wasi.as_ref().map(|wasi| Box::new(wasi.output())),
             ..Observation::default()
         };
         let step = "read exports";
