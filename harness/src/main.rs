@@ -72,7 +72,8 @@ enum Command {
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
     /// Check your own module: run it on every engine and oracle, then checkpoint it at sampled
-    /// events and restore on every engine; findings as for fuzz (exit 1 on a failure).
+    /// events and restore on every engine; findings as for fuzz (exit 1 on a failure, 2 when
+    /// the module cannot be checked).
     Check(baton::check::CheckArgs),
     /// Look at, check, compare and run image files (untrusted input: limits apply).
     #[command(subcommand)]
@@ -109,7 +110,13 @@ fn main() -> Result<ExitCode> {
             bench,
             strict_oracle,
         })?),
-        Command::Check(args) => exit(baton::check::run_command(&args)?.failed()),
+        Command::Check(args) => match baton::check::run_command(&args) {
+            Ok(summary) => exit(summary.failed()),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)

@@ -115,12 +115,18 @@ fn parse_arg(text: &str, ty: ValType) -> Result<CaseValue, String> {
     })
 }
 
-/// Reads the module at `path`.
+/// Reads the module at `path` (binary, or WAT text).
 pub fn read_module(path: &Path) -> Result<Vec<u8>, TargetError> {
-    std::fs::read(path).map_err(|source| TargetError::Read {
+    let bytes = std::fs::read(path).map_err(|source| TargetError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    })?;
+    wat::parse_bytes(&bytes)
+        .map(|wasm| wasm.into_owned())
+        .map_err(|error| TargetError::Module {
+            path: path.to_path_buf(),
+            message: format!("neither a binary module nor WAT: {error}"),
+        })
 }
 
 /// The case running `entry` of `wasm` on `engines` (schedule at event 0, to be set per sample).
