@@ -19,11 +19,11 @@ use super::summary::{CheckSummary, Findings};
 use crate::fuzz::case::Case;
 use crate::fuzz::engines::{resolve_all, EngineSpec};
 use crate::fuzz::exec::{Failure, FailureKind, Limits, Step, Stepper};
-use crate::fuzz::finding::{Class, Evidence, Finding};
+use crate::fuzz::finding::{Class, Finding};
 use crate::fuzz::host;
-use crate::fuzz::oracles::checkpoint::{self, equivalent, image_place, Taken};
+use crate::fuzz::oracles::checkpoint::{self, Taken};
 use crate::fuzz::oracles::semantics::{self, Reference};
-use crate::fuzz::oracles::{restore, unified, Context, Stats, Verdict};
+use crate::fuzz::oracles::{restore, Context, Stats, Verdict};
 
 /// Wall-clock limit of one engine operation in a check (real programs run long).
 pub const WALL: Duration = Duration::from_secs(600);
@@ -165,7 +165,7 @@ fn sample(
     not_reached: &[String],
     summary: &mut CheckSummary,
 ) -> Result<(), Finding> {
-    compare_images(ctx, taken, not_reached)?;
+    checkpoint::compare_taken(ctx, taken, not_reached)?;
     checkpoint::codec(ctx, taken)?;
     let mut stats = Stats::default();
     let started = Instant::now();
@@ -176,62 +176,6 @@ fn sample(
     summary.chains += stats.chains;
     summary.unsupported.extend(stats.unsupported);
     result
-}
-
-/// Property 2 on the images the steppers took at one sample.
-fn compare_images(
-    ctx: &Context<'_>,
-    taken: &[Taken],
-    not_reached: &[String],
-) -> Result<(), Finding> {
-    let schedule = &ctx.case.schedule;
-    if let (Some(first), Some(missing)) = (taken.first(), not_reached.first()) {
-        return Err(Finding {
-            class: Class::Checkpoint,
-            engines: vec![first.engine.clone(), missing.clone()],
-            summary: format!(
-                "{} suspended at event {}, {} ran past it",
-                first.engine, schedule.k, missing
-            ),
-            first_difference: format!(
-                "stop at {:?} >= {}: only some engines stopped",
-                schedule.kinds, schedule.k
-            ),
-            place: "stop reached by some engines only".into(),
-            evidence: Vec::new(),
-            images: vec![(first.engine.clone(), first.image.clone())],
-        });
-    }
-    let Some(first) = taken.first() else {
-        return Ok(());
-    };
-    for other in &taken[1..] {
-        if !equivalent(&first.image, &other.image) {
-            let (a, b) = (
-                baton_checkpoint::to_text(&first.image),
-                baton_checkpoint::to_text(&other.image),
-            );
-            return Err(Finding {
-                class: Class::Checkpoint,
-                engines: vec![first.engine.clone(), other.engine.clone()],
-                summary: format!(
-                    "images at event {} differ: {} vs {}",
-                    schedule.k, first.engine, other.engine
-                ),
-                first_difference: format!("{} differs", image_place(&first.image, &other.image)),
-                place: image_place(&first.image, &other.image),
-                evidence: vec![Evidence {
-                    title: "image text views".into(),
-                    text: unified(&a, &b, &first.engine, &other.engine),
-                }],
-                images: vec![
-                    (first.engine.clone(), first.image.clone()),
-                    (other.engine.clone(), other.image.clone()),
-                ],
-            });
-        }
-    }
-    Ok(())
 }
 
 /// An engine failure while stepping: skipped when unsupported, a finding otherwise.

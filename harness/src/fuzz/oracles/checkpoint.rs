@@ -72,6 +72,18 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
     }
     stats.checkpoints += taken.len() as u64;
     stats.reached = !taken.is_empty();
+    compare_taken(ctx, &taken, &not_reached)?;
+    Ok(taken)
+}
+
+/// Property 2 on images already taken at the schedule's event: every engine that suspended
+/// (`taken`) has an equivalent image, and none ran past it (`not_reached`).
+pub fn compare_taken(
+    ctx: &Context<'_>,
+    taken: &[Taken],
+    not_reached: &[String],
+) -> Result<(), Finding> {
+    let schedule = &ctx.case.schedule;
     if let (Some(first), Some(missing)) = (taken.first(), not_reached.first()) {
         return Err(Finding {
             class: Class::Checkpoint,
@@ -124,7 +136,7 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
             }
         }
     }
-    Ok(taken)
+    Ok(())
 }
 
 /// `image` with every NaN (in globals, entry arguments, locals, operands and the host trace)
