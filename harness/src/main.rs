@@ -113,7 +113,7 @@ fn main() -> Result<ExitCode> {
         Command::Check(args) => match baton::check::run_command(&args) {
             Ok(summary) => exit(summary.failed()),
             Err(error) => {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {error}");
                 Ok(ExitCode::from(2))
             }
         },
