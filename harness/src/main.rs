@@ -114,6 +114,10 @@ enum Command {
     Certify(baton::certify::cli::CertifyArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Check your own module: run it on every engine and oracle, then checkpoint it at sampled
+    /// events and restore on every engine; findings as for fuzz (exit 1 on a failure, 2 when
+    /// the module cannot be checked).
+    Check(baton::check::CheckArgs),
     /// Look at, check, compare and run image files (untrusted input: limits apply).
     #[command(subcommand)]
     Image(baton::image::cli::ImageCommand),
@@ -176,6 +180,13 @@ fn main() -> Result<ExitCode> {
             &into,
             strict_oracle,
         )?),
+        Command::Check(args) => match baton::check::run_command(&args) {
+            Ok(summary) => exit(summary.failed()),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Reproduce { case, out } => exit(baton::fuzz::cli::reproduce_command(&case, &out)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use baton_checkpoint::image::Image;
 
 use crate::error::EngineError;
+use crate::memory::MemoryHostFunc;
 use crate::run::{RunOptions, RunReport};
 use crate::trap::Trap;
 use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
@@ -88,6 +89,16 @@ pub trait Engine {
 
     /// Creates a host function.
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError>;
+    /// Creates a host function that also gets the calling instance's exported memory (see
+    /// [`crate::memory`]); engines that cannot hand one out answer `Unsupported`.
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        let _ = (ty, func);
+        Err(self.unsupported("host_func_with_memory"))
+    }
     /// Creates a host global.
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError>;
     /// Creates a host table filled with nulls.

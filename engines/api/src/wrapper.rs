@@ -11,7 +11,7 @@ use baton_checkpoint::image::Image;
 
 use crate::{
     Engine, EngineError, ExternHandle, FuncIdentity, FuncType, GlobalType, HostFunc, InstanceId,
-    KindSet, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
+    KindSet, MemoryHostFunc, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
 };
 
 /// An engine wrapped around another one; see the module docs.
@@ -73,6 +73,14 @@ impl<W: Wrapper> Engine for W {
 
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
         self.inner_mut().host_func(ty, func)
+    }
+
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        self.inner_mut().host_func_with_memory(ty, func)
     }
 
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {

@@ -160,6 +160,14 @@ pub struct Case {
     pub invocations: Vec<Invocation>,
     /// The checkpoint schedule.
     pub schedule: Schedule,
+    /// For a WASI program (`baton check --wasi`): its inputs; its `wasi_snapshot_preview1`
+    /// imports are served by [`crate::wasi`]. Absent in generated cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<crate::wasi::WasiConfig>,
+    /// Event fuel per invocation for this case (real programs run longer than generated
+    /// ones); absent: the harness's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
 }
 
 /// Errors reading or writing a case file.

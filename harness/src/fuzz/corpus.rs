@@ -83,6 +83,8 @@ pub fn seed_cases(
             chain: Vec::new(),
             chain_stops: Vec::new(),
         },
+        wasi: None,
+        fuel: None,
     };
     // Count events with the first checkpointing engine that reports them.
     let imports = host::func_imports(wasm)?;

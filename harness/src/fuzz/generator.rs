@@ -295,6 +295,8 @@ fn build<'a>(
             module: wasm,
             invocations,
             schedule,
+            wasi: None,
+            fuel: None,
         },
         raw_k,
     })

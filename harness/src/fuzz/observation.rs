@@ -7,7 +7,8 @@
 //! equal behaviour gives equal observations; two references compare by identity when both
 //! sides know it, by null-ness otherwise; floats compare bit for bit when the comparison is
 //! NaN-exact, up to NaN payloads otherwise; the first difference is reported in a fixed order
-//! (instantiation, invocations, globals, tables, memories, trace).
+//! (instantiation, invocations, WASI output, globals, tables, memories,
+//! trace).
 
 use baton_engine::Trap;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,9 @@ pub struct Observation {
     pub memories: Vec<(String, Vec<u8>)>,
     /// The host trace.
     pub trace: Vec<TraceEntry>,
+    /// What a WASI program wrote (cases with a WASI configuration only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<Box<crate::wasi::WasiOutput>>,
 }
 
 /// Trap messages that count as equal: pairs an engine declares as aliases.
@@ -150,6 +154,11 @@ pub fn compare(
                 format!("invocation {index}: expected {a}, got {b}"),
             );
         }
+    }
+    if let Some((place, description)) =
+        crate::wasi::state::first_difference(expected.wasi.as_deref(), actual.wasi.as_deref())
+    {
+        return diff(place, description);
     }
     let same_globals = expected.globals.len() == actual.globals.len()
         && expected
@@ -256,6 +265,9 @@ pub fn text_view(observation: &Observation) -> String {
     }
     for (i, outcome) in observation.outcomes.iter().enumerate() {
         out.push_str(&format!("invocation {i}: {outcome}\n"));
+    }
+    if let Some(wasi) = &observation.wasi {
+        out.push_str(&crate::wasi::state::text_view(wasi));
     }
     for (name, value) in &observation.globals {
         out.push_str(&format!("global {name}: {value}\n"));

@@ -98,7 +98,17 @@ pub fn reproduce(path: &Path, limits: &Limits) -> Result<Replay, ReplayError> {
 /// Replays an in-memory case.
 pub fn replay(case: Case, limits: &Limits) -> Result<Replay, ReplayError> {
     let engines = case_engines(&case)?;
-    let result = check(&case, &engines, limits);
+    // A case from `baton check` carries its own fuel; its runs are long, so the wall-clock
+    // limit grows with it.
+    let limits = match case.fuel {
+        Some(fuel) => Limits {
+            fuel,
+            wall: limits.wall.max(crate::check::sweep::WALL),
+            ..*limits
+        },
+        None => *limits,
+    };
+    let result = check(&case, &engines, &limits);
     let report = match &result.verdict {
         Verdict::Finding(finding) => report::render(&case, finding, 1, None),
         Verdict::Pass => format!(

@@ -18,15 +18,17 @@ use baton_checkpoint::EventKind;
 
 use super::case::Case;
 use super::engines::EngineSpec;
-use super::host::{FuncImport, HostState};
+use super::host::FuncImport;
 use super::observation::{Observation, Outcome};
 use baton_checkpoint::encode;
 use baton_engine::{EngineError, InstanceId, RunOptions, RunOutcome, StopRequest};
 
 mod session;
+mod stepper;
 
-use session::with_session;
 pub use session::MAX_SESSION_USES;
+use session::{with_session, Hosts};
+pub use stepper::{Step, Stepper};
 
 /// Bounds on one engine operation, and which of the sharper checks run.
 #[derive(Clone, Copy, Debug)]
@@ -227,7 +229,7 @@ pub fn uninterrupted(
     imports: &[FuncImport],
     limits: &Limits,
 ) -> Result<Uninterrupted, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let instance = match session.instantiate()? {
             Ok(instance) => instance,
             Err(trap) => {
@@ -235,6 +237,7 @@ pub fn uninterrupted(
                     observation: Observation {
                         instantiation_trap: Some(trap),
                         trace: session.host.trace(),
+                        wasi: session.wasi.as_ref().map(|wasi| Box::new(wasi.output())),
                         ..Observation::default()
                     },
                     events: Vec::new(),
@@ -263,7 +266,7 @@ pub fn checkpoint(
     invocation: usize,
     stop: StopRequest,
 ) -> Result<Checkpointed, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let Ok(instance) = session.instantiate()? else {
             return Ok(Checkpointed::NotReached);
         };
@@ -342,9 +345,9 @@ pub fn resume_from(
         prefix,
         fuel,
     } = point;
-    let host = HostState::from_image(image)
+    let hosts = Hosts::from_image(case, image)
         .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
-    with_session(spec, case, imports, host, limits, |session| {
+    with_session(spec, case, imports, hosts, limits, |session| {
         let instance = match restore_faithfully(session, image)? {
             Ok(instance) => instance,
             Err(restored) => return Ok(Resumed::Unfaithful(restored)),
@@ -390,7 +393,7 @@ pub fn resume_with_fuel(
     limits: &Limits,
     point: ResumePoint<'_>,
 ) -> Result<Option<(Outcome, Option<u64>)>, Failure> {
-    let host = HostState::from_image(point.image)
+    let hosts = Hosts::from_image(case, point.image)
         .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
     let no_fidelity = Limits {
         checks: Checks {
@@ -399,7 +402,7 @@ pub fn resume_with_fuel(
         },
         ..*limits
     };
-    with_session(spec, case, imports, host, &no_fidelity, |session| {
+    with_session(spec, case, imports, hosts, &no_fidelity, |session| {
         let Ok(instance) = restore_faithfully(session, point.image)? else {
             return Ok(None);
         };

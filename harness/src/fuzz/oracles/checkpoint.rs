@@ -78,6 +78,20 @@ pub fn equivalence(
     }
     stats.checkpoints += taken.len() as u64;
     stats.reached = !taken.is_empty();
+    compare_taken(ctx, &taken, &not_reached, exact)?;
+    Ok(taken)
+}
+
+/// Property 2 on images already taken at the schedule's event: every engine that suspended
+/// (`taken`) has an equivalent image (NaN payloads included when `exact`), and none ran past it
+/// (`not_reached`).
+pub fn compare_taken(
+    ctx: &Context<'_>,
+    taken: &[Taken],
+    not_reached: &[String],
+    exact: bool,
+) -> Result<(), Finding> {
+    let schedule = &ctx.case.schedule;
     if let (Some(first), Some(missing)) = (taken.first(), not_reached.first()) {
         return Err(Finding {
             class: Class::Checkpoint,
@@ -130,7 +144,7 @@ pub fn equivalence(
             }
         }
     }
-    Ok(taken)
+    Ok(())
 }
 
 /// `image` with every NaN (in globals, entry arguments, locals, operands and the host trace)
