@@ -15,6 +15,7 @@ use baton_protocol::server::{self, Fault, ServeError};
 use thiserror::Error;
 
 use crate::adapters;
+use crate::fuzz::engines;
 use baton_engine::EngineConfig;
 
 /// Arguments of `baton serve`.
@@ -52,13 +53,15 @@ pub enum ServeCliError {
 
 /// Serves until stdin closes.
 pub fn run(args: &ServeArgs) -> Result<(), ServeCliError> {
-    let entry = adapters::find(&args.engine).ok_or_else(|| ServeCliError::UnknownEngine {
+    // Any engine the harness resolves: registry names and corruption mutants
+    // (`mutant-<kind>:<engine>`, so certification can be shown to fail through the protocol).
+    let spec = engines::resolve(&args.engine).map_err(|_| ServeCliError::UnknownEngine {
         name: args.engine.clone(),
         known: adapters::names(),
     })?;
-    let probe = (entry.create)(&EngineConfig::default());
-    let info = AdapterInfo::for_engine(&*probe, env!("CARGO_PKG_VERSION"), entry.checkpoints);
+    let probe = (spec.create)(&EngineConfig::default());
+    let info = AdapterInfo::for_engine(&*probe, env!("CARGO_PKG_VERSION"), spec.checkpoints);
     drop(probe);
-    server::serve(entry.create, &info, stdin(), stdout(), args.fault)?;
+    server::serve(&*spec.create, &info, stdin(), stdout(), args.fault)?;
     Ok(())
 }

@@ -80,3 +80,59 @@ fn certify_fails_a_mutant_naming_the_check_and_the_case() {
     assert!(out.join("certificate.md").is_file());
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Certification through the out-of-process protocol loses nothing: the reference adapter
+/// (`baton serve`) serving corruption mutants — one corrupting the image taken, one the restore,
+/// one the resumed run — fails certification as the in-process mutants do, and the same
+/// adapter serving the honest engine is certified.
+#[test]
+fn certify_through_the_protocol_fails_mutants_and_passes_the_honest_engine() {
+    let exe = env!("CARGO_BIN_EXE_baton");
+    for (engine, certified) in [
+        ("mutant-wrong-operand:register", false),
+        ("mutant-lossy-local:register", false),
+        ("mutant-double-event:register", false),
+        ("register", true),
+    ] {
+        let out = std::env::temp_dir().join(format!(
+            "baton-cli-certify-proc-{}-{}",
+            engine.replace(':', "_"),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&out);
+        let out_arg = out.to_string_lossy().into_owned();
+        let adapter = format!("served={exe} serve --engine {engine}");
+        let (ok, text) = baton(&[
+            "certify",
+            "--engine",
+            "proc:served",
+            "--adapter",
+            &adapter,
+            "--against",
+            "stack",
+            "--quick",
+            "--out",
+            &out_arg,
+        ]);
+        assert_eq!(ok, certified, "{engine} through the protocol: {text}");
+        if !certified {
+            // The served mutant runs programs right (its corruption is in checkpoints only):
+            // the spec suite passes through the protocol, the checkpoint checks fail.
+            let failed = text
+                .split_once("FAILED (")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .map(|(list, _)| list.to_string())
+                .unwrap_or_else(|| panic!("{engine}: no FAILED list in {text}"));
+            assert!(!failed.contains("spec-suite"), "{engine}: {failed}");
+            assert!(
+                failed.contains("spec-checkpoint") || failed.contains("campaign"),
+                "{engine}: {failed}"
+            );
+            assert!(
+                text.contains("reproduce: baton reproduce"),
+                "{engine}: {text}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
