@@ -191,6 +191,10 @@ pub enum Instr {
     /// Jump through a table: immediates (`index` for `S`), `n`, then `n + 1` targets (the last
     /// is the default).
     BrTable(Shape1),
+    /// An integer comparison ([`BinOp::fusable_compare`]) fused with the `br_if` (`true`) or
+    /// branch-unless (`false`) that consumes it: the comparison's immediates (shape `SS`, `RS`
+    /// or `SR`), then `target`.
+    BrCmp(BinOp, Shape2, bool),
     /// Leave `depth + 1` native loop frames and continue at `target`: immediates `depth`,
     /// `target`.
     Break,

@@ -12,7 +12,7 @@ use wasmparser::{BlockType, Operator};
 
 use super::points::{Loc, Operand, PointKind};
 use super::translate::Compiler;
-use crate::code::{Instr, Shape1};
+use crate::code::{Instr, Shape1, Shape2, Word};
 
 /// What opened a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -351,24 +351,50 @@ impl Compiler<'_> {
             && self.loops.len() == label.loops_outside
     }
 
+    /// Rewrites the integer comparison that just computed `cond` into `r0` into a fused
+    /// compare-and-branch ([`Instr::BrCmp`]) jumping when the comparison is `if_`; the caller
+    /// appends the target. Nothing was emitted since the comparison (so no safe point lies
+    /// between) and `r0` still holds its result, which nothing else reads.
+    fn fuse_compare(&mut self, cond: Loc, if_: bool) -> bool {
+        let Some((at, end, reg)) = self.retarget else {
+            return false;
+        };
+        if cond != Loc::R0 || reg != Loc::R0 || end != self.pos() {
+            return false;
+        }
+        let Some(Word::Op(Instr::Bin(op, shape, false))) = self.code.get(at).copied() else {
+            return false;
+        };
+        if !op.fusable_compare() || shape == Shape2::RR {
+            return false;
+        }
+        self.code[at] = Word::Op(Instr::BrCmp(op, shape, if_));
+        self.retarget = None;
+        true
+    }
+
     fn br_if(&mut self, depth: u32) -> Step {
         let cond = self.pop()?;
         let slot = self.slot_of(cond.loc);
         let shape = if slot.is_some() { Shape1::S } else { Shape1::R };
         let label = self.label(depth)?;
         if self.plain_branch(&label) {
-            self.emit(Instr::BrIf(shape));
-            if let Some(slot) = slot {
-                self.imm(slot);
+            if !self.fuse_compare(cond.loc, true) {
+                self.emit(Instr::BrIf(shape));
+                if let Some(slot) = slot {
+                    self.imm(slot);
+                }
             }
             let at = self.imm(0u64);
             let index = self.labels.len() - depth as usize - 1;
             self.labels[index].patches.push(at);
             return Ok(());
         }
-        self.emit(Instr::BrUnless(shape));
-        if let Some(slot) = slot {
-            self.imm(slot);
+        if !self.fuse_compare(cond.loc, false) {
+            self.emit(Instr::BrUnless(shape));
+            if let Some(slot) = slot {
+                self.imm(slot);
+            }
         }
         let skip = self.imm(0u64);
         self.branch(depth)?;

@@ -125,7 +125,7 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     match ctx.rewind.pop() {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
-            match nested(ctx, |ctx| loop_run(at as usize, frame, ctx, true)) {
+            match nested(ctx, |ctx| loop_run::<true>(at as usize, frame, ctx, true)) {
                 Ok(pos) => run_chain(pos, frame, ctx, 0, 0),
                 Err(signal) => signal,
             }
@@ -135,7 +135,7 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let callee = !ctx.rewind.is_empty();
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
-            match perform_call(ip, frame, ctx, r0, fp0, callee) {
+            match perform_call::<true>(ip, frame, ctx, r0, fp0, callee) {
                 Ok(k) => run_chain(at as usize + k, frame, ctx, r0, fp0),
                 Err(signal) => signal,
             }
@@ -150,13 +150,22 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     }
 }
 
-/// The `Loop` op: fires the loop event and runs the body in a nested native frame.
-pub fn op_loop(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+/// The `Loop` op: fires the loop event (`POLL`: compiled with safe points) and runs the body
+/// in a nested native frame.
+pub fn op_loop<const POLL: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
+) -> Signal {
     let at = position(ctx, ip);
-    if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
-        return signal;
+    if POLL {
+        if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
+            return signal;
+        }
     }
-    match nested(ctx, |ctx| loop_run(at, frame, ctx, false)) {
+    match nested(ctx, |ctx| loop_run::<POLL>(at, frame, ctx, false)) {
         Ok(pos) => jump!(pos, frame, ctx, 0, 0),
         Err(signal) => signal,
     }
@@ -164,8 +173,9 @@ pub fn op_loop(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0
 
 /// Runs the body of the loop op at `at` (after its event) until it leaves the loop: `Ok` with
 /// the position to continue at in the enclosing frame, or the signal to pass up. With
-/// `rewinding` the first entry replays the rewind record instead of starting the body.
-fn loop_run(
+/// `rewinding` the first entry replays the rewind record instead of starting the body. Without
+/// `POLL` (no safe points) re-entering fires no event.
+fn loop_run<const POLL: bool>(
     at: usize,
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -182,9 +192,12 @@ fn loop_run(
         };
         match signal {
             Signal::Continue(0) => {
-                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
-                {
-                    return Err(signal);
+                if POLL {
+                    if let Some(signal) =
+                        fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
+                    {
+                        return Err(signal);
+                    }
                 }
             }
             Signal::Continue(depth) => return Err(Signal::Continue(depth - 1)),
@@ -251,14 +264,23 @@ pub fn op_return(
     Signal::Return
 }
 
-/// `call` and `call_indirect`: fire the call event, then call.
-pub fn op_call(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
+/// `call` and `call_indirect`: fire the call event (`POLL`: compiled with safe points), then
+/// call.
+pub fn op_call<const POLL: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
     let fp0 = fp0.to_bits();
-    let at = position(ctx, ip) as u32;
-    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
-        return signal;
+    if POLL {
+        let at = position(ctx, ip) as u32;
+        if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
+            return signal;
+        }
     }
-    match perform_call(ip, frame, ctx, r0, fp0, false) {
+    match perform_call::<POLL>(ip, frame, ctx, r0, fp0, false) {
         Ok(k) => next!(ip, k, frame, ctx, r0, fp0),
         Err(signal) => signal,
     }
@@ -272,8 +294,8 @@ enum Target {
 
 /// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
 /// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
-/// event. `Ok` gives the number of words to the op after the call.
-fn perform_call(
+/// event (`POLL`). `Ok` gives the number of words to the op after the call.
+fn perform_call<const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -304,7 +326,7 @@ fn perform_call(
                 Err(trap) => return Err(ctx.trap(trap)),
             }
         };
-        (target, base, expected.clone(), 6)
+        (target, base, expected, 6)
     } else {
         let func = imm(ip, 2) as u32;
         let base = slot(ip, 3);
@@ -319,7 +341,7 @@ fn perform_call(
         } else {
             Target::Own(func)
         };
-        (target, base, ty.clone(), 4)
+        (target, base, ty, 4)
     };
     match target {
         Target::Own(func) => {
@@ -360,30 +382,32 @@ fn perform_call(
             }
         }
         Target::Foreign(func) => {
-            if let Err(trap) = call_out(ctx, &func, frame, base, &ty) {
+            if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
                 return Err(ctx.trap(trap));
             }
         }
     }
-    if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
-        at: (pc + next) as u32,
-        r0,
-        fp0,
-    }) {
-        return Err(signal);
+    if POLL {
+        if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
+            at: (pc + next) as u32,
+            r0,
+            fp0,
+        }) {
+            return Err(signal);
+        }
     }
     Ok(next)
 }
 
 /// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
-pub fn op_call_indirect(
+pub fn op_call_indirect<const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
     fp0: f64,
 ) -> Signal {
-    op_call(ip, frame, ctx, r0, fp0)
+    op_call::<POLL>(ip, frame, ctx, r0, fp0)
 }
 
 /// Runs `f` on the callee's frame: `frame[base..]` when it is long enough, otherwise a new

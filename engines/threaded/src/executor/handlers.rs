@@ -303,6 +303,29 @@ pub fn br_cond<const IF: bool, const SHAPE: u8>(
     }
 }
 
+/// A fused integer compare and branch (`cmp; br_if` or `cmp; br_unless`): operands of shape
+/// `SHAPE` as for [`bin`], then the target; jumps when the comparison's truth is `IF`. The
+/// comparison's result never reaches `r0` (nothing else reads it).
+pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
+    let fp0 = fp0.to_bits();
+    let (a, b, at) = match SHAPE {
+        SS => (frame[slot(ip, 1)], frame[slot(ip, 2)], 3),
+        RS => (r0, frame[slot(ip, 1)], 2),
+        _ => (frame[slot(ip, 1)], r0, 2),
+    };
+    match eval_bin::<OP>(a, b) {
+        Ok(v) if (v as u32 != 0) == IF => jump!(slot(ip, at), frame, ctx, r0, fp0),
+        Ok(_) => next!(ip, at + 1, frame, ctx, r0, fp0),
+        Err(trap) => ctx.trap(trap),
+    }
+}
+
 /// Branch table; index of shape `SHAPE`.
 pub fn br_table<const SHAPE: u8>(
     ip: &[Cell],
