@@ -78,7 +78,11 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
             _ => None,
         })
         .collect();
-    assert_eq!(fused.len(), 3, "three fused compare-and-branch ops: {fused:?}");
+    assert_eq!(
+        fused.len(),
+        3,
+        "three fused compare-and-branch ops: {fused:?}"
+    );
     let unfused = code.iter().any(|w| match w {
         Word::Op(Instr::BrIf(_) | Instr::BrUnless(_)) => true,
         Word::Op(Instr::Bin(op, _, _)) => op.fusable_compare(),
@@ -88,8 +92,20 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
         !unfused,
         "a compare or a separate conditional branch is left: {code:?}"
     );
-    for (n, lim) in [(0, 0), (1, 0), (1, 100), (7, 10), (20, 30), (-1, 5), (50, -1)] {
-        assert_eq!(count(&module, n, lim).0, expected(n, lim), "count({n}, {lim})");
+    for (n, lim) in [
+        (0, 0),
+        (1, 0),
+        (1, 100),
+        (7, 10),
+        (20, 30),
+        (-1, 5),
+        (50, -1),
+    ] {
+        assert_eq!(
+            count(&module, n, lim).0,
+            expected(n, lim),
+            "count({n}, {lim})"
+        );
     }
 }
 
@@ -100,6 +116,61 @@ fn without_safe_points_loops_and_calls_do_no_event_work() {
     let (with, fired) = count(&polled, 40, 60);
     let (without, unfired) = count(&unpolled, 40, 60);
     assert_eq!(with, without);
-    assert!(fired > 80, "polling build fires loop and call events: {fired}");
+    assert!(
+        fired > 80,
+        "polling build fires loop and call events: {fired}"
+    );
     assert_eq!(unfired, 0, "no-polling build counted {unfired} events");
+}
+
+/// A million restarts of a loop whose body runs an inner loop op, a call and an indirect call,
+/// then straight-line code: restarting in place must not leave native frames of those ops
+/// behind (each continues by a tail call), or this overflows the native stack.
+const MANY: &str = r#"(module
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $inc)
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "many") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $top
+      (loop $once (br_if $once (i32.const 0)))
+      (local.set $acc (call $inc (local.get $acc)))
+      (local.set $acc (call_indirect (type $t) (local.get $acc) (i32.const 0)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $top (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"#;
+
+#[test]
+fn restarting_a_loop_a_million_times_does_not_grow_the_native_stack() {
+    let bytes = wat::parse_str(MANY).expect("parses");
+    for polling in [true, false] {
+        let module = Module::with_polling(&bytes, polling).expect("compiles");
+        let mut instance = Instance::instantiate(&module, &Imports::new(), Config::default())
+            .expect("instantiates");
+        let outcome = instance
+            .invoke("many", &[Val::I32(1_000_000)], None)
+            .expect("runs");
+        assert_eq!(
+            outcome,
+            RunOutcome::Finished(vec![Val::I32(2_000_000)]),
+            "polling {polling}"
+        );
+    }
+}
+
+#[test]
+fn exactly_the_integer_comparisons_are_fusable() {
+    use baton_runtime::ValType;
+    use baton_threaded::ops::BIN_OPS;
+    for op in BIN_OPS {
+        let name = format!("{op:?}");
+        let is_int_compare = op.result() == ValType::I32
+            && !op.float_in()
+            && ["Eq", "Ne", "Lt", "Gt", "Le", "Ge"].iter().any(|c| {
+                name.strip_prefix("I32")
+                    .or(name.strip_prefix("I64"))
+                    .is_some_and(|r| r.starts_with(c))
+            });
+        assert_eq!(op.fusable_compare(), is_int_compare, "{name}");
+    }
 }

@@ -313,6 +313,8 @@ impl Compiler<'_> {
             Kind::Loop => {
                 self.emit(Instr::Continue);
                 self.imm((frames - label.loops_outside - 1) as u64);
+                let loop_at = self.loops.get(label.loops_outside).copied();
+                self.imm(loop_at.ok_or("branch to a loop outside every loop")?);
             }
             _ => {
                 let k = frames - label.loops_outside;

@@ -126,8 +126,8 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
             match nested(ctx, |ctx| loop_run::<true>(at as usize, frame, ctx, true)) {
-                Ok(pos) => run_chain(pos, frame, ctx, 0, 0),
-                Err(signal) => signal,
+                Signal::At(pos) => run_chain(pos as usize, frame, ctx, 0, 0),
+                signal => signal,
             }
         }
         Some(Native::Call { at, r0, fp0 }) => {
@@ -136,8 +136,8 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
             match perform_call::<true>(ip, frame, ctx, r0, fp0, callee) {
-                Ok(k) => run_chain(at as usize + k, frame, ctx, r0, fp0),
-                Err(signal) => signal,
+                Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
+                signal => signal,
             }
         }
         Some(Native::Resume { at, r0, fp0 }) => {
@@ -165,14 +165,23 @@ pub fn op_loop<const POLL: bool>(
             return signal;
         }
     }
-    match nested(ctx, |ctx| loop_run::<POLL>(at, frame, ctx, false)) {
-        Ok(pos) => jump!(pos, frame, ctx, 0, 0),
-        Err(signal) => signal,
+    match run_loop::<POLL>(at, frame, ctx) {
+        Signal::At(pos) => jump!(pos as usize, frame, ctx, 0, 0),
+        signal => signal,
     }
 }
 
-/// Runs the body of the loop op at `at` (after its event) until it leaves the loop: `Ok` with
-/// the position to continue at in the enclosing frame, or the signal to pass up. With
+/// [`loop_run`] one native level deeper, out of line: the loop op keeps no stack memory of its
+/// own (nothing of its frame escapes), so its continuation after the loop is a real tail call
+/// and straight-line code after loops, run again by in-place loop restarts
+/// ([`op_continue`]), cannot pile up native frames.
+#[inline(never)]
+fn run_loop<const POLL: bool>(at: usize, frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    nested(ctx, |ctx| loop_run::<POLL>(at, frame, ctx, false))
+}
+
+/// Runs the body of the loop op at `at` (after its event) until it leaves the loop:
+/// [`Signal::At`] the position to continue at in the enclosing frame, or the signal to pass up. With
 /// `rewinding` the first entry replays the rewind record instead of starting the body. Without
 /// `POLL` (no safe points) re-entering fires no event.
 fn loop_run<const POLL: bool>(
@@ -180,7 +189,7 @@ fn loop_run<const POLL: bool>(
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     mut rewinding: bool,
-) -> Result<usize, Signal> {
+) -> Signal {
     loop {
         let signal = if rewinding && !ctx.rewind.is_empty() {
             rewinding = false;
@@ -196,23 +205,23 @@ fn loop_run<const POLL: bool>(
                     if let Some(signal) =
                         fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
                     {
-                        return Err(signal);
+                        return signal;
                     }
                 }
             }
-            Signal::Continue(depth) => return Err(Signal::Continue(depth - 1)),
+            Signal::Continue(depth) => return Signal::Continue(depth - 1),
             Signal::Break(packed) => {
                 let (depth, target) = unpack_break(packed);
                 if depth == 0 {
-                    return Ok(target as usize);
+                    return Signal::At(u64::from(target));
                 }
-                return Err(Signal::breaking(depth - 1, target));
+                return Signal::breaking(depth - 1, target);
             }
             Signal::Unwind => {
                 push_record(ctx, Native::Loop { at: at as u32 });
-                return Err(Signal::Unwind);
+                return Signal::Unwind;
             }
-            other => return Err(other),
+            other => return other,
         }
     }
 }
@@ -233,15 +242,28 @@ pub fn op_break(
     Signal::breaking(imm(ip, 1) as u32, imm(ip, 2) as u32)
 }
 
-/// Leaves loop frames towards a loop's restart.
-pub fn op_continue(
+/// Leaves loop frames towards a loop's restart (its event fired by [`loop_run`]).
+///
+/// The back edge of the innermost loop (`depth` 0) restarts the body in place when firing the
+/// loop event would only count it (`POLL`: with safe points; without, there is nothing to
+/// fire): that is what returning `Continue(0)` to [`loop_run`] would do, without the native
+/// return and re-entry. The loop's native frame is the same either way, so the native frames
+/// are still exactly the enclosing loops; a stop, fuel exhaustion or a disabled counter take
+/// the `Continue(0)` path, where `loop_run` fires the event.
+pub fn op_continue<const POLL: bool>(
     ip: &[Cell],
-    _frame: &mut [u64],
-    _ctx: &mut Ctx<'_>,
-    _r0: u64,
-    _fp0: f64,
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
 ) -> Signal {
-    Signal::Continue(imm(ip, 1))
+    let _ = (r0, fp0);
+    let depth = imm(ip, 1);
+    if depth == 0 && (!POLL || ctx.events.count_fast()) {
+        // The body starts with empty registers, as `loop_run` starts it.
+        jump!(imm(ip, 2) as usize + 1, frame, ctx, 0, 0)
+    }
+    Signal::Continue(depth)
 }
 
 /// Returns: copies the result slots to slots `0..m`.
@@ -281,8 +303,8 @@ pub fn op_call<const POLL: bool>(
         }
     }
     match perform_call::<POLL>(ip, frame, ctx, r0, fp0, false) {
-        Ok(k) => next!(ip, k, frame, ctx, r0, fp0),
-        Err(signal) => signal,
+        Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0),
+        signal => signal,
     }
 }
 
@@ -294,7 +316,9 @@ enum Target {
 
 /// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
 /// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
-/// event (`POLL`). `Ok` gives the number of words to the op after the call.
+/// event (`POLL`). [`Signal::At`] gives the number of words to the op after the call. Out of
+/// line so that the call op keeps no stack memory and continues by a real tail call.
+#[inline(never)]
 fn perform_call<const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
@@ -302,7 +326,7 @@ fn perform_call<const POLL: bool>(
     r0: u64,
     fp0: u64,
     rewind_callee: bool,
-) -> Result<usize, Signal> {
+) -> Signal {
     let module = ctx.module;
     let code = ctx.code;
     let pc = position(ctx, ip);
@@ -313,17 +337,17 @@ fn perform_call<const POLL: bool>(
         let base = slot(ip, 4);
         let index = frame[slot(ip, 5)] as u32;
         let Some(expected) = module.info.types.get(type_index as usize) else {
-            return Err(ctx.trap(Trap::Host("no such type".into())));
+            return ctx.trap(Trap::Host("no such type".into()));
         };
         let target = if rewind_callee {
             match ctx.rewind.last() {
                 Some(Native::Function { func, .. }) => Target::Own(*func),
-                _ => return Err(ctx.trap(Trap::Host("bad rewind record".into()))),
+                _ => return ctx.trap(Trap::Host("bad rewind record".into())),
             }
         } else {
             match resolve_indirect(ctx, table, index, expected) {
                 Ok(target) => target,
-                Err(trap) => return Err(ctx.trap(trap)),
+                Err(trap) => return ctx.trap(trap),
             }
         };
         (target, base, expected, 6)
@@ -331,12 +355,12 @@ fn perform_call<const POLL: bool>(
         let func = imm(ip, 2) as u32;
         let base = slot(ip, 3);
         let Some(ty) = module.info.func_type(func) else {
-            return Err(ctx.trap(Trap::Host("no such function".into())));
+            return ctx.trap(Trap::Host("no such function".into()));
         };
         let target = if func < module.info.num_imported_funcs {
             match ctx.inner.objects.imported_funcs.get(func as usize) {
                 Some(f) => Target::Foreign(f.clone()),
-                None => return Err(ctx.trap(Trap::Host("missing import".into()))),
+                None => return ctx.trap(Trap::Host("missing import".into())),
             }
         } else {
             Target::Own(func)
@@ -346,10 +370,10 @@ fn perform_call<const POLL: bool>(
     match target {
         Target::Own(func) => {
             let Some(callee) = module.func(func) else {
-                return Err(ctx.trap(Trap::Host("call of a function without code".into())));
+                return ctx.trap(Trap::Host("call of a function without code".into()));
             };
             if ctx.depth >= ctx.max_frames {
-                return Err(ctx.trap(Trap::CallStackExhausted));
+                return ctx.trap(Trap::CallStackExhausted);
             }
             let need = callee.compiled.frame_size as usize;
             let (n, m) = (ty.params.len(), ty.results.len());
@@ -376,14 +400,14 @@ fn perform_call<const POLL: bool>(
                             fp0,
                         },
                     );
-                    return Err(Signal::Unwind);
+                    return Signal::Unwind;
                 }
-                other => return Err(other),
+                other => return other,
             }
         }
         Target::Foreign(func) => {
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
-                return Err(ctx.trap(trap));
+                return ctx.trap(trap);
             }
         }
     }
@@ -393,10 +417,10 @@ fn perform_call<const POLL: bool>(
             r0,
             fp0,
         }) {
-            return Err(signal);
+            return signal;
         }
     }
-    Ok(next)
+    Signal::At(next as u64)
 }
 
 /// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).

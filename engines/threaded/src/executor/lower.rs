@@ -120,12 +120,36 @@ fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool) -> Handler {
         return handlers::unreachable;
     }
     match (shape, if_) {
-        (Shape2::SS, true) => table!(SS, true, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
-        (Shape2::RS, true) => table!(RS, true, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
-        (Shape2::SR, true) => table!(SR, true, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
-        (Shape2::SS, false) => table!(SS, false, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
-        (Shape2::RS, false) => table!(RS, false, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
-        (Shape2::SR, false) => table!(SR, false, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]),
+        (Shape2::SS, true) => table!(
+            SS,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::RS, true) => table!(
+            RS,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SR, true) => table!(
+            SR,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SS, false) => table!(
+            SS,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::RS, false) => table!(
+            RS,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SR, false) => table!(
+            SR,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
         (Shape2::RR, _) => handlers::unreachable,
     }
 }
@@ -179,7 +203,8 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::BrTable(Shape1::R) => handlers::br_table::<R>,
         Instr::BrCmp(op, shape, if_) => br_cmp_handler(op, shape, if_),
         Instr::Break => control::op_break,
-        Instr::Continue => control::op_continue,
+        Instr::Continue if polling => control::op_continue::<true>,
+        Instr::Continue => control::op_continue::<false>,
         Instr::Loop if polling => control::op_loop::<true>,
         Instr::Loop => control::op_loop::<false>,
         Instr::LoopEnd => control::loop_end,
