@@ -189,12 +189,15 @@ impl Compiler<'_> {
         for h in self.labels.last().map_or(0, |l| l.height)..self.stack.len() {
             self.move_home(h);
         }
-        match cond_slot {
-            Some(slot) => {
-                self.emit(Instr::BrUnless(Shape1::S));
-                self.imm(slot);
+        // Fused with the comparison only if the spills above emitted nothing.
+        if !self.fuse_compare(cond.loc, false) {
+            match cond_slot {
+                Some(slot) => {
+                    self.emit(Instr::BrUnless(Shape1::S));
+                    self.imm(slot);
+                }
+                None => self.emit(Instr::BrUnless(Shape1::R)),
             }
-            None => self.emit(Instr::BrUnless(Shape1::R)),
         }
         let at = self.imm(0u64);
         let entry = self.stack.clone();

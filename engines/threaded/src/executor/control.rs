@@ -67,8 +67,13 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     if frame.len() < compiled.frame_size as usize {
         return ctx.trap(Trap::Host("internal engine error: frame too small".into()));
     }
-    frame[params..locals].fill(0);
-    frame[locals..locals + compiled.consts.len()].copy_from_slice(&compiled.consts);
+    // Small ranges: element loops, not calls to memset/memcpy.
+    for slot in &mut frame[params..locals] {
+        *slot = 0;
+    }
+    for (slot, value) in frame[locals..].iter_mut().zip(&compiled.consts) {
+        *slot = *value;
+    }
     ctx.code = &code.cells;
     let signal = run_chain(0, frame, ctx, 0, 0);
     if signal == Signal::Unwind {
