@@ -14,6 +14,7 @@ use super::events::Fired;
 use super::handlers::{imm, jump, next, position, run_chain, slot};
 use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
+use crate::module::FuncCode;
 use crate::values::{from_bits, to_bits};
 
 /// Native stack left below which a call or loop moves to a new stack segment. The check runs
@@ -25,7 +26,7 @@ pub const CHECK_EVERY: u32 = 8;
 /// Runs `f` one native nesting level deeper, on a new stack segment when the native stack is
 /// running low (checked every [`CHECK_EVERY`] levels).
 #[inline(always)]
-fn nested<R>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+fn nested<'m, R>(ctx: &mut Ctx<'m>, f: impl FnOnce(&mut Ctx<'m>) -> R) -> R {
     ctx.native_depth += 1;
     let result = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(ctx))
@@ -61,23 +62,46 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     let Some(code) = module.func(func) else {
         return ctx.trap(Trap::Host("call of a function without code".into()));
     };
+    enter_code(ctx, func, code, frame)
+}
+
+/// [`enter`] with the function's code already looked up.
+///
+/// With safe points the code starts with the [`Instr::Entry`](crate::code::Instr::Entry) op
+/// at position 0; its event is fired here instead of by dispatching to it (the same event at
+/// the same moment: nothing runs between setting up the frame and that op), and the body runs
+/// from position 1. A stop there records `Resume` at 1, exactly as the op would.
+#[inline(always)]
+fn enter_code<'m>(ctx: &mut Ctx<'m>, func: u32, code: &'m FuncCode, frame: &mut [u64]) -> Signal {
     let compiled = &code.compiled;
     let params = compiled.ty.params.len();
     let locals = compiled.locals.len();
-    if frame.len() < compiled.frame_size as usize {
+    let consts = compiled.consts.len();
+    let size = compiled.frame_size as usize;
+    if frame.len() < size || params > locals || locals + consts > size {
         return ctx.trap(Trap::Host("internal engine error: frame too small".into()));
     }
-    // Small ranges: element loops, not calls to memset/memcpy.
-    for slot in &mut frame[params..locals] {
-        *slot = 0;
+    if params < locals {
+        frame[params..locals].fill(0);
     }
-    for (slot, value) in frame[locals..].iter_mut().zip(&compiled.consts) {
-        *slot = *value;
+    if consts > 0 {
+        frame[locals..locals + consts].copy_from_slice(&compiled.consts);
     }
     ctx.code = &code.cells;
-    let signal = run_chain(0, frame, ctx, 0, 0);
+    let start = usize::from(ctx.module.polling);
+    let signal = match ctx.module.polling {
+        true => match fire(ctx, EventKind::Entry, || Native::Resume {
+            at: 1,
+            r0: 0,
+            fp0: 0,
+        }) {
+            Some(signal) => signal,
+            None => run_chain(start, frame, ctx, 0, 0),
+        },
+        false => run_chain(start, frame, ctx, 0, 0),
+    };
     if signal == Signal::Unwind {
-        record_function(ctx, func, frame, compiled.frame_size as usize);
+        record_function(ctx, func, frame, size);
     }
     signal
 }
@@ -324,10 +348,10 @@ enum Target {
 /// event (`POLL`). [`Signal::At`] gives the number of words to the op after the call. Out of
 /// line so that the call op keeps no stack memory and continues by a real tail call.
 #[inline(never)]
-fn perform_call<const POLL: bool>(
+fn perform_call<'m, const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'m>,
     r0: u64,
     fp0: u64,
     rewind_callee: bool,
@@ -388,7 +412,7 @@ fn perform_call<const POLL: bool>(
                     if rewind_callee {
                         rewind_function(ctx, callee_frame)
                     } else {
-                        enter(ctx, func, callee_frame)
+                        enter_code(ctx, func, callee, callee_frame)
                     }
                 })
             });
