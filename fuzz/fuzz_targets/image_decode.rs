@@ -1,10 +1,5 @@
 //! The image decoder on arbitrary bytes: no panic, and whatever decodes round-trips.
-#![no_main]
+//! Body: `baton::fuzz::targets::image_decode::run`.
+#![cfg_attr(fuzzing, no_main)]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    if let Err(message) = baton::fuzz::targets::image_decode(data) {
-        panic!("{message}");
-    }
-});
+baton_fuzz::fuzz_body!(image_decode);

@@ -7,8 +7,10 @@
 pub mod adapters;
 pub mod bench;
 pub mod certify;
+pub mod check;
 pub mod fuzz;
 pub mod image;
 pub mod imports;
 pub mod serve;
 pub mod spec;
+pub mod wasi;

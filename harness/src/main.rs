@@ -57,15 +57,46 @@ enum Command {
         /// overhead over bare execution of the same runs (--cases, default 1000; --seed).
         #[arg(long)]
         bench: bool,
+        /// Instead of a campaign, measure detection power: for every corruption mutant (of
+        /// `stack`, among the default engines), cases and time to the first finding, median
+        /// over 5 seeds from --seed (default 1), with and without the seed corpus; --time is
+        /// the budget per run (default 10s), --cases caps it; writes <out>/bench-mutants.json.
+        #[arg(long)]
+        bench_mutants: bool,
         /// Exit 1 on `oracle` findings too (primary-oracle-only disagreements the tie-breaker
         /// oracle sides with the engines on).
         #[arg(long)]
         strict_oracle: bool,
+        /// Run only shard I of N of the case space (disjoint across I; combine the shards'
+        /// folders with `baton merge`).
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<baton::fuzz::campaign::space::Shard>,
+        /// Continue the killed or interrupted campaign in DIR (settings from
+        /// DIR/campaign.json; cases already journaled are not run again).
+        #[arg(long, value_name = "DIR", conflicts_with = "out")]
+        resume: Option<PathBuf>,
     },
-    /// Replay a case (case.json or a finding directory); exit 1 while it fails.
+    /// Union campaign folders of one seed (shards): findings deduplicated by hash, counts
+    /// summed, journals and summaries merged (exit 1 when the union has failing findings).
+    Merge {
+        /// The campaign folders (each with campaign.json and journal.jsonl).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged campaign goes.
+        #[arg(long)]
+        into: PathBuf,
+        /// Count `oracle` findings as failing too.
+        #[arg(long)]
+        strict_oracle: bool,
+    },
+    /// Replay a case (case.json, a finding directory, or a crash artifact of the
+    /// `differential` fuzz target); exit 1 while it fails.
     Reproduce {
-        /// The case file or finding directory.
+        /// The case file, finding directory or raw fuzz-target input.
         case: PathBuf,
+        /// Where a failing crash artifact is written as a finding directory.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
     },
     /// Minimise a failing case keeping its finding class; writes `minimized/` next to it.
     Shrink {
@@ -83,6 +114,10 @@ enum Command {
     Certify(baton::certify::cli::CertifyArgs),
     /// Time the corpus/bench workloads on engines (wasmi always included as the anchor).
     Bench(baton::bench::cli::BenchArgs),
+    /// Check your own module: run it on every engine and oracle, then checkpoint it at sampled
+    /// events and restore on every engine; findings as for fuzz (exit 1 on a failure, 2 when
+    /// the module cannot be checked).
+    Check(baton::check::CheckArgs),
     /// Look at, check, compare and run image files (untrusted input: limits apply).
     #[command(subcommand)]
     Image(baton::image::cli::ImageCommand),
@@ -100,6 +135,10 @@ fn exit(failed: bool) -> Result<ExitCode> {
     })
 }
 
+fn parse_shard(text: &str) -> Result<baton::fuzz::campaign::space::Shard, String> {
+    text.parse()
+}
+
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     baton::adapters::process::configure(cli.adapters.as_deref(), &cli.adapter)?;
@@ -112,18 +151,43 @@ fn main() -> Result<ExitCode> {
             engines,
             out,
             bench,
+            bench_mutants,
             strict_oracle,
-        } => exit(baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
-            time,
-            cases,
-            jobs,
-            seed,
-            engines,
-            out,
-            bench,
+            shard,
+            resume,
+        } => Ok(ExitCode::from(
+            baton::fuzz::cli::fuzz(&baton::fuzz::cli::FuzzArgs {
+                time,
+                cases,
+                jobs,
+                seed,
+                engines,
+                out,
+                bench,
+                bench_mutants,
+                strict_oracle,
+                shard,
+                resume,
+            })?
+            .code(),
+        )),
+        Command::Merge {
+            dirs,
+            into,
             strict_oracle,
-        })?),
-        Command::Reproduce { case } => exit(baton::fuzz::cli::reproduce_command(&case)?),
+        } => exit(baton::fuzz::cli::merge_command(
+            &dirs,
+            &into,
+            strict_oracle,
+        )?),
+        Command::Check(args) => match baton::check::run_command(&args) {
+            Ok(summary) => exit(summary.failed()),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Reproduce { case, out } => exit(baton::fuzz::cli::reproduce_command(&case, &out)?),
         Command::Shrink { case, attempts } => {
             exit(baton::fuzz::cli::shrink_command(&case, attempts)?)
         }
@@ -146,10 +210,14 @@ fn main() -> Result<ExitCode> {
                 Ok(ExitCode::from(2))
             }
         },
-        Command::Serve(args) => {
-            baton::serve::run(&args)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        // Plain message and status 70 (no backtrace capture: an adapter should die quickly).
+        Command::Serve(args) => Ok(match baton::serve::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("baton serve: {error}");
+                ExitCode::from(70)
+            }
+        }),
         Command::Certify(args) => {
             let certificate = baton::certify::cli::run(&args)?;
             println!("{}", certificate.summary());

@@ -153,6 +153,7 @@ fn an_adapter_that_panics_mid_run_fails_cleanly() {
             })
         }),
         aliases: stack.aliases.clone(),
+        kinds: stack.kinds,
     };
     let subject = Subject::new(engine);
     assert_eq!(subject.identity.source, "in-process (not registered)");
@@ -238,6 +239,7 @@ fn bad_restore(sleep: Option<std::time::Duration>) -> Subject {
             })
         }),
         aliases: stack.aliases.clone(),
+        kinds: stack.kinds,
     })
 }
 

@@ -56,3 +56,27 @@ fn bad_arguments_fail_without_panicking() {
     let (ok, _) = baton(&["spec", "--engines", "stack"]);
     assert!(!ok, "--engines needs two names");
 }
+
+#[test]
+fn certify_fails_a_mutant_naming_the_check_and_the_case() {
+    let out = std::env::temp_dir().join(format!("baton-cli-certify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let out_arg = out.to_string_lossy().into_owned();
+    let (ok, text) = baton(&[
+        "certify",
+        "--engine",
+        "mutant-off-by-one-pc:stack",
+        "--quick",
+        "--out",
+        &out_arg,
+    ]);
+    assert!(!ok, "a mutant must not be certified: {text}");
+    assert!(
+        text.contains("FAILED (spec-checkpoint, campaign)"),
+        "{text}"
+    );
+    assert!(text.contains("reproduce: baton reproduce"), "{text}");
+    assert!(out.join("certificate.json").is_file());
+    assert!(out.join("certificate.md").is_file());
+    let _ = std::fs::remove_dir_all(&out);
+}

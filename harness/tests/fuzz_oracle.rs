@@ -1,7 +1,7 @@
-//! The tie-breaker oracle in property 1 (semantics): a disagreement only the primary oracle
-//! (wasmi 2.0) has, with the tie-breaker (wasmi 1.x) siding with every engine, is classified
-//! `oracle`; and the tie-breaker can never turn an engine bug into `oracle`: engines that are
-//! wrong (alone or all the same way) while both oracles agree stay `semantics`.
+//! The oracle vote in property 1 (semantics): a disagreement only the primary oracle (wasmi 2.0)
+//! has, with the independent engines (V8, Wasm3 adapters) siding with every engine, is
+//! classified `oracle`; and the vote can never turn an engine bug into `oracle`: engines that are
+//! wrong (alone or all the same way) stay `semantics`.
 
 use std::sync::Arc;
 
@@ -75,6 +75,7 @@ fn off_by_one(base: &'static str) -> EngineSpec {
         checkpoints: false,
         create: Arc::new(move |config: &EngineConfig| Box::new(OffByOne((entry.create)(config)))),
         aliases: Vec::new(),
+        kinds: baton_engine::KindSet::MAIN,
     }
 }
 
@@ -102,8 +103,23 @@ fn verdict_finding(wat: &str, engines: &[EngineSpec]) -> Option<Finding> {
     }
 }
 
+/// Whether at least one independent engine (V8, Wasm3 adapters) is set up; otherwise the vote
+/// has no voter and the oracle class cannot be reached (one line says so).
+fn independent_voter_ready() -> bool {
+    let adapters = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../adapters");
+    let ready = adapters.join("wasm3/.venv/bin/python").exists()
+        || adapters.join("v8/node_modules/protobufjs").exists();
+    if !ready {
+        eprintln!("skipped: no independent oracle adapter is set up (run scripts/setup.sh)");
+    }
+    ready
+}
+
 #[test]
 fn primary_oracle_miscompilation_is_classified_oracle() {
+    if !independent_voter_ready() {
+        return;
+    }
     let engines = registry(&["stack", "register", ORACLE]);
     let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines)
         .expect("wasmi 2.0 differs from the engines on the reproduction");
@@ -114,11 +130,25 @@ fn primary_oracle_miscompilation_is_classified_oracle() {
         finding.engines,
         vec![ORACLE.to_string(), "stack+register".into()]
     );
-    assert!(finding.summary.contains(TIE_BREAKER), "{}", finding.summary);
+    assert!(
+        finding
+            .summary
+            .contains("independent engines that could run it agree"),
+        "{}",
+        finding.summary
+    );
+    let evidence = format!("{finding:?}");
+    assert!(
+        evidence.contains("proc:v8: agrees") || evidence.contains("proc:wasm3: agrees"),
+        "the report says who voted how: {evidence}"
+    );
 }
 
 #[test]
 fn tie_breaker_listed_explicitly_is_consulted_not_compared_as_an_engine() {
+    if !independent_voter_ready() {
+        return;
+    }
     let engines = registry(&["stack", "register", ORACLE, TIE_BREAKER]);
     let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines).expect("a finding");
     assert_eq!(finding.class, Class::Oracle, "{finding:#?}");
@@ -135,7 +165,9 @@ fn engines_wrong_the_same_way_stay_semantics_when_both_oracles_agree() {
     assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
     assert!(finding.class.fails(false));
     assert!(
-        finding.summary.contains("tie-breaker") && finding.summary.contains("differs"),
+        finding
+            .summary
+            .contains("the independent engines do not confirm an oracle bug"),
         "{}",
         finding.summary
     );
@@ -177,11 +209,12 @@ fn campaign(extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let mut args = vec![
         "fuzz",
         "--cases",
-        "120",
-        // Chosen because its case 68 hits the wasmi 2.0 select/eqz miscompilation; if the
-        // generator changes and no `oracle` finding shows up any more, pick another seed.
+        "600",
+        // Chosen because these 600 cases hit wasmi 2.0 divergences that the independent engines
+        // confirm (three `oracle` findings, about 1 s); if the generator changes and no `oracle`
+        // finding shows up any more, pick another seed.
         "--seed",
-        "1795245476603022419",
+        "3",
         "--jobs",
         "1",
         "--engines",

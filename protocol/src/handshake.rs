@@ -65,7 +65,7 @@ impl AdapterInfo {
     /// the WebAssembly 2.0 features.
     pub fn for_engine(engine: &dyn Engine, version: &str, checkpoints: bool) -> AdapterInfo {
         let (operations, safe_point_kinds) = if checkpoints {
-            (ALL_OPERATIONS.to_vec(), KindSet::ALL)
+            (ALL_OPERATIONS.to_vec(), engine.safe_point_kinds())
         } else {
             (REQUIRED_OPERATIONS.to_vec(), KindSet::EMPTY)
         };

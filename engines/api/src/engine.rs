@@ -20,9 +20,11 @@ use std::sync::Arc;
 use baton_checkpoint::image::Image;
 
 use crate::error::EngineError;
+use crate::memory::MemoryHostFunc;
 use crate::run::{RunOptions, RunReport};
 use crate::trap::Trap;
 use crate::value::{FuncType, GlobalType, MemoryType, TableType, Value};
+use crate::KindSet;
 
 /// A compiled (decoded and validated) module inside one session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,6 +56,19 @@ pub struct ExternHandle {
     pub id: u32,
 }
 
+/// What a function reference points to, as the session holding it sees it: how function
+/// references are compared across sessions (their ids are session-specific).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FuncIdentity {
+    /// The function with this index in the instance's function index space (imports first),
+    /// the index an image records for it.
+    Index(u32),
+    /// A function outside the instance's index space (another instance's, or a host function
+    /// the instance does not import).
+    Foreign,
+}
+
 /// A host function: gets the arguments, returns the results or a trap message.
 pub type HostFunc = Arc<dyn Fn(&[Value]) -> Result<Vec<Value>, String> + Send + Sync>;
 
@@ -74,6 +89,16 @@ pub trait Engine {
 
     /// Creates a host function.
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError>;
+    /// Creates a host function that also gets the calling instance's exported memory (see
+    /// [`crate::memory`]); engines that cannot hand one out answer `Unsupported`.
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        let _ = (ty, func);
+        Err(self.unsupported("host_func_with_memory"))
+    }
     /// Creates a host global.
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError>;
     /// Creates a host table filled with nulls.
@@ -125,6 +150,22 @@ pub trait Engine {
     ) -> Result<InstanceId, EngineError> {
         let _ = (module, imports, image);
         Err(self.unsupported("restore"))
+    }
+
+    /// Which function a (non-null) function reference `value` is, relative to `instance`.
+    /// `None` when the engine cannot tell (the default), when `value` is not a non-null
+    /// funcref, or when a handle is not this session's; callers then compare references by
+    /// null-ness only.
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        let _ = (instance, value);
+        None
+    }
+
+    /// The safe-point kinds this engine fires and restores (`docs/safe-points.md`): the main
+    /// kinds, plus `any` for engines that implement the optional instruction-boundary stops.
+    /// Callers request `any` stops only from engines that declare it.
+    fn safe_point_kinds(&self) -> KindSet {
+        KindSet::MAIN
     }
 
     /// Traps this engine reports where the spec suite expects another message, declared so the

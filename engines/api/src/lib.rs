@@ -10,18 +10,25 @@
 //! - the closed trap set: [`Trap`];
 //! - safe points: [`EventKind`], [`KindSet`] (shared with the image crate), [`StopRequest`];
 //! - runs: [`RunOptions`], [`RunOutcome`], [`RunReport`]; errors: [`EngineError`];
+//! - host functions that reach the caller's memory: [`MemoryHostFunc`], [`CallerMemory`];
 //! - [`Wrapper`]: an engine around another that forwards everything and hooks results.
 
 pub mod engine;
 pub mod error;
+pub mod memory;
 pub mod run;
 pub mod trap;
 pub mod value;
 pub mod wrapper;
 
 pub use baton_checkpoint::{EventKind, KindSet};
-pub use engine::{find_export, Engine, ExternHandle, ExternKind, HostFunc, InstanceId, ModuleId};
+pub use engine::{
+    find_export, Engine, ExternHandle, ExternKind, FuncIdentity, HostFunc, InstanceId, ModuleId,
+};
 pub use error::{AdapterFault, EngineError};
+pub use memory::{
+    CallerMemory, MemoryAccessError, MemoryHostFunc, SliceMemory, CALLER_MEMORY_EXPORT,
+};
 pub use run::{EngineConfig, RunOptions, RunOutcome, RunReport, StopRequest};
 pub use trap::Trap;
 pub use value::{format_values, FuncType, GlobalType, MemoryType, TableType, ValType, Value};

@@ -10,8 +10,8 @@
 use baton_checkpoint::image::Image;
 
 use crate::{
-    Engine, EngineError, ExternHandle, FuncType, GlobalType, HostFunc, InstanceId, MemoryType,
-    ModuleId, RunOptions, RunReport, TableType, Trap, Value,
+    Engine, EngineError, ExternHandle, FuncIdentity, FuncType, GlobalType, HostFunc, InstanceId,
+    KindSet, MemoryHostFunc, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
 };
 
 /// An engine wrapped around another one; see the module docs.
@@ -27,6 +27,16 @@ pub trait Wrapper {
     /// Called with each instance the inner engine instantiated.
     fn after_instantiate(&mut self, instance: InstanceId) {
         let _ = instance;
+    }
+    /// Called with the options of every `invoke` and `resume` before they reach the inner engine.
+    fn before_run(&mut self, instance: InstanceId, options: &mut RunOptions) {
+        let _ = (instance, options);
+    }
+    /// Called with every image about to be restored; `Some` replaces what the inner engine
+    /// restores (a restore-side bug), `None` (the default) restores the image as given.
+    fn before_restore(&mut self, image: &Image) -> Option<Image> {
+        let _ = image;
+        None
     }
     /// Called with the report of every `invoke` and `resume`.
     fn after_run(&mut self, instance: InstanceId, report: &mut RunReport) {
@@ -65,6 +75,14 @@ impl<W: Wrapper> Engine for W {
         self.inner_mut().host_func(ty, func)
     }
 
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        self.inner_mut().host_func_with_memory(ty, func)
+    }
+
     fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
         self.inner_mut().host_global(ty, init)
     }
@@ -100,6 +118,8 @@ impl<W: Wrapper> Engine for W {
         args: &[Value],
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
+        let mut options = options;
+        self.before_run(instance, &mut options);
         let mut report = self.inner_mut().invoke(instance, export, args, options)?;
         self.after_run(instance, &mut report);
         Ok(report)
@@ -110,6 +130,8 @@ impl<W: Wrapper> Engine for W {
         instance: InstanceId,
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
+        let mut options = options;
+        self.before_run(instance, &mut options);
         let mut report = self.inner_mut().resume(instance, options)?;
         self.after_run(instance, &mut report);
         Ok(report)
@@ -127,9 +149,20 @@ impl<W: Wrapper> Engine for W {
         imports: &[ExternHandle],
         image: &Image,
     ) -> Result<InstanceId, EngineError> {
-        let instance = self.inner_mut().restore(module, imports, image)?;
+        let instance = match self.before_restore(image) {
+            Some(replaced) => self.inner_mut().restore(module, imports, &replaced)?,
+            None => self.inner_mut().restore(module, imports, image)?,
+        };
         self.after_restore(instance, image);
         Ok(instance)
+    }
+
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        self.inner().func_identity(instance, value)
+    }
+
+    fn safe_point_kinds(&self) -> KindSet {
+        self.inner().safe_point_kinds()
     }
 
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {

@@ -51,6 +51,9 @@ pub trait CompiledModule: Clone + 'static {
 pub trait Driving: Sized + 'static {
     /// The engine's registry name (`stack`, `register`, ...).
     const NAME: &'static str;
+    /// The safe-point kinds the engine fires and restores: the main kinds, plus `any` for an
+    /// engine with instruction-boundary stops (reported by `Engine::safe_point_kinds`).
+    const EVENT_KINDS: baton_checkpoint::KindSet = baton_checkpoint::KindSet::MAIN;
     /// The engine's compiled module.
     type Module: CompiledModule;
 

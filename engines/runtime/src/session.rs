@@ -7,14 +7,21 @@
 //! references crossing the host boundary an id), so it is shared through `Rc`; closures hold a
 //! `Weak` reference, because the arena owns them and a strong one would be a cycle that leaks the
 //! whole session (every memory of every instance) when it is dropped.
+//!
+//! Host functions created with `host_func_with_memory` reach the memory exported as `memory` by
+//! the instance whose run is in progress (set by `invoke`/`resume`): the caller, for the
+//! single-instance programs such functions serve (WASI commands). The interpreters release
+//! their borrow of memory 0 before every call out of a run, so the host borrows it freely; a
+//! borrow that still fails is a host trap, never a panic.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use baton_checkpoint::image::Image;
 use baton_engine::{
-    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncType, GlobalType, HostFunc,
-    InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport, TableType, ValType, Value,
+    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncIdentity, FuncType,
+    GlobalType, HostFunc, InstanceId, KindSet, MemoryHostFunc, MemoryType, ModuleId, RunOptions,
+    RunOutcome, RunReport, SliceMemory, TableType, ValType, Value, CALLER_MEMORY_EXPORT,
 };
 
 use crate::driving::{CompiledModule, Driving};
@@ -31,7 +38,12 @@ pub struct Session<D: Driving> {
     arena: Arena,
     modules: Vec<D::Module>,
     instances: Vec<(D, Exports)>,
+    /// The exported `memory` of the instance whose run is in progress.
+    running: Running,
 }
+
+/// The memory host functions reach (see the module docs).
+type Running = Rc<RefCell<Option<crate::store::MemoryHandle>>>;
 
 /// An instance's exports with their session handles.
 type Exports = Vec<(String, ExternHandle)>;
@@ -47,6 +59,7 @@ impl<D: Driving> Session<D> {
             arena: Rc::new(RefCell::new(Vec::new())),
             modules: Vec::new(),
             instances: Vec::new(),
+            running: Rc::new(RefCell::new(None)),
         }
     }
 
@@ -209,8 +222,17 @@ impl<D: Driving> Session<D> {
         id
     }
 
-    /// Prepares a run's fuel.
+    /// Prepares a run's fuel and the memory host functions reach.
     fn prepare(&mut self, id: InstanceId, options: RunOptions) -> Result<&mut D, EngineError> {
+        let memory = self
+            .exports(id)?
+            .into_iter()
+            .find(|(name, _)| name == CALLER_MEMORY_EXPORT)
+            .and_then(|(_, handle)| match get(&self.arena, handle) {
+                Ok(Extern::Memory(memory)) => Some(memory),
+                _ => None,
+            });
+        *self.running.borrow_mut() = memory;
         let config = Config {
             fuel: options.fuel,
             ..self.config
@@ -258,6 +280,36 @@ fn host_closure(
     }
 }
 
+/// A memory host function's closure: the running instance's memory, then the call.
+fn memory_host_closure(
+    weak: Weak<RefCell<Vec<Extern>>>,
+    running: Weak<RefCell<Option<crate::store::MemoryHandle>>>,
+    func: MemoryHostFunc,
+) -> impl Fn(&[Val]) -> Result<Vec<Val>, crate::Trap> + 'static {
+    move |args: &[Val]| {
+        let gone = || crate::Trap::Host("host function outlived its session".into());
+        let arena = weak.upgrade().ok_or_else(gone)?;
+        let running = running.upgrade().ok_or_else(gone)?;
+        let args: Vec<Value> = args.iter().map(|arg| from_val(&arena, arg)).collect();
+        let memory = running.borrow().clone();
+        let results = match memory {
+            Some(handle) => {
+                let mut memory = handle.try_borrow_mut().map_err(|_| {
+                    crate::Trap::Host("caller memory is borrowed during a host call".into())
+                })?;
+                func(&mut SliceMemory(memory.data_mut()), &args)
+            }
+            None => func(&mut SliceMemory(&mut []), &args),
+        }
+        .map_err(crate::Trap::Host)?;
+        results
+            .into_iter()
+            .map(|value| to_val(&arena, value))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| crate::Trap::Host(error.to_string()))
+    }
+}
+
 impl<D: Driving> Engine for Session<D> {
     fn name(&self) -> &str {
         D::NAME
@@ -286,6 +338,21 @@ impl<D: Driving> Engine for Session<D> {
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
         let runtime_ty = crate::FuncType::new(ty.params.clone(), ty.results.clone());
         let closure = host_closure(Rc::downgrade(&self.arena), func);
+        let host = crate::HostFunc::new(runtime_ty, closure);
+        Ok(push(&self.arena, Extern::Func(FuncRef::Host(host))))
+    }
+
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        let runtime_ty = crate::FuncType::new(ty.params.clone(), ty.results.clone());
+        let closure = memory_host_closure(
+            Rc::downgrade(&self.arena),
+            Rc::downgrade(&self.running),
+            func,
+        );
         let host = crate::HostFunc::new(runtime_ty, closure);
         Ok(push(&self.arena, Extern::Func(FuncRef::Host(host))))
     }
@@ -397,6 +464,30 @@ impl<D: Driving> Engine for Session<D> {
         self.instance(instance)?
             .image()
             .map_err(|error| image_error(&error))
+    }
+
+    /// A function reference's index in `instance`'s function index space (the index its image
+    /// records), or `Foreign`; `None` for anything but a non-null funcref of this session.
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        let Value::FuncRef(Some(id)) = value else {
+            return None;
+        };
+        let handle = ExternHandle {
+            kind: ExternKind::Func,
+            id: *id,
+        };
+        let Ok(Extern::Func(func)) = get(&self.arena, handle) else {
+            return None;
+        };
+        let native = self.instance(instance).ok()?;
+        Some(match native.objects().func_index(&func, &native.handle()) {
+            Some(index) => FuncIdentity::Index(index),
+            None => FuncIdentity::Foreign,
+        })
+    }
+
+    fn safe_point_kinds(&self) -> KindSet {
+        D::EVENT_KINDS
     }
 
     fn restore(

@@ -55,6 +55,7 @@ impl Instance {
 
 impl Driving for Instance {
     const NAME: &'static str = "stack";
+    const EVENT_KINDS: baton_checkpoint::KindSet = baton_checkpoint::KindSet::ALL;
     type Module = Module;
 
     fn from_objects(module: &Module, objects: InstanceObjects, config: Config) -> Instance {

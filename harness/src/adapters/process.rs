@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use baton_engine::{Engine, EngineConfig};
 use baton_protocol::client::{AdapterCommand, ProcessEngine, DEFAULT_TIMEOUT};
+use baton_protocol::handshake::AdapterInfo;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -270,6 +271,14 @@ pub fn names() -> Vec<String> {
 /// The command registered for `name` (without the prefix).
 pub fn command(name: &str) -> Option<&'static AdapterCommand> {
     registry().commands.get(name)
+}
+
+/// What the adapter registered as `proc:NAME` says in its handshake (engine name and version,
+/// capabilities, trap aliases; e.g. for a certificate), or why it could not be asked; `None` for
+/// names that are not registered `proc:` adapters.
+pub fn adapter_info(name: &str) -> Option<Result<AdapterInfo, baton_engine::EngineError>> {
+    let command = command(name.strip_prefix(PREFIX)?)?;
+    Some(ProcessEngine::new(name, command, &EngineConfig::default()).info())
 }
 
 /// Resolves `proc:NAME`: `None` for other names and unregistered adapters. The first

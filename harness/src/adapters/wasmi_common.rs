@@ -164,6 +164,28 @@ macro_rules! wasmi_adapter {
             })
         }
 
+        /// Checks a host function's results against its signature and converts them into
+        /// wasmi's result slots.
+        fn store_results(
+            mut ctx: impl AsContextMut<Data = Arena>,
+            values: Vec<Value>,
+            types: &[ValType],
+            results: &mut [Val],
+        ) -> Result<(), $wasmi::Error> {
+            let types_match =
+                values.len() == types.len() && values.iter().zip(types).all(|(v, t)| v.ty() == *t);
+            if !types_match || values.len() != results.len() {
+                return Err($wasmi::Error::new(
+                    "host function returned mistyped results",
+                ));
+            }
+            for (slot, value) in results.iter_mut().zip(values) {
+                *slot = to_wasmi(&mut ctx, value)
+                    .map_err(|error| $wasmi::Error::new(error.to_string()))?;
+            }
+            Ok(())
+        }
+
         // wasmi 2.0 has one more resource-limit code than 1.x; both end in the catch-all.
         #[allow(unreachable_patterns)]
         fn trap_from_code(code: TrapCode) -> Option<Trap> {
@@ -357,18 +379,46 @@ macro_rules! wasmi_adapter {
                             .collect::<Result<Vec<_>, _>>()
                             .map_err(|error| $wasmi::Error::new(error.to_string()))?;
                         let values = func(&args).map_err($wasmi::Error::new)?;
-                        let types_match = values.len() == result_types.len()
-                            && values.iter().zip(&result_types).all(|(v, t)| v.ty() == *t);
-                        if !types_match || values.len() != results.len() {
-                            return Err($wasmi::Error::new(
-                                "host function returned mistyped results",
-                            ));
+                        store_results(&mut caller, values, &result_types, results)
+                    },
+                );
+                Ok(self.push_extern(Extern::Func(host)))
+            }
+
+            fn host_func_with_memory(
+                &mut self,
+                ty: &FuncType,
+                func: baton_engine::MemoryHostFunc,
+            ) -> Result<ExternHandle, EngineError> {
+                let wasmi_ty = $wasmi::FuncType::new(
+                    ty.params.iter().copied().map(to_wasmi_type),
+                    ty.results.iter().copied().map(to_wasmi_type),
+                );
+                let result_types = ty.results.clone();
+                let host = Func::new(
+                    &mut self.store,
+                    wasmi_ty,
+                    move |mut caller: $wasmi::Caller<'_, Arena>,
+                          params: &[Val],
+                          results: &mut [Val]| {
+                        let args = params
+                            .iter()
+                            .map(|param| from_wasmi(&mut caller, param))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(|error| $wasmi::Error::new(error.to_string()))?;
+                        // The caller's exported memory (see baton_engine::memory).
+                        let memory = caller
+                            .get_export(baton_engine::CALLER_MEMORY_EXPORT)
+                            .and_then(Extern::into_memory);
+                        let values = match memory {
+                            Some(memory) => func(
+                                &mut baton_engine::SliceMemory(memory.data_mut(&mut caller)),
+                                &args,
+                            ),
+                            None => func(&mut baton_engine::SliceMemory(&mut []), &args),
                         }
-                        for (slot, value) in results.iter_mut().zip(values) {
-                            *slot = to_wasmi(&mut caller, value)
-                                .map_err(|error| $wasmi::Error::new(error.to_string()))?;
-                        }
-                        Ok(())
+                        .map_err($wasmi::Error::new)?;
+                        store_results(&mut caller, values, &result_types, results)
                     },
                 );
                 Ok(self.push_extern(Extern::Func(host)))

@@ -22,7 +22,7 @@ pub struct CertifyArgs {
     /// Reference engines (default: every registered checkpointing engine but the engine).
     #[arg(long, value_delimiter = ',')]
     pub against: Option<Vec<String>>,
-    /// Where the certificate and findings go (default: reports/certify/<engine>).
+    /// Where the certificate and findings go (default: `reports/certify/<engine>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The quick battery (fewer files and cases; for tests, not for certificates).

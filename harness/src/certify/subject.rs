@@ -106,8 +106,50 @@ fn registry_capabilities(checkpoints: bool) -> Capabilities {
     }
 }
 
-/// Name, version and capabilities of `engine`: the handshake of an in-process engine.
+/// Name, version and capabilities an out-of-process adapter (`proc:NAME`) declares in its
+/// handshake; `None` for other names, an error message when the adapter cannot be started.
+fn handshake_identity(name: &str) -> Option<Result<Identity, String>> {
+    let info = adapters::process::adapter_info(name)?;
+    Some(
+        info.map(|info| {
+            let mut declared = vec![Capability::Run];
+            if info.checkpoints() {
+                declared.push(Capability::Checkpoint);
+            }
+            Identity {
+                name: name.to_string(),
+                version: format!("{} {}", info.engine_name, info.engine_version),
+                source: "adapter handshake".into(),
+                capabilities: Capabilities {
+                    declared,
+                    safe_point_kinds: info
+                        .safe_point_kinds
+                        .iter()
+                        .map(|kind| kind.name().to_string())
+                        .collect(),
+                    features: info.wasm_features.join(", "),
+                },
+            }
+        })
+        .map_err(|error| error.to_string()),
+    )
+}
+
+/// Name, version and capabilities of `engine`: an adapter's handshake for `proc:` engines, the
+/// registry's answers for in-process ones.
 pub fn identify(engine: &EngineSpec) -> Identity {
+    match handshake_identity(&engine.name) {
+        Some(Ok(identity)) => return identity,
+        Some(Err(error)) => {
+            return Identity {
+                name: engine.name.clone(),
+                version: "unknown".into(),
+                source: format!("adapter handshake failed: {error}"),
+                capabilities: registry_capabilities(false),
+            }
+        }
+        None => {}
+    }
     let source = match engine.name.strip_prefix("mutant-") {
         Some(rest) => {
             let (kind, base) = rest.split_once(':').unwrap_or((rest, "?"));

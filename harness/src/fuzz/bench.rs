@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use baton_checkpoint::image::Image;
 
 use super::case::Case;
-use super::engines::EngineSpec;
+use super::engines::{names_and_checkpointers, EngineSpec};
 use super::exec::Limits;
 use super::generator::generate;
 use super::host::{self, HostState};
@@ -62,12 +62,7 @@ impl BenchReport {
 
 /// Measures `cases` generated cases from `seed` on `engines`.
 pub fn run(seed: u64, cases: u64, engines: &[EngineSpec], limits: &Limits) -> BenchReport {
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = names_and_checkpointers(engines);
     let generated: Vec<_> = (0..cases)
         .filter_map(|i| generate(case_seed(seed, i), Some((seed, i)), &names, &checkpointers).ok())
         .collect();

@@ -3,7 +3,8 @@
 //!
 //! Invariants: `schedule.invocation` indexes `invocations` (or the schedule is inert);
 //! `schedule.chain_stops` has one entry per hop (`chain.len() - 1`) and is strictly increasing;
-//! values are engine-neutral (function references only by null-ness).
+//! values are engine-neutral (function references by null-ness, or by their index in the
+//! instance when the engine can tell, see [`CaseValue::Func`]).
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use baton_engine::KindSet;
-use baton_engine::{ValType, Value};
+use baton_engine::{Engine, FuncIdentity, InstanceId, ValType, Value};
 
 /// The current case-file format version.
 pub const CASE_VERSION: u32 = 1;
@@ -33,6 +34,10 @@ pub enum CaseValue {
     Funcref(bool),
     /// `externref`: the handle, or null.
     Externref(Option<u64>),
+    /// A non-null `funcref` whose identity the engine reported (observations only; never an
+    /// argument): the same function on two engines has the same identity.
+    #[serde(rename = "funcref_identity")]
+    Func(FuncIdentity),
 }
 
 impl CaseValue {
@@ -48,6 +53,21 @@ impl CaseValue {
         }
     }
 
+    /// The neutral form of `value`, a value of `instance` in `engine`'s session: non-null
+    /// function references by identity when the engine reports one (and `identity` is on), by
+    /// null-ness otherwise.
+    pub fn observed(
+        engine: &dyn Engine,
+        instance: InstanceId,
+        value: &Value,
+        identity: bool,
+    ) -> Self {
+        match engine.func_identity(instance, value) {
+            Some(func) if identity => Self::Func(func),
+            _ => Self::from_value(value),
+        }
+    }
+
     /// The harness value to pass as an argument; `None` for a non-null funcref, which no case
     /// can name engine-neutrally.
     pub fn to_value(self) -> Option<Value> {
@@ -57,7 +77,7 @@ impl CaseValue {
             Self::F32(v) => Value::F32(v),
             Self::F64(v) => Value::F64(v),
             Self::Funcref(false) => Value::FuncRef(None),
-            Self::Funcref(true) => return None,
+            Self::Funcref(true) | Self::Func(_) => return None,
             Self::Externref(h) => Value::ExternRef(h),
         })
     }
@@ -69,7 +89,7 @@ impl CaseValue {
             Self::I64(_) => ValType::I64,
             Self::F32(_) => ValType::F32,
             Self::F64(_) => ValType::F64,
-            Self::Funcref(_) => ValType::FuncRef,
+            Self::Funcref(_) | Self::Func(_) => ValType::FuncRef,
             Self::Externref(_) => ValType::ExternRef,
         }
     }
@@ -86,6 +106,8 @@ impl std::fmt::Display for CaseValue {
             Self::Funcref(true) => f.write_str("funcref:non-null"),
             Self::Externref(None) => f.write_str("externref:null"),
             Self::Externref(Some(h)) => write!(f, "externref:{h}"),
+            Self::Func(FuncIdentity::Index(index)) => write!(f, "funcref:func{index}"),
+            Self::Func(FuncIdentity::Foreign) => f.write_str("funcref:foreign"),
         }
     }
 }
@@ -138,6 +160,14 @@ pub struct Case {
     pub invocations: Vec<Invocation>,
     /// The checkpoint schedule.
     pub schedule: Schedule,
+    /// For a WASI program (`baton check --wasi`): its inputs; its `wasi_snapshot_preview1`
+    /// imports are served by [`crate::wasi`]. Absent in generated cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<crate::wasi::WasiConfig>,
+    /// Event fuel per invocation for this case (real programs run longer than generated
+    /// ones); absent: the harness's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
 }
 
 /// Errors reading or writing a case file.

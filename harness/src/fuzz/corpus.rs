@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::case::{Case, Invocation, Schedule, CASE_VERSION};
-use super::engines::EngineSpec;
+use super::engines::{names_and_checkpointers, EngineSpec};
 use super::exec::{self, Limits, SCHEDULE_KINDS};
 use super::generator::{argument, exported_funcs};
 use super::host;
@@ -69,12 +69,7 @@ pub fn seed_cases(
             }
         })
         .collect();
-    let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
-    let checkpointers: Vec<String> = engines
-        .iter()
-        .filter(|e| e.checkpoints)
-        .map(|e| e.name.clone())
-        .collect();
+    let (names, checkpointers) = names_and_checkpointers(engines);
     let mut base = Case {
         version: CASE_VERSION,
         origin: None,
@@ -88,6 +83,8 @@ pub fn seed_cases(
             chain: Vec::new(),
             chain_stops: Vec::new(),
         },
+        wasi: None,
+        fuel: None,
     };
     // Count events with the first checkpointing engine that reports them.
     let imports = host::func_imports(wasm)?;

@@ -8,18 +8,19 @@ use std::sync::Arc;
 
 use super::mutants::{Corruption, MutantEngine};
 use crate::adapters;
-use baton_engine::{Engine, EngineConfig};
+use baton_engine::{Engine, EngineConfig, KindSet};
 
 /// The name of the uninterrupted-semantics oracle.
 pub const ORACLE: &str = "wasmi";
 
-/// The name of the tie-breaker oracle, consulted only when [`ORACLE`] disagrees with every
-/// engine (see [`super::oracles::semantics`]).
+/// The former tie-breaker oracle (wasmi 1.x): still available by name, but it shares the primary
+/// oracle's lineage and no longer votes (see [`super::oracles::vote`]).
 pub const TIE_BREAKER: &str = "wasmi1";
 
-/// Whether a name is one of the two oracles (never compared as an engine).
+/// Whether a name is an oracle (never compared as an engine): the primary oracle, wasmi 1.x, or
+/// an independent voter ([`super::oracles::vote::INDEPENDENT`]).
 pub fn is_oracle(name: &str) -> bool {
-    name == ORACLE || name == TIE_BREAKER
+    name == ORACLE || name == TIE_BREAKER || super::oracles::vote::INDEPENDENT.contains(&name)
 }
 
 /// Creates an engine session.
@@ -36,6 +37,8 @@ pub struct EngineSpec {
     pub create: Factory,
     /// Trap messages the engine gives in place of spec messages: `(given, spec)`.
     pub aliases: Vec<(&'static str, &'static str)>,
+    /// The safe-point kinds it fires and restores (`any` only if it declares it).
+    pub kinds: KindSet,
 }
 
 impl std::fmt::Debug for EngineSpec {
@@ -66,11 +69,13 @@ pub fn resolve(name: &str) -> Result<EngineSpec, String> {
             checkpoints: base.checkpoints,
             create: Arc::new(move |config| Box::new(MutantEngine::new(inner(config), corruption))),
             aliases: base.aliases,
+            kinds: base.kinds,
         });
     }
     let entry = adapters::find(name)
         .ok_or_else(|| format!("unknown engine {name:?} (known: {})", adapters::names()))?;
-    let aliases = (entry.create)(&EngineConfig::default())
+    let session = (entry.create)(&EngineConfig::default());
+    let aliases = session
         .trap_aliases()
         .iter()
         .map(|(trap, spec)| (trap.message(), *spec))
@@ -80,6 +85,7 @@ pub fn resolve(name: &str) -> Result<EngineSpec, String> {
         checkpoints: entry.checkpoints,
         create: Arc::new(entry.create),
         aliases,
+        kinds: session.safe_point_kinds(),
     })
 }
 
@@ -96,4 +102,15 @@ pub fn default_names() -> Vec<String> {
         .filter(|entry| entry.default)
         .map(|entry| entry.name.to_string())
         .collect()
+}
+
+/// The names of `engines`, and of those among them that checkpoint (chain candidates).
+pub fn names_and_checkpointers(engines: &[EngineSpec]) -> (Vec<String>, Vec<String>) {
+    let names = engines.iter().map(|e| e.name.clone()).collect();
+    let checkpointers = engines
+        .iter()
+        .filter(|e| e.checkpoints)
+        .map(|e| e.name.clone())
+        .collect();
+    (names, checkpointers)
 }

@@ -32,11 +32,14 @@ pub enum Class {
     Panic,
     /// An engine ran past the wall-clock limit.
     Timeout,
+    /// An out-of-process adapter failed as a process (crash, hang, malformed bytes, protocol
+    /// violation); its stderr tail is in the finding.
+    Adapter,
 }
 
 impl Class {
     /// Every class, in property order.
-    pub const ALL: [Class; 8] = [
+    pub const ALL: [Class; 9] = [
         Class::Semantics,
         Class::Oracle,
         Class::Checkpoint,
@@ -45,6 +48,7 @@ impl Class {
         Class::Chain,
         Class::Panic,
         Class::Timeout,
+        Class::Adapter,
     ];
 
     /// The class's name (directory prefix).
@@ -58,6 +62,7 @@ impl Class {
             Class::Chain => "chain",
             Class::Panic => "panic",
             Class::Timeout => "timeout",
+            Class::Adapter => "adapter",
         }
     }
 
@@ -127,6 +132,7 @@ impl Finding {
         let class = match failure.kind {
             FailureKind::Panic => Class::Panic,
             FailureKind::Timeout => Class::Timeout,
+            FailureKind::Adapter => Class::Adapter,
             _ => class,
         };
         Finding {

@@ -2,18 +2,28 @@
 //! configured to baton's feature set), the module's exports become invocations (half of the
 //! arguments special values), and the rest of the bytes a raw schedule that
 //! [`materialize`] turns into concrete event numbers once the invocation's event count is known.
+//! Where the choices come from (a seed, or one fuzzer-steered `Unstructured`) is
+//! [`super::choices`]; this module only states what is chosen.
+//!
+//! Swarm shares (issue 14): a quarter of the cases are bigger; half may import the host's
+//! memory, tables and globals (so imported state is imaged and restored); a quarter keep NaNs
+//! uncanonicalised (so NaN payloads move through frames and images, where bit-exact
+//! comparison sees a lossy mapping); an eighth of the schedules also stop at `any` events
+//! (run only by engines that declare them).
 //!
 //! Invariants: generation is a pure function of the seed; every generated module validates
-//! with baton's features (Wasm 2.0 without SIMD), imports only harness host functions, exports
-//! everything (so memories, globals and tables are observable) and terminates
-//! (`ensure_termination`).
+//! with baton's features (Wasm 2.0 without SIMD), imports only from the harness host
+//! (functions, and its memory, tables and globals), exports everything (so memories, globals
+//! and tables are observable) and terminates (`ensure_termination`).
 
 use arbitrary::Unstructured;
 use baton_checkpoint::analysis::supported_features;
+use baton_checkpoint::EventKind;
 use wasm_smith::{Config, Module};
 use wasmparser::{Parser, Payload, Validator};
 
 use super::case::{Case, CaseValue, Invocation, Schedule, CASE_VERSION};
+use super::choices::{Choices, Seeded, Source, Steered};
 use super::exec::SCHEDULE_KINDS;
 use super::host;
 use super::rng::SplitMix64;
@@ -27,10 +37,11 @@ pub const WASM_FUEL: u32 = 300;
 pub const MAX_INVOCATIONS: usize = 6;
 
 /// The wasm-smith configuration: Wasm 2.0 without SIMD, small memories and tables, harness
-/// host imports, NaNs canonicalised, everything exported.
+/// host imports, NaNs canonicalised (generation turns that off for a share), everything
+/// exported.
 pub fn smith_config() -> Config {
     Config {
-        available_imports: Some(host::available_imports()),
+        available_imports: Some(host::available_imports(false)),
         allow_start_export: true,
         canonicalize_nans: true,
         export_everything: true,
@@ -151,7 +162,7 @@ pub fn exported_funcs(wasm: &[u8]) -> Result<Vec<(String, FuncType)>, String> {
 }
 
 /// An argument of type `ty`: half the time a special value.
-pub fn argument(rng: &mut SplitMix64, ty: ValType) -> CaseValue {
+pub fn argument(rng: &mut impl Choices, ty: ValType) -> CaseValue {
     let special = rng.below(2) == 0;
     let pick = rng.next_u64();
     match ty {
@@ -219,28 +230,25 @@ pub fn generate(
     let mut rng = SplitMix64::new(seed);
     let len = 2048 + rng.below(6144) as usize;
     let data = rng.bytes(len);
-    build(&data, rng, origin, engines, checkpointers)
+    build(&mut Seeded::new(&data, rng), origin, engines, checkpointers)
 }
 
-/// Generates a case from raw fuzzer bytes (the module from `data`, everything else from a
-/// stream seeded by its hash): the entry point for coverage-guided fuzzers.
-pub fn generate_from_bytes(
-    data: &[u8],
+/// Generates a case from one `Unstructured` (libFuzzer's bytes) that answers every choice:
+/// the entry point for coverage-guided fuzzers.
+pub fn generate_steered(
+    u: &mut Unstructured<'_>,
     engines: &[String],
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
-    let rng = SplitMix64::new(super::rng::fnv1a(data));
-    build(data, rng, None, engines, checkpointers)
+    build(&mut Steered::new(u), None, engines, checkpointers)
 }
 
-fn build(
-    data: &[u8],
-    mut rng: SplitMix64,
+fn build<'a>(
+    rng: &mut impl Source<'a>,
     origin: Option<(u64, u64)>,
     engines: &[String],
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
-    let mut u = Unstructured::new(data);
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
@@ -248,6 +256,8 @@ fn build(
     let base = smith_config();
     let config = Config {
         disallow_traps: rng.below(2) == 0,
+        canonicalize_nans: rng.below(4) != 0,
+        available_imports: Some(host::available_imports(rng.below(2) == 0)),
         max_funcs: if big { 16 } else { base.max_funcs },
         max_instructions: if big { 400 } else { base.max_instructions },
         max_nesting_depth: if big { 10 } else { base.max_nesting_depth },
@@ -255,7 +265,7 @@ fn build(
     };
     let fuel = if big { WASM_FUEL * 10 } else { WASM_FUEL };
     let mut module =
-        Module::new(config, &mut u).map_err(|e| GenerateError::Smith(e.to_string()))?;
+        Module::new(config, rng.module_bytes()).map_err(|e| GenerateError::Smith(e.to_string()))?;
     module
         .ensure_termination(fuel)
         .map_err(|e| GenerateError::Smith(e.to_string()))?;
@@ -267,7 +277,7 @@ fn build(
         .iter()
         .map(|(name, ty)| Invocation {
             export: name.clone(),
-            args: ty.params.iter().map(|t| argument(&mut rng, *t)).collect(),
+            args: ty.params.iter().map(|t| argument(rng, *t)).collect(),
         })
         .collect();
     // Keep a random window so long export lists still vary which functions run.
@@ -275,7 +285,7 @@ fn build(
         let start = rng.below((invocations.len() - MAX_INVOCATIONS + 1) as u64) as usize;
         invocations = invocations[start..start + MAX_INVOCATIONS].to_vec();
     }
-    let schedule = random_schedule(&mut rng, invocations.len(), checkpointers);
+    let schedule = random_schedule(rng, invocations.len(), checkpointers);
     let raw_k = (rng.next_u64(), rng.next_u64());
     Ok(Generated {
         case: Case {
@@ -285,14 +295,21 @@ fn build(
             module: wasm,
             invocations,
             schedule,
+            wasi: None,
+            fuel: None,
         },
         raw_k,
     })
 }
 
-fn random_schedule(rng: &mut SplitMix64, invocations: usize, checkpointers: &[String]) -> Schedule {
-    // Mostly all main kinds; sometimes a random non-empty subset.
-    let kinds: Vec<_> = if rng.below(2) == 0 {
+fn random_schedule(
+    rng: &mut impl Choices,
+    invocations: usize,
+    checkpointers: &[String],
+) -> Schedule {
+    // Mostly all main kinds (a subset often has no event at or after `k`: the stop is not
+    // reached); sometimes a random non-empty subset.
+    let kinds: Vec<_> = if rng.below(4) != 0 {
         SCHEDULE_KINDS.to_vec()
     } else {
         let mask = 1 + rng.below(15);
@@ -303,6 +320,11 @@ fn random_schedule(rng: &mut SplitMix64, invocations: usize, checkpointers: &[St
             .map(|(_, k)| *k)
             .collect()
     };
+    // Sometimes `any` stops too (engines that do not declare them sit these cases out).
+    let mut kinds = kinds;
+    if rng.below(8) == 0 {
+        kinds.push(EventKind::Any);
+    }
     let length = 1 + rng.below(3) as usize;
     let chain = (0..length)
         .filter_map(|_| {

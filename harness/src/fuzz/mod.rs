@@ -4,15 +4,19 @@
 //! uninterrupted outcome.
 //!
 //! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed (with
-//! [`rng`]), [`case`] is the replayable case file, [`host`] is the recording host module every
-//! case imports from, [`engines`] names the engines (registry and mutants), [`exec`] drives one
-//! engine through a case, [`observation`] is what a run shows and how two differ, [`oracles`]
-//! are the five properties, [`finding`] and [`report`] describe and write what failed,
-//! [`campaign`] runs many cases in parallel (with a watchdog), [`reproduce`] and [`shrink`]
-//! replay and minimise one case, [`corpus`] turns the committed seeds and regressions into
-//! cases, [`mutants`] wraps a real engine to corrupt its images (the proof that the oracles
-//! catch realistic mapping bugs), [`bench`](mod@bench) measures throughput and overhead, [`targets`] are
-//! the cargo-fuzz targets' bodies and [`cli`] the `baton fuzz | reproduce | shrink` commands.
+//! [`rng`]) or from fuzzer bytes ([`choices`] plumbs either in), [`case`] is the replayable
+//! case file, [`host`] is the recording host module every case imports from, [`engines`] names
+//! the engines (registry and mutants), [`exec`] drives one engine through a case,
+//! [`observation`] is what a run shows and how two differ, [`oracles`] are the five
+//! properties, [`finding`] and [`report`] describe and write what failed, [`campaign`] runs
+//! many cases in parallel (with a watchdog, a journal that makes it resumable, shards and
+//! merges), [`reproduce`] and [`shrink`] replay and minimise one case, [`corpus`] turns the
+//! committed seeds and regressions into cases, [`mutants`] wraps a real engine to corrupt its
+//! images (the proof that the oracles catch realistic mapping bugs), [`bench`](mod@bench)
+//! measures throughput and overhead, [`bench_mutants`] detection power (cases and time to each
+//! mutant's first finding), [`targets`] are the cargo-fuzz targets' bodies
+//! (`run(&mut Unstructured)`, as in wasm-tools) and [`cli`] the `baton fuzz | merge |
+//! reproduce | shrink` commands.
 //!
 //! Invariants:
 //! - a case is fully determined by its JSON file (module bytes, invocations, schedule, engines):
@@ -24,8 +28,10 @@
 //!   reports at most one finding: the first property that fails.
 
 pub mod bench;
+pub mod bench_mutants;
 pub mod campaign;
 pub mod case;
+pub mod choices;
 pub mod cli;
 pub mod corpus;
 pub mod engines;

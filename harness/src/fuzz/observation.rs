@@ -2,9 +2,13 @@
 //! memories, globals and tables at the end, and the host trace; plus how two observations
 //! differ.
 //!
-//! Invariants: observations are engine-neutral (function references by null-ness only, traps
-//! by their spec message), so equal behaviour gives equal observations; the first difference is
-//! reported in a fixed order (instantiation, invocations, globals, tables, memories, trace).
+//! Invariants: observations are engine-neutral (function references by their index in the
+//! instance when the engine reports it, else by null-ness; traps by their spec message), so
+//! equal behaviour gives equal observations; two references compare by identity when both
+//! sides know it, by null-ness otherwise; floats compare bit for bit when the comparison is
+//! NaN-exact, up to NaN payloads otherwise; the first difference is reported in a fixed order
+//! (instantiation, invocations, WASI output, globals, tables, memories,
+//! trace).
 
 use baton_engine::Trap;
 use serde::{Deserialize, Serialize};
@@ -52,6 +56,9 @@ pub struct Observation {
     pub memories: Vec<(String, Vec<u8>)>,
     /// The host trace.
     pub trace: Vec<TraceEntry>,
+    /// What a WASI program wrote (cases with a WASI configuration only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi: Option<Box<crate::wasi::WasiOutput>>,
 }
 
 /// Trap messages that count as equal: pairs an engine declares as aliases.
@@ -65,28 +72,33 @@ fn same_trap(a: &Trap, b: &Trap, aliases: TrapAliases<'_>) -> bool {
             .any(|(x, y)| (a == *x && b == *y) || (a == *y && b == *x))
 }
 
-/// Value equality up to NaN payloads: the spec lets engines pick any NaN for arithmetic
-/// results, so two NaNs of one type are the same value here.
-pub fn same_value(a: &CaseValue, b: &CaseValue) -> bool {
+/// Value equality. Floats: bit for bit when `exact_nans`, else up to NaN payloads (the spec
+/// lets engines pick any NaN for arithmetic results, so across engines two NaNs of one type are
+/// the same value). Function references: by identity when both sides report one, else by
+/// null-ness.
+pub fn same_value(a: &CaseValue, b: &CaseValue, exact_nans: bool) -> bool {
     match (a, b) {
         (CaseValue::F32(x), CaseValue::F32(y)) => {
-            x == y || (f32::from_bits(*x).is_nan() && f32::from_bits(*y).is_nan())
+            x == y || (!exact_nans && f32::from_bits(*x).is_nan() && f32::from_bits(*y).is_nan())
         }
         (CaseValue::F64(x), CaseValue::F64(y)) => {
-            x == y || (f64::from_bits(*x).is_nan() && f64::from_bits(*y).is_nan())
+            x == y || (!exact_nans && f64::from_bits(*x).is_nan() && f64::from_bits(*y).is_nan())
         }
+        (CaseValue::Func(x), CaseValue::Func(y)) => x == y,
+        (CaseValue::Func(_), CaseValue::Funcref(non_null))
+        | (CaseValue::Funcref(non_null), CaseValue::Func(_)) => *non_null,
         _ => a == b,
     }
 }
 
-fn same_values(a: &[CaseValue], b: &[CaseValue]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
+fn same_values(a: &[CaseValue], b: &[CaseValue], exact_nans: bool) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y, exact_nans))
 }
 
-fn same_outcome(a: &Outcome, b: &Outcome, aliases: TrapAliases<'_>) -> bool {
+fn same_outcome(a: &Outcome, b: &Outcome, aliases: TrapAliases<'_>, exact_nans: bool) -> bool {
     match (a, b) {
         (Outcome::Trapped(x), Outcome::Trapped(y)) => same_trap(x, y, aliases),
-        (Outcome::Returned(x), Outcome::Returned(y)) => same_values(x, y),
+        (Outcome::Returned(x), Outcome::Returned(y)) => same_values(x, y, exact_nans),
         _ => a == b,
     }
 }
@@ -101,11 +113,13 @@ pub struct Difference {
     pub place: String,
 }
 
-/// Compares `actual` against `expected`; `None` when they agree.
+/// Compares `actual` against `expected`; `None` when they agree. `exact_nans` compares floats
+/// bit for bit (see [`same_value`]).
 pub fn compare(
     expected: &Observation,
     actual: &Observation,
     aliases: TrapAliases<'_>,
+    exact_nans: bool,
 ) -> Option<Difference> {
     let diff = |place: String, description: String| Some(Difference { description, place });
     match (&expected.instantiation_trap, &actual.instantiation_trap) {
@@ -129,7 +143,7 @@ pub fn compare(
         );
     }
     for (index, (a, b)) in expected.outcomes.iter().zip(&actual.outcomes).enumerate() {
-        if !same_outcome(a, b, aliases) {
+        if !same_outcome(a, b, aliases, exact_nans) {
             let kind = |o: &Outcome| match o {
                 Outcome::Returned(_) => "returned",
                 Outcome::Trapped(_) => "trapped",
@@ -141,15 +155,20 @@ pub fn compare(
             );
         }
     }
+    if let Some((place, description)) =
+        crate::wasi::state::first_difference(expected.wasi.as_deref(), actual.wasi.as_deref())
+    {
+        return diff(place, description);
+    }
     let same_globals = expected.globals.len() == actual.globals.len()
         && expected
             .globals
             .iter()
             .zip(&actual.globals)
-            .all(|((n, a), (m, b))| n == m && same_value(a, b));
+            .all(|((n, a), (m, b))| n == m && same_value(a, b, exact_nans));
     if !same_globals {
         for ((name, a), (_, b)) in expected.globals.iter().zip(&actual.globals) {
-            if !same_value(a, b) {
+            if !same_value(a, b, exact_nans) {
                 return diff(
                     "global".into(),
                     format!("global {name:?}: expected {a}, got {b}"),
@@ -158,7 +177,13 @@ pub fn compare(
         }
         return diff("global list".into(), "exported globals differ".into());
     }
-    if expected.tables != actual.tables {
+    let same_tables = expected.tables.len() == actual.tables.len()
+        && expected
+            .tables
+            .iter()
+            .zip(&actual.tables)
+            .all(|((n, a), (m, b))| n == m && same_values(a, b, exact_nans));
+    if !same_tables {
         for ((name, a), (_, b)) in expected.tables.iter().zip(&actual.tables) {
             if a.len() != b.len() {
                 return diff(
@@ -170,7 +195,11 @@ pub fn compare(
                     ),
                 );
             }
-            if let Some(i) = a.iter().zip(b).position(|(x, y)| !same_value(x, y)) {
+            if let Some(i) = a
+                .iter()
+                .zip(b)
+                .position(|(x, y)| !same_value(x, y, exact_nans))
+            {
                 return diff(
                     "table element".into(),
                     format!("table {name:?}[{i}]: expected {}, got {}", a[i], b[i]),
@@ -208,7 +237,7 @@ pub fn compare(
             .trace
             .iter()
             .zip(&actual.trace)
-            .all(|(a, b)| a.func == b.func && same_values(&a.args, &b.args));
+            .all(|(a, b)| a.func == b.func && same_values(&a.args, &b.args, exact_nans));
     if !same_trace {
         let i = expected
             .trace
@@ -236,6 +265,9 @@ pub fn text_view(observation: &Observation) -> String {
     }
     for (i, outcome) in observation.outcomes.iter().enumerate() {
         out.push_str(&format!("invocation {i}: {outcome}\n"));
+    }
+    if let Some(wasi) = &observation.wasi {
+        out.push_str(&crate::wasi::state::text_view(wasi));
     }
     for (name, value) in &observation.globals {
         out.push_str(&format!("global {name}: {value}\n"));

@@ -1,7 +1,9 @@
 //! `baton image run`: restore an image on an engine and run its call to the end.
 //!
 //! The module's imports must be the harness host's (`host.*`, whose state travels in the image's
-//! host section) — what every image written by `baton fuzz` needs; anything else is refused with
+//! host section) — what every image written by `baton fuzz` needs — or WASI preview 1's
+//! (`wasi_snapshot_preview1.*`, served by [`crate::wasi`] continuing the image's `baton.wasi`
+//! section, as in images from `baton check --wasi`); anything else is refused with
 //! [`ImageToolError::Imports`] naming the import. Engine panics are caught and reported as
 //! [`ImageToolError::Panic`].
 
@@ -16,6 +18,7 @@ use super::error::ImageToolError;
 use super::load::load_module;
 use crate::fuzz::engines::resolve;
 use crate::fuzz::host::{func_imports, link, HostState, HOST_MODULE};
+use crate::wasi::{WasiConfig, WasiHost, WASI_MODULE};
 
 /// What running an image showed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +31,8 @@ pub struct RunSummary {
     pub events: Option<u64>,
     /// Host calls in the trace at the end (the image's plus the run's).
     pub host_calls: usize,
+    /// For a WASI module: everything the program wrote (before the image and after).
+    pub wasi: Option<crate::wasi::WasiOutput>,
 }
 
 impl std::fmt::Display for RunSummary {
@@ -50,7 +55,14 @@ impl std::fmt::Display for RunSummary {
         if let Some(events) = self.events {
             write!(f, " after {events} events")?;
         }
-        write!(f, "; {} host calls in the trace", self.host_calls)
+        write!(f, "; {} host calls in the trace", self.host_calls)?;
+        if let Some(wasi) = &self.wasi {
+            write!(f, "\nstdout:\n{}", String::from_utf8_lossy(&wasi.stdout.0))?;
+            if let Some(code) = wasi.exit_code {
+                write!(f, "\nexit code: {code}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -73,11 +85,15 @@ pub fn run_image(
         path: module_path.to_path_buf(),
         reason,
     })?;
-    if let Some(foreign) = imports.iter().find(|import| import.module != HOST_MODULE) {
+    let is_wasi = |module: &str| module == WASI_MODULE;
+    if let Some(foreign) = imports
+        .iter()
+        .find(|import| import.module != HOST_MODULE && !is_wasi(&import.module))
+    {
         return Err(ImageToolError::Imports {
             path: module_path.to_path_buf(),
             reason: format!(
-                "imports {}.{}; images run with the harness host only (module \"{HOST_MODULE}\")",
+                "imports {}.{}; images run with the harness host (module \"{HOST_MODULE}\") or WASI (\"{WASI_MODULE}\") only",
                 foreign.module, foreign.name
             ),
         });
@@ -86,6 +102,15 @@ pub fn run_image(
         path: image_path.to_path_buf(),
         reason: format!("host section: {reason}"),
     })?;
+    let wasi = imports
+        .iter()
+        .any(|import| is_wasi(&import.module))
+        .then(|| WasiHost::from_image(&WasiConfig::default(), image))
+        .transpose()
+        .map_err(|error| ImageToolError::NotAnImage {
+            path: image_path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
     let spec = resolve(engine_name).map_err(ImageToolError::UnknownEngine)?;
     let engine_error = |step, source| ImageToolError::Engine {
         engine: spec.name.clone(),
@@ -97,8 +122,20 @@ pub fn run_image(
         let module = engine
             .compile(&wasm)
             .map_err(|e| engine_error("compile", e))?;
-        let handles =
-            link(engine.as_mut(), &imports, &host).map_err(|e| engine_error("link", e))?;
+        let mut handles = Vec::with_capacity(imports.len());
+        for import in &imports {
+            let handle = match &wasi {
+                Some(wasi) if is_wasi(&import.module) => wasi.link_import(engine.as_mut(), import),
+                _ => {
+                    link(engine.as_mut(), std::slice::from_ref(import), &host).and_then(|handles| {
+                        handles.into_iter().next().ok_or_else(|| {
+                            baton_engine::EngineError::Other("host link made no function".into())
+                        })
+                    })
+                }
+            };
+            handles.push(handle.map_err(|e| engine_error("link", e))?);
+        }
         let instance = engine
             .restore(module, &handles, image)
             .map_err(|e| engine_error("restore", e))?;
@@ -115,6 +152,7 @@ pub fn run_image(
             outcome,
             events,
             host_calls: host.trace().len(),
+            wasi: wasi.as_ref().map(WasiHost::output),
         })
     }));
     guarded.unwrap_or_else(|payload| {

@@ -23,7 +23,7 @@ use baton_checkpoint::image::Image;
 use baton_checkpoint::DecodeLimits;
 use baton_engine::{
     AdapterFault, Engine, EngineConfig, EngineError, ExternHandle, FuncType, GlobalType, HostFunc,
-    InstanceId, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
+    InstanceId, KindSet, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
 };
 
 use crate::convert as cv;
@@ -403,6 +403,13 @@ impl Engine for ProcessEngine {
 
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
         self.aliases
+    }
+
+    /// The kinds the adapter declared in its handshake (the main kinds when it cannot start:
+    /// its failure then shows in the first real request).
+    fn safe_point_kinds(&self) -> KindSet {
+        self.info()
+            .map_or(KindSet::MAIN, |info| info.safe_point_kinds)
     }
 }
 

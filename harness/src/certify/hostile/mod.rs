@@ -130,11 +130,14 @@ fn attempt(engine: &EngineSpec, job: &Job, limits: &Limits) -> Fate {
         image: &job.image,
         invocation: job.case.schedule.invocation,
         prefix: &job.prefix,
+        fuel: None,
     };
     match exec::resume_from(engine, &job.case, &imports, limits, point, None) {
         Ok(_) => Fate::RanSafely,
         Err(failure) => match failure.kind {
-            FailureKind::Panic => Fate::Panicked(failure.message),
+            // An out-of-process adapter that crashed, hung or broke the protocol on a hostile
+            // image failed as badly as an in-process panic.
+            FailureKind::Panic | FailureKind::Adapter => Fate::Panicked(failure.message),
             FailureKind::Timeout => Fate::TooSlow(failure.message),
             FailureKind::Error | FailureKind::Unsupported => match failure.step.as_str() {
                 "read host section" => Fate::RefusedByHarness,

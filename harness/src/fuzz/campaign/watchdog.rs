@@ -1,78 +1,71 @@
 //! The campaign watchdog: reports cases that run past the hang limit (twice the per-operation
-//! wall-clock limit) as `timeout` findings while the campaign goes on, and, once the budget is
-//! over and only hung cases remain, writes the summary and exits (status 1) instead of waiting
-//! for an engine that never returns.
+//! wall-clock limit) as `timeout` findings while the campaign goes on, rewrites `summary.json`
+//! every few seconds (so even a SIGKILLed campaign leaves recent numbers), and, once no further
+//! case will be taken and only hung cases remain, writes the summary and exits (status 1)
+//! instead of waiting for an engine that never returns.
 //!
-//! Invariant: each hung case is reported once; a hung case that finishes after all is counted
-//! normally too.
+//! Invariant: each hung case is journaled once, as a `timeout` finding; when it finishes after
+//! all, its worker drops the result.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{case_at, finalize, lock, record, Budget, Options, State};
+use super::run::{lock, Run};
 use crate::fuzz::finding::{Class, Finding};
+use crate::fuzz::oracles::{CaseResult, Stats, Verdict};
 
-/// What the watchdog watches.
-pub(super) struct Watch<'a> {
-    pub(super) state: &'a Mutex<State>,
-    pub(super) options: &'a Options,
-    pub(super) started: Instant,
-    pub(super) done: &'a AtomicBool,
-    pub(super) next: &'a AtomicU64,
-    pub(super) names: &'a [String],
-    pub(super) checkpointers: &'a [String],
-}
+/// How often `summary.json` is rewritten while the campaign runs.
+const SUMMARY_EVERY: Duration = Duration::from_secs(2);
 
-impl Watch<'_> {
-    /// Polls until the campaign is done (or exits the process, see the module docs).
-    pub(super) fn run(&self) {
-        let hang = self.options.limits.wall * 2;
-        while !self.done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(100));
-            let mut state = lock(self.state);
-            let newly_hung: Vec<u64> = state
-                .running
-                .iter()
-                .filter(|(index, start)| start.elapsed() > hang && !state.hung.contains(index))
-                .map(|(index, _)| *index)
-                .collect();
-            for index in newly_hung {
-                state.hung.insert(index);
-                let Some(case) = case_at(self.options, index, self.names, self.checkpointers)
-                else {
-                    continue;
-                };
-                let finding = Finding {
-                    class: Class::Timeout,
-                    engines: self.names.to_vec(),
-                    summary: format!("case {index} still running after {hang:?}"),
-                    first_difference: "no engine operation returned within the hang limit; \
-                                       the worker is stuck"
-                        .into(),
-                    place: "hang".into(),
-                    evidence: Vec::new(),
-                    images: Vec::new(),
-                };
-                record(&mut state, self.options, case, finding);
-            }
-            let budget_over = match self.options.budget {
-                Budget::Time(limit) => self.started.elapsed() >= limit,
-                Budget::Cases(n) => {
-                    self.next.load(Ordering::Relaxed) >= n + self.options.seeds.len() as u64
-                }
+/// Polls until `done` (or exits the process, see the module docs).
+pub(super) fn watch(run: &Run<'_>, done: &AtomicBool) {
+    let hang = run.options.limits.wall * 2;
+    let mut last_summary = Instant::now();
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        let mut state = lock(&run.state);
+        let newly_hung: Vec<u64> = state
+            .running
+            .iter()
+            .filter(|(index, start)| start.elapsed() > hang && !state.hung.contains(index))
+            .map(|(index, _)| *index)
+            .collect();
+        for index in newly_hung {
+            let Some(case) = run.case_at(index) else {
+                continue;
             };
-            let only_hung = !state.running.is_empty()
-                && state.running.keys().all(|index| state.hung.contains(index));
-            if budget_over && only_hung && self.options.exit_on_hang {
-                finalize(&mut state, self.options, self.started);
-                println!("{}", state.summary.line());
-                eprintln!(
-                    "baton fuzz: {} case(s) hung in an engine; exiting without waiting for them",
-                    state.running.len()
-                );
-                std::process::exit(1);
-            }
+            state.hung.insert(index);
+            let finding = Finding {
+                class: Class::Timeout,
+                engines: run.names.clone(),
+                summary: format!("case {index} still running after {hang:?}"),
+                first_difference: "no engine operation returned within the hang limit; \
+                                   the worker is stuck"
+                    .into(),
+                place: "hang".into(),
+                evidence: Vec::new(),
+                images: Vec::new(),
+            };
+            let result = CaseResult {
+                verdict: Verdict::Finding(Box::new(finding)),
+                stats: Stats::default(),
+            };
+            run.complete(&mut state, index, case, result);
+        }
+        if last_summary.elapsed() >= SUMMARY_EVERY {
+            run.finalize(&mut state, false);
+            last_summary = Instant::now();
+        }
+        let only_hung = !state.running.is_empty()
+            && state.running.keys().all(|index| state.hung.contains(index));
+        if run.exhausted() && only_hung && run.options.exit_on_hang {
+            run.finalize(&mut state, true);
+            println!("{}", state.summary.line());
+            eprintln!(
+                "baton fuzz: {} case(s) hung in an engine; exiting without waiting for them",
+                state.running.len()
+            );
+            std::process::exit(1);
         }
     }
 }

@@ -18,16 +18,19 @@ use baton_checkpoint::EventKind;
 
 use super::case::Case;
 use super::engines::EngineSpec;
-use super::host::{FuncImport, HostState};
+use super::host::FuncImport;
 use super::observation::{Observation, Outcome};
-use baton_engine::{EngineError, RunOutcome, StopRequest};
+use baton_checkpoint::encode;
+use baton_engine::{EngineError, InstanceId, RunOptions, RunOutcome, StopRequest};
 
 mod session;
+mod stepper;
 
-use session::with_session;
 pub use session::MAX_SESSION_USES;
+use session::{with_session, Hosts};
+pub use stepper::{Step, Stepper};
 
-/// Bounds on one engine operation.
+/// Bounds on one engine operation, and which of the sharper checks run.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Event fuel per invocation (engines that support it).
@@ -36,6 +39,9 @@ pub struct Limits {
     pub wall: Duration,
     /// Maximum Wasm frames, the same on every engine.
     pub max_frames: u32,
+    /// The sharper checks (all on by default; tests turn them off to show what the older
+    /// properties miss).
+    pub checks: Checks,
 }
 
 impl Default for Limits {
@@ -44,8 +50,43 @@ impl Default for Limits {
             fuel: 1_000_000,
             wall: Duration::from_secs(10),
             max_frames: 1024,
+            checks: Checks::ALL,
         }
     }
+}
+
+/// The checks that make a lossy restore show even when the program's outcome does not depend
+/// on what was lost (issue 14). Each can be turned off on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checks {
+    /// Event numbering after a restore: a restored run of an invocation that fires `N` events
+    /// in total reports `N`, completes with fuel `N` and runs out of fuel with `N - 1`.
+    pub event_numbering: bool,
+    /// Restore fidelity: right after a restore, the engine's own image equals the image it was
+    /// restored from, byte for byte.
+    pub fidelity: bool,
+    /// Function references compare by identity (index in the instance), not null-ness.
+    pub func_identity: bool,
+    /// NaN bits compare exactly wherever the engines are deterministic (images, restored runs
+    /// against uninterrupted ones), instead of up to NaN payloads.
+    pub nan_bits: bool,
+}
+
+impl Checks {
+    /// Every check on.
+    pub const ALL: Checks = Checks {
+        event_numbering: true,
+        fidelity: true,
+        func_identity: true,
+        nan_bits: true,
+    };
+    /// The properties as they were before these checks: all off.
+    pub const NONE: Checks = Checks {
+        event_numbering: false,
+        fidelity: false,
+        func_identity: false,
+        nan_bits: false,
+    };
 }
 
 /// What went wrong in an engine (as opposed to a wrong result).
@@ -58,6 +99,9 @@ pub enum FailureKind {
     Panic,
     /// The operation ran past the wall-clock limit.
     Timeout,
+    /// An out-of-process adapter crashed, hung, sent malformed bytes or broke the protocol
+    /// ([`EngineError::Adapter`]; the message carries its stderr tail).
+    Adapter,
     /// The engine lacks the operation, or the state is not imageable (not a finding: the
     /// property is skipped for it).
     Unsupported,
@@ -120,11 +164,17 @@ pub enum Resumed {
         observation: Observation,
         /// The idle image at the end.
         final_image: Option<Image>,
+        /// Main-kind events the resumed invocation reported in total (from event 0), when the
+        /// engine counts them.
+        events: Option<u64>,
     },
     /// Stopped again at the requested point.
     Suspended(Image),
     /// Ended before the requested stop (chains only).
     NotReached(Observation),
+    /// Right after the restore, the engine's own image differed from the image it was restored
+    /// from (restore fidelity, checked when [`Checks::fidelity`] is on): that image.
+    Unfaithful(Box<Image>),
 }
 
 fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: String) -> Failure {
@@ -139,6 +189,7 @@ fn fail(spec: &EngineSpec, kind: FailureKind, step: impl Into<String>, message: 
 fn engine_failure(spec: &EngineSpec, step: impl Into<String>, error: EngineError) -> Failure {
     let kind = match error {
         EngineError::Unsupported { .. } | EngineError::NotImageable(_) => FailureKind::Unsupported,
+        EngineError::Adapter { .. } => FailureKind::Adapter,
         _ => FailureKind::Error,
     };
     fail(spec, kind, step, error.to_string())
@@ -178,7 +229,7 @@ pub fn uninterrupted(
     imports: &[FuncImport],
     limits: &Limits,
 ) -> Result<Uninterrupted, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let instance = match session.instantiate()? {
             Ok(instance) => instance,
             Err(trap) => {
@@ -186,6 +237,7 @@ pub fn uninterrupted(
                     observation: Observation {
                         instantiation_trap: Some(trap),
                         trace: session.host.trace(),
+                        wasi: session.wasi.as_ref().map(|wasi| Box::new(wasi.output())),
                         ..Observation::default()
                     },
                     events: Vec::new(),
@@ -214,14 +266,14 @@ pub fn checkpoint(
     invocation: usize,
     stop: StopRequest,
 ) -> Result<Checkpointed, Failure> {
-    with_session(spec, case, imports, HostState::new(), limits, |session| {
+    with_session(spec, case, imports, Hosts::fresh(case), limits, |session| {
         let Ok(instance) = session.instantiate()? else {
             return Ok(Checkpointed::NotReached);
         };
         let mut prefix = Vec::new();
         for index in 0..invocation.min(case.invocations.len()) {
             let report = session.invoke(instance, index, case, None)?;
-            prefix.push(session.outcome(&report, &format!("invoke {index}"))?);
+            prefix.push(session.outcome(instance, &report, &format!("invoke {index}"))?);
         }
         if invocation >= case.invocations.len() {
             return Ok(Checkpointed::NotReached);
@@ -237,8 +289,8 @@ pub fn checkpoint(
     })
 }
 
-/// Where a restored run picks up: the image, the invocation it was taken in, and the outcomes
-/// of the invocations before it.
+/// Where a restored run picks up: the image, the invocation it was taken in, the outcomes
+/// of the invocations before it, and the fuel of the resumed invocation.
 #[derive(Clone, Copy, Debug)]
 pub struct ResumePoint<'a> {
     /// The image.
@@ -247,6 +299,34 @@ pub struct ResumePoint<'a> {
     pub invocation: usize,
     /// Outcomes of the earlier invocations.
     pub prefix: &'a [Outcome],
+    /// Fuel of the resumed invocation (absolute, like every fuel); `None` is the limits' fuel.
+    /// Later invocations always get the limits' fuel.
+    pub fuel: Option<u64>,
+}
+
+/// Restores `point.image` on `spec` in `session` and, when [`Checks::fidelity`] is on, takes the
+/// engine's own image right away: `Err(image)` when it differs from the one restored.
+fn restore_faithfully(
+    session: &mut session::Session<'_>,
+    image: &Image,
+) -> Result<Result<InstanceId, Box<Image>>, Failure> {
+    let spec = session.spec;
+    let instance = session
+        .engine
+        .restore(session.module, &session.imports, image)
+        .map_err(|e| engine_failure(spec, "restore", e))?;
+    if session.limits.checks.fidelity {
+        match session.image(instance) {
+            Ok(back) if encode(&back) != encode(image) => return Ok(Err(Box::new(back))),
+            Ok(_) => {}
+            Err(failure) if failure.kind == FailureKind::Unsupported => {}
+            Err(mut failure) => {
+                failure.step = "take_image right after restore".into();
+                return Err(failure);
+            }
+        }
+    }
+    Ok(Ok(instance))
 }
 
 /// Restores `point.image` on `spec`, resumes it, and either stops again at `stop` or runs the
@@ -263,15 +343,19 @@ pub fn resume_from(
         image,
         invocation,
         prefix,
+        fuel,
     } = point;
-    let host = HostState::from_image(image)
+    let hosts = Hosts::from_image(case, image)
         .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
-    with_session(spec, case, imports, host, limits, |session| {
-        let instance = session
-            .engine
-            .restore(session.module, &session.imports, image)
-            .map_err(|e| engine_failure(spec, "restore", e))?;
-        let options = session.options(stop);
+    with_session(spec, case, imports, hosts, limits, |session| {
+        let instance = match restore_faithfully(session, image)? {
+            Ok(instance) => instance,
+            Err(restored) => return Ok(Resumed::Unfaithful(restored)),
+        };
+        let mut options = session.options(stop);
+        if options.fuel.is_some() {
+            options.fuel = fuel.or(options.fuel);
+        }
         let report = session
             .engine
             .resume(instance, options)
@@ -283,7 +367,7 @@ pub fn resume_from(
         }
         let step = format!("resume invocation {invocation}");
         let mut outcomes = prefix.to_vec();
-        outcomes.push(session.outcome(&report, &step)?);
+        outcomes.push(session.outcome(instance, &report, &step)?);
         let mut events = Vec::new();
         session.run_rest(instance, case, invocation + 1, &mut outcomes, &mut events)?;
         let observation = session.observe(instance, outcomes)?;
@@ -294,7 +378,45 @@ pub fn resume_from(
         Ok(Resumed::Finished {
             observation,
             final_image,
+            events: report.events,
         })
+    })
+}
+
+/// Restores `point.image` on `spec` and resumes it with fuel `point.fuel` (the fuel contract's
+/// probe): how the resumed invocation ended, and the events it reported. `None` when the
+/// engine has no event fuel.
+pub fn resume_with_fuel(
+    spec: &EngineSpec,
+    case: &Case,
+    imports: &[FuncImport],
+    limits: &Limits,
+    point: ResumePoint<'_>,
+) -> Result<Option<(Outcome, Option<u64>)>, Failure> {
+    let hosts = Hosts::from_image(case, point.image)
+        .map_err(|message| fail(spec, FailureKind::Error, "read host section", message))?;
+    let no_fidelity = Limits {
+        checks: Checks {
+            fidelity: false,
+            ..limits.checks
+        },
+        ..*limits
+    };
+    with_session(spec, case, imports, hosts, &no_fidelity, |session| {
+        let Ok(instance) = restore_faithfully(session, point.image)? else {
+            return Ok(None);
+        };
+        let options = RunOptions {
+            stop: None,
+            fuel: point.fuel,
+        };
+        let report = match session.engine.resume(instance, options) {
+            Err(EngineError::Unsupported { .. }) => return Ok(None),
+            other => other.map_err(|e| engine_failure(spec, "resume (fuel probe)", e))?,
+        };
+        let step = format!("resume invocation {} (fuel probe)", point.invocation);
+        let outcome = session.outcome(instance, &report, &step)?;
+        Ok(Some((outcome, report.events)))
     })
 }
 

@@ -1,6 +1,7 @@
 //! One engine session as the fuzzer uses it: compiled module, host functions bound to one host
 //! state, and the run helpers (invoke with fuel fallback, outcome mapping, images with the host
-//! section, observation of exports); plus the per-thread cache that reuses a session across the
+//! section, observation of exports); for WASI cases, the WASI host ([`crate::wasi`]) serves the
+//! `wasi_snapshot_preview1` imports and its state travels in the image too; plus the per-thread cache that reuses a session across the
 //! operations of one case.
 //!
 //! Invariants: a session goes back to the cache only after an operation that succeeded, only for
@@ -17,9 +18,10 @@ use crate::fuzz::case::{Case, CaseValue};
 use crate::fuzz::engines::EngineSpec;
 use crate::fuzz::host::{self, FuncImport, HostState};
 use crate::fuzz::observation::{Observation, Outcome};
+use crate::wasi::{WasiHost, WASI_MODULE};
 use baton_engine::{
     Engine, EngineConfig, EngineError, ExternKind, InstanceId, ModuleId, RunOptions, RunOutcome,
-    RunReport, StopRequest, Trap,
+    RunReport, StopRequest, Trap, Value,
 };
 
 pub(super) struct Session<'a> {
@@ -27,10 +29,41 @@ pub(super) struct Session<'a> {
     pub(super) engine: Box<dyn Engine>,
     pub(super) module: ModuleId,
     pub(super) host: HostState,
+    pub(super) wasi: Option<WasiHost>,
     pub(super) limits: Limits,
     pub(super) fuel: bool,
     pub(super) imports: Vec<baton_engine::ExternHandle>,
     pub(super) uses: u32,
+}
+
+/// The hosts a session's imports are bound to: the harness host, and the WASI host for a case
+/// with a WASI configuration.
+pub(super) struct Hosts {
+    pub(super) harness: HostState,
+    pub(super) wasi: Option<WasiHost>,
+}
+
+impl Hosts {
+    /// Fresh hosts for a run of `case` from the start.
+    pub(super) fn fresh(case: &Case) -> Self {
+        Self {
+            harness: HostState::new(),
+            wasi: case.wasi.as_ref().map(WasiHost::new),
+        }
+    }
+
+    /// The hosts an image carries (its host sections).
+    pub(super) fn from_image(case: &Case, image: &Image) -> Result<Self, String> {
+        Ok(Self {
+            harness: HostState::from_image(image)?,
+            wasi: match &case.wasi {
+                None => None,
+                Some(config) => {
+                    Some(WasiHost::from_image(config, image).map_err(|e| e.to_string())?)
+                }
+            },
+        })
+    }
 }
 
 /// Sessions are reused across the operations of one case (one compile per engine and module):
@@ -76,12 +109,12 @@ pub(super) fn with_session<T>(
     spec: &EngineSpec,
     case: &Case,
     imports: &[FuncImport],
-    host: HostState,
+    hosts: Hosts,
     limits: &Limits,
     body: impl FnOnce(&mut Session<'_>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     guarded(spec, limits, || {
-        let mut session = Session::open(spec, case, imports, host, *limits)?;
+        let mut session = Session::open(spec, case, imports, hosts, *limits)?;
         let result = body(&mut session);
         if result.is_ok() && session.uses < MAX_SESSION_USES {
             put_cached(
@@ -103,9 +136,13 @@ impl<'a> Session<'a> {
         spec: &'a EngineSpec,
         case: &Case,
         imports: &[FuncImport],
-        host: HostState,
+        hosts: Hosts,
         limits: Limits,
     ) -> Result<Self, Failure> {
+        let Hosts {
+            harness: host,
+            wasi,
+        } = hosts;
         let (mut engine, module, uses) = match take_cached(&spec.name, &case.module) {
             Some(cached) => (cached.engine, cached.module, cached.uses + 1),
             None => {
@@ -118,13 +155,28 @@ impl<'a> Session<'a> {
                 (engine, module, 1)
             }
         };
-        let handles = host::link(engine.as_mut(), imports, &host)
-            .map_err(|e| engine_failure(spec, "link host", e))?;
+        let mut handles = Vec::with_capacity(imports.len());
+        for import in imports {
+            let handle = match &wasi {
+                Some(wasi) if import.module == WASI_MODULE => {
+                    wasi.link_import(engine.as_mut(), import)
+                }
+                _ => host::link(engine.as_mut(), std::slice::from_ref(import), &host).and_then(
+                    |handles| {
+                        handles.into_iter().next().ok_or_else(|| {
+                            baton_engine::EngineError::Other("host link made no function".into())
+                        })
+                    },
+                ),
+            };
+            handles.push(handle.map_err(|e| engine_failure(spec, "link host", e))?);
+        }
         Ok(Self {
             spec,
             engine,
             module,
             host,
+            wasi,
             limits,
             fuel: true,
             imports: handles,
@@ -182,10 +234,22 @@ impl<'a> Session<'a> {
         result.map_err(|e| engine_failure(self.spec, step, e))
     }
 
-    pub(super) fn outcome(&self, report: &RunReport, step: &str) -> Result<Outcome, Failure> {
+    /// A value of `instance` in engine-neutral form (function references by identity when the
+    /// engine reports it and the check is on).
+    fn neutral(&self, instance: InstanceId, value: &Value) -> CaseValue {
+        let identity = self.limits.checks.func_identity;
+        CaseValue::observed(self.engine.as_ref(), instance, value, identity)
+    }
+
+    pub(super) fn outcome(
+        &self,
+        instance: InstanceId,
+        report: &RunReport,
+        step: &str,
+    ) -> Result<Outcome, Failure> {
         Ok(match &report.outcome {
             RunOutcome::Returned(values) => {
-                Outcome::Returned(values.iter().map(CaseValue::from_value).collect())
+                Outcome::Returned(values.iter().map(|v| self.neutral(instance, v)).collect())
             }
             RunOutcome::Trapped(trap) => Outcome::Trapped(trap.clone()),
             RunOutcome::OutOfFuel => Outcome::OutOfFuel,
@@ -206,6 +270,9 @@ impl<'a> Session<'a> {
             .take_image(instance)
             .map_err(|e| engine_failure(self.spec, "take_image", e))?;
         self.host.store_into(&mut image);
+        if let Some(wasi) = &self.wasi {
+            wasi.store_into(&mut image);
+        }
         Ok(image)
     }
 
@@ -234,7 +301,7 @@ impl<'a> Session<'a> {
     ) -> Result<(), Failure> {
         for index in from..case.invocations.len() {
             let report = self.invoke(instance, index, case, None)?;
-            outcomes.push(self.outcome(&report, &format!("invoke {index}"))?);
+            outcomes.push(self.outcome(instance, &report, &format!("invoke {index}"))?);
             events.push(report.events);
         }
         Ok(())
@@ -248,6 +315,7 @@ impl<'a> Session<'a> {
         let mut observation = Observation {
             outcomes,
             trace: self.host.trace(),
+            wasi: self.wasi.as_ref().map(|wasi| Box::new(wasi.output())),
             ..Observation::default()
         };
         let step = "read exports";
@@ -265,16 +333,15 @@ impl<'a> Session<'a> {
                         .map_err(|e| engine_failure(self.spec, step, e))?;
                     observation
                         .globals
-                        .push((name, CaseValue::from_value(&value)));
+                        .push((name, self.neutral(instance, &value)));
                 }
                 ExternKind::Table => {
                     let elements = self
                         .engine
                         .table_elements(handle)
                         .map_err(|e| engine_failure(self.spec, step, e))?;
-                    observation
-                        .tables
-                        .push((name, elements.iter().map(CaseValue::from_value).collect()));
+                    let elements = elements.iter().map(|v| self.neutral(instance, v)).collect();
+                    observation.tables.push((name, elements));
                 }
                 ExternKind::Memory => {
                     let bytes = self

@@ -2,13 +2,15 @@
 //! byte-identical image (checkpoint equivalence), and each image survives the codec unchanged
 //! and validates against the module (codec).
 //!
-//! Invariants: images are compared in their canonical encoding, host section included, up to
-//! NaN payloads (which the spec leaves to each engine); an
+//! Invariants: images are compared in their canonical encoding, host section included, bit for
+//! bit when asked (`exact`), else up to NaN payloads (which the spec leaves to each engine:
+//! across engines they are always compared that way); an
 //! engine that suspends where another runs past the event is itself a checkpoint finding.
 
 use baton_checkpoint::image::Image;
 use baton_checkpoint::{decode, encode, to_text, validate, DecodeLimits};
 
+use super::shape::Shape;
 use super::{unified, Context, Stats};
 use crate::fuzz::case::CaseValue;
 use crate::fuzz::exec::{self, Checkpointed, FailureKind};
@@ -37,7 +39,11 @@ pub fn variant_name(debug: &str) -> String {
 }
 
 /// Property 2; returns the images for the next properties.
-pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, Finding> {
+pub fn equivalence(
+    ctx: &Context<'_>,
+    exact: bool,
+    stats: &mut Stats,
+) -> Result<Vec<Taken>, Finding> {
     let schedule = &ctx.case.schedule;
     let mut taken: Vec<Taken> = Vec::new();
     let mut not_reached: Vec<String> = Vec::new();
@@ -72,6 +78,20 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
     }
     stats.checkpoints += taken.len() as u64;
     stats.reached = !taken.is_empty();
+    compare_taken(ctx, &taken, &not_reached, exact)?;
+    Ok(taken)
+}
+
+/// Property 2 on images already taken at the schedule's event: every engine that suspended
+/// (`taken`) has an equivalent image (NaN payloads included when `exact`), and none ran past it
+/// (`not_reached`).
+pub fn compare_taken(
+    ctx: &Context<'_>,
+    taken: &[Taken],
+    not_reached: &[String],
+    exact: bool,
+) -> Result<(), Finding> {
+    let schedule = &ctx.case.schedule;
     if let (Some(first), Some(missing)) = (taken.first(), not_reached.first()) {
         return Err(Finding {
             class: Class::Checkpoint,
@@ -94,7 +114,7 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
     }
     if let Some(first) = taken.first() {
         for other in &taken[1..] {
-            if !equivalent(&first.image, &other.image) {
+            if !equivalent(&first.image, &other.image, exact) {
                 let (a, b) = (to_text(&first.image), to_text(&other.image));
                 let first_line = similar::TextDiff::from_lines(&a, &b)
                     .iter_all_changes()
@@ -124,7 +144,7 @@ pub fn equivalence(ctx: &Context<'_>, stats: &mut Stats) -> Result<Vec<Taken>, F
             }
         }
     }
-    Ok(taken)
+    Ok(())
 }
 
 /// `image` with every NaN (in globals, entry arguments, locals, operands and the host trace)
@@ -172,9 +192,10 @@ pub fn nan_canonical(image: &Image) -> Image {
     out
 }
 
-/// Whether two images are equal up to NaN payloads (see [`nan_canonical`]).
-pub fn equivalent(a: &Image, b: &Image) -> bool {
-    encode(a) == encode(b) || encode(&nan_canonical(a)) == encode(&nan_canonical(b))
+/// Whether two images are equal: byte for byte when `exact`, else up to NaN payloads (see
+/// [`nan_canonical`]).
+pub fn equivalent(a: &Image, b: &Image, exact: bool) -> bool {
+    encode(a) == encode(b) || (!exact && encode(&nan_canonical(a)) == encode(&nan_canonical(b)))
 }
 
 /// Which part of two images differs (no values), for deduplication.
@@ -221,8 +242,8 @@ pub fn image_place(a: &Image, b: &Image) -> String {
     }
 }
 
-/// Property 3 on every distinct image.
-pub fn codec(ctx: &Context<'_>, taken: &[Taken]) -> Result<(), Finding> {
+/// Property 3 on every distinct image; also records the first image's shape in `stats`.
+pub fn codec(ctx: &Context<'_>, taken: &[Taken], stats: &mut Stats) -> Result<(), Finding> {
     if taken.is_empty() {
         return Ok(());
     }
@@ -235,6 +256,7 @@ pub fn codec(ctx: &Context<'_>, taken: &[Taken]) -> Result<(), Finding> {
         evidence: Vec::new(),
         images: Vec::new(),
     })?;
+    stats.shape.checkpoint = Shape::of(&analysis, &taken[0].image);
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for t in taken {
         let bytes = encode(&t.image);

@@ -18,6 +18,8 @@
 pub mod checkpoint;
 pub mod restore;
 pub mod semantics;
+pub mod shape;
+pub mod vote;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 
@@ -28,7 +30,21 @@ use super::finding::{Evidence, Finding};
 use super::generator::{materialize, Generated};
 use super::host::{self, FuncImport};
 use super::observation::{differing_rows, text_view, Observation};
+use baton_checkpoint::EventKind;
 use baton_engine::StopRequest;
+
+/// Whether `wasm` imports a memory, table or global.
+fn imports_state(wasm: &[u8]) -> bool {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .any(|payload| match payload {
+            Ok(wasmparser::Payload::ImportSection(reader)) => reader
+                .into_imports()
+                .flatten()
+                .any(|import| !matches!(import.ty, wasmparser::TypeRef::Func(_))),
+            _ => false,
+        })
+}
 
 /// What one case exercised.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,6 +59,10 @@ pub struct Stats {
     pub reached: bool,
     /// Engines skipped for lacking an operation, with the operation.
     pub unsupported: Vec<String>,
+    /// Restored runs probed with fuel `N - 1` (the fuel contract's second half).
+    pub fuel_probes: u64,
+    /// What the case reached, for the campaign's distribution ([`shape::Distribution`]).
+    pub shape: shape::CaseShape,
 }
 
 /// How a case ended.
@@ -78,9 +98,13 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The checkpointing engines.
+    /// The checkpointing engines that take part in the schedule: those that fire and restore
+    /// every kind it stops at (`any` is optional for engines).
     pub fn checkpointers(&self) -> impl Iterator<Item = &EngineSpec> {
-        self.engines.iter().filter(|e| e.checkpoints)
+        let kinds = &self.case.schedule.kinds;
+        self.engines
+            .iter()
+            .filter(move |e| e.checkpoints && kinds.iter().all(|k| e.kinds.contains(*k)))
     }
 
     /// The schedule's first stop.
@@ -164,11 +188,16 @@ fn run_checkpoint_properties(
     reference: &semantics::Reference,
     stats: &mut Stats,
 ) -> Verdict {
-    let images = match checkpoint::equivalence(ctx, stats) {
+    stats.shape.nan_exact = reference.nan_exact;
+    stats.shape.any_stops = ctx.case.schedule.kinds.contains(&EventKind::Any);
+    stats.shape.imports_state = imports_state(&ctx.case.module);
+    // Across engines, images compare up to NaN payloads: engines may compute different NaN
+    // payloads for intermediate values (corpus/regressions/nan-payload-in-local).
+    let images = match checkpoint::equivalence(ctx, false, stats) {
         Ok(images) => images,
         Err(finding) => return Verdict::Finding(Box::new(finding)),
     };
-    if let Err(finding) = checkpoint::codec(ctx, &images) {
+    if let Err(finding) = checkpoint::codec(ctx, &images, stats) {
         return Verdict::Finding(Box::new(finding));
     }
     if let Err(finding) = restore::pairs(ctx, reference, &images, stats) {

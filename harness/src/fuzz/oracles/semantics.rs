@@ -3,12 +3,17 @@
 //! trace.
 //!
 //! When the primary oracle ([`ORACLE`], wasmi 2.0) is the only one to differ from two or more
-//! engines that all agree, the tie-breaker oracle ([`TIE_BREAKER`], wasmi 1.x, sharing no code
-//! with the engines) runs too: if it agrees with the engines the finding is classified
+//! engines that all agree, the independent engines (V8, Wasm3) vote ([`vote`]): if every one that
+//! can run the case agrees with the engines, and at least one could, the finding is classified
 //! [`Class::Oracle`] (a primary-oracle bug; reported, not failing a campaign by default),
-//! otherwise it stays [`Class::Semantics`]. Engines that disagree with each other are always
-//! `semantics`, whatever the oracles say, so the tie-breaker can never hide an engine bug that
-//! not every engine shares, and one every engine shares must also fool the tie-breaker.
+//! otherwise it stays [`Class::Semantics`]; the finding's evidence lists every vote. Engines
+//! that disagree with each other are always `semantics`, whatever the oracles say.
+//!
+//! The reference also says whether the checkpointing engines are *NaN-exact* on the case: their
+//! uninterrupted observations and final idle images agree bit for bit (NaN payloads included).
+//! Then restored runs that stay on one engine compare floats bit for bit against it, so a
+//! mapping that loses NaN bits shows; engines that legitimately pick different NaN payloads
+//! fall back to comparing up to NaN payloads.
 //!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
@@ -16,11 +21,12 @@
 
 use baton_checkpoint::image::Image;
 
-use super::{observation_evidence, unified, Context, Verdict};
-use crate::fuzz::engines::{self, is_oracle, EngineSpec, ORACLE, TIE_BREAKER};
+use super::checkpoint::equivalent;
+use super::{observation_evidence, vote, Context, Verdict};
+use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
 use crate::fuzz::finding::{Class, Evidence, Finding};
-use crate::fuzz::observation::{compare, text_view, Difference, Observation, Outcome};
+use crate::fuzz::observation::{compare, Difference, Observation, Outcome};
 
 /// The agreed uninterrupted behaviour, for the later properties (taken from the first
 /// non-oracle engine, so trap messages are the spec's, not an oracle alias).
@@ -32,6 +38,9 @@ pub struct Reference {
     pub events: Vec<Option<u64>>,
     /// Each checkpointing engine's idle image at the end.
     pub final_images: Vec<(String, Image)>,
+    /// Whether later comparisons are bit-exact on floats: the NaN-bits check is on and every
+    /// checkpointing engine's observation and final image agree bit for bit.
+    pub nan_exact: bool,
 }
 
 /// The union of two engines' trap aliases.
@@ -71,7 +80,7 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     // Every engine against the first engine (exactly, up to declared aliases), then the first
     // engine against the oracle: a difference found only there is one every engine shares, so
     // with two or more engines it is reported as the oracle disagreeing with all of them, and
-    // the tie-breaker decides whether that is `oracle` or `semantics` (see `oracle_only`).
+    // the independent vote decides whether that is `oracle` or `semantics` (see `oracle_only`).
     let engine_count = runs.iter().filter(|(spec, _)| spec.name != ORACLE).count();
     let engine_indices: Vec<usize> = (0..runs.len())
         .filter(|&i| runs[i].0.name != ORACLE)
@@ -85,7 +94,8 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         let (base_spec, base_run) = &runs[base];
         let (spec, run) = &runs[other];
         let aliases = aliases(base_spec, spec);
-        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases) else {
+        let Some(difference) = compare(&base_run.observation, &run.observation, &aliases, false)
+        else {
             continue;
         };
         if base_spec.name == ORACLE && engine_count >= 2 {
@@ -120,21 +130,31 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         .find(|events| events.iter().any(Option::is_some))
         .cloned()
         .unwrap_or_default();
-    let final_images = runs
+    let final_images: Vec<(String, Image)> = runs
         .iter()
         .filter_map(|(spec, run)| Some((spec.name.clone(), run.final_image.clone()?)))
         .collect();
+    let checkpointing: Vec<&(&EngineSpec, exec::Uninterrupted)> =
+        runs.iter().filter(|(spec, _)| spec.checkpoints).collect();
+    let nan_exact = ctx.limits.checks.nan_bits
+        && checkpointing.windows(2).all(|pair| {
+            let ((a, x), (b, y)) = (pair[0], pair[1]);
+            compare(&x.observation, &y.observation, &aliases(a, b), true).is_none()
+        })
+        && final_images
+            .windows(2)
+            .all(|pair| equivalent(&pair[0].1, &pair[1].1, true));
     Ok(Reference {
         observation: reference_run.observation.clone(),
         events,
         final_images,
+        nan_exact,
     })
 }
 
 /// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree
-/// with the engine at `engine_index`: `oracle` if the tie-breaker agrees with the engines,
-/// `semantics` if it differs from them too, and the tie-breaker's own failure class if it
-/// cannot run the case.
+/// with the engine at `engine_index`: `oracle` if the independent vote confirms it, `semantics`
+/// otherwise (see [`vote`]).
 fn oracle_only(
     ctx: &Context<'_>,
     runs: &[(&EngineSpec, exec::Uninterrupted)],
@@ -166,61 +186,24 @@ fn oracle_only(
         evidence: Vec::new(),
         images: Vec::new(),
     };
-    let tie_breaker = match ctx.engines.iter().find(|e| e.name == TIE_BREAKER) {
-        Some(spec) => Ok(spec.clone()),
-        None => engines::resolve(TIE_BREAKER),
-    };
-    let tie_run = tie_breaker.and_then(|spec| {
-        match exec::uninterrupted(&spec, ctx.case, &ctx.imports, &ctx.limits) {
-            Ok(run) => Ok((spec, run)),
-            Err(failure) => {
-                // A tie-breaker that crashes or hangs is a finding of that kind, like any engine.
-                finding.class = match failure.kind {
-                    FailureKind::Panic => Class::Panic,
-                    FailureKind::Timeout => Class::Timeout,
-                    _ => finding.class,
-                };
-                Err(failure.to_string())
-            }
-        }
-    });
-    match tie_run {
-        Err(message) => {
-            finding.summary += &format!("; the tie-breaker ({TIE_BREAKER}) could not run it");
-            evidence.push(Evidence {
-                title: format!("tie-breaker ({TIE_BREAKER}) failure"),
-                text: message,
-            });
-        }
-        Ok((spec, run)) => {
-            let aliases = aliases(engine_spec, &spec);
-            match compare(&engine_run.observation, &run.observation, &aliases) {
-                None => {
-                    finding.class = Class::Oracle;
-                    finding.summary = format!(
-                        "the primary oracle ({ORACLE}) differs from every engine ({}); the \
-                         tie-breaker ({TIE_BREAKER}) and all engines agree",
-                        all.join(", ")
-                    );
-                }
-                Some(tie_difference) => {
-                    finding.summary += &format!(
-                        "; the tie-breaker ({TIE_BREAKER}) differs from them too: {}",
-                        tie_difference.description
-                    );
-                    evidence.push(Evidence {
-                        title: format!("tie-breaker ({TIE_BREAKER}) vs {}", engine_spec.name),
-                        text: unified(
-                            &text_view(&run.observation),
-                            &text_view(&engine_run.observation),
-                            TIE_BREAKER,
-                            &engine_spec.name,
-                        ),
-                    });
-                }
-            }
-        }
+    // The vote among independent lineages (see `vote`); wasmi 1.x no longer counts.
+    let run = |spec: &EngineSpec| exec::uninterrupted(spec, ctx.case, &ctx.imports, &ctx.limits);
+    let ballots = vote::poll(engine_spec, &engine_run.observation, &run);
+    let votes: Vec<String> = ballots.iter().map(ToString::to_string).collect();
+    if vote::oracle_confirmed(&ballots) {
+        finding.class = Class::Oracle;
+        finding.summary = format!(
+            "the primary oracle ({ORACLE}) differs from every engine ({}); the independent \
+             engines that could run it agree with the engines",
+            all.join(", ")
+        );
+    } else {
+        finding.summary += "; the independent engines do not confirm an oracle bug";
     }
+    evidence.push(Evidence {
+        title: "independent votes".into(),
+        text: votes.join("\n"),
+    });
     finding.evidence = evidence;
     finding
 }

@@ -12,6 +12,9 @@ pub(super) struct Expected<'a> {
     pub(super) outcome: &'a RunOutcome,
     pub(super) final_image: &'a Image,
     pub(super) expectation: &'a Expectation<'a>,
+    /// The live run's main-event count, when the engine counts events: the fuel bounding every
+    /// copy, and the count every restored copy must report.
+    pub(super) events: Option<u64>,
 }
 
 impl Expected<'_> {
@@ -93,6 +96,28 @@ pub(super) fn same_state(a: &Image, b: &Image) -> bool {
         && a.dropped_data == b.dropped_data
         && a.dropped_elements == b.dropped_elements
         && a.execution == b.execution
+}
+
+/// The first part in which two images differ, execution included (for fidelity messages).
+pub(super) fn first_image_difference(a: &Image, b: &Image) -> String {
+    if let (Some(x), Some(y)) = (&a.execution, &b.execution) {
+        if x.safe_point != y.safe_point {
+            return format!("safe point {:?} vs {:?}", x.safe_point, y.safe_point);
+        }
+        if x.entry != y.entry {
+            return "entry call".into();
+        }
+        if x.frames.len() != y.frames.len() {
+            return format!("{} frames vs {}", x.frames.len(), y.frames.len());
+        }
+        if let Some(i) = x.frames.iter().zip(&y.frames).position(|(f, g)| f != g) {
+            return format!("frame {i}");
+        }
+    }
+    if a.host_sections != b.host_sections {
+        return "host sections".into();
+    }
+    first_state_difference(a, b)
 }
 
 fn first_state_difference(a: &Image, b: &Image) -> String {

@@ -19,6 +19,14 @@
 //! 4. when C ended before the cap (so E is known): restore I twice more and run with fuel E
 //!    (it must end with O and F) and fuel E - 1 (it must run out of fuel).
 //!
+//! Every run of a copy is bounded by fuel: C and every restored copy run with fuel = the live
+//! run's event count L (when the engine counts events), so a broken engine that never stops
+//! ends with "out of fuel" and a failure naming the directive instead of hanging the command.
+//! At every stop the restored copy is also checked for *restore fidelity* (right after the
+//! restore its own image equals the decoded image, byte for byte) and *event numbering* (with
+//! fuel L it finishes and reports L events; restored again and run with fuel L - 1, it runs out
+//! of fuel if any event was still to fire).
+//!
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
 //! the scratch session's own spectest; imported memories, tables and globals as private host
@@ -46,7 +54,7 @@ use baton_engine::{
     StopRequest,
 };
 use compare::Expected;
-use scratch::{function_providers, provider_images, same_images, Sessions};
+use scratch::{function_providers, provider_images, same_images, Scratch, Sessions};
 
 mod compare;
 mod scratch;
@@ -201,6 +209,7 @@ impl CheckpointRun {
             outcome: &report.outcome,
             final_image: &final_image,
             expectation,
+            events: report.events,
         };
         let mut sessions = match Sessions::new(
             &self.source,
@@ -267,7 +276,10 @@ impl CheckpointRun {
             }
         };
         let kinds = self.settings.kinds;
-        let mut run = source.engine.invoke(copy, export, args, next_stop(kinds));
+        let bound = expected.events;
+        let mut run = source
+            .engine
+            .invoke(copy, export, args, next_stop(kinds, bound));
         // Stops so far, and main-kind events so far (= the number the next one gets).
         let mut stops = 0;
         let mut events = 0;
@@ -322,7 +334,7 @@ impl CheckpointRun {
                 }
             }
             stops += 1;
-            run = sessions.source.engine.resume(copy, next_stop(kinds));
+            run = sessions.source.engine.resume(copy, next_stop(kinds, bound));
         }
     }
 
@@ -402,30 +414,17 @@ impl CheckpointRun {
         }
         let cross_engine = sessions.source.engine.name() != sessions.target.engine.name();
         let target = &mut sessions.target;
-        let restored = target
-            .engine
-            .restore(target.module, &target.imports, &decoded)
-            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        let restored = restore_checked(target, &decoded)?;
         self.stats.restored += 1;
-        // The restored instance's own image at the same event must be the same bytes: the
-        // target reads the image exactly as the source wrote it.
-        let reimaged = target.engine.take_image(restored).map_err(|error| {
-            format!(
-                "image right after restore on {}: {error}",
-                target.engine.name()
-            )
-        })?;
-        if encode(&reimaged) != bytes {
-            return Err(format!(
-                "the image {} takes right after restoring differs from the restored image ({})",
-                target.engine.name(),
-                image_difference(&decoded, &reimaged)
-            ));
-        }
+        // `restore_checked` proved the restored copy's own image is the same bytes.
         self.stats.images_compared += 1;
+        let options = RunOptions {
+            stop: None,
+            fuel: expected.events,
+        };
         let finished = target
             .engine
-            .resume(restored, RunOptions::default())
+            .resume(restored, options)
             .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
         let nan_tolerated = expected.check(
             target.engine.as_mut(),
@@ -436,7 +435,59 @@ impl CheckpointRun {
         if nan_tolerated {
             self.stats.nan_payload_differences += 1;
         }
+        if let (Some(live), Some(counted)) = (expected.events, finished.events) {
+            if live != counted {
+                return Err(format!(
+                    "restored run on {} reported {counted} events, the live run {live}",
+                    target.engine.name()
+                ));
+            }
+        }
+        self.fuel_probe(target, &decoded, expected)?;
         Ok(StopPoint::Checked)
+    }
+
+    /// Restored again from `image` and run with fuel L - 1 (L: the live run's event count), a
+    /// copy must run out of fuel if an event was still to fire after the image's stop.
+    fn fuel_probe(
+        &mut self,
+        target: &mut Scratch,
+        image: &Image,
+        expected: &Expected<'_>,
+    ) -> Result<(), String> {
+        let Some(live) = expected.events else {
+            return Ok(());
+        };
+        let Some(point) = image.execution.as_ref().and_then(|e| e.safe_point.as_ref()) else {
+            return Ok(());
+        };
+        let any = EventKind::from_image(point.kind()) == Some(EventKind::Any);
+        let fired = point.event + u64::from(!any);
+        let (Some(fuel), true) = (live.checked_sub(1), fired < live) else {
+            return Ok(());
+        };
+        let restored = target
+            .engine
+            .restore(target.module, &target.imports, image)
+            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        let options = RunOptions {
+            stop: None,
+            fuel: Some(fuel),
+        };
+        let outcome = target
+            .engine
+            .resume(restored, options)
+            .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?
+            .outcome;
+        self.stats.fuel_checks += 1;
+        if outcome != RunOutcome::OutOfFuel {
+            return Err(format!(
+                "restored on {} and resumed with fuel {fuel} ({live} events, {fired} fired before the stop): expected to run out of fuel, {}",
+                target.engine.name(),
+                describe_outcome(&outcome)
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -462,31 +513,29 @@ impl Failures {
     }
 }
 
-/// Which part of two images differs first (no values).
-fn image_difference(expected: &Image, actual: &Image) -> &'static str {
-    if expected.execution != actual.execution {
-        "execution"
-    } else if expected.memories != actual.memories {
-        "memories"
-    } else if expected.globals != actual.globals {
-        "globals"
-    } else if expected.tables != actual.tables {
-        "tables"
-    } else if expected.dropped_data != actual.dropped_data
-        || expected.dropped_elements != actual.dropped_elements
-    {
-        "dropped segments"
-    } else if expected.host_sections != actual.host_sections {
-        "host sections"
-    } else {
-        "encoding"
+/// A request to stop at the next event of `kinds` (numbers only grow, so `>= 0` is "next"),
+/// with fuel `fuel`.
+fn next_stop(kinds: KindSet, fuel: Option<u64>) -> RunOptions {
+    RunOptions {
+        stop: Some(StopRequest { kinds, at: 0 }),
+        fuel,
     }
 }
 
-/// A request to stop at the next event of `kinds` (numbers only grow, so `>= 0` is "next").
-fn next_stop(kinds: KindSet) -> RunOptions {
-    RunOptions {
-        stop: Some(StopRequest { kinds, at: 0 }),
-        fuel: None,
+/// Restores `image` into a fresh instance of `target` and checks restore fidelity: the
+/// engine's own image right after the restore must equal `image` byte for byte.
+fn restore_checked(target: &mut Scratch, image: &Image) -> Result<InstanceId, String> {
+    let restored = target
+        .engine
+        .restore(target.module, &target.imports, image)
+        .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+    match target.engine.take_image(restored) {
+        Ok(back) if encode(&back) != encode(image) => Err(format!(
+            "restore fidelity: right after the restore, {}'s image differs from the restored one ({})",
+            target.engine.name(),
+            compare::first_image_difference(image, &back)
+        )),
+        Ok(_) | Err(EngineError::NotImageable(_)) => Ok(restored),
+        Err(error) => Err(format!("image right after the restore: {error}")),
     }
 }

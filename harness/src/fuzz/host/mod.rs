@@ -1,22 +1,26 @@
 //! The harness host module: functions cases import (wasm-smith's `available_imports`) that
 //! record `(name, args)` into a trace and return values derived from their arguments and from
 //! the trace position, so a restored host that lost its state returns different values and is
-//! caught.
+//! caught; plus a memory, tables and globals cases may import ([`link`]), so imported state is
+//! part of what images carry.
 //!
 //! Invariants: a host function's results depend only on `(name, args, trace length)`; the
 //! trace travels in the image's host section [`TRACE_SECTION`], so a restored run continues the
-//! same trace; host functions never trap.
+//! same trace; host functions never trap; a host memory/table/global starts from a value that
+//! depends only on its import (name and type), and is created afresh for every session.
+
+mod link;
+
+pub use link::{func_imports, link, FuncImport, ImportType};
 
 use std::sync::{Arc, Mutex};
 
 use baton_checkpoint::image::{HostSection, Image};
 use serde::{Deserialize, Serialize};
-use wasmparser::{Parser, Payload, TypeRef};
 
 use super::case::CaseValue;
 use super::rng::fnv1a;
-use baton_engine::{Engine, EngineError, ExternHandle, HostFunc};
-use baton_engine::{FuncType, ValType, Value};
+use baton_engine::{ValType, Value};
 
 /// The name of the image host section holding the trace.
 pub const TRACE_SECTION: &str = "baton.harness.trace";
@@ -34,6 +38,17 @@ pub const AVAILABLE_IMPORTS_WAT: &str = r#"(module
   (import "host" "scale_f64" (func (param f64 i64) (result f64)))
   (import "host" "pos" (func (result i32)))
   (import "host" "split" (func (param i64) (result i32 i32)))
+)"#;
+
+/// The host's memory, tables and globals as WAT: what wasm-smith may import on top of
+/// [`AVAILABLE_IMPORTS_WAT`] in the cases that offer state imports.
+pub const STATE_IMPORTS_WAT: &str = r#"(module
+  (import "host" "memory" (memory 1 3))
+  (import "host" "table" (table 2 8 funcref))
+  (import "host" "externs" (table 1 4 externref))
+  (import "host" "counter" (global (mut i32)))
+  (import "host" "wide" (global (mut i64)))
+  (import "host" "ratio" (global f64))
 )"#;
 
 /// One host call: which function, with which arguments.
@@ -114,7 +129,7 @@ impl HostState {
 }
 
 /// The results a host function returns for `(func, args)` at trace `position`.
-fn derive_results(
+pub(crate) fn derive_results(
     func: &str,
     args: &[CaseValue],
     position: u64,
@@ -130,6 +145,7 @@ fn derive_results(
             CaseValue::F32(v) => u64::from(v),
             CaseValue::F64(v) => v,
             CaseValue::Funcref(f) => u64::from(f),
+            CaseValue::Func(_) => 1,
             CaseValue::Externref(h) => h.map_or(u64::MAX, |h| h),
         };
         seed.extend_from_slice(&bits.to_le_bytes());
@@ -153,92 +169,19 @@ fn derive_results(
         .collect()
 }
 
-/// The binary of the host module (for wasm-smith's `available_imports`).
-pub fn available_imports() -> Vec<u8> {
-    wat::parse_str(AVAILABLE_IMPORTS_WAT).unwrap_or_default()
-}
-
-/// One function import of a module.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FuncImport {
-    /// Module name.
-    pub module: String,
-    /// Field name.
-    pub name: String,
-    /// Its signature.
-    pub ty: FuncType,
-}
-
-/// Reads a module's imports; only function imports of value types baton supports are accepted.
-pub fn func_imports(wasm: &[u8]) -> Result<Vec<FuncImport>, String> {
-    let mut types: Vec<Option<FuncType>> = Vec::new();
-    let mut imports = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload.map_err(|e| format!("reading imports: {e}"))? {
-            Payload::TypeSection(reader) => {
-                for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = ty.map_err(|e| format!("reading types: {e}"))?;
-                    let convert = |tys: &[wasmparser::ValType]| {
-                        tys.iter()
-                            .map(|t| ValType::from_wasmparser(*t))
-                            .collect::<Option<Vec<_>>>()
-                    };
-                    types.push(match (convert(ty.params()), convert(ty.results())) {
-                        (Some(params), Some(results)) => Some(FuncType::new(params, results)),
-                        _ => None,
-                    });
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.map_err(|e| format!("reading imports: {e}"))?;
-                    let index = match import.ty {
-                        TypeRef::Func(index) | TypeRef::FuncExact(index) => index,
-                        other => {
-                            return Err(format!(
-                            "import {}.{} is a {other:?}; the harness host only provides functions",
-                            import.module, import.name
-                        ))
-                        }
-                    };
-                    let ty = types
-                        .get(index as usize)
-                        .cloned()
-                        .flatten()
-                        .ok_or_else(|| {
-                            format!("import {}.{}: bad type {index}", import.module, import.name)
-                        })?;
-                    imports.push(FuncImport {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        ty,
-                    });
-                }
-            }
-            _ => {}
-        }
+/// The binary of the host module (for wasm-smith's `available_imports`): its functions, plus
+/// its memory, tables and globals when `state`.
+pub fn available_imports(state: bool) -> Vec<u8> {
+    let mut wat = AVAILABLE_IMPORTS_WAT
+        .trim_end()
+        .trim_end_matches(')')
+        .to_string();
+    if state {
+        let body = STATE_IMPORTS_WAT.trim_start_matches("(module");
+        wat.push_str(body.trim_end().trim_end_matches(')'));
     }
-    Ok(imports)
-}
-
-/// Creates the host functions `imports` need in `engine`'s session, bound to `host`, in import
-/// order.
-pub fn link(
-    engine: &mut dyn Engine,
-    imports: &[FuncImport],
-    host: &HostState,
-) -> Result<Vec<ExternHandle>, EngineError> {
-    imports
-        .iter()
-        .map(|import| {
-            let host = host.clone();
-            let name = import.name.clone();
-            let results = import.ty.results.clone();
-            let func: HostFunc =
-                Arc::new(move |args: &[Value]| Ok(host.call(&name, args, &results)));
-            engine.host_func(&import.ty, func)
-        })
-        .collect()
+    wat.push_str(")\n");
+    wat::parse_str(&wat).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -262,8 +205,15 @@ mod tests {
 
     #[test]
     fn available_imports_parse() {
-        let imports = func_imports(&available_imports()).expect("host module parses");
-        assert_eq!(imports.len(), 8);
+        let funcs = func_imports(&available_imports(false)).expect("host module parses");
+        assert_eq!(funcs.len(), 8);
+        let imports = func_imports(&available_imports(true)).expect("host module parses");
+        assert_eq!(imports.len(), 14);
+        let state = imports
+            .iter()
+            .filter(|i| !matches!(i.ty, ImportType::Func(_)))
+            .count();
+        assert_eq!(state, 6, "a memory, two tables and three globals");
         assert!(imports.iter().all(|i| i.module == HOST_MODULE));
     }
 }

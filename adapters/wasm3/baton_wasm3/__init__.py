@@ -1,0 +1,1 @@
+"""baton's Wasm3 adapter: serves the adapter protocol (protocol/proto/adapter.proto) with pywasm3."""
