@@ -1,5 +1,6 @@
 //! The proof that the oracles can fail: for every kind of realistic image corruption, a short
-//! campaign against a mutant of the `register` engine must report findings, in the expected
+//! campaign against a mutant of each checkpointing engine (`register`, `threaded`) must report
+//! findings, in the expected
 //! class, and the first one must reproduce, shrink (same class, no bigger) and reproduce again
 //! after shrinking. Never skipped.
 
@@ -35,9 +36,9 @@ fn expected(corruption: Corruption) -> Class {
     }
 }
 
-fn out_dir(corruption: Corruption) -> PathBuf {
+fn out_dir(corruption: Corruption, base: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
-        "baton-fuzz-mutants-{}-{}",
+        "baton-fuzz-mutants-{}-{base}-{}",
         corruption.name(),
         std::process::id()
     ));
@@ -47,10 +48,19 @@ fn out_dir(corruption: Corruption) -> PathBuf {
 
 #[test]
 fn every_corruption_is_caught_classified_and_shrunk() {
+    catches_every_corruption_of("register");
+}
+
+#[test]
+fn every_corruption_of_threaded_is_caught_classified_and_shrunk() {
+    catches_every_corruption_of("threaded");
+}
+
+fn catches_every_corruption_of(base: &str) {
     for corruption in Corruption::ALL {
-        let names = vec!["wasmi".to_string(), corruption.engine_name("register")];
+        let names = vec!["wasmi".to_string(), corruption.engine_name(base)];
         let engines = resolve_all(&names).expect("mutant engines resolve");
-        let out = out_dir(corruption);
+        let out = out_dir(corruption, base);
         let options = Options {
             jobs: 2,
             seeds: seed_corpus(&engines),
@@ -71,14 +81,14 @@ fn every_corruption_is_caught_classified_and_shrunk() {
             .collect();
         assert!(
             classes.contains(&want),
-            "{}: no {} finding; got {classes:?} ({})",
+            "{base} {}: no {} finding; got {classes:?} ({})",
             corruption.name(),
             want.name(),
             outcome.summary.line()
         );
         assert!(
             classes.iter().all(|c| *c == want || *c == Class::Chain),
-            "{}: unexpected classes {classes:?}",
+            "{base} {}: unexpected classes {classes:?}",
             corruption.name()
         );
         assert!(outcome.summary.findings.values().sum::<u64>() > 0);
@@ -102,7 +112,7 @@ fn every_corruption_is_caught_classified_and_shrunk() {
         let replay = reproduce(&dir, &Limits::default()).expect("finding replays");
         assert!(
             replay.fails(),
-            "{}: finding does not reproduce",
+            "{base} {}: finding does not reproduce",
             corruption.name()
         );
         let case = Case::load(&dir).expect("case loads");
@@ -116,13 +126,13 @@ fn every_corruption_is_caught_classified_and_shrunk() {
         assert_eq!(
             shrunk.finding.class,
             want,
-            "{}: shrinking changed the class",
+            "{base} {}: shrinking changed the class",
             corruption.name()
         );
         assert!(shrunk.module_sizes.1 <= shrunk.module_sizes.0);
         assert!(
             shrunk.module_sizes.1 <= 1024,
-            "{}: minimized module still {} bytes",
+            "{base} {}: minimized module still {} bytes",
             corruption.name(),
             shrunk.module_sizes.1
         );
@@ -132,11 +142,11 @@ fn every_corruption_is_caught_classified_and_shrunk() {
         let again = reproduce(&minimized, &Limits::default()).expect("minimized case replays");
         assert!(
             again.fails(),
-            "{}: minimized case passes",
+            "{base} {}: minimized case passes",
             corruption.name()
         );
         eprintln!(
-            "{}: {} findings {:?}; shrunk module {} -> {} bytes, {} -> {} invocations, k {} -> {}",
+            "{base} {}: {} findings {:?}; shrunk module {} -> {} bytes, {} -> {} invocations, k {} -> {}",
             corruption.name(),
             outcome.summary.findings.values().sum::<u64>(),
             outcome.summary.findings,

@@ -191,11 +191,17 @@ pub enum Instr {
     /// Jump through a table: immediates (`index` for `S`), `n`, then `n + 1` targets (the last
     /// is the default).
     BrTable(Shape1),
+    /// An integer comparison ([`BinOp::fusable_compare`]) fused with the `br_if` (`true`) or
+    /// branch-unless (`false`) that consumes it: the comparison's immediates (shape `SS`, `RS`
+    /// or `SR`), then `target`.
+    BrCmp(BinOp, Shape2, bool),
     /// Leave `depth + 1` native loop frames and continue at `target`: immediates `depth`,
     /// `target`.
     Break,
     /// Leave `depth` native loop frames and restart the loop whose body the last one runs:
-    /// immediate `depth`.
+    /// immediates `depth`, then the position of that loop's [`Instr::Loop`] op (with `depth`
+    /// 0 the body restarts in place when the loop event does not stop, see
+    /// `executor::control::op_continue`).
     Continue,
     /// A loop: runs its body (which starts at the next position) in a nested native frame and
     /// re-enters it on [`Instr::Continue`]; no immediates.

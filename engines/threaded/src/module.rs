@@ -89,7 +89,7 @@ impl Module {
                         what: e.to_string(),
                     }
                 })?;
-            let cells = executor::lower(&compiled.code);
+            let cells = executor::lower(&compiled.code, polling);
             funcs.push(FuncCode { compiled, cells });
         }
         Ok(Module {

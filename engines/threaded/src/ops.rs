@@ -276,6 +276,14 @@ macro_rules! binop_list {
 
 binop_list!(binops);
 
+impl BinOp {
+    /// Whether this is an integer comparison (`i32.eq` … `i64.ge_u`, the first 20 operators)
+    /// that the compiler may fuse with the branch consuming it ([`crate::code::Instr::BrCmp`]).
+    pub const fn fusable_compare(self) -> bool {
+        (self as u16) <= BinOp::I64GeU as u16
+    }
+}
+
 /// Calls `$m!` with the list of unary operators: `(Name, operand type, result type, a =>
 /// Result<result, Trap>)`.
 macro_rules! unop_list {

@@ -12,7 +12,7 @@ use wasmparser::{BlockType, Operator};
 
 use super::points::{Loc, Operand, PointKind};
 use super::translate::Compiler;
-use crate::code::{Instr, Shape1};
+use crate::code::{Instr, Shape1, Shape2, Word};
 
 /// What opened a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,12 +189,15 @@ impl Compiler<'_> {
         for h in self.labels.last().map_or(0, |l| l.height)..self.stack.len() {
             self.move_home(h);
         }
-        match cond_slot {
-            Some(slot) => {
-                self.emit(Instr::BrUnless(Shape1::S));
-                self.imm(slot);
+        // Fused with the comparison only if the spills above emitted nothing.
+        if !self.fuse_compare(cond.loc, false) {
+            match cond_slot {
+                Some(slot) => {
+                    self.emit(Instr::BrUnless(Shape1::S));
+                    self.imm(slot);
+                }
+                None => self.emit(Instr::BrUnless(Shape1::R)),
             }
-            None => self.emit(Instr::BrUnless(Shape1::R)),
         }
         let at = self.imm(0u64);
         let entry = self.stack.clone();
@@ -313,6 +316,8 @@ impl Compiler<'_> {
             Kind::Loop => {
                 self.emit(Instr::Continue);
                 self.imm((frames - label.loops_outside - 1) as u64);
+                let loop_at = self.loops.get(label.loops_outside).copied();
+                self.imm(loop_at.ok_or("branch to a loop outside every loop")?);
             }
             _ => {
                 let k = frames - label.loops_outside;
@@ -351,24 +356,50 @@ impl Compiler<'_> {
             && self.loops.len() == label.loops_outside
     }
 
+    /// Rewrites the integer comparison that just computed `cond` into `r0` into a fused
+    /// compare-and-branch ([`Instr::BrCmp`]) jumping when the comparison is `if_`; the caller
+    /// appends the target. Nothing was emitted since the comparison (so no safe point lies
+    /// between) and `r0` still holds its result, which nothing else reads.
+    fn fuse_compare(&mut self, cond: Loc, if_: bool) -> bool {
+        let Some((at, end, reg)) = self.retarget else {
+            return false;
+        };
+        if cond != Loc::R0 || reg != Loc::R0 || end != self.pos() {
+            return false;
+        }
+        let Some(Word::Op(Instr::Bin(op, shape, false))) = self.code.get(at).copied() else {
+            return false;
+        };
+        if !op.fusable_compare() || shape == Shape2::RR {
+            return false;
+        }
+        self.code[at] = Word::Op(Instr::BrCmp(op, shape, if_));
+        self.retarget = None;
+        true
+    }
+
     fn br_if(&mut self, depth: u32) -> Step {
         let cond = self.pop()?;
         let slot = self.slot_of(cond.loc);
         let shape = if slot.is_some() { Shape1::S } else { Shape1::R };
         let label = self.label(depth)?;
         if self.plain_branch(&label) {
-            self.emit(Instr::BrIf(shape));
-            if let Some(slot) = slot {
-                self.imm(slot);
+            if !self.fuse_compare(cond.loc, true) {
+                self.emit(Instr::BrIf(shape));
+                if let Some(slot) = slot {
+                    self.imm(slot);
+                }
             }
             let at = self.imm(0u64);
             let index = self.labels.len() - depth as usize - 1;
             self.labels[index].patches.push(at);
             return Ok(());
         }
-        self.emit(Instr::BrUnless(shape));
-        if let Some(slot) = slot {
-            self.imm(slot);
+        if !self.fuse_compare(cond.loc, false) {
+            self.emit(Instr::BrUnless(shape));
+            if let Some(slot) = slot {
+                self.imm(slot);
+            }
         }
         let skip = self.imm(0u64);
         self.branch(depth)?;

@@ -118,9 +118,31 @@ impl Compiler<'_> {
     pub(super) fn spill(&mut self, reg: Loc) {
         if let Some(h) = self.stack.iter().position(|op| op.loc == reg) {
             let home = self.home(h);
-            self.move_to(reg, home);
+            self.leave_to(reg, home);
             self.stack[h].loc = Loc::Slot(home);
         }
+    }
+
+    /// Moves an operand that leaves `loc` for good into slot `dst`: when `loc` is the register
+    /// the last operation just computed it into (nothing emitted since, so no safe point lies
+    /// between), that operation is rewritten to write `dst` itself, as a folded `local.set`;
+    /// otherwise as [`Compiler::move_to`]. The register's value is dead afterwards either way.
+    fn leave_to(&mut self, loc: Loc, dst: u32) {
+        if let Some((at, end, reg)) = self.retarget {
+            if reg == loc && end == self.code.len() {
+                let folded = match self.code.get(at) {
+                    Some(Word::Op(instr)) => instr.to_slot_variant(),
+                    _ => None,
+                };
+                if let Some(folded) = folded {
+                    self.code[at] = Word::Op(folded);
+                    self.imm(dst);
+                    self.retarget = None;
+                    return;
+                }
+            }
+        }
+        self.move_to(loc, dst);
     }
 
     /// Frees the register a result of `ty` goes to.
@@ -137,7 +159,7 @@ impl Compiler<'_> {
         };
         let home = self.home(h);
         if op.loc != Loc::Slot(home) {
-            self.move_to(op.loc, home);
+            self.leave_to(op.loc, home);
             self.stack[h].loc = Loc::Slot(home);
         }
     }

@@ -14,6 +14,7 @@ use super::events::Fired;
 use super::handlers::{imm, jump, next, position, run_chain, slot};
 use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
+use crate::module::FuncCode;
 use crate::values::{from_bits, to_bits};
 
 /// Native stack left below which a call or loop moves to a new stack segment. The check runs
@@ -25,7 +26,7 @@ pub const CHECK_EVERY: u32 = 8;
 /// Runs `f` one native nesting level deeper, on a new stack segment when the native stack is
 /// running low (checked every [`CHECK_EVERY`] levels).
 #[inline(always)]
-fn nested<R>(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+fn nested<'m, R>(ctx: &mut Ctx<'m>, f: impl FnOnce(&mut Ctx<'m>) -> R) -> R {
     ctx.native_depth += 1;
     let result = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(ctx))
@@ -61,18 +62,46 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     let Some(code) = module.func(func) else {
         return ctx.trap(Trap::Host("call of a function without code".into()));
     };
+    enter_code(ctx, func, code, frame)
+}
+
+/// [`enter`] with the function's code already looked up.
+///
+/// With safe points the code starts with the [`Instr::Entry`](crate::code::Instr::Entry) op
+/// at position 0; its event is fired here instead of by dispatching to it (the same event at
+/// the same moment: nothing runs between setting up the frame and that op), and the body runs
+/// from position 1. A stop there records `Resume` at 1, exactly as the op would.
+#[inline(always)]
+fn enter_code<'m>(ctx: &mut Ctx<'m>, func: u32, code: &'m FuncCode, frame: &mut [u64]) -> Signal {
     let compiled = &code.compiled;
     let params = compiled.ty.params.len();
     let locals = compiled.locals.len();
-    if frame.len() < compiled.frame_size as usize {
+    let consts = compiled.consts.len();
+    let size = compiled.frame_size as usize;
+    if frame.len() < size || params > locals || locals + consts > size {
         return ctx.trap(Trap::Host("internal engine error: frame too small".into()));
     }
-    frame[params..locals].fill(0);
-    frame[locals..locals + compiled.consts.len()].copy_from_slice(&compiled.consts);
+    if params < locals {
+        frame[params..locals].fill(0);
+    }
+    if consts > 0 {
+        frame[locals..locals + consts].copy_from_slice(&compiled.consts);
+    }
     ctx.code = &code.cells;
-    let signal = run_chain(0, frame, ctx, 0, 0);
+    let start = usize::from(ctx.module.polling);
+    let signal = match ctx.module.polling {
+        true => match fire(ctx, EventKind::Entry, || Native::Resume {
+            at: 1,
+            r0: 0,
+            fp0: 0,
+        }) {
+            Some(signal) => signal,
+            None => run_chain(start, frame, ctx, 0, 0),
+        },
+        false => run_chain(start, frame, ctx, 0, 0),
+    };
     if signal == Signal::Unwind {
-        record_function(ctx, func, frame, compiled.frame_size as usize);
+        record_function(ctx, func, frame, size);
     }
     signal
 }
@@ -125,9 +154,9 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     match ctx.rewind.pop() {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
-            match nested(ctx, |ctx| loop_run(at as usize, frame, ctx, true)) {
-                Ok(pos) => run_chain(pos, frame, ctx, 0, 0),
-                Err(signal) => signal,
+            match nested(ctx, |ctx| loop_run::<true>(at as usize, frame, ctx, true)) {
+                Signal::At(pos) => run_chain(pos as usize, frame, ctx, 0, 0),
+                signal => signal,
             }
         }
         Some(Native::Call { at, r0, fp0 }) => {
@@ -135,9 +164,9 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let callee = !ctx.rewind.is_empty();
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
-            match perform_call(ip, frame, ctx, r0, fp0, callee) {
-                Ok(k) => run_chain(at as usize + k, frame, ctx, r0, fp0),
-                Err(signal) => signal,
+            match perform_call::<true>(ip, frame, ctx, r0, fp0, callee) {
+                Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
+                signal => signal,
             }
         }
         Some(Native::Resume { at, r0, fp0 }) => {
@@ -150,27 +179,46 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     }
 }
 
-/// The `Loop` op: fires the loop event and runs the body in a nested native frame.
-pub fn op_loop(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, _r0: u64, _fp0: f64) -> Signal {
+/// The `Loop` op: fires the loop event (`POLL`: compiled with safe points) and runs the body
+/// in a nested native frame.
+pub fn op_loop<const POLL: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
+) -> Signal {
     let at = position(ctx, ip);
-    if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
-        return signal;
+    if POLL {
+        if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
+            return signal;
+        }
     }
-    match nested(ctx, |ctx| loop_run(at, frame, ctx, false)) {
-        Ok(pos) => jump!(pos, frame, ctx, 0, 0),
-        Err(signal) => signal,
+    match run_loop::<POLL>(at, frame, ctx) {
+        Signal::At(pos) => jump!(pos as usize, frame, ctx, 0, 0),
+        signal => signal,
     }
 }
 
-/// Runs the body of the loop op at `at` (after its event) until it leaves the loop: `Ok` with
-/// the position to continue at in the enclosing frame, or the signal to pass up. With
-/// `rewinding` the first entry replays the rewind record instead of starting the body.
-fn loop_run(
+/// [`loop_run`] one native level deeper, out of line: the loop op keeps no stack memory of its
+/// own (nothing of its frame escapes), so its continuation after the loop is a real tail call
+/// and straight-line code after loops, run again by in-place loop restarts
+/// ([`op_continue`]), cannot pile up native frames.
+#[inline(never)]
+fn run_loop<const POLL: bool>(at: usize, frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    nested(ctx, |ctx| loop_run::<POLL>(at, frame, ctx, false))
+}
+
+/// Runs the body of the loop op at `at` (after its event) until it leaves the loop:
+/// [`Signal::At`] the position to continue at in the enclosing frame, or the signal to pass up. With
+/// `rewinding` the first entry replays the rewind record instead of starting the body. Without
+/// `POLL` (no safe points) re-entering fires no event.
+fn loop_run<const POLL: bool>(
     at: usize,
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     mut rewinding: bool,
-) -> Result<usize, Signal> {
+) -> Signal {
     loop {
         let signal = if rewinding && !ctx.rewind.is_empty() {
             rewinding = false;
@@ -182,24 +230,27 @@ fn loop_run(
         };
         match signal {
             Signal::Continue(0) => {
-                if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
-                {
-                    return Err(signal);
+                if POLL {
+                    if let Some(signal) =
+                        fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
+                    {
+                        return signal;
+                    }
                 }
             }
-            Signal::Continue(depth) => return Err(Signal::Continue(depth - 1)),
+            Signal::Continue(depth) => return Signal::Continue(depth - 1),
             Signal::Break(packed) => {
                 let (depth, target) = unpack_break(packed);
                 if depth == 0 {
-                    return Ok(target as usize);
+                    return Signal::At(u64::from(target));
                 }
-                return Err(Signal::breaking(depth - 1, target));
+                return Signal::breaking(depth - 1, target);
             }
             Signal::Unwind => {
                 push_record(ctx, Native::Loop { at: at as u32 });
-                return Err(Signal::Unwind);
+                return Signal::Unwind;
             }
-            other => return Err(other),
+            other => return other,
         }
     }
 }
@@ -220,15 +271,28 @@ pub fn op_break(
     Signal::breaking(imm(ip, 1) as u32, imm(ip, 2) as u32)
 }
 
-/// Leaves loop frames towards a loop's restart.
-pub fn op_continue(
+/// Leaves loop frames towards a loop's restart (its event fired by [`loop_run`]).
+///
+/// The back edge of the innermost loop (`depth` 0) restarts the body in place when firing the
+/// loop event would only count it (`POLL`: with safe points; without, there is nothing to
+/// fire): that is what returning `Continue(0)` to [`loop_run`] would do, without the native
+/// return and re-entry. The loop's native frame is the same either way, so the native frames
+/// are still exactly the enclosing loops; a stop, fuel exhaustion or a disabled counter take
+/// the `Continue(0)` path, where `loop_run` fires the event.
+pub fn op_continue<const POLL: bool>(
     ip: &[Cell],
-    _frame: &mut [u64],
-    _ctx: &mut Ctx<'_>,
-    _r0: u64,
-    _fp0: f64,
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
 ) -> Signal {
-    Signal::Continue(imm(ip, 1))
+    let _ = (r0, fp0);
+    let depth = imm(ip, 1);
+    if depth == 0 && (!POLL || ctx.events.count_fast()) {
+        // The body starts with empty registers, as `loop_run` starts it.
+        jump!(imm(ip, 2) as usize + 1, frame, ctx, 0, 0)
+    }
+    Signal::Continue(depth)
 }
 
 /// Returns: copies the result slots to slots `0..m`.
@@ -251,16 +315,25 @@ pub fn op_return(
     Signal::Return
 }
 
-/// `call` and `call_indirect`: fire the call event, then call.
-pub fn op_call(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
+/// `call` and `call_indirect`: fire the call event (`POLL`: compiled with safe points), then
+/// call.
+pub fn op_call<const POLL: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
     let fp0 = fp0.to_bits();
-    let at = position(ctx, ip) as u32;
-    if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
-        return signal;
+    if POLL {
+        let at = position(ctx, ip) as u32;
+        if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
+            return signal;
+        }
     }
-    match perform_call(ip, frame, ctx, r0, fp0, false) {
-        Ok(k) => next!(ip, k, frame, ctx, r0, fp0),
-        Err(signal) => signal,
+    match perform_call::<POLL>(ip, frame, ctx, r0, fp0, false) {
+        Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0),
+        signal => signal,
     }
 }
 
@@ -272,15 +345,17 @@ enum Target {
 
 /// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
 /// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
-/// event. `Ok` gives the number of words to the op after the call.
-fn perform_call(
+/// event (`POLL`). [`Signal::At`] gives the number of words to the op after the call. Out of
+/// line so that the call op keeps no stack memory and continues by a real tail call.
+#[inline(never)]
+fn perform_call<'m, const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'m>,
     r0: u64,
     fp0: u64,
     rewind_callee: bool,
-) -> Result<usize, Signal> {
+) -> Signal {
     let module = ctx.module;
     let code = ctx.code;
     let pc = position(ctx, ip);
@@ -291,43 +366,43 @@ fn perform_call(
         let base = slot(ip, 4);
         let index = frame[slot(ip, 5)] as u32;
         let Some(expected) = module.info.types.get(type_index as usize) else {
-            return Err(ctx.trap(Trap::Host("no such type".into())));
+            return ctx.trap(Trap::Host("no such type".into()));
         };
         let target = if rewind_callee {
             match ctx.rewind.last() {
                 Some(Native::Function { func, .. }) => Target::Own(*func),
-                _ => return Err(ctx.trap(Trap::Host("bad rewind record".into()))),
+                _ => return ctx.trap(Trap::Host("bad rewind record".into())),
             }
         } else {
             match resolve_indirect(ctx, table, index, expected) {
                 Ok(target) => target,
-                Err(trap) => return Err(ctx.trap(trap)),
+                Err(trap) => return ctx.trap(trap),
             }
         };
-        (target, base, expected.clone(), 6)
+        (target, base, expected, 6)
     } else {
         let func = imm(ip, 2) as u32;
         let base = slot(ip, 3);
         let Some(ty) = module.info.func_type(func) else {
-            return Err(ctx.trap(Trap::Host("no such function".into())));
+            return ctx.trap(Trap::Host("no such function".into()));
         };
         let target = if func < module.info.num_imported_funcs {
             match ctx.inner.objects.imported_funcs.get(func as usize) {
                 Some(f) => Target::Foreign(f.clone()),
-                None => return Err(ctx.trap(Trap::Host("missing import".into()))),
+                None => return ctx.trap(Trap::Host("missing import".into())),
             }
         } else {
             Target::Own(func)
         };
-        (target, base, ty.clone(), 4)
+        (target, base, ty, 4)
     };
     match target {
         Target::Own(func) => {
             let Some(callee) = module.func(func) else {
-                return Err(ctx.trap(Trap::Host("call of a function without code".into())));
+                return ctx.trap(Trap::Host("call of a function without code".into()));
             };
             if ctx.depth >= ctx.max_frames {
-                return Err(ctx.trap(Trap::CallStackExhausted));
+                return ctx.trap(Trap::CallStackExhausted);
             }
             let need = callee.compiled.frame_size as usize;
             let (n, m) = (ty.params.len(), ty.results.len());
@@ -337,7 +412,7 @@ fn perform_call(
                     if rewind_callee {
                         rewind_function(ctx, callee_frame)
                     } else {
-                        enter(ctx, func, callee_frame)
+                        enter_code(ctx, func, callee, callee_frame)
                     }
                 })
             });
@@ -354,36 +429,38 @@ fn perform_call(
                             fp0,
                         },
                     );
-                    return Err(Signal::Unwind);
+                    return Signal::Unwind;
                 }
-                other => return Err(other),
+                other => return other,
             }
         }
         Target::Foreign(func) => {
-            if let Err(trap) = call_out(ctx, &func, frame, base, &ty) {
-                return Err(ctx.trap(trap));
+            if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
+                return ctx.trap(trap);
             }
         }
     }
-    if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
-        at: (pc + next) as u32,
-        r0,
-        fp0,
-    }) {
-        return Err(signal);
+    if POLL {
+        if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
+            at: (pc + next) as u32,
+            r0,
+            fp0,
+        }) {
+            return signal;
+        }
     }
-    Ok(next)
+    Signal::At(next as u64)
 }
 
 /// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
-pub fn op_call_indirect(
+pub fn op_call_indirect<const POLL: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
     fp0: f64,
 ) -> Signal {
-    op_call(ip, frame, ctx, r0, fp0)
+    op_call::<POLL>(ip, frame, ctx, r0, fp0)
 }
 
 /// Runs `f` on the callee's frame: `frame[base..]` when it is long enough, otherwise a new

@@ -46,6 +46,38 @@ macro_rules! jump {
     }};
 }
 
+/// Ends the handler with a broken-code trap unless the code from the current op on has more
+/// than `$words` words (the op's own words and at least the next op): one length check, after
+/// which every immediate read and the step to the next op need none.
+macro_rules! guard {
+    ($ip:expr, $ctx:expr, $words:expr) => {
+        if $ip.len() <= $words {
+            return $crate::executor::handlers::broken($ctx);
+        }
+    };
+}
+
+/// Slot `$i` of the frame; a missing slot (only a compiler bug could cause it) ends the handler
+/// with a broken-code trap by a tail call, so the handler needs no stack frame for a panic.
+macro_rules! get {
+    ($frame:expr, $ctx:expr, $i:expr) => {
+        match $frame.get($i) {
+            Some(v) => *v,
+            None => return $crate::executor::handlers::broken($ctx),
+        }
+    };
+}
+
+/// Writes slot `$i` of the frame (a missing slot as in [`get!`]).
+macro_rules! set {
+    ($frame:expr, $ctx:expr, $i:expr, $v:expr) => {
+        match $frame.get_mut($i) {
+            Some(s) => *s = $v,
+            None => return $crate::executor::handlers::broken($ctx),
+        }
+    };
+}
+
 pub(super) use jump;
 pub(super) use next;
 
@@ -102,9 +134,10 @@ pub fn not_an_op(
     broken(ctx)
 }
 
+/// The broken-code trap (out of line).
 #[cold]
 #[inline(never)]
-fn broken(ctx: &mut Ctx<'_>) -> Signal {
+pub fn broken(ctx: &mut Ctx<'_>) -> Signal {
     ctx.trap(Trap::Host(
         "internal engine error: no operation at a code position".into(),
     ))
@@ -177,14 +210,23 @@ pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
         None => (false, false),
     };
     let reg = if float_in { fp0 } else { r0 };
+    guard!(
+        ip,
+        ctx,
+        if SHAPE == SS { 3 } else { 2 } + usize::from(TO_SLOT)
+    );
     let (a, b, next) = match SHAPE {
-        SS => (frame[slot(ip, 1)], frame[slot(ip, 2)], 3),
-        RS => (reg, frame[slot(ip, 1)], 2),
-        _ => (frame[slot(ip, 1)], reg, 2),
+        SS => (
+            get!(frame, ctx, slot(ip, 1)),
+            get!(frame, ctx, slot(ip, 2)),
+            3,
+        ),
+        RS => (reg, get!(frame, ctx, slot(ip, 1)), 2),
+        _ => (get!(frame, ctx, slot(ip, 1)), reg, 2),
     };
     match eval_bin::<OP>(a, b) {
         Ok(v) if TO_SLOT => {
-            frame[slot(ip, next)] = v;
+            set!(frame, ctx, slot(ip, next), v);
             next!(ip, next + 1, frame, ctx, r0, fp0)
         }
         Ok(v) if float_out => next!(ip, next, frame, ctx, r0, v),
@@ -206,13 +248,18 @@ pub fn un<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
         Some(op) => (op.float_in(), op.float_out()),
         None => (false, false),
     };
+    guard!(
+        ip,
+        ctx,
+        if SHAPE == S { 2 } else { 1 } + usize::from(TO_SLOT)
+    );
     let (a, next) = match SHAPE {
-        S => (frame[slot(ip, 1)], 2),
+        S => (get!(frame, ctx, slot(ip, 1)), 2),
         _ => (if float_in { fp0 } else { r0 }, 1),
     };
     match eval_un::<OP>(a) {
         Ok(v) if TO_SLOT => {
-            frame[slot(ip, next)] = v;
+            set!(frame, ctx, slot(ip, next), v);
             next!(ip, next + 1, frame, ctx, r0, fp0)
         }
         Ok(v) if float_out => next!(ip, next, frame, ctx, r0, v),
@@ -230,14 +277,17 @@ pub fn spill<const FLOAT: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    frame[slot(ip, 1)] = if FLOAT { fp0 } else { r0 };
+    guard!(ip, ctx, 2);
+    set!(frame, ctx, slot(ip, 1), if FLOAT { fp0 } else { r0 });
     next!(ip, 2, frame, ctx, r0, fp0)
 }
 
 /// `slot[dst] = slot[src]`.
 pub fn copy(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
     let fp0 = fp0.to_bits();
-    frame[slot(ip, 1)] = frame[slot(ip, 2)];
+    guard!(ip, ctx, 3);
+    let value = get!(frame, ctx, slot(ip, 2));
+    set!(frame, ctx, slot(ip, 1), value);
     next!(ip, 3, frame, ctx, r0, fp0)
 }
 
@@ -292,14 +342,43 @@ pub fn br_cond<const IF: bool, const SHAPE: u8>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
+    guard!(ip, ctx, if SHAPE == S { 3 } else { 2 });
     let (cond, at) = match SHAPE {
-        S => (frame[slot(ip, 1)], 2),
+        S => (get!(frame, ctx, slot(ip, 1)), 2),
         _ => (r0, 1),
     };
     if (cond as u32 != 0) == IF {
         jump!(slot(ip, at), frame, ctx, r0, fp0)
     } else {
         next!(ip, at + 1, frame, ctx, r0, fp0)
+    }
+}
+
+/// A fused integer compare and branch (`cmp; br_if` or `cmp; br_unless`): operands of shape
+/// `SHAPE` as for [`bin`], then the target; jumps when the comparison's truth is `IF`. The
+/// comparison's result never reaches `r0` (nothing else reads it).
+pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
+    let fp0 = fp0.to_bits();
+    guard!(ip, ctx, if SHAPE == SS { 4 } else { 3 });
+    let (a, b, at) = match SHAPE {
+        SS => (
+            get!(frame, ctx, slot(ip, 1)),
+            get!(frame, ctx, slot(ip, 2)),
+            3,
+        ),
+        RS => (r0, get!(frame, ctx, slot(ip, 1)), 2),
+        _ => (get!(frame, ctx, slot(ip, 1)), r0, 2),
+    };
+    match eval_bin::<OP>(a, b) {
+        Ok(v) if (v as u32 != 0) == IF => jump!(slot(ip, at), frame, ctx, r0, fp0),
+        Ok(_) => next!(ip, at + 1, frame, ctx, r0, fp0),
+        Err(trap) => ctx.trap(trap),
     }
 }
 
@@ -330,14 +409,15 @@ pub fn select<const FLOAT: bool, const REF: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    let cond = frame[slot(ip, 1)] as u32;
+    guard!(ip, ctx, if REF { 5 } else { 4 });
+    let cond = get!(frame, ctx, slot(ip, 1)) as u32;
     let value = if cond != 0 {
-        frame[slot(ip, 2)]
+        get!(frame, ctx, slot(ip, 2))
     } else {
-        frame[slot(ip, 3)]
+        get!(frame, ctx, slot(ip, 3))
     };
     if REF {
-        frame[slot(ip, 4)] = value;
+        set!(frame, ctx, slot(ip, 4), value);
         next!(ip, 5, frame, ctx, r0, fp0)
     } else if FLOAT {
         next!(ip, 4, frame, ctx, r0, value)
@@ -429,9 +509,14 @@ pub fn load<const KIND: u8, const SHAPE: u8, const TO_SLOT: bool>(
 ) -> Signal {
     let fp0 = fp0.to_bits();
     use crate::code::LoadKind as K;
+    guard!(
+        ip,
+        ctx,
+        if SHAPE == S { 3 } else { 2 } + usize::from(TO_SLOT)
+    );
     let offset = imm(ip, 1);
     let (addr, next) = match SHAPE {
-        S => (frame[slot(ip, 2)], 3),
+        S => (get!(frame, ctx, slot(ip, 2)), 3),
         _ => (r0, 2),
     };
     let kind = K::ALL.get(KIND as usize).copied().unwrap_or(K::I32);
@@ -476,7 +561,7 @@ pub fn load<const KIND: u8, const SHAPE: u8, const TO_SLOT: bool>(
         return ctx.trap(Trap::MemoryOutOfBounds);
     };
     if TO_SLOT {
-        frame[slot(ip, next)] = value;
+        set!(frame, ctx, slot(ip, next), value);
         next!(ip, next + 1, frame, ctx, r0, fp0)
     } else if kind.float() {
         next!(ip, next, frame, ctx, r0, value)
@@ -498,11 +583,24 @@ pub fn store<const KIND: u8, const SHAPE: u8>(
     use crate::code::StoreKind as K;
     let kind = K::ALL.get(KIND as usize).copied().unwrap_or(K::B32);
     let reg = if kind.float() { fp0 } else { r0 };
+    guard!(
+        ip,
+        ctx,
+        match SHAPE {
+            SS => 4,
+            RS | SR => 3,
+            _ => 2,
+        }
+    );
     let offset = imm(ip, 1);
     let (value, addr, next) = match SHAPE {
-        SS => (frame[slot(ip, 2)], frame[slot(ip, 3)], 4),
-        RS => (reg, frame[slot(ip, 2)], 3),
-        SR => (frame[slot(ip, 2)], r0, 3),
+        SS => (
+            get!(frame, ctx, slot(ip, 2)),
+            get!(frame, ctx, slot(ip, 3)),
+            4,
+        ),
+        RS => (reg, get!(frame, ctx, slot(ip, 2)), 3),
+        SR => (get!(frame, ctx, slot(ip, 2)), r0, 3),
         _ => (fp0, r0, 2),
     };
     let width = match kind {

@@ -107,6 +107,53 @@ fn store_handler(kind: StoreKind, shape: Shape2) -> Handler {
     }
 }
 
+fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool) -> Handler {
+    macro_rules! table {
+        ($shape:ident, $if:literal, [$($k:literal),*]) => {
+            match op as u16 {
+                $($k => handlers::br_cmp::<$k, $shape, $if>,)*
+                _ => handlers::unreachable,
+            }
+        };
+    }
+    if !op.fusable_compare() {
+        return handlers::unreachable;
+    }
+    match (shape, if_) {
+        (Shape2::SS, true) => table!(
+            SS,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::RS, true) => table!(
+            RS,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SR, true) => table!(
+            SR,
+            true,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SS, false) => table!(
+            SS,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::RS, false) => table!(
+            RS,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::SR, false) => table!(
+            SR,
+            false,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        (Shape2::RR, _) => handlers::unreachable,
+    }
+}
+
 fn bulk_handler(kind: Bulk) -> Handler {
     let i = bulk::KINDS.iter().position(|k| *k == kind).unwrap_or(0);
     macro_rules! table {
@@ -120,8 +167,9 @@ fn bulk_handler(kind: Bulk) -> Handler {
     table!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 }
 
-/// The handler of an instruction.
-pub fn handler(instr: Instr) -> Handler {
+/// The handler of an instruction; without `polling` (code compiled without safe points) loop
+/// and call ops fire no events at all.
+pub fn handler(instr: Instr, polling: bool) -> Handler {
     match instr {
         Instr::Entry => handlers::entry,
         Instr::Unreachable => handlers::unreachable,
@@ -153,13 +201,18 @@ pub fn handler(instr: Instr) -> Handler {
         Instr::BrUnless(Shape1::R) => handlers::br_cond::<false, R>,
         Instr::BrTable(Shape1::S) => handlers::br_table::<S>,
         Instr::BrTable(Shape1::R) => handlers::br_table::<R>,
+        Instr::BrCmp(op, shape, if_) => br_cmp_handler(op, shape, if_),
         Instr::Break => control::op_break,
-        Instr::Continue => control::op_continue,
-        Instr::Loop => control::op_loop,
+        Instr::Continue if polling => control::op_continue::<true>,
+        Instr::Continue => control::op_continue::<false>,
+        Instr::Loop if polling => control::op_loop::<true>,
+        Instr::Loop => control::op_loop::<false>,
         Instr::LoopEnd => control::loop_end,
         Instr::Return => control::op_return,
-        Instr::Call => control::op_call,
-        Instr::CallIndirect => control::op_call_indirect,
+        Instr::Call if polling => control::op_call::<true>,
+        Instr::Call => control::op_call::<false>,
+        Instr::CallIndirect if polling => control::op_call_indirect::<true>,
+        Instr::CallIndirect => control::op_call_indirect::<false>,
         Instr::Select(Class::Int) => handlers::select::<false, false>,
         Instr::Select(Class::Float) => handlers::select::<true, false>,
         Instr::Select(Class::Ref) => handlers::select::<false, true>,
@@ -175,12 +228,12 @@ pub fn handler(instr: Instr) -> Handler {
     }
 }
 
-/// Lowers a function's code.
-pub fn lower(code: &[Word]) -> Vec<Cell> {
+/// Lowers a function's code (compiled with safe points if `polling`).
+pub fn lower(code: &[Word], polling: bool) -> Vec<Cell> {
     code.iter()
         .map(|word| match *word {
             Word::Op(instr) => Cell {
-                op: handler(instr),
+                op: handler(instr, polling),
                 imm: 0,
             },
             Word::Imm(value) => Cell {

@@ -67,6 +67,9 @@ pub enum Signal {
     Unwind,
     /// Trap or fuel exhaustion (in [`Ctx::abort`]).
     Abort,
+    /// Internal to loop and call ops (never leaves them): the loop ended, or the call
+    /// returned, and the caller's code continues at this position.
+    At(u64),
     /// Run the op at `Ctx::next` (only without tail calls).
     #[cfg(not(baton_tail_calls))]
     Next,
@@ -209,8 +212,10 @@ impl Ctx<'_> {
         }
     }
 
-    /// Aborts with a trap.
+    /// Aborts with a trap (out of line, so a handler's trap path is a tail call and the handler
+    /// needs no stack frame).
     #[cold]
+    #[inline(never)]
     pub fn trap(&mut self, trap: Trap) -> Signal {
         self.abort = Some(Exit::Trapped(trap));
         Signal::Abort
