@@ -199,9 +199,8 @@ pub enum Instr {
     /// `target`.
     Break,
     /// Leave `depth` native loop frames and restart the loop whose body the last one runs:
-    /// immediates `depth`, then the position of that loop's [`Instr::Loop`] op (with `depth`
-    /// 0 the body restarts in place when the loop event does not stop, see
-    /// `executor::control::op_continue`).
+    /// immediates `depth`, then the position of that loop's [`Instr::Loop`] op (for listings;
+    /// the executor does not read it).
     Continue,
     /// A loop: runs its body (which starts at the next position) in a nested native frame and
     /// re-enters it on [`Instr::Continue`]; no immediates.

@@ -271,28 +271,17 @@ pub fn op_break(
     Signal::breaking(imm(ip, 1) as u32, imm(ip, 2) as u32)
 }
 
-/// Leaves loop frames towards a loop's restart (its event fired by [`loop_run`]).
-///
-/// The back edge of the innermost loop (`depth` 0) restarts the body in place when firing the
-/// loop event would only count it (`POLL`: with safe points; without, there is nothing to
-/// fire): that is what returning `Continue(0)` to [`loop_run`] would do, without the native
-/// return and re-entry. The loop's native frame is the same either way, so the native frames
-/// are still exactly the enclosing loops; a stop, fuel exhaustion or a disabled counter take
-/// the `Continue(0)` path, where `loop_run` fires the event.
+/// Leaves loop frames towards a loop's restart (its event fired by [`loop_run`]), as Wasm3's
+/// `op_ContinueLoop`: the body is re-entered by the loop op's frame, so every iteration returns
+/// through it (handlers that are not tail calls cannot pile up across iterations).
 pub fn op_continue<const POLL: bool>(
     ip: &[Cell],
-    frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    r0: u64,
-    fp0: f64,
+    _frame: &mut [u64],
+    _ctx: &mut Ctx<'_>,
+    _r0: u64,
+    _fp0: f64,
 ) -> Signal {
-    let _ = (r0, fp0);
-    let depth = imm(ip, 1);
-    if depth == 0 && (!POLL || ctx.events.count_fast()) {
-        // The body starts with empty registers, as `loop_run` starts it.
-        jump!(imm(ip, 2) as usize + 1, frame, ctx, 0, 0)
-    }
-    Signal::Continue(depth)
+    Signal::Continue(imm(ip, 1))
 }
 
 /// Returns: copies the result slots to slots `0..m`.

@@ -80,18 +80,6 @@ impl Events {
         }
     }
 
-    /// Counts an event if that is all firing it would do (no stop, fuel or disabled counter
-    /// can be involved): `false` means call [`Events::fire`] instead.
-    #[inline(always)]
-    pub fn count_fast(&mut self) -> bool {
-        if self.next < self.threshold {
-            self.next += 1;
-            true
-        } else {
-            false
-        }
-    }
-
     #[cold]
     #[inline(never)]
     fn slow(&mut self, kind: EventKind) -> Fired {
