@@ -139,6 +139,11 @@ class Server {
           operations: [op.OPERATION_COMPILE, op.OPERATION_INSTANTIATE, op.OPERATION_HOST_OBJECTS, op.OPERATION_INSPECT, op.OPERATION_INVOKE],
           safe_point_kinds: [],
           wasm_features: ['mutable-global', 'saturating-float-to-int', 'sign-extension', 'multi-value', 'bulk-memory', 'reference-types'],
+          // Protocol revision 1.1 (docs/adapter-protocol.md, "Declared limitations").
+          limitations: [{
+            kind: this.pb.LimitationKind.LIMITATION_KIND_QUIETS_SIGNALLING_NANS,
+            reason: 'arguments and results cross the JS API as JS numbers, and V8 quiets signalling NaNs on the way',
+          }],
         },
         trap_aliases: traps.TRAP_ALIASES.map(([given, spec]) => ({ trap: { code: code[given], message: '' }, spec_message: spec })),
       },

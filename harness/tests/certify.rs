@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use baton::certify::battery::QUICK;
-use baton::certify::certificate::{Certificate, Status};
+use baton::certify::certificate::{Certificate, Scope, Status};
 use baton::certify::subject::{default_references, Subject};
 use baton::certify::{campaign, certify, hostile, spec_checkpoint, spec_suite, Options};
 use baton::fuzz::engines::{resolve, resolve_all, EngineSpec};
@@ -62,6 +62,19 @@ fn stack_and_register_are_certified_and_certificates_are_reproducible() {
                 "{name} {id}: all counts zero"
             );
         }
+        assert_eq!(first.scope, Scope::Checkpoint);
+        // The sharper properties (issue 14) ran and exercised something.
+        let counts = &first.check(campaign::ID).expect("campaign").counts;
+        for property in ["event numbering", "restore fidelity", "NaN bits"] {
+            let count = counts
+                .iter()
+                .find(|c| c.name.starts_with("property on: ") && c.name.contains(property))
+                .unwrap_or_else(|| panic!("{name}: {property} not listed: {counts:#?}"));
+            assert!(count.value > 0, "{name}: {property} exercised nothing");
+        }
+        assert!(counts.iter().any(|c| c
+            .name
+            .starts_with("property on: function references by identity")));
         let written: Certificate = serde_json::from_str(
             &std::fs::read_to_string(out.join("certificate.json")).expect("json written"),
         )
@@ -181,19 +194,45 @@ fn an_adapter_that_panics_mid_run_fails_cleanly() {
 }
 
 #[test]
-fn an_engine_without_checkpoints_skips_required_checks_and_fails() {
+fn an_engine_without_checkpoints_gets_a_run_only_certificate_listing_the_skipped_checks() {
     let (certificate, out) = certify_named("wasmi");
-    assert!(!certificate.certified());
     for id in [spec_checkpoint::ID, campaign::ID, hostile::ID] {
         let check = certificate.check(id).expect("listed");
         assert_eq!(check.status, Status::Skipped, "{id}");
+        assert!(
+            !check.required,
+            "{id}: a skip for not checkpointing is not required"
+        );
+        let because = check.skipped_because.as_deref().unwrap_or("");
+        assert!(because.contains("cannot checkpoint"), "{id}: {because}");
     }
-    let capabilities = certificate.check("capabilities").expect("listed");
-    assert_eq!(capabilities.status, Status::Fail);
     assert_eq!(
-        certificate.check(spec_suite::ID).map(|c| c.status),
-        Some(Status::Pass)
+        certificate
+            .check(spec_suite::ID)
+            .map(|c| (c.status, c.required)),
+        Some((Status::Pass, true))
     );
+    let capabilities = certificate.check("capabilities").expect("listed");
+    assert_eq!(capabilities.status, Status::Pass, "{capabilities:#?}");
+    assert!(certificate.certified(), "{}", certificate.summary());
+    assert_eq!(certificate.scope, Scope::Run);
+    assert!(certificate.summary().contains("CERTIFIED (run only)"));
+    let markdown = certificate.to_markdown();
+    assert!(
+        markdown.contains("**CERTIFIED (run only)**")
+            && markdown.contains("`spec-checkpoint`, `campaign`, `hostile-images`"),
+        "{markdown}"
+    );
+    // A run-only engine that fails the spec suite is not certified.
+    let mut broken = certificate.clone();
+    broken.checks[0].fail("x.wast:1:1 assert_return: wrong".into());
+    let rebuilt = Certificate::new(
+        broken.engine.clone(),
+        broken.references.clone(),
+        &QUICK,
+        broken.checks.clone(),
+    );
+    assert!(!rebuilt.certified());
     let _ = std::fs::remove_dir_all(&out);
 }
 

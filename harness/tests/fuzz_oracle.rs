@@ -11,7 +11,7 @@ use baton::fuzz::corpus::seed_cases;
 use baton::fuzz::engines::{resolve_all, EngineSpec, ORACLE, TIE_BREAKER};
 use baton::fuzz::exec::Limits;
 use baton::fuzz::finding::{Class, Finding};
-use baton::fuzz::oracles::{check, Verdict};
+use baton::fuzz::oracles::{check, depth, Verdict};
 use baton_engine::Value;
 use baton_engine::Wrapper;
 use baton_engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
@@ -248,4 +248,100 @@ fn oracle_findings_fail_the_campaign_only_with_strict_oracle() {
     let (strict_code, strict_findings) = campaign(&["--strict-oracle"]);
     assert_eq!(strict_findings, findings, "same campaign, same findings");
     assert_eq!(strict_code, Some(1));
+}
+
+/// A module whose export `deep` recurses `depth` calls down and returns 7. With `guarded`, every
+/// level first runs the select/eqz division guard wasmi 2.0 miscompiles (it traps "integer
+/// divide by zero" at the first level, where the engines go on down). `first` is put before it
+/// as another export.
+fn recursion(depth: u32, guarded: bool, first: &str) -> String {
+    let guard = if guarded {
+        "global.get 0 global.set 0
+    i32.const 1 local.get 1 local.get 1 i32.eqz select local.set 1
+    local.get 1 local.get 1 i32.div_s drop"
+    } else {
+        ""
+    };
+    format!(
+        r#"(module (global (mut i32) (i32.const 7))
+  {first}
+  (func $down (param i32) (result i32) (local i32)
+    {guard}
+    local.get 0
+    i32.eqz
+    if (result i32)
+      i32.const 7
+    else
+      local.get 0
+      i32.const 1
+      i32.sub
+      call $down
+    end)
+  (func (export "deep") (result i32) i32.const {depth} call $down))"#
+    )
+}
+
+/// The select/eqz miscompilation as an export placed before `deep`.
+const SELECT_EQZ_EXPORT: &str = r#"(func (export "f") (result i32) (local i32 i32)
+    global.get 0
+    global.set 0
+    i32.const 1
+    local.get 0
+    local.get 0
+    i32.eqz
+    select
+    local.set 0
+    local.get 0
+    local.get 0
+    i32.div_s)"#;
+
+fn verdict(wat: &str, engines: &[EngineSpec]) -> Verdict {
+    check(&case(wat, engines), engines, &Limits::default()).verdict
+}
+
+#[test]
+fn one_sided_call_stack_exhaustion_against_the_oracle_is_a_counted_skip() {
+    let engines = registry(&["stack", "register", ORACLE]);
+    // The engines run out of frames 2000 calls down; wasmi 2.0 stops at the first level on its
+    // miscompiled guard. Nothing after the exhaustion is comparable: skipped, with the fixed
+    // reason (without the rule: a `semantics` finding, since the independent engines go deeper
+    // and abstain).
+    match verdict(&recursion(2000, true, ""), &engines) {
+        Verdict::Skipped(reason) => assert_eq!(reason, depth::ONE_SIDED_EXHAUSTION),
+        other => panic!("{other:?}"),
+    }
+    // Both sides exhausted (no guard): they agree, a pass.
+    assert_eq!(
+        verdict(&recursion(2000, false, ""), &engines),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn other_differences_before_or_between_engines_are_not_excused_by_stack_depth() {
+    let engines = registry(&["stack", "register", ORACLE]);
+    // Shallow enough for every stack: wasmi's miscompilation is a finding, not a skip.
+    let shallow = verdict(&recursion(10, true, ""), &engines);
+    assert!(matches!(shallow, Verdict::Finding(_)), "{shallow:?}");
+    // An earlier invocation where the oracle alone is wrong: a finding, not a skip.
+    let earlier = verdict(&recursion(2000, true, SELECT_EQZ_EXPORT), &engines);
+    assert!(matches!(earlier, Verdict::Finding(_)), "{earlier:?}");
+    // Two engines whose stacks run out at different depths: an engine difference, `semantics`.
+    let stack = adapters::find("stack").expect("registered");
+    let half_frames = EngineSpec {
+        name: "half-frames-stack".into(),
+        checkpoints: false,
+        create: Arc::new(move |config: &EngineConfig| {
+            (stack.create)(&EngineConfig {
+                max_frames: config.max_frames / 2,
+            })
+        }),
+        aliases: Vec::new(),
+        kinds: baton_engine::KindSet::MAIN,
+    };
+    let mut engines = registry(&["register"]);
+    engines.push(half_frames);
+    engines.extend(registry(&[ORACLE]));
+    let finding = verdict_finding(&recursion(700, false, ""), &engines).expect("engines differ");
+    assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
 }

@@ -2,6 +2,7 @@
 //! and run the whole wasm-v2 suite on the engines that pass it.
 
 use baton::adapters;
+use baton::spec::declared::{Declared, LimitationKind};
 use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecOptions};
 use baton_engine::EngineConfig;
 use baton_engine::KindSet;
@@ -11,6 +12,7 @@ fn options(engine: &str) -> SpecOptions {
         engine: adapters::find(engine).expect("engine registered").into(),
         config: EngineConfig::default(),
         checkpoint: None,
+        declared: Declared::everything(engine),
     }
 }
 
@@ -240,4 +242,55 @@ fn checkpoint_everywhere_catches_a_corrupted_image() {
     );
     assert!(report.checkpoint.failed > 0);
     assert!(report.failures[0].message.contains("checkpoint at stop"));
+}
+
+/// Directives an engine's declarations excuse, and ones they must not.
+const DECLARED: &str = r#"
+(module $tables (table 1 funcref) (func (export "size") (result i32) table.size 0))
+(assert_return (invoke "size") (i32.const 1))
+(register "tables" $tables)
+(module (import "tables" "size" (func (result i32))))
+(module (import "spectest" "memory" (memory 1)))
+(assert_return (invoke "anything"))
+(module
+  (func (export "quiet") (result f32) (f32.const nan:0x600000))
+  (func (export "one") (result i32) (i32.const 1)))
+(assert_return (invoke "quiet") (f32.const nan:0x200000))
+(assert_return (invoke "one") (i32.const 2))
+(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
+"#;
+
+#[test]
+fn declared_limitations_skip_exactly_what_they_excuse_with_reasons() {
+    let mut wasm3_like = options("stack");
+    wasm3_like.declared = Declared {
+        engine: "stack".into(),
+        missing_features: vec!["bulk-memory", "reference-types"],
+        limitations: vec![
+            (LimitationKind::FunctionImportsOnly, "functions only".into()),
+            (LimitationKind::QuietsSignallingNans, "JS numbers".into()),
+            (LimitationKind::NoValidation, "lazy".into()),
+        ],
+    };
+    let report = run_wast("declared.wast", DECLARED, &wasm3_like);
+    // Skipped: the table module, the assertion and the register on it, the module importing
+    // from it, the memory-importing module and the invoke on it, the signalling-NaN result.
+    assert_eq!(report.skipped, 7, "{:#?}", report.skips);
+    assert!(report.skips.iter().all(|s| !s.message.is_empty()));
+    assert!(
+        report.skips[0].message.contains("does not declare"),
+        "{:?}",
+        report.skips[0]
+    );
+    assert!(report.skips[1].message.contains("its module was skipped"));
+    assert!(report.skips[6]
+        .message
+        .contains("quiets-signalling-nans: JS numbers"));
+    // Not excused: a wrong i32 result. The engine rejects the invalid module: a pass.
+    assert_eq!(report.failed, 1, "{:#?}", report.failures);
+    assert!(report.failures[0].message.contains("expected i32:2"));
+    // Without declarations the same file only fails (nothing is skipped silently).
+    let plain = run_wast("declared.wast", DECLARED, &options("stack"));
+    assert_eq!(plain.skipped, 0);
+    assert!(plain.failed >= 3, "{:#?}", plain.failures);
 }

@@ -57,6 +57,8 @@ pub struct AdapterInfo {
     pub wasm_features: Vec<String>,
     /// Its trap aliases: `(trap it gives, spec message it stands for)`.
     pub trap_aliases: Vec<(Trap, String)>,
+    /// Its declared limitations, each with its reason.
+    pub limitations: Vec<(pb::LimitationKind, String)>,
 }
 
 impl AdapterInfo {
@@ -80,6 +82,7 @@ impl AdapterInfo {
                 .iter()
                 .map(|(trap, spec)| (trap.clone(), spec.to_string()))
                 .collect(),
+            limitations: Vec::new(),
         }
     }
 
@@ -105,6 +108,14 @@ impl AdapterInfo {
                 operations: self.operations.iter().map(|op| *op as i32).collect(),
                 safe_point_kinds: convert::kinds_to_pb(self.safe_point_kinds),
                 wasm_features: self.wasm_features.clone(),
+                limitations: self
+                    .limitations
+                    .iter()
+                    .map(|(kind, reason)| pb::Limitation {
+                        kind: *kind as i32,
+                        reason: reason.clone(),
+                    })
+                    .collect(),
             }),
             trap_aliases: self
                 .trap_aliases
@@ -154,6 +165,17 @@ impl AdapterInfo {
                 Ok((convert::trap_from_pb(trap)?, alias.spec_message.clone()))
             })
             .collect::<Converted<Vec<_>>>()?;
+        let limitations = capabilities
+            .limitations
+            .iter()
+            .map(|limitation| {
+                pb::LimitationKind::try_from(limitation.kind)
+                    .ok()
+                    .filter(|kind| *kind != pb::LimitationKind::Unspecified)
+                    .map(|kind| (kind, limitation.reason.clone()))
+                    .ok_or_else(|| Violation(format!("unknown limitation {}", limitation.kind)))
+            })
+            .collect::<Converted<Vec<_>>>()?;
         Ok(AdapterInfo {
             engine_name: reply.engine_name.clone(),
             engine_version: reply.engine_version.clone(),
@@ -161,6 +183,7 @@ impl AdapterInfo {
             safe_point_kinds: convert::kinds_from_pb(&capabilities.safe_point_kinds)?,
             wasm_features: capabilities.wasm_features.clone(),
             trap_aliases,
+            limitations,
         })
     }
 }

@@ -33,6 +33,7 @@ function load() {
     TrapCode: enumValues('TrapCode'),
     Operation: enumValues('Operation'),
     ProtocolVersion: enumValues('ProtocolVersion'),
+    LimitationKind: enumValues('LimitationKind'),
   };
 }
 

@@ -38,7 +38,7 @@ class Reader {
     const length = this.uleb();
     const start = this.pos;
     this.skip(length);
-    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(start, start + length));
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(this.bytes.subarray(start, start + length));
   }
   valtype() {
     const code = this.byte();

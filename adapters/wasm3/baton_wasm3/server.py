@@ -20,6 +20,19 @@ ENGINE_NAME = "wasm3"
 # reference-types (no table instructions, no ref values through pywasm3), bulk-memory's table
 # operations, SIMD.
 WASM_FEATURES = ["mutable-global", "saturating-float-to-int", "sign-extension", "multi-value"]
+# What Wasm3 (or pywasm3's API to it) cannot do although the features above would say so
+# (protocol revision 1.1, docs/adapter-protocol.md "Declared limitations"); the spec runner
+# skips, with these reasons, exactly the directives each one excuses.
+LIMITATIONS = [
+    (pb.LIMITATION_KIND_NO_VALIDATION,
+     "Wasm3 compiles function bodies lazily and does not validate modules, so it accepts many "
+     "invalid and malformed ones"),
+    (pb.LIMITATION_KIND_FUNCTION_IMPORTS_ONLY,
+     "pywasm3 links host functions only (no imported tables, memories or globals)"),
+    (pb.LIMITATION_KIND_QUIETS_SIGNALLING_NANS,
+     "pywasm3 passes f32/f64 arguments and results as Python floats (C doubles): converting "
+     "a signalling NaN quiets it"),
+]
 OPERATIONS = [
     pb.OPERATION_COMPILE,
     pb.OPERATION_INSTANTIATE,
@@ -148,6 +161,8 @@ class Server:
         reply.engine_version = f"{wasm3.M3_VERSION} (pywasm3)"
         reply.capabilities.operations.extend(OPERATIONS)
         reply.capabilities.wasm_features.extend(WASM_FEATURES)
+        for kind, reason in LIMITATIONS:
+            reply.capabilities.limitations.add(kind=kind, reason=reason)
         # Wasm3 sizes a table by its element segments, not its declared minimum: a call_indirect
         # through a never-initialised slot past the last segment says "undefined element" where
         # the spec says "uninitialized element".

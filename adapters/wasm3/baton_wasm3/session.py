@@ -43,6 +43,7 @@ _TRAP_CODES = {
     traps.UNINITIALIZED_ELEMENT: pb.TRAP_CODE_UNINITIALIZED_ELEMENT,
     traps.INDIRECT_CALL_TYPE_MISMATCH: pb.TRAP_CODE_INDIRECT_CALL_TYPE_MISMATCH,
     traps.CALL_STACK_EXHAUSTED: pb.TRAP_CODE_CALL_STACK_EXHAUSTED,
+    traps.TABLE_OUT_OF_BOUNDS: pb.TRAP_CODE_TABLE_OUT_OF_BOUNDS,
 }
 
 
@@ -150,6 +151,10 @@ class Session:
         return instance_id
 
     def _load_failure(self, text):
+        load_trap = traps.load_trap(text)
+        if load_trap is not None:
+            failure = Failure("instantiation_trap", pb.Trap(code=_TRAP_CODES[load_trap]))
+            return failure
         if traps.is_trap(text):
             failure = Failure("instantiation_trap", pb.Trap())
             trap_message(failure.detail, text)

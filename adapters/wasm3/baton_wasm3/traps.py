@@ -17,6 +17,15 @@ host trap whose message says so (`UNMAPPED_PREFIX`), never as a guessed spec tra
 | `[trap] indirect call type mismatch`   | indirect call type mismatch      |
 | `[trap] stack overflow`                | call stack exhausted             |
 
+Instantiation-time load errors that WebAssembly 2.0 makes traps (Wasm3 checks segments before
+running anything, as WebAssembly 1.0 did, and reports a load error; under 2.0 the same module
+traps while instantiating). Mapped only at instantiation (`LOAD_TRAPS`):
+
+| Wasm3 load error                       | baton instantiation trap         |
+| -------------------------------------- | -------------------------------- |
+| `data segment out of bounds`           | out of bounds memory access      |
+| `table underflow`                      | out of bounds table access       |
+
 Not mapped (reported as unmapped): `[trap] program called exit`, `[trap] program called abort`
 (WASI only), and anything else. Wasm3 has no "out of bounds table access" trap of its own: it
 implements no table instructions (reference types), so no mapping is needed.
@@ -31,6 +40,7 @@ UNDEFINED_ELEMENT = "undefined element"
 UNINITIALIZED_ELEMENT = "uninitialized element"
 INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
 CALL_STACK_EXHAUSTED = "call stack exhausted"
+TABLE_OUT_OF_BOUNDS = "out of bounds table access"
 
 # Wasm3 message -> baton trap (the spec message, see engines/api/src/trap.rs).
 MAPPING = {
@@ -43,6 +53,12 @@ MAPPING = {
     "[trap] null table element": UNINITIALIZED_ELEMENT,
     "[trap] indirect call type mismatch": INDIRECT_CALL_TYPE_MISMATCH,
     "[trap] stack overflow": CALL_STACK_EXHAUSTED,
+}
+
+# Wasm3 load error -> baton instantiation trap (see the second table above).
+LOAD_TRAPS = {
+    "data segment out of bounds": MEMORY_OUT_OF_BOUNDS,
+    "table underflow": TABLE_OUT_OF_BOUNDS,
 }
 
 UNMAPPED_PREFIX = "unmapped engine trap (wasm3): "
@@ -59,6 +75,11 @@ def base_message(text):
 def is_trap(text):
     """Whether a Wasm3 error message is a trap (as opposed to a load or compile error)."""
     return text.startswith("[trap]")
+
+
+def load_trap(text):
+    """The instantiation trap a Wasm3 load error stands for under WebAssembly 2.0, or None."""
+    return LOAD_TRAPS.get(text.split(" (", 1)[0])
 
 
 def classify(text):

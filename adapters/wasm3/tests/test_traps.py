@@ -98,6 +98,14 @@ class Table(unittest.TestCase):
         self.assertEqual(trap.code, pb.TRAP_CODE_HOST)
         self.assertTrue(trap.message.startswith(traps.UNMAPPED_PREFIX))
 
+    def test_load_errors_that_wasm_2_makes_traps(self):
+        self.assertEqual(traps.load_trap("data segment out of bounds"), traps.MEMORY_OUT_OF_BOUNDS)
+        self.assertEqual(traps.load_trap("table underflow"), traps.TABLE_OUT_OF_BOUNDS)
+        self.assertIsNone(traps.load_trap("memory allocation failed"))
+        failure = session.Session(None)._load_failure("data segment out of bounds")
+        self.assertEqual(failure.kind, "instantiation_trap")
+        self.assertEqual(failure.detail.code, pb.TRAP_CODE_MEMORY_OUT_OF_BOUNDS)
+
     def test_prefix_of_a_known_message_is_not_mapped(self):
         self.assertEqual(traps.classify("[trap] integer overflowing")[0], None)
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 /// The battery's version, printed in every certificate.
-pub const BATTERY_VERSION: u32 = 1;
+pub const BATTERY_VERSION: u32 = 2;
 
 /// One battery: what every check runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,13 @@
 //! case `i` puts the engine at position `i mod 3` of its three-engine chain, the other positions
 //! taken by the references in turn (the seed corpus's chains keep their own order).
 //!
+//! The sharper properties of issue 14 run explicitly (the campaign's [`Limits`] name
+//! [`Checks::ALL`], whatever the fuzzer's defaults become) and are listed with what they
+//! exercised: event numbering after a restore (the restored run completes with fuel `N` and runs
+//! out with `N - 1`), restore fidelity (the image right after a restore equals the one
+//! restored), function references compared by identity, and NaN bits compared exactly. Skipped
+//! cases are counted per reason (e.g. a call stack exhausted on one side only).
+//!
 //! Invariants: cases run one after another on this thread (generated case `i` comes from
 //! `case_seed(seed, i)` alone), so the counts are the same on every run; a panicking engine is a
 //! `panic` finding; each distinct finding is written under `<out>/findings/` in the campaign's
@@ -23,7 +30,7 @@ use crate::fuzz::case::Case;
 use crate::fuzz::corpus::seed_cases;
 use crate::fuzz::corpus::{corpus_dir, files};
 use crate::fuzz::engines::{self, EngineSpec, ORACLE};
-use crate::fuzz::exec::Limits;
+use crate::fuzz::exec::{Checks, Limits};
 use crate::fuzz::finding::{Class, Finding};
 use crate::fuzz::generator::generate;
 use crate::fuzz::oracles::{CaseResult, Verdict};
@@ -78,6 +85,10 @@ struct Tally {
     conversions: u64,
     chains: u64,
     chains_by_position: [u64; 3],
+    skipped_because: BTreeMap<String, u64>,
+    fuel_probes: u64,
+    non_null_refs: u64,
+    nan_exact: u64,
     findings: BTreeMap<&'static str, u64>,
     /// Distinct findings by directory name: (case, finding, count), in discovery order.
     distinct: Vec<(Case, Finding, u64)>,
@@ -89,6 +100,10 @@ impl Tally {
         self.checkpoints += result.stats.checkpoints;
         self.conversions += result.stats.conversions;
         self.chains += result.stats.chains;
+        self.fuel_probes += result.stats.fuel_probes;
+        let shape = &result.stats.shape;
+        self.non_null_refs += u64::from(shape.checkpoint.is_some_and(|c| c.non_null_ref));
+        self.nan_exact += u64::from(shape.nan_exact);
         if result.stats.chains > 0 {
             if let Some(position) = case.schedule.chain.iter().position(|e| e == subject) {
                 self.chains_by_position[position] += 1;
@@ -96,7 +111,10 @@ impl Tally {
         }
         match result.verdict {
             Verdict::Pass => self.passed += 1,
-            Verdict::Skipped(_) => self.skipped += 1,
+            Verdict::Skipped(reason) => {
+                self.skipped += 1;
+                *self.skipped_because.entry(reason).or_default() += 1;
+            }
             Verdict::Finding(finding) => {
                 *self.findings.entry(finding.class.name()).or_default() += 1;
                 let name = finding.dir_name();
@@ -123,11 +141,19 @@ fn corpus_cases(engines: &[EngineSpec], stops: u64) -> Vec<Case> {
         .collect()
 }
 
+/// The campaign's limits: the fuzzer's, with every sharper check of issue 14 on.
+pub fn limits() -> Limits {
+    Limits {
+        checks: Checks::ALL,
+        ..Limits::default()
+    }
+}
+
 /// Runs the check; findings go to `<out>/findings/`.
 pub fn run(ctx: &Context<'_>) -> CheckResult {
     let mut check = CheckResult::new(ID, TITLE, true);
     let engines = campaign_engines(ctx);
-    let limits = Limits::default();
+    let limits = limits();
     let subject = ctx.subject.engine.name.clone();
     let names: Vec<String> = engines.iter().map(|e| e.name.clone()).collect();
     let checkpointers: Vec<String> = engines
@@ -164,12 +190,39 @@ pub fn run(ctx: &Context<'_>) -> CheckResult {
         let (case, result) = check_generated_guarded(&generated, &engines, &limits);
         tally.record(case, result, &subject);
     }
-    report_tally(&mut check, &tally, ctx.out);
+    report_tally(&mut check, &tally, &limits.checks, ctx.out);
     check
 }
 
+/// The sharper properties (issue 14) as the certificate lists them: whether each ran, and what
+/// it exercised.
+fn sharper_counts(tally: &Tally, checks: &Checks) -> [(&'static str, bool, u64); 4] {
+    [
+        (
+            "event numbering after restore (fuel N completes, N - 1 runs out): restored runs probed",
+            checks.event_numbering,
+            tally.fuel_probes,
+        ),
+        (
+            "restore fidelity (image right after restore = image restored): restores compared",
+            checks.fidelity,
+            tally.conversions,
+        ),
+        (
+            "function references by identity: checkpoints holding a non-null reference",
+            checks.func_identity,
+            tally.non_null_refs,
+        ),
+        (
+            "NaN bits compared exactly: NaN-exact cases",
+            checks.nan_bits,
+            tally.nan_exact,
+        ),
+    ]
+}
+
 /// Fills the check's counts, writes each failing distinct finding, lists it and how to replay.
-fn report_tally(check: &mut CheckResult, tally: &Tally, out: &Path) {
+fn report_tally(check: &mut CheckResult, tally: &Tally, checks: &Checks, out: &Path) {
     for (name, value) in [
         ("cases", tally.cases),
         ("seed-corpus cases", tally.corpus_cases),
@@ -184,6 +237,15 @@ fn report_tally(check: &mut CheckResult, tally: &Tally, out: &Path) {
         ("chains with the engine third", tally.chains_by_position[2]),
     ] {
         check.count(name, value);
+    }
+    for (reason, value) in &tally.skipped_because {
+        check.count(&format!("skipped: {reason}"), *value);
+    }
+    for (name, on, value) in sharper_counts(tally, checks) {
+        check.count(&format!("property on: {name}"), if on { value } else { 0 });
+        if !on {
+            check.fail(format!("sharper property off: {name}"));
+        }
     }
     for class in Class::ALL {
         let found = tally.findings.get(class.name()).copied().unwrap_or(0);

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::battery::{Battery, BATTERY_VERSION};
-use super::subject::Identity;
+use super::subject::{Capability, Identity};
 
 /// The certificate file format's version.
-pub const CERTIFICATE_FORMAT: u32 = 1;
+pub const CERTIFICATE_FORMAT: u32 = 2;
 
 /// At most this many failures are listed per check (all are counted).
 pub const LISTED_FAILURES: usize = 20;
@@ -178,6 +178,17 @@ pub enum Verdict {
     Failed,
 }
 
+/// What a certificate covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Running modules and checkpointing: every check of the battery.
+    Checkpoint,
+    /// Running modules only: the engine declares no `checkpoint` capability, so the checks
+    /// needing it were skipped (not failures).
+    Run,
+}
+
 /// A certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -195,6 +206,8 @@ pub struct Certificate {
     pub date: String,
     /// Every check, in battery order.
     pub checks: Vec<CheckResult>,
+    /// What the verdict covers.
+    pub scope: Scope,
     /// The verdict.
     pub verdict: Verdict,
     /// The required checks that did not pass.
@@ -214,8 +227,14 @@ impl Certificate {
             .filter(|check| check.fails_verdict())
             .map(|check| check.id.clone())
             .collect();
+        let scope = if engine.capabilities.has(Capability::Checkpoint) {
+            Scope::Checkpoint
+        } else {
+            Scope::Run
+        };
         Self {
             format: CERTIFICATE_FORMAT,
+            scope,
             engine,
             references,
             baton_version: env!("CARGO_PKG_VERSION").into(),
@@ -248,9 +267,12 @@ impl Certificate {
             "{} {}: {}",
             self.engine.name,
             self.engine.version,
-            match self.verdict {
-                Verdict::Certified => "CERTIFIED".to_string(),
-                Verdict::Failed => format!("FAILED ({})", self.failing_checks.join(", ")),
+            match (self.verdict, self.scope) {
+                (Verdict::Certified, Scope::Checkpoint) => "CERTIFIED".to_string(),
+                (Verdict::Certified, Scope::Run) => "CERTIFIED (run only)".to_string(),
+                (Verdict::Failed, _) => {
+                    format!("FAILED ({})", self.failing_checks.join(", "))
+                }
             }
         );
         for check in self.checks.iter().filter(|check| check.fails_verdict()) {
@@ -282,9 +304,23 @@ impl Certificate {
             "# baton certificate: {} {}\n",
             engine.name, engine.version
         );
-        let verdict = match self.verdict {
-            Verdict::Certified => "**CERTIFIED**: every required check passed.".to_string(),
-            Verdict::Failed => format!(
+        let skipped: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|check| check.status == Status::Skipped && !check.required)
+            .map(|check| format!("`{}`", check.id))
+            .collect();
+        let verdict = match (self.verdict, self.scope) {
+            (Verdict::Certified, Scope::Checkpoint) => {
+                "**CERTIFIED**: every required check passed.".to_string()
+            }
+            (Verdict::Certified, Scope::Run) => format!(
+                "**CERTIFIED (run only)**: every required check passed. The engine cannot \
+                 checkpoint (it declares no `checkpoint` capability), so these checks were \
+                 skipped and certify nothing about it: {}.",
+                skipped.join(", ")
+            ),
+            (Verdict::Failed, _) => format!(
                 "**FAILED**: required checks not passed: {}.",
                 self.failing_checks.join(", ")
             ),

@@ -15,7 +15,9 @@
 //!   hostile attempts have a time limit, and a whole check that outlives the battery's check
 //!   timeout is stopped by a watchdog that (when asked to, as the CLI does) writes a failing
 //!   certificate naming the hung check and exits with status 1;
-//! - the verdict is `certified` exactly when every required check passed.
+//! - the verdict is `certified` exactly when every required check passed; the checks needing the
+//!   `checkpoint` capability are not required of an engine that declares none (its certificate
+//!   is run-only and lists them as skipped, see [`capabilities`]).
 
 pub mod battery;
 pub mod campaign;
@@ -123,7 +125,9 @@ pub fn certify(
     for step in &STEPS {
         let started = Instant::now();
         let result = match capabilities::missing(step.id, &subject.identity.capabilities) {
-            Some(because) => CheckResult::skipped(step.id, step.title, true, because),
+            Some((because, required)) => {
+                CheckResult::skipped(step.id, step.title, required, because)
+            }
             None => {
                 watchdog.begin(step.id, step.title, &checks);
                 crate::fuzz::cli::quiet_panics(|| (step.run)(&ctx))

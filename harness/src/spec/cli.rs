@@ -122,6 +122,7 @@ pub fn options(args: &SpecArgs) -> Result<SpecOptions, SpecCliError> {
             max_frames: args.max_frames,
         },
         checkpoint,
+        declared: super::declared::Declared::of(source.name),
     })
 }
 

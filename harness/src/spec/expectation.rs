@@ -19,6 +19,23 @@ pub enum Expectation<'a> {
 }
 
 impl Expectation<'_> {
+    /// Whether an expected result is a signalling NaN (an exact f32/f64 NaN, quiet bit clear).
+    pub fn expects_signalling_nan(&self) -> bool {
+        use wast::core::{NanPattern, WastRetCore};
+        let Self::Values(expected) = self else {
+            return false;
+        };
+        expected.iter().any(|ret| match ret {
+            WastRet::Core(WastRetCore::F32(NanPattern::Value(v))) => {
+                super::runner::is_signalling_f32(v.bits)
+            }
+            WastRet::Core(WastRetCore::F64(NanPattern::Value(v))) => {
+                super::runner::is_signalling_f64(v.bits)
+            }
+            _ => false,
+        })
+    }
+
     /// Compares an outcome; `aliases` are the engine's declared trap aliases.
     pub fn verdict(&self, outcome: &RunOutcome, aliases: &[(Trap, &str)]) -> Verdict {
         match (self, outcome) {

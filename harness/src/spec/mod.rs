@@ -6,6 +6,7 @@
 
 pub mod checkpoint;
 pub mod cli;
+pub mod declared;
 pub mod expectation;
 pub mod matching;
 pub mod render;
@@ -62,6 +63,8 @@ pub struct SpecOptions {
     pub config: EngineConfig,
     /// Checkpoint-everywhere, when enabled.
     pub checkpoint: Option<CheckpointSettings>,
+    /// What the engine declares it cannot do (directives it excuses are skipped, with reasons).
+    pub declared: declared::Declared,
 }
 
 /// The suite's files whose name contains `filter` (all when `None`), sorted by name.

@@ -1,5 +1,7 @@
-//! The text report of a suite run: one line per file, failures with `-v`, checkpoint counters,
-//! and the closing `N passed, N failed[, N skipped]` line.
+//! The text report of a suite run: what the engine declares it cannot do (when anything), one
+//! line per file (passed, failed, skipped), failures and skips with reasons with `-v`, the skips
+//! counted by the declaration that caused them, checkpoint counters, and the closing
+//! `N passed, N failed[, N skipped]` line.
 
 use std::fmt::Write;
 
@@ -9,6 +11,22 @@ use super::SpecOptions;
 /// Renders the report. The last line is always [`SuiteReport::summary_line`].
 pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> String {
     let mut out = String::new();
+    let declared = &options.declared;
+    if !declared.missing_features.is_empty() || !declared.limitations.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} declares: Wasm 2.0 features it lacks: {}",
+            declared.engine,
+            if declared.missing_features.is_empty() {
+                "none".to_string()
+            } else {
+                declared.missing_features.join(", ")
+            }
+        );
+        for (kind, reason) in &declared.limitations {
+            let _ = writeln!(out, "  limitation {}: {reason}", kind.as_str_name());
+        }
+    }
     for file in &report.files {
         let _ = write!(
             out,
@@ -27,6 +45,13 @@ pub fn render(report: &SuiteReport, options: &SpecOptions, verbose: bool) -> Str
                 let _ = writeln!(out, "  SKIP {}:{skip}", file.name);
             }
         }
+    }
+    let mut causes: std::collections::BTreeMap<String, usize> = Default::default();
+    for skip in report.files.iter().flat_map(|file| &file.skips) {
+        *causes.entry(skip_cause(&skip.message)).or_default() += 1;
+    }
+    for (cause, count) in &causes {
+        let _ = writeln!(out, "skipped (declared): {count} directives: {cause}");
     }
     if report.aliased() > 0 {
         let _ = writeln!(
@@ -89,4 +114,17 @@ pub fn failures(report: &SuiteReport, options: &SpecOptions) -> String {
     out.push_str(&report.summary_line());
     out.push('\n');
     out
+}
+
+/// The declaration a skip reason comes from: a feature the engine does not declare, or one of
+/// its declared limitations (`declares <kind>:`), whatever module or directive it excused.
+pub fn skip_cause(reason: &str) -> String {
+    if reason.contains("does not declare") {
+        return "a Wasm feature the engine does not declare".into();
+    }
+    reason
+        .split(" declares ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .map_or_else(|| "other".to_string(), |kind| format!("limitation {kind}"))
 }

@@ -2,7 +2,9 @@
 //!
 //! State across directives: named and current instances, `register`ed names (resolved by the
 //! import resolver together with `spectest`), module definitions. Every directive yields one
-//! [`Verdict`]; nothing is dropped silently: an unsupported directive is a failure.
+//! [`Verdict`]; nothing is dropped silently: an unsupported directive is a failure, and what the
+//! engine declares it cannot do ([`Declared`]) is a skip with its reason: the module, then every
+//! directive on its instance (or importing from it once registered).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute, WastInvoke, WastRet};
 
 use super::checkpoint::CheckpointRun;
+use super::declared::{Declared, LimitationKind};
 use super::expectation::Expectation;
 use super::matching::{arg_value, check_results, describe_expected};
 use super::report::{FileReport, Location, Verdict};
@@ -61,6 +64,12 @@ pub struct FileRunner {
     current: Option<InstanceRecord>,
     definitions: HashMap<String, Vec<u8>>,
     checkpoint: Option<CheckpointRun>,
+    declared: Declared,
+    /// Why the current module was skipped, when it was.
+    skipped_current: Option<String>,
+    /// Skipped modules by instance name, and by registered name: why.
+    skipped_named: HashMap<String, String>,
+    skipped_registered: HashMap<String, String>,
 }
 
 fn id_name(id: Option<wast::token::Id<'_>>) -> Option<String> {
@@ -84,6 +93,10 @@ impl FileRunner {
             current: None,
             definitions: HashMap::new(),
             checkpoint,
+            declared: options.declared.clone(),
+            skipped_current: None,
+            skipped_named: HashMap::new(),
+            skipped_registered: HashMap::new(),
         })
     }
 
@@ -130,6 +143,8 @@ impl FileRunner {
         match directive {
             WastDirective::Module(mut module) => {
                 let name = id_name(module.name());
+                self.current = None;
+                self.skipped_current = None;
                 match self.define_and_instantiate(&mut module) {
                     Ok(record) => {
                         if let Some(name) = name {
@@ -138,16 +153,23 @@ impl FileRunner {
                         self.current = Some(record);
                         Verdict::Pass
                     }
-                    Err(message) => {
-                        self.current = None;
-                        Verdict::Fail(message)
+                    Err(Verdict::Skip(reason)) => {
+                        if let Some(name) = name {
+                            self.skipped_named.insert(name, reason.clone());
+                        }
+                        self.skipped_current = Some(reason.clone());
+                        Verdict::Skip(reason)
                     }
+                    Err(verdict) => verdict,
                 }
             }
             WastDirective::ModuleDefinition(mut module) => {
                 let name = id_name(module.name());
                 match module.encode() {
                     Ok(wasm) => {
+                        if let Some(reason) = self.declared.module_skip(&wasm) {
+                            return Verdict::Skip(reason);
+                        }
                         if let Err(error) = self.engine.compile(&wasm) {
                             return Verdict::Fail(format!("module definition rejected: {error}"));
                         }
@@ -174,13 +196,18 @@ impl FileRunner {
                         self.current = Some(record);
                         Verdict::Pass
                     }
-                    Err(message) => Verdict::Fail(message),
+                    Err(verdict) => verdict,
                 }
             }
             WastDirective::Register { name, module, .. } => {
                 let record = match self.instance(module) {
                     Ok(record) => record,
-                    Err(message) => return Verdict::Fail(message),
+                    Err(Verdict::Skip(reason)) => {
+                        self.skipped_registered
+                            .insert(name.to_string(), reason.clone());
+                        return Verdict::Skip(reason);
+                    }
+                    Err(verdict) => return verdict,
                 };
                 match self.engine.exports(record.id) {
                     Ok(exports) => {
@@ -218,41 +245,62 @@ impl FileRunner {
         }
     }
 
-    /// The named instance, or the current one.
-    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceRecord, String> {
+    /// The named instance, or the current one; a skip when its module was skipped.
+    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceRecord, Verdict> {
+        let skipped = |reason: &String| Verdict::Skip(format!("its module was skipped: {reason}"));
         match id_name(id) {
-            Some(name) => self
-                .named
-                .get(&name)
-                .cloned()
-                .ok_or_else(|| format!("no instance named ${name}")),
-            None => self
-                .current
-                .clone()
-                .ok_or_else(|| "no current instance (its module failed)".to_string()),
+            Some(name) => self.named.get(&name).cloned().ok_or_else(|| {
+                self.skipped_named.get(&name).map_or_else(
+                    || Verdict::Fail(format!("no instance named ${name}")),
+                    skipped,
+                )
+            }),
+            None => self.current.clone().ok_or_else(|| {
+                self.skipped_current.as_ref().map_or_else(
+                    || Verdict::Fail("no current instance (its module failed)".into()),
+                    skipped,
+                )
+            }),
         }
+    }
+
+    /// Why `wasm` is not run: a declared limitation, or an import from a skipped module.
+    fn module_skip(&self, wasm: &[u8]) -> Option<String> {
+        if let Some(reason) = self.declared.module_skip(wasm) {
+            return Some(reason);
+        }
+        let imports = read_imports(wasm).unwrap_or_default();
+        imports.iter().find_map(|import| {
+            self.skipped_registered
+                .get(&import.module)
+                .map(|reason| format!("imports from a skipped module: {reason}"))
+        })
     }
 
     fn define_and_instantiate(
         &mut self,
         module: &mut QuoteWat<'_>,
-    ) -> Result<InstanceRecord, String> {
+    ) -> Result<InstanceRecord, Verdict> {
         let wasm = module
             .encode()
-            .map_err(|error| format!("module does not encode: {error}"))?;
+            .map_err(|error| Verdict::Fail(format!("module does not encode: {error}")))?;
         self.instantiate_bytes(wasm)
     }
 
-    fn instantiate_bytes(&mut self, wasm: Vec<u8>) -> Result<InstanceRecord, String> {
+    /// Compiles and instantiates `wasm`: a skip when the engine declares it cannot run it.
+    fn instantiate_bytes(&mut self, wasm: Vec<u8>) -> Result<InstanceRecord, Verdict> {
+        if let Some(reason) = self.module_skip(&wasm) {
+            return Err(Verdict::Skip(reason));
+        }
         let module = self
             .engine
             .compile(&wasm)
-            .map_err(|error| format!("module rejected: {error}"))?;
-        let (imports, sources) = self.resolve(&wasm)?;
+            .map_err(|error| Verdict::Fail(format!("module rejected: {error}")))?;
+        let (imports, sources) = self.resolve(&wasm).map_err(Verdict::Fail)?;
         let id = self
             .engine
             .instantiate(module, &imports)
-            .map_err(|error| format!("instantiation failed: {error}"))?;
+            .map_err(|error| Verdict::Fail(format!("instantiation failed: {error}")))?;
         Ok(InstanceRecord {
             id,
             module,
@@ -305,7 +353,7 @@ impl FileRunner {
             WastExecute::Get { module, global, .. } => {
                 let value = match self.get_global(module, global) {
                     Ok(value) => value,
-                    Err(message) => return Verdict::Fail(message),
+                    Err(verdict) => return verdict,
                 };
                 match check_results(results, &[value]) {
                     Ok(()) => Verdict::Pass,
@@ -318,20 +366,25 @@ impl FileRunner {
                     "module instantiation returns nothing, expected {}",
                     describe_expected(results)
                 )),
-                Err(message) => Verdict::Fail(message),
+                Err(verdict) => verdict,
             },
         }
     }
 
-    fn get_global(&self, module: Option<wast::token::Id<'_>>, name: &str) -> Result<Value, String> {
+    fn get_global(
+        &self,
+        module: Option<wast::token::Id<'_>>,
+        name: &str,
+    ) -> Result<Value, Verdict> {
         let record = self.instance(module)?;
+        let fail = |message: String| Verdict::Fail(message);
         let handle = baton_engine::find_export(self.engine.as_ref(), record.id, name)
-            .map_err(|error| error.to_string())?
+            .map_err(|error| fail(error.to_string()))?
             .filter(|handle| handle.kind == ExternKind::Global)
-            .ok_or_else(|| format!("no exported global {name:?}"))?;
+            .ok_or_else(|| fail(format!("no exported global {name:?}")))?;
         self.engine
             .global_value(handle)
-            .map_err(|error| error.to_string())
+            .map_err(|error| fail(error.to_string()))
     }
 
     /// Runs an invocation on the live instance and checks it (and, in checkpoint mode, every
@@ -339,7 +392,7 @@ impl FileRunner {
     fn invoke_checked(&mut self, invoke: &WastInvoke<'_>, expectation: &Expectation) -> Verdict {
         let record = match self.instance(invoke.module) {
             Ok(record) => record,
-            Err(message) => return Verdict::Fail(message),
+            Err(verdict) => return verdict,
         };
         let args = match invoke
             .args
@@ -366,7 +419,32 @@ impl FileRunner {
             Ok(report) => report,
             Err(error) => return Verdict::Fail(format!("invoke {}: {error}", invoke.name)),
         };
-        expectation.verdict(&report.outcome, self.engine.trap_aliases())
+        let verdict = expectation.verdict(&report.outcome, self.engine.trap_aliases());
+        self.excuse_quieted_nans(verdict, invoke, expectation)
+    }
+
+    /// A failing directive with a signalling NaN among its arguments or expected results is a
+    /// skip on an engine declaring `quiets-signalling-nans`.
+    fn excuse_quieted_nans(
+        &self,
+        verdict: Verdict,
+        invoke: &WastInvoke<'_>,
+        expectation: &Expectation,
+    ) -> Verdict {
+        let Verdict::Fail(message) = verdict else {
+            return verdict;
+        };
+        let reason = self
+            .declared
+            .limitation(LimitationKind::QuietsSignallingNans);
+        let signalling =
+            invoke.args.iter().any(arg_is_signalling_nan) || expectation.expects_signalling_nan();
+        match reason {
+            Some(reason) if signalling => Verdict::Skip(format!(
+                "a signalling NaN crosses the boundary ({message}): {reason}"
+            )),
+            _ => Verdict::Fail(message),
+        }
     }
 
     fn assert_instantiation_trap(&mut self, mut module: QuoteWat<'_>, message: &str) -> Verdict {
@@ -374,6 +452,9 @@ impl FileRunner {
             Ok(wasm) => wasm,
             Err(error) => return Verdict::Fail(format!("module does not encode: {error}")),
         };
+        if let Some(reason) = self.module_skip(&wasm) {
+            return Verdict::Skip(reason);
+        }
         let compiled = match self.engine.compile(&wasm) {
             Ok(compiled) => compiled,
             Err(error) => return Verdict::Fail(format!("module rejected: {error}")),
@@ -403,10 +484,15 @@ impl FileRunner {
             Err(error) => return Verdict::Fail(format!("module does not encode: {error}")),
         };
         match self.engine.compile(&wasm) {
-            Ok(_) => Verdict::Fail(format!(
-                "module accepted, expected it to be {}",
-                if malformed { "malformed" } else { "invalid" }
-            )),
+            Ok(_) => {
+                let expected = if malformed { "malformed" } else { "invalid" };
+                match self.declared.limitation(LimitationKind::NoValidation) {
+                    Some(reason) => {
+                        Verdict::Skip(format!("accepted a module expected {expected}: {reason}"))
+                    }
+                    None => Verdict::Fail(format!("module accepted, expected it to be {expected}")),
+                }
+            }
             Err(EngineError::Rejected(_)) => Verdict::Pass,
             Err(error) => Verdict::Fail(format!("expected rejection, got {error}")),
         }
@@ -417,6 +503,9 @@ impl FileRunner {
             Ok(wasm) => wasm,
             Err(error) => return Verdict::Fail(format!("module does not encode: {error}")),
         };
+        if let Some(reason) = self.module_skip(&wasm) {
+            return Verdict::Skip(reason);
+        }
         let compiled = match self.engine.compile(&wasm) {
             Ok(compiled) => compiled,
             Err(error) => return Verdict::Fail(format!("module rejected: {error}")),
@@ -432,6 +521,26 @@ impl FileRunner {
             Err(error) => Verdict::Fail(format!("expected a link error, got {error}")),
         }
     }
+}
+
+/// Whether an argument is a signalling NaN (quiet bit clear).
+fn arg_is_signalling_nan(arg: &wast::WastArg<'_>) -> bool {
+    match arg_value(arg) {
+        Ok(Value::F32(bits)) => is_signalling_f32(bits),
+        Ok(Value::F64(bits)) => is_signalling_f64(bits),
+        _ => false,
+    }
+}
+
+/// Whether `bits` is an f32 signalling NaN.
+pub fn is_signalling_f32(bits: u32) -> bool {
+    bits & 0x7f80_0000 == 0x7f80_0000 && bits & 0x007f_ffff != 0 && bits & 0x0040_0000 == 0
+}
+
+/// Whether `bits` is an f64 signalling NaN.
+pub fn is_signalling_f64(bits: u64) -> bool {
+    let exponent = 0x7ff0_0000_0000_0000;
+    bits & exponent == exponent && bits & 0x000f_ffff_ffff_ffff != 0 && bits & (1 << 51) == 0
 }
 
 /// Parses and encodes a quoted text module.

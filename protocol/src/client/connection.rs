@@ -312,5 +312,6 @@ fn placeholder() -> AdapterInfo {
         safe_point_kinds: baton_engine::KindSet::EMPTY,
         wasm_features: Vec::new(),
         trap_aliases: Vec::new(),
+        limitations: Vec::new(),
     }
 }

@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod checkpoint;
+pub mod depth;
 pub mod restore;
 pub mod semantics;
 pub mod shape;

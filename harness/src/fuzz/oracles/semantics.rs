@@ -15,6 +15,12 @@
 //! mapping that loses NaN bits shows; engines that legitimately pick different NaN payloads
 //! fall back to comparing up to NaN payloads.
 //!
+//! A difference between the primary oracle and the engines whose first point is a call stack
+//! exhausted on one side only is not compared: the case is skipped with the fixed reason
+//! [`depth::ONE_SIDED_EXHAUSTION`] (counted per reason in campaign summaries), because the
+//! depth at which wasmi's stack runs out differs from the engines' `max_frames` (see
+//! [`depth`]). Engines are never excused this way: they share one frame limit.
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
@@ -22,7 +28,7 @@
 use baton_checkpoint::image::Image;
 
 use super::checkpoint::equivalent;
-use super::{observation_evidence, vote, Context, Verdict};
+use super::{depth, observation_evidence, vote, Context, Verdict};
 use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
 use crate::fuzz::finding::{Class, Evidence, Finding};
@@ -98,6 +104,15 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         else {
             continue;
         };
+        if base_spec.name == ORACLE
+            && depth::first_difference_is_one_sided_exhaustion(
+                &base_run.observation,
+                &run.observation,
+                &aliases,
+            )
+        {
+            return Err(Verdict::Skipped(depth::ONE_SIDED_EXHAUSTION.into()));
+        }
         if base_spec.name == ORACLE && engine_count >= 2 {
             return Err(Verdict::Finding(Box::new(oracle_only(
                 ctx, &runs, other, base_run, difference,

@@ -15,6 +15,7 @@
 
 use baton_engine::Trap;
 
+use super::depth;
 use crate::fuzz::engines::{self, EngineSpec};
 use crate::fuzz::exec::{self, Failure};
 use crate::fuzz::observation::{compare, Observation, Outcome, TrapAliases};
@@ -74,7 +75,7 @@ pub fn cast(
         Err(failure) => Vote::Abstains(format!("could not run the case: {failure}")),
         Ok(observation) => match compare(engines, observation, aliases, false) {
             None => Vote::Agrees,
-            Some(difference) => match abstention(engines, observation) {
+            Some(difference) => match abstention(engines, observation, aliases) {
                 Some(why) => Vote::Abstains(why),
                 None => Vote::Differs(difference.description),
             },
@@ -87,7 +88,11 @@ pub fn cast(
 }
 
 /// Why a difference cannot count against the engines, if it cannot.
-fn abstention(engines: &Observation, voter: &Observation) -> Option<String> {
+fn abstention(
+    engines: &Observation,
+    voter: &Observation,
+    aliases: TrapAliases<'_>,
+) -> Option<String> {
     let voter_traps = traps(voter);
     if let Some(message) = voter_traps.iter().find_map(|trap| match trap {
         Trap::Host(message) if message.starts_with(UNMAPPED_TRAP) => Some(message.clone()),
@@ -95,9 +100,8 @@ fn abstention(engines: &Observation, voter: &Observation) -> Option<String> {
     }) {
         return Some(format!("trapped outside baton's trap set ({message})"));
     }
-    let exhausted = |traps: &[Trap]| traps.contains(&Trap::CallStackExhausted);
-    (exhausted(&voter_traps) != exhausted(&traps(engines)))
-        .then(|| "call stack exhausted on one side only (the depth is engine-specific)".into())
+    depth::first_difference_is_one_sided_exhaustion(engines, voter, aliases)
+        .then(|| depth::ONE_SIDED_EXHAUSTION.into())
 }
 
 fn traps(observation: &Observation) -> Vec<Trap> {
