@@ -108,6 +108,7 @@ class Session:
     # -- compile and instantiate -------------------------------------------------------------
 
     def compile(self, wasm):
+        wasm = wasmbin.mvp_element_segments(wasm)
         try:
             info = wasmbin.parse(wasm)
             self.env.parse_module(bytes(wasm))

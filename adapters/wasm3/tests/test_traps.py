@@ -12,7 +12,8 @@ sys.path.insert(0, HERE)
 
 import adapter_pb2 as pb  # noqa: E402
 import modules as m  # noqa: E402
-from baton_wasm3 import bigstack, session, traps  # noqa: E402
+from baton_wasm3 import bigstack, session, traps, wasmbin  # noqa: E402
+import wasm3  # noqa: E402
 
 
 def run(wasm, host_call=None):
@@ -108,6 +109,34 @@ class Table(unittest.TestCase):
 
     def test_prefix_of_a_known_message_is_not_mapped(self):
         self.assertEqual(traps.classify("[trap] integer overflowing")[0], None)
+
+
+class ElementSegments(unittest.TestCase):
+    # A table of one funcref and an active segment putting function 0 at index 0, encoded with
+    # flags 2 (explicit table index 0, element kind funcref).
+    FLAGS_2 = (
+        b"\0asm\x01\0\0\0"
+        + b"\x01\x04\x01\x60\x00\x00"  # type () -> ()
+        + b"\x03\x02\x01\x00"  # function 0 of type 0
+        + b"\x04\x04\x01\x70\x00\x01"  # table funcref min 1
+        + b"\x09\x09\x01\x02\x00\x41\x00\x0b\x00\x01\x00"  # elem flags 2
+        + b"\x0a\x04\x01\x02\x00\x0b"  # code: empty body
+    )
+
+    def test_flags_2_for_table_0_becomes_the_mvp_form(self):
+        mvp = wasmbin.mvp_element_segments(self.FLAGS_2)
+        self.assertIn(b"\x09\x07\x01\x00\x41\x00\x0b\x01\x00", mvp)
+        env = wasm3.Environment()
+        with self.assertRaises(RuntimeError):
+            env.new_runtime(4096).load(env.parse_module(self.FLAGS_2))
+        s = session.Session(None)
+        s.instantiate(s.compile(self.FLAGS_2), [])
+
+    def test_other_forms_and_malformed_bytes_are_left_alone(self):
+        other_table = self.FLAGS_2.replace(b"\x01\x02\x00\x41", b"\x01\x02\x01\x41")
+        self.assertEqual(wasmbin.mvp_element_segments(other_table), other_table)
+        truncated = self.FLAGS_2[:-3]
+        self.assertEqual(wasmbin.mvp_element_segments(truncated), truncated)
 
 
 if __name__ == "__main__":
