@@ -345,3 +345,56 @@ fn other_differences_before_or_between_engines_are_not_excused_by_stack_depth() 
     let finding = verdict_finding(&recursion(700, false, ""), &engines).expect("engines differ");
     assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
 }
+
+/// wasmi 2.0.0 divergences the independent vote confirmed in a default campaign, minimised
+/// (reports/README.md, "Known oracle divergences"): each must stay classified `oracle`, with
+/// the independent engines' votes in the report.
+const CONFIRMED_DIVERGENCES: [(&str, &str); 2] = [
+    (
+        // wasmi 2.0: the canonical NaN 0x7ff8000000000000; the engines, V8 and Wasm3 keep the
+        // operand's sign and payload (0xffffff0000000000). Both are allowed by the spec.
+        "promoted NaN payload",
+        r#"(module (global (export "g") (mut i64) (i64.const 0))
+  (func (export "f")
+    f32.const -nan:0x7ff800
+    f64.promote_f32
+    i64.reinterpret_f64
+    global.set 0))"#,
+    ),
+    (
+        // wasmi 2.0 traps "integer divide by zero"; the spec result is 131076 / 1.
+        "select/eqz division guard before div_u",
+        r#"(module (global (mut i32) (i32.const 7))
+  (func (export "f") (result i32) (local i32)
+    global.get 0
+    global.set 0
+    i32.const 131076
+    i32.const 1
+    local.get 0
+    local.get 0
+    i32.eqz
+    select
+    i32.div_u))"#,
+    ),
+];
+
+#[test]
+fn confirmed_wasmi_divergences_stay_classified_oracle() {
+    if !independent_voter_ready() {
+        return;
+    }
+    let engines = registry(&["stack", "register", ORACLE]);
+    for (name, wat) in CONFIRMED_DIVERGENCES {
+        let finding = verdict_finding(wat, &engines)
+            .unwrap_or_else(|| panic!("{name}: wasmi 2.0 no longer differs"));
+        assert_eq!(finding.class, Class::Oracle, "{name}: {finding:#?}");
+        let votes = finding
+            .evidence
+            .iter()
+            .find(|e| e.title == "independent votes")
+            .map(|e| e.text.clone())
+            .unwrap_or_default();
+        eprintln!("{name}: {}\n{votes}", finding.first_difference);
+        assert!(votes.contains(": agrees"), "{name}: {votes}");
+    }
+}

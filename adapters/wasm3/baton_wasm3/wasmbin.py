@@ -259,14 +259,42 @@ def _mvp_elements(data, start, end):
     return bytes(out) if r.pos == r.end else None
 
 
+def _mvp_data(data, start, end):
+    """The data section's bytes with every `flags 2, memory 0` segment in the MVP form
+    (`flags 0`), or None when a segment has another form (left as it is)."""
+    r = _Reader(data, start, end)
+    out = bytearray()
+    count = r.uleb()
+    out += _uleb_bytes(count)
+    for _ in range(count):
+        flags = r.uleb()
+        if flags == 2:
+            if r.uleb() != 0:
+                return None
+        elif flags != 0:
+            return None
+        begin = r.pos
+        r.const_expr()
+        offset = data[begin : r.pos]
+        begin = r.pos
+        r.bytes(r.uleb())
+        out += b"\x00" + offset + data[begin : r.pos]
+    return bytes(out) if r.pos == r.end else None
+
+
+_MVP_FORMS = {9: _mvp_elements, 11: _mvp_data}
+
+
 def mvp_element_segments(data):
-    """`data` with active element segments re-encoded in the MVP form where that means the same.
+    """`data` with active element and data segments re-encoded in the MVP form where that
+    means the same.
 
     Encoders write an active segment of function indices for table 0 either as `flags 0` (the
     MVP form) or as `flags 2` with an explicit table index 0 and element kind `funcref` (the
-    form WebAssembly 2.0 added); both mean the same segment. Wasm3 accepts only the first
-    ("element table index must be zero for MVP"), so the second is rewritten. Anything else,
-    including malformed bytes, is returned unchanged for Wasm3 to judge.
+    form WebAssembly 2.0 added); both mean the same segment, and likewise a data segment for
+    memory 0. Wasm3 accepts only the first ("element table index must be zero for MVP",
+    "restricted opcode"), so the second is rewritten. Anything else, including malformed bytes,
+    is returned unchanged for Wasm3 to judge.
     """
     data = bytes(data)
     if data[:8] != b"\0asm\x01\0\0\0":
@@ -280,8 +308,8 @@ def mvp_element_segments(data):
             if size > top.end - top.pos:
                 return data
             body = data[top.pos : top.pos + size]
-            if section_id == 9:
-                rewritten = _mvp_elements(data, top.pos, top.pos + size)
+            if section_id in _MVP_FORMS:
+                rewritten = _MVP_FORMS[section_id](data, top.pos, top.pos + size)
                 body = body if rewritten is None else rewritten
             top.pos += size
             out += bytes([section_id]) + _uleb_bytes(len(body)) + body

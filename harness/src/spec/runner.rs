@@ -70,6 +70,9 @@ pub struct FileRunner {
     /// Skipped modules by instance name, and by registered name: why.
     skipped_named: HashMap<String, String>,
     skipped_registered: HashMap<String, String>,
+    /// Instances a skipped module imported a table, memory or global from (it would have
+    /// changed them, e.g. through its segments): why.
+    tainted: HashMap<InstanceId, String>,
 }
 
 fn id_name(id: Option<wast::token::Id<'_>>) -> Option<String> {
@@ -97,6 +100,7 @@ impl FileRunner {
             skipped_current: None,
             skipped_named: HashMap::new(),
             skipped_registered: HashMap::new(),
+            tainted: HashMap::new(),
         })
     }
 
@@ -245,8 +249,19 @@ impl FileRunner {
         }
     }
 
-    /// The named instance, or the current one; a skip when its module was skipped.
+    /// The named instance, or the current one; a skip when its module was skipped, or when a
+    /// skipped module would have changed its state.
     fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceRecord, Verdict> {
+        let record = self.instance_record(id)?;
+        match self.tainted.get(&record.id) {
+            Some(reason) => Err(Verdict::Skip(format!(
+                "a skipped module imported state from this instance: {reason}"
+            ))),
+            None => Ok(record),
+        }
+    }
+
+    fn instance_record(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceRecord, Verdict> {
         let skipped = |reason: &String| Verdict::Skip(format!("its module was skipped: {reason}"));
         match id_name(id) {
             Some(name) => self.named.get(&name).cloned().ok_or_else(|| {
@@ -261,6 +276,19 @@ impl FileRunner {
                     skipped,
                 )
             }),
+        }
+    }
+
+    /// Marks the registered instances a skipped `wasm` imports a table, memory or global from.
+    fn taint_exporters(&mut self, wasm: &[u8], reason: &str) {
+        for import in read_imports(wasm).unwrap_or_default() {
+            if import.kind == ExternKind::Func {
+                continue;
+            }
+            if let Some(registered) = self.registered.get(&import.module) {
+                self.tainted
+                    .insert(registered.record.id, reason.to_string());
+            }
         }
     }
 
@@ -290,6 +318,7 @@ impl FileRunner {
     /// Compiles and instantiates `wasm`: a skip when the engine declares it cannot run it.
     fn instantiate_bytes(&mut self, wasm: Vec<u8>) -> Result<InstanceRecord, Verdict> {
         if let Some(reason) = self.module_skip(&wasm) {
+            self.taint_exporters(&wasm, &reason);
             return Err(Verdict::Skip(reason));
         }
         let module = self
