@@ -47,6 +47,10 @@ _TRAP_CODES = {
 }
 
 
+# The export name under which the start function is reachable by `find_function`.
+START_EXPORT = "__baton_adapter_start_function__"
+
+
 class Failure(Exception):
     """An operation failed: `kind` is the `Error` oneof field, `detail` its value."""
 
@@ -82,11 +86,20 @@ class HostObject:
 
 
 class Instance:
-    def __init__(self, runtime, module, info):
+    def __init__(self, runtime, module, info, imported=()):
         self.runtime = runtime
         self.module = module
         self.info = info
         self.handles = None  # export name -> (pb kind, id), filled on first use
+        # The callables linked for the imported functions, by function index.
+        self.imported = list(imported)
+
+    def function(self, name, index):
+        """The callable behind exported function `index` (`name`): pywasm3 finds only functions
+        the module defines, so a re-exported import is called through what it was linked to."""
+        if self.info.is_imported_func(index):
+            return self.imported[index]
+        return self.runtime.find_function(name)
 
 
 class Session:
@@ -135,7 +148,7 @@ class Session:
         linked = [self._import_callable(info, imp, handle) for imp, handle in zip(info.imports, imports)]
         runtime = self.env.new_runtime(STACK_BYTES)
         try:
-            module = self.env.parse_module(wasm)
+            module = self.env.parse_module(wasmbin.export_start(wasm, info, START_EXPORT))
             runtime.load(module)
         except RuntimeError as error:
             raise self._load_failure(str(error)) from error
@@ -144,7 +157,8 @@ class Session:
                 module.link_function(imp.module, imp.name, callable_)
             except RuntimeError as error:
                 raise Failure("link", f"{imp.module}.{imp.name}: wasm3: {error}") from error
-        instance = Instance(runtime, module, info)
+        imported = [c for imp, c in zip(info.imports, linked) if imp.kind == wasmbin.KIND_FUNC]
+        instance = Instance(runtime, module, info, imported)
         if info.start is not None:
             self._run_start(instance)
         instance_id = self._new_id()
@@ -179,16 +193,16 @@ class Session:
         return target
 
     def _run_start(self, instance):
-        """Wasm3 runs the start function on the first `find_function`: trigger it now."""
-        names = [n for n, k, i in instance.info.exports if k == wasmbin.KIND_FUNC and not instance.info.is_imported_func(i)]
-        if not names:
-            raise Failure(
-                "unsupported",
-                "the module has a start function but exports no function of its own "
-                "(Wasm3 runs start only through find_function)",
-            )
+        """pywasm3 never runs the start function itself: run it now, through the export
+        `START_EXPORT` added for the purpose (the module's own exports, read from the original
+        bytes, do not list it), or through what an imported start function was linked to."""
+        start = instance.info.start
         try:
-            self._call_wasm3(lambda: instance.runtime.find_function(names[0]))
+            if instance.info.is_imported_func(start):
+                function = instance.imported[start]
+            else:
+                function = self._call_wasm3(lambda: instance.runtime.find_function(START_EXPORT))
+            self._call_wasm3(function)
         except _Trapped as trapped:
             raise Failure("instantiation_trap", trapped.trap) from None
 
@@ -261,10 +275,7 @@ class Session:
 
     def _call_export(self, instance, name, index, args):
         """An exported function called from another instance (it was imported there)."""
-        if instance.info.is_imported_func(index):
-            raise HostTrap(f"re-exported import {name!r} cannot be called through pywasm3")
-        function = instance.runtime.find_function(name)
-        return function(*args)
+        return instance.function(name, index)(*args)
 
     def _entity(self, handle, kind):
         entity = self.entities.get(handle.id)
@@ -313,8 +324,6 @@ class Session:
         )
         if index is None:
             raise Failure("no_such_export", pb.NoSuchExport(kind="function", name=request.export))
-        if instance.info.is_imported_func(index):
-            raise Failure("unsupported", f"invoking re-exported import {request.export!r} (pywasm3 finds defined functions only)")
         params, results = instance.info.func_type(index)
         if len(request.args) != len(params):
             raise Failure("bad_arguments", f"{len(request.args)} arguments for {len(params)} parameters")
@@ -323,7 +332,7 @@ class Session:
         except values.ValueError_ as error:
             raise Failure("bad_arguments", str(error)) from error
         try:
-            function = self._call_wasm3(lambda: instance.runtime.find_function(request.export))
+            function = self._call_wasm3(lambda: instance.function(request.export, index))
             returned = self._call_wasm3(lambda: function(*args))
         except _Trapped as trapped:
             report.trapped.CopyFrom(trapped.trap)

@@ -316,3 +316,54 @@ def mvp_element_segments(data):
     except BinaryError:
         return data
     return bytes(out)
+
+
+def export_start(data, info, name):
+    """`data` without its start section and, when the start function is defined in the module,
+    with one more export, `name`, for it: the adapter then runs the start function itself,
+    exactly once (Wasm3 runs it only on some `find_function` calls, and the module may export no
+    function at all). Without a start function `data` is returned as it is."""
+    data = bytes(data)
+    if info.start is None:
+        return data
+    if info.is_imported_func(info.start):
+        return _without_section(data, 8)
+    entry = _uleb_bytes(len(name.encode())) + name.encode() + bytes([KIND_FUNC]) + _uleb_bytes(info.start)
+    out = bytearray(data[:8])
+    top = _Reader(data, 8)
+    done = False
+    while top.pos < top.end:
+        section_id = top.byte()
+        size = top.uleb()
+        body = data[top.pos : top.pos + size]
+        top.pos += size
+        if section_id == 8:
+            continue
+        if section_id == 7:
+            r = _Reader(body)
+            count = r.uleb()
+            body = _uleb_bytes(count + 1) + body[r.pos :] + entry
+            done = True
+        elif not done and section_id in (8, 9, 12, 10, 11):
+            # The export section (7) comes before start (8), element (9), data count (12),
+            # code (10) and data (11).
+            out += bytes([7]) + _uleb_bytes(len(entry) + 1) + b"\x01" + entry
+            done = True
+        out += bytes([section_id]) + _uleb_bytes(len(body)) + body
+    if not done:
+        out += bytes([7]) + _uleb_bytes(len(entry) + 1) + b"\x01" + entry
+    return bytes(out)
+
+
+def _without_section(data, section_id):
+    """`data` without its section `section_id`."""
+    out = bytearray(data[:8])
+    top = _Reader(data, 8)
+    while top.pos < top.end:
+        start = top.pos
+        current = top.byte()
+        size = top.uleb()
+        top.pos += size
+        if current != section_id:
+            out += data[start : top.pos]
+    return bytes(out)
