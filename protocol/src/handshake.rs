@@ -187,3 +187,34 @@ impl AdapterInfo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> AdapterInfo {
+        AdapterInfo {
+            engine_name: "x".into(),
+            engine_version: "1".into(),
+            operations: REQUIRED_OPERATIONS.to_vec(),
+            safe_point_kinds: KindSet::EMPTY,
+            wasm_features: vec!["multi-value".into()],
+            trap_aliases: Vec::new(),
+            limitations: vec![(pb::LimitationKind::NoValidation, "lazy".into())],
+        }
+    }
+
+    #[test]
+    fn limitations_round_trip_and_unknown_kinds_are_violations() {
+        let info = info();
+        assert_eq!(AdapterInfo::from_pb(&info.to_pb()).expect("valid"), info);
+        for bad in [0, 99] {
+            let mut reply = info.to_pb();
+            if let Some(capabilities) = reply.capabilities.as_mut() {
+                capabilities.limitations[0].kind = bad;
+            }
+            let error = AdapterInfo::from_pb(&reply).expect_err("unknown kind");
+            assert!(error.0.contains("unknown limitation"), "{}", error.0);
+        }
+    }
+}
