@@ -18,21 +18,9 @@ use baton_engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
 
 /// The wasmi 2.0 miscompilation pinned down in reports/README.md ("Known oracle divergences"):
 /// the spec result is 1; wasmi 2.0 traps "integer divide by zero".
-const SELECT_EQZ_AFTER_GLOBAL_GET: &str = r#"
-(module (global (mut i32) (i32.const 7))
-  (func (export "f") (result i32) (local i32 i32)
-    global.get 0
-    global.set 0
-    i32.const 1
-    local.get 0
-    local.get 0
-    i32.eqz
-    select
-    local.set 0
-    local.get 0
-    local.get 0
-    i32.div_s))
-"#;
+fn select_eqz_after_global_get() -> String {
+    format!("(module (global (mut i32) (i32.const 7)) {SELECT_EQZ_EXPORT})")
+}
 
 /// A module every engine and both oracles run right: returns 42.
 const FORTY_TWO: &str = r#"
@@ -121,7 +109,7 @@ fn primary_oracle_miscompilation_is_classified_oracle() {
         return;
     }
     let engines = registry(&["stack", "register", ORACLE]);
-    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines)
+    let finding = verdict_finding(&select_eqz_after_global_get(), &engines)
         .expect("wasmi 2.0 differs from the engines on the reproduction");
     assert_eq!(finding.class, Class::Oracle, "{finding:#?}");
     assert!(!finding.class.fails(false), "oracle findings do not fail");
@@ -150,7 +138,7 @@ fn tie_breaker_listed_explicitly_is_consulted_not_compared_as_an_engine() {
         return;
     }
     let engines = registry(&["stack", "register", ORACLE, TIE_BREAKER]);
-    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines).expect("a finding");
+    let finding = verdict_finding(&select_eqz_after_global_get(), &engines).expect("a finding");
     assert_eq!(finding.class, Class::Oracle, "{finding:#?}");
     assert_eq!(verdict_finding(FORTY_TWO, &engines), None);
 }
@@ -173,7 +161,7 @@ fn engines_wrong_the_same_way_stay_semantics_when_both_oracles_agree() {
     );
     // On the reproduction the oracles disagree with each other (wasmi 2.0 traps, wasmi 1.x
     // returns 1) and the engines return 2: still an engine bug.
-    let finding = verdict_finding(SELECT_EQZ_AFTER_GLOBAL_GET, &engines).expect("a finding");
+    let finding = verdict_finding(&select_eqz_after_global_get(), &engines).expect("a finding");
     assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
 }
 
@@ -182,7 +170,7 @@ fn one_wrong_engine_is_semantics_whatever_the_oracles_say() {
     let mut engines = registry(&["stack"]);
     engines.push(off_by_one("register"));
     engines.extend(registry(&[ORACLE]));
-    for wat in [FORTY_TWO, SELECT_EQZ_AFTER_GLOBAL_GET] {
+    for wat in [FORTY_TWO, &select_eqz_after_global_get()] {
         let finding = verdict_finding(wat, &engines).expect("the engine's bug is found");
         assert_eq!(finding.class, Class::Semantics, "{finding:#?}");
         assert_eq!(
@@ -281,7 +269,7 @@ fn recursion(depth: u32, guarded: bool, first: &str) -> String {
     )
 }
 
-/// The select/eqz miscompilation as an export placed before `deep`.
+/// The select/eqz miscompilation as an export (placed before `deep`, or alone).
 const SELECT_EQZ_EXPORT: &str = r#"(func (export "f") (result i32) (local i32 i32)
     global.get 0
     global.set 0

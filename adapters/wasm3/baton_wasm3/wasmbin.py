@@ -233,9 +233,11 @@ def _uleb_bytes(value):
             return bytes(out)
 
 
-def _mvp_elements(data, start, end):
-    """The element section's bytes with every `flags 2, table 0, elemkind funcref` segment in
-    the MVP form (`flags 0`), or None when a segment has another form (left as it is)."""
+def _mvp_segments(data, start, end, payload):
+    """A segment section's bytes with every `flags 2, index 0` segment in the MVP form
+    (`flags 0`), or None when a segment has another form (left as it is). `payload(r, explicit)`
+    reads what follows a segment's offset and returns where its MVP part starts (None: keep the
+    section as it is)."""
     r = _Reader(data, start, end)
     out = bytearray()
     count = r.uleb()
@@ -250,39 +252,32 @@ def _mvp_elements(data, start, end):
         begin = r.pos
         r.const_expr()
         offset = data[begin : r.pos]
-        if flags == 2 and r.byte() != 0x00:
+        begin = payload(r, flags == 2)
+        if begin is None:
             return None
-        begin = r.pos
-        for _ in range(r.uleb()):
-            r.uleb()
         out += b"\x00" + offset + data[begin : r.pos]
     return bytes(out) if r.pos == r.end else None
 
 
-def _mvp_data(data, start, end):
-    """The data section's bytes with every `flags 2, memory 0` segment in the MVP form
-    (`flags 0`), or None when a segment has another form (left as it is)."""
-    r = _Reader(data, start, end)
-    out = bytearray()
-    count = r.uleb()
-    out += _uleb_bytes(count)
-    for _ in range(count):
-        flags = r.uleb()
-        if flags == 2:
-            if r.uleb() != 0:
-                return None
-        elif flags != 0:
-            return None
-        begin = r.pos
-        r.const_expr()
-        offset = data[begin : r.pos]
-        begin = r.pos
-        r.bytes(r.uleb())
-        out += b"\x00" + offset + data[begin : r.pos]
-    return bytes(out) if r.pos == r.end else None
+def _element_payload(r, explicit):
+    """Function indices (after element kind `funcref` when the table index was explicit)."""
+    if explicit and r.byte() != 0x00:
+        return None
+    begin = r.pos
+    for _ in range(r.uleb()):
+        r.uleb()
+    return begin
 
 
-_MVP_FORMS = {9: _mvp_elements, 11: _mvp_data}
+def _data_payload(r, explicit):
+    """The segment's bytes."""
+    del explicit
+    begin = r.pos
+    r.bytes(r.uleb())
+    return begin
+
+
+_MVP_FORMS = {9: _element_payload, 11: _data_payload}
 
 
 def mvp_element_segments(data):
@@ -309,7 +304,7 @@ def mvp_element_segments(data):
                 return data
             body = data[top.pos : top.pos + size]
             if section_id in _MVP_FORMS:
-                rewritten = _MVP_FORMS[section_id](data, top.pos, top.pos + size)
+                rewritten = _mvp_segments(data, top.pos, top.pos + size, _MVP_FORMS[section_id])
                 body = body if rewritten is None else rewritten
             top.pos += size
             out += bytes([section_id]) + _uleb_bytes(len(body)) + body
