@@ -67,3 +67,14 @@ test('every mapping names a spec trap; aliases name mapped traps', () => {
   for (const target of traps.RUNTIME_ERRORS.values()) assert.ok(spec.has(target), target);
   for (const [given, stands] of traps.TRAP_ALIASES) { assert.ok(spec.has(given)); assert.ok(spec.has(stands)); }
 });
+
+test('export names keep a leading byte-order mark', () => {
+  const wasmbin = require('../lib/wasmbin');
+  // (module (func) (export "\u{feff}" (func 0))): the name is the three bytes EF BB BF.
+  const bytes = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00,
+    0x07, 0x07, 0x01, 0x03, 0xef, 0xbb, 0xbf, 0x00, 0x00,
+    0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b];
+  assert.deepStrictEqual(wasmbin.parse(bytes).exports.map((e) => e.name), ['\u{feff}']);
+});
