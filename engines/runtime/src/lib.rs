@@ -12,6 +12,7 @@
 pub mod config;
 pub mod driving;
 pub mod error;
+pub mod events;
 pub mod externs;
 pub mod func;
 pub mod image_map;
