@@ -1,6 +1,7 @@
 //! The speed-related code shapes are real and keep the semantics: an integer comparison feeding
 //! a `br_if` becomes one fused compare-and-branch op (in both the plain and the
-//! branch-around form, in every operand shape) that branches the right way; and code compiled
+//! branch-around form, in every operand shape, and fused with the `Break` of a `br_if` out of
+//! a loop) that branches the right way; and code compiled
 //! without safe points does no event work at all (not even loop and call ops counting), so
 //! the polling-cost comparison measures all of it.
 
@@ -74,7 +75,7 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
     let fused: Vec<Instr> = code
         .iter()
         .filter_map(|w| match w {
-            Word::Op(i @ Instr::BrCmp(..)) => Some(*i),
+            Word::Op(i @ (Instr::BrCmp(..) | Instr::BrCmpBreak(..))) => Some(*i),
             _ => None,
         })
         .collect();
@@ -82,6 +83,16 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
         fused.len(),
         3,
         "three fused compare-and-branch ops: {fused:?}"
+    );
+    // The exit out of the loop leaves its native frame: compare and break in one op, no
+    // `Break` left behind.
+    assert!(
+        matches!(fused.first(), Some(Instr::BrCmpBreak(_, _))),
+        "the loop exit is a fused compare-and-break: {fused:?}"
+    );
+    assert!(
+        !code.iter().any(|w| matches!(w, Word::Op(Instr::Break))),
+        "a separate Break is left: {code:?}"
     );
     let unfused = code.iter().any(|w| match w {
         Word::Op(Instr::BrIf(_) | Instr::BrUnless(_)) => true,

@@ -244,21 +244,22 @@ fn run_loop<const POLL: bool>(at: usize, frame: &mut [u64], ctx: &mut Ctx<'_>) -
 /// [`Signal::At`] the position to continue at in the enclosing frame, or the signal to pass up. With
 /// `rewinding` the first entry replays the rewind record instead of starting the body. Without
 /// `POLL` (no safe points) re-entering fires no event.
-fn loop_run<const POLL: bool>(
+fn loop_run<'m, const POLL: bool>(
     at: usize,
     frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    mut rewinding: bool,
+    ctx: &mut Ctx<'m>,
+    rewinding: bool,
 ) -> Signal {
+    let mut signal = if rewinding && !ctx.rewind.is_empty() {
+        rewind_inner(frame, ctx)
+    } else {
+        // Fresh, or stopped at this loop's event: the body starts now.
+        run_chain(at + 1, frame, ctx, 0, 0)
+    };
+    // The body's code, looked up once for all iterations (every nested call restores
+    // `ctx.code` to this function's code before it returns here).
+    let body: &'m [Cell] = ctx.code.get(at + 1..).unwrap_or(&[]);
     loop {
-        let signal = if rewinding && !ctx.rewind.is_empty() {
-            rewinding = false;
-            rewind_inner(frame, ctx)
-        } else {
-            // Fresh, or stopped at this loop's event: the body starts now.
-            rewinding = false;
-            run_chain(at + 1, frame, ctx, 0, 0)
-        };
         match signal {
             Signal::Continue(0) => {
                 if POLL {
@@ -268,6 +269,7 @@ fn loop_run<const POLL: bool>(
                         return signal;
                     }
                 }
+                signal = run_body(at, body, frame, ctx);
             }
             Signal::Continue(depth) => return Signal::Continue(depth - 1),
             Signal::Break(packed) => {
@@ -284,6 +286,20 @@ fn loop_run<const POLL: bool>(
             other => return other,
         }
     }
+}
+
+/// Runs the body of the loop op at `at` (`body` is the code from `at + 1` on) once more.
+#[cfg(baton_tail_calls)]
+#[inline(always)]
+fn run_body(_at: usize, body: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    super::handlers::dispatch(body, frame, ctx, 0, 0.0)
+}
+
+/// Runs the body of the loop op at `at` once more.
+#[cfg(not(baton_tail_calls))]
+#[inline(always)]
+fn run_body(at: usize, _body: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    run_chain(at + 1, frame, ctx, 0, 0)
 }
 
 /// The fall-through end of a loop body.

@@ -382,6 +382,33 @@ pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
     }
 }
 
+/// A fused integer compare and conditional break ([`crate::code::Instr::BrCmpBreak`]):
+/// operands of shape `SHAPE` as for [`bin`], then `depth` and `target`.
+pub fn br_cmp_break<const OP: u16, const SHAPE: u8>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: f64,
+) -> Signal {
+    let fp0 = fp0.to_bits();
+    guard!(ip, ctx, if SHAPE == SS { 5 } else { 4 });
+    let (a, b, at) = match SHAPE {
+        SS => (
+            get!(frame, ctx, slot(ip, 1)),
+            get!(frame, ctx, slot(ip, 2)),
+            3,
+        ),
+        RS => (r0, get!(frame, ctx, slot(ip, 1)), 2),
+        _ => (get!(frame, ctx, slot(ip, 1)), r0, 2),
+    };
+    match eval_bin::<OP>(a, b) {
+        Ok(v) if v as u32 != 0 => Signal::breaking(imm(ip, at) as u32, imm(ip, at + 1) as u32),
+        Ok(_) => next!(ip, at + 2, frame, ctx, r0, fp0),
+        Err(trap) => ctx.trap(trap),
+    }
+}
+
 /// Branch table; index of shape `SHAPE`.
 pub fn br_table<const SHAPE: u8>(
     ip: &[Cell],

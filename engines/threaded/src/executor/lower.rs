@@ -154,6 +154,35 @@ fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool) -> Handler {
     }
 }
 
+fn br_cmp_break_handler(op: BinOp, shape: Shape2) -> Handler {
+    macro_rules! table {
+        ($shape:ident, [$($k:literal),*]) => {
+            match op as u16 {
+                $($k => handlers::br_cmp_break::<$k, $shape>,)*
+                _ => handlers::unreachable,
+            }
+        };
+    }
+    if !op.fusable_compare() {
+        return handlers::unreachable;
+    }
+    match shape {
+        Shape2::SS => table!(
+            SS,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        Shape2::RS => table!(
+            RS,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        Shape2::SR => table!(
+            SR,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+        ),
+        Shape2::RR => handlers::unreachable,
+    }
+}
+
 fn bulk_handler(kind: Bulk) -> Handler {
     let i = bulk::KINDS.iter().position(|k| *k == kind).unwrap_or(0);
     macro_rules! table {
@@ -202,6 +231,7 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::BrTable(Shape1::S) => handlers::br_table::<S>,
         Instr::BrTable(Shape1::R) => handlers::br_table::<R>,
         Instr::BrCmp(op, shape, if_) => br_cmp_handler(op, shape, if_),
+        Instr::BrCmpBreak(op, shape) => br_cmp_break_handler(op, shape),
         Instr::Break => control::op_break,
         Instr::Continue if polling => control::op_continue::<true>,
         Instr::Continue => control::op_continue::<false>,
