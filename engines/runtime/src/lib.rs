@@ -20,6 +20,7 @@ pub mod instance_link;
 pub mod module;
 pub mod numeric;
 pub mod objects;
+pub mod polling_bench;
 pub mod session;
 pub mod stop;
 pub mod store;

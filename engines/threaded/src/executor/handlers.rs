@@ -510,12 +510,15 @@ pub fn global_set<const SHAPE: u8, const FLOAT: bool>(
 }
 
 /// The bytes `addr + offset ..+ N` of `mem`, or `None` when out of bounds. `addr` is an `i32`
-/// and `offset` a memarg offset (below 2^32 for 32-bit memories), so the sums cannot overflow;
-/// one comparison with the length checks the whole range.
+/// and `offset` a 32-bit memory's memarg offset (validated to fit in 32 bits, which the
+/// compiler's immediate keeps), so `start + N` cannot overflow and one comparison with the
+/// length checks the whole range.
 #[inline(always)]
 fn at<const N: usize>(mem: &mut [u8], addr: u64, offset: u64) -> Option<&mut [u8; N]> {
-    let start = (addr as u32 as u64).saturating_add(offset) as usize;
-    mem.get_mut(start..)?.first_chunk_mut::<N>()
+    let start = u64::from(addr as u32) + u64::from(offset as u32);
+    let end = start + N as u64;
+    mem.get_mut(start as usize..end as usize)?
+        .first_chunk_mut::<N>()
 }
 
 /// A load of kind `KIND` (a [`crate::code::LoadKind`] index), address of shape `SHAPE`.
