@@ -10,6 +10,7 @@
 //! See `docs/driving.md` and `docs/safe-points.md`.
 
 pub mod config;
+pub mod cross_check;
 pub mod driving;
 pub mod error;
 pub mod events;
