@@ -1,8 +1,9 @@
 //! Cross-engine checkpoints against `baton-stack`: at every event of every program, the image
 //! `register` takes is byte-identical to the one `stack` takes, and each engine's image restored
-//! on the other finishes with the uninterrupted result.
+//! on the other finishes with the uninterrupted result (the checks are
+//! `baton_runtime::cross_check`'s, shared with every engine).
 
-use baton_runtime::{cross_check, Config, Driving, Imports, RunOutcome, Val};
+use baton_runtime::{Config, Driving, Imports, RunOutcome, Val};
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
@@ -70,37 +71,7 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-fn check(result: Result<impl Sized, String>) {
-    if let Err(message) = result {
-        panic!("{message}");
-    }
-}
-
-#[test]
-fn images_are_byte_identical_and_restore_across_engines() {
-    for (what, wat, args) in PROGRAMS {
-        let bytes = wat::parse_str(wat).expect("parses");
-        let events = cross_check::images_at_every_event::<
-            baton_register::Instance,
-            baton_stack::Instance,
-        >(what, &bytes, args);
-        assert!(
-            events.as_ref().is_ok_and(|n| *n >= 4),
-            "{what}: too few events to test, or {events:?}"
-        );
-    }
-}
-
-#[test]
-fn walking_every_event_matches_stack() {
-    for (what, wat, args) in PROGRAMS {
-        let bytes = wat::parse_str(wat).expect("parses");
-        check(cross_check::walk::<
-            baton_register::Instance,
-            baton_stack::Instance,
-        >(what, &bytes, args));
-    }
-}
+baton_runtime::cross_engine_tests!(baton_register::Instance, baton_stack::Instance, PROGRAMS, 0);
 
 #[test]
 fn trapping_runs_count_events_like_stack() {
@@ -126,14 +97,4 @@ fn trapping_runs_count_events_like_stack() {
         1 + 3 * 4,
         "entry, then loop, call, entry, return per pass"
     );
-}
-
-#[test]
-fn fuel_ends_runs_at_the_same_event_as_stack() {
-    let (what, wat, args) = PROGRAMS[0];
-    let bytes = wat::parse_str(wat).expect("parses");
-    check(cross_check::fuel::<
-        baton_register::Instance,
-        baton_stack::Instance,
-    >(what, &bytes, args));
 }

@@ -200,3 +200,52 @@ pub fn fuel<A: Driving, B: Driving>(what: &str, bytes: &[u8], args: &[Val]) -> R
     }
     Ok(())
 }
+
+/// Defines an engine's cross-engine tests against a reference engine: for every program of
+/// `$programs` (a slice of `(description, WAT text, arguments)`, each exporting `f`)
+/// [`images_at_every_event`] (at least 4 events each) and [`walk`], and [`fuel`] on program
+/// `$fuel_program`. The calling crate needs `wat` (as a dev-dependency).
+#[macro_export]
+macro_rules! cross_engine_tests {
+    ($engine:ty, $reference:ty, $programs:expr, $fuel_program:expr) => {
+        fn cross_check_bytes(what: &str, wat: &str) -> Vec<u8> {
+            wat::parse_str(wat).unwrap_or_else(|e| panic!("{what}: {e}"))
+        }
+
+        #[test]
+        fn images_are_byte_identical_and_restore_across_engines() {
+            for (what, wat, args) in $programs {
+                let bytes = cross_check_bytes(what, wat);
+                match $crate::cross_check::images_at_every_event::<$engine, $reference>(
+                    what, &bytes, args,
+                ) {
+                    Ok(events) => assert!(events >= 4, "{what}: too few events to test"),
+                    Err(message) => panic!("{message}"),
+                }
+            }
+        }
+
+        #[test]
+        fn walking_every_event_matches_the_reference() {
+            for (what, wat, args) in $programs {
+                let bytes = cross_check_bytes(what, wat);
+                if let Err(message) =
+                    $crate::cross_check::walk::<$engine, $reference>(what, &bytes, args)
+                {
+                    panic!("{message}");
+                }
+            }
+        }
+
+        #[test]
+        fn fuel_ends_runs_at_the_same_event_as_the_reference() {
+            let (what, wat, args) = $programs[$fuel_program];
+            let bytes = cross_check_bytes(what, wat);
+            if let Err(message) =
+                $crate::cross_check::fuel::<$engine, $reference>(what, &bytes, args)
+            {
+                panic!("{message}");
+            }
+        }
+    };
+}

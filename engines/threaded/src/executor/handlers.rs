@@ -356,8 +356,10 @@ pub fn br_cond<const IF: bool, const SHAPE: u8>(
 
 /// A fused integer compare and branch (`cmp; br_if` or `cmp; br_unless`): operands of shape
 /// `SHAPE` as for [`bin`], then the target; jumps when the comparison's truth is `IF`. The
-/// comparison's result never reaches `r0` (nothing else reads it).
-pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
+/// comparison's result never reaches `r0` (nothing else reads it). With `BREAK`
+/// ([`crate::code::Instr::BrCmpBreak`], `IF` true) the target is two immediates, `depth` and
+/// `target`, and the branch leaves native loop frames.
+pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool, const BREAK: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -365,7 +367,11 @@ pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    guard!(ip, ctx, if SHAPE == SS { 4 } else { 3 });
+    guard!(
+        ip,
+        ctx,
+        if SHAPE == SS { 4 } else { 3 } + usize::from(BREAK)
+    );
     let (a, b, at) = match SHAPE {
         SS => (
             get!(frame, ctx, slot(ip, 1)),
@@ -376,35 +382,14 @@ pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
         _ => (get!(frame, ctx, slot(ip, 1)), r0, 2),
     };
     match eval_bin::<OP>(a, b) {
-        Ok(v) if (v as u32 != 0) == IF => jump!(slot(ip, at), frame, ctx, r0, fp0),
-        Ok(_) => next!(ip, at + 1, frame, ctx, r0, fp0),
-        Err(trap) => ctx.trap(trap),
-    }
-}
-
-/// A fused integer compare and conditional break ([`crate::code::Instr::BrCmpBreak`]):
-/// operands of shape `SHAPE` as for [`bin`], then `depth` and `target`.
-pub fn br_cmp_break<const OP: u16, const SHAPE: u8>(
-    ip: &[Cell],
-    frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    r0: u64,
-    fp0: f64,
-) -> Signal {
-    let fp0 = fp0.to_bits();
-    guard!(ip, ctx, if SHAPE == SS { 5 } else { 4 });
-    let (a, b, at) = match SHAPE {
-        SS => (
-            get!(frame, ctx, slot(ip, 1)),
-            get!(frame, ctx, slot(ip, 2)),
-            3,
-        ),
-        RS => (r0, get!(frame, ctx, slot(ip, 1)), 2),
-        _ => (get!(frame, ctx, slot(ip, 1)), r0, 2),
-    };
-    match eval_bin::<OP>(a, b) {
-        Ok(v) if v as u32 != 0 => Signal::breaking(imm(ip, at) as u32, imm(ip, at + 1) as u32),
-        Ok(_) => next!(ip, at + 2, frame, ctx, r0, fp0),
+        Ok(v) if (v as u32 != 0) == IF => {
+            if BREAK {
+                Signal::breaking(imm(ip, at) as u32, imm(ip, at + 1) as u32)
+            } else {
+                jump!(slot(ip, at), frame, ctx, r0, fp0)
+            }
+        }
+        Ok(_) => next!(ip, at + 1 + usize::from(BREAK), frame, ctx, r0, fp0),
         Err(trap) => ctx.trap(trap),
     }
 }
