@@ -351,7 +351,20 @@ pub(crate) fn rebuild(
                 Loc::R0 => r0 = bits,
                 Loc::Fp0 => fp0 = bits,
                 Loc::Local(local) => {
-                    if frame.locals.get(local as usize) != Some(value) {
+                    // Compared as slot bits: an aliasing operand may have another type than
+                    // the local (`i64.extend_i32_u` of an i32 local is the same bits).
+                    let local_bits = match (
+                        frame.locals.get(local as usize),
+                        compiled.locals.get(local as usize),
+                    ) {
+                        (Some(local_value), Some(ty)) => {
+                            let local_val =
+                                value_of(inner, &this, local_value, *ty, &operand_place)?;
+                            Some(to_bits(&local_val, &mut refs))
+                        }
+                        _ => None,
+                    };
+                    if local_bits != Some(bits) {
                         return Err(mismatch(
                             operand_place,
                             format!(

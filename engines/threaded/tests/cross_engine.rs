@@ -7,6 +7,25 @@ use baton_runtime::Val;
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
+        "i64.extend_i32_u as a retype of r0, a temporary and a local alias, across calls and loops",
+        r#"(module
+          (func $g (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))
+          (func (export "f") (param $x i32) (result i64) (local $y i32) (local $acc i64)
+            (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+            (loop $l
+              (local.set $acc
+                (i64.add (local.get $acc)
+                  (call $g (i64.extend_i32_u (local.get $y))
+                           (i64.extend_i32_u (i32.add (local.get $x) (local.get $y))))))
+              (i64.extend_i32_u (local.get $y))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (local.set $acc (i64.xor (local.get $acc)))
+              (br_if $l (i32.lt_u (local.get $y) (i32.add (i32.mul (local.get $x) (i32.const 3))
+                                                         (i32.const 3)))))
+            (local.get $acc)))"#,
+        &[Val::I32(-5)],
+    ),
+    (
         "calls in a loop, operands in r0 across calls",
         r#"(module
           (func $id (param i32) (result i32) local.get 0)
@@ -100,4 +119,4 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-baton_runtime::cross_engine_tests!(baton_threaded::Instance, baton_stack::Instance, PROGRAMS, 2);
+baton_runtime::cross_engine_tests!(baton_threaded::Instance, baton_stack::Instance, PROGRAMS, 3);

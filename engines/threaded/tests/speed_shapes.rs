@@ -185,3 +185,31 @@ fn exactly_the_integer_comparisons_are_fusable() {
         assert_eq!(op.fusable_compare(), is_int_compare, "{name}");
     }
 }
+
+/// `i64.extend_i32_u` emits nothing (an i32 is zero-extended in every slot and in `r0`, so it
+/// is the same bits): neither of a local alias nor of a computed value. The results are checked
+/// against Rust, negative inputs included (a sign extension would show).
+#[test]
+fn unsigned_extension_is_a_retype() {
+    let wat = r#"(module
+      (func (export "f") (param $x i32) (result i64)
+        (i64.add (i64.extend_i32_u (local.get $x))
+                 (i64.extend_i32_u (i32.mul (local.get $x) (i32.const 3))))))"#;
+    let module = Module::new(&wat::parse_str(wat).expect("parses")).expect("compiles");
+    let code = &module.compiled(0).expect("f is defined").code;
+    assert!(
+        !code.iter().any(|w| matches!(w, Word::Op(Instr::Un(..)))),
+        "an extension op is left: {code:?}"
+    );
+    for x in [0i32, 1, 7, -1, -5, i32::MIN, i32::MAX] {
+        let mut instance = Instance::instantiate(&module, &Imports::new(), Config::default())
+            .expect("instantiates");
+        let outcome = instance.invoke("f", &[Val::I32(x)], None).expect("runs");
+        let expected = i64::from(x as u32) + i64::from(x.wrapping_mul(3) as u32);
+        assert_eq!(
+            outcome,
+            RunOutcome::Finished(vec![Val::I64(expected)]),
+            "f({x})"
+        );
+    }
+}

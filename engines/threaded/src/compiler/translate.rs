@@ -269,6 +269,13 @@ impl<'a> Compiler<'a> {
     fn unary(&mut self, op: UnOp) -> Step {
         let a = self.pop()?;
         let out = op.result();
+        // `i64.extend_i32_u` is the identity on slot and register bits (an i32 is zero-extended
+        // wherever it lives), so it only retypes the operand where it is; nothing is emitted,
+        // and a pending fold of the producing op stays valid (same bits).
+        if op == UnOp::I64ExtendI32U && matches!(a.loc, Loc::R0 | Loc::Slot(_) | Loc::Local(_)) {
+            self.push(out, a.loc);
+            return Ok(());
+        }
         let slot = self.slot_of(a.loc);
         self.free_reg_for(out);
         let at = self.pos();
