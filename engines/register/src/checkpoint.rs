@@ -19,6 +19,7 @@ use std::rc::Rc;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{Entry, Execution as ImageExecution, Frame, SafePoint};
+use baton_runtime::image_map::{execution_entry, mismatch, ExecutionEntry};
 use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
 
 use crate::code::Instr;
@@ -26,13 +27,6 @@ use crate::compiler::{CompiledFunc, Loc, Operand, PointKind, SafePoint as MapPoi
 use crate::executor::{Activation, Events, Execution, Stopped};
 use crate::instance::InstanceInner;
 use crate::values::{cells_of_val, from_wasmparser};
-
-fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
-    ImageError::Mismatch {
-        place: place.into(),
-        reason: reason.into(),
-    }
-}
 
 fn point_kind(kind: EventKind) -> Option<PointKind> {
     match kind {
@@ -200,39 +194,12 @@ pub(crate) fn rebuild(
 ) -> Result<Execution, ImageError> {
     let this = inner.this();
     let module = inner.module.clone();
-    let safe_point = source
-        .safe_point
-        .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = EventKind::from_image_number(safe_point.kind)
-        .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
-    if kind == EventKind::Any {
-        return Err(mismatch(
-            "execution",
-            "register restores only at entry, loop, call and return safe points",
-        ));
-    }
-    let entry = source
-        .entry
-        .as_ref()
-        .ok_or_else(|| mismatch("execution", "no entry"))?;
-    let entry_type = module
-        .info
-        .func_type(entry.func)
-        .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
-    let entry_args = entry
-        .args
-        .iter()
-        .zip(entry_type.params.iter())
-        .enumerate()
-        .map(|(i, (value, ty))| {
-            inner
-                .objects
-                .val_from_image(value, *ty, &this, &|| format!("entry argument {i}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if source.frames.len() > config.max_frames {
-        return Err(mismatch("execution", "more frames than max_frames"));
-    }
+    let ExecutionEntry {
+        kind,
+        event,
+        func: entry_func,
+        args: entry_args,
+    } = execution_entry(&inner.objects, &this, source, config, "register")?;
     let mut cells: Vec<u32> = Vec::new();
     let mut frames = Vec::with_capacity(source.frames.len());
     let mut fp = 0usize;
@@ -340,13 +307,12 @@ pub(crate) fn rebuild(
         fp = end;
         let _ = cells_of_val;
     }
-    let event = safe_point.event;
     Ok(Execution {
         inner: inner.clone(),
         cells,
         frames,
         events: Events::new(event.saturating_add(1), config.fuel, None),
-        entry_func: entry.func,
+        entry_func,
         entry_args,
         stopped: Some(Stopped { kind, event }),
         max_frames: config.max_frames,

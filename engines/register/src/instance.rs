@@ -84,12 +84,12 @@ impl Instance {
         let module = self.inner.module.clone();
         // An invoked import runs as one opaque step: no frames of this instance, no events.
         self.events_fired = 0;
-        if func < module.imported_funcs {
-            let this = self.inner.this();
-            let Some(target) = self.inner.objects.func_ref(func, &this) else {
-                return RunOutcome::Trapped(Trap::Host(format!("import {func} missing")));
+        if let Some(target) = self.inner.objects.import_target(func) {
+            let max_frames = self.config.max_frames;
+            return match target.and_then(|target| call_foreign(target, &args, max_frames)) {
+                Ok(values) => RunOutcome::Finished(values),
+                Err(trap) => RunOutcome::Trapped(trap),
             };
-            return call_foreign(&target, &args, self.config.max_frames);
         }
         let events = if module.polling {
             Events::new(0, self.config.fuel, stop)
@@ -182,16 +182,6 @@ impl Driving for Instance {
         &self.module
     }
 
-    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
-        let outcome = self.call(func, Vec::new(), None);
-        self.execution = None;
-        match outcome {
-            RunOutcome::Trapped(trap) => Err(trap),
-            RunOutcome::OutOfFuel => Err(Trap::Host("start function ran out of fuel".into())),
-            RunOutcome::Finished(_) | RunOutcome::Stopped(_) => Ok(()),
-        }
-    }
-
     fn start_call(&mut self, func: u32, args: &[Val], stop: Option<StopRequest>) -> RunOutcome {
         self.call(func, args.to_vec(), stop)
     }
@@ -253,31 +243,24 @@ impl Driving for Instance {
 }
 
 /// Calls a host function or another instance's function to completion.
-pub(crate) fn call_foreign(func: &FuncRef, args: &[Val], max_frames: usize) -> RunOutcome {
-    match func {
-        FuncRef::Host(host) => match host.call(args) {
-            Ok(values) => RunOutcome::Finished(values),
-            Err(trap) => RunOutcome::Trapped(trap),
-        },
-        FuncRef::Wasm(wasm) => {
-            let other = match InstanceInner::resolve(&wasm.instance) {
-                Ok(other) => other,
-                Err(trap) => return RunOutcome::Trapped(trap),
-            };
-            match Execution::start(
-                other,
-                wasm.index,
-                args.to_vec(),
-                Events::disabled(),
-                max_frames,
-            ) {
-                Ok(mut execution) => match execution.run() {
-                    Exit::Finished(values) => RunOutcome::Finished(values),
-                    Exit::Trapped(trap) => RunOutcome::Trapped(trap),
-                    _ => RunOutcome::Trapped(Trap::Host("nested run stopped".into())),
-                },
-                Err(trap) => RunOutcome::Trapped(trap),
-            }
+pub(crate) fn call_foreign(
+    func: &FuncRef,
+    args: &[Val],
+    max_frames: usize,
+) -> Result<Vec<Val>, Trap> {
+    func.call_with(args, |wasm| {
+        let other = InstanceInner::resolve(&wasm.instance)?;
+        let mut execution = Execution::start(
+            other,
+            wasm.index,
+            args.to_vec(),
+            Events::disabled(),
+            max_frames,
+        )?;
+        match execution.run() {
+            Exit::Finished(values) => Ok(values),
+            Exit::Trapped(trap) => Err(trap),
+            _ => Err(Trap::Host("nested run stopped".into())),
         }
-    }
+    })
 }

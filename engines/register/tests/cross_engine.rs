@@ -1,10 +1,9 @@
 //! Cross-engine checkpoints against `baton-stack`: at every event of every program, the image
 //! `register` takes is byte-identical to the one `stack` takes, and each engine's image restored
-//! on the other finishes with the uninterrupted result.
+//! on the other finishes with the uninterrupted result (the checks are
+//! `baton_runtime::cross_check`'s, shared with every engine).
 
-use baton_checkpoint::codec::encode;
-use baton_runtime::Driving;
-use baton_runtime::{Config, Imports, KindSet, RunOutcome, StopRequest, Val};
+use baton_runtime::{Config, Driving, Imports, RunOutcome, Val};
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
@@ -72,70 +71,7 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-fn stop_at(event: u64) -> Option<StopRequest> {
-    Some(StopRequest {
-        kinds: KindSet::MAIN,
-        at: event,
-    })
-}
-
-#[test]
-fn images_are_byte_identical_and_restore_across_engines() {
-    for (what, wat, args) in PROGRAMS {
-        let bytes = wat::parse_str(wat).expect("parses");
-        let reg_module = baton_register::Module::new(&bytes).expect("register compiles");
-        let stack_module = baton_stack::Module::new(&bytes).expect("stack compiles");
-        let imports = Imports::new();
-        let config = Config::default();
-
-        let mut reg = baton_register::Instance::instantiate(&reg_module, &imports, config).unwrap();
-        let expected = reg.invoke("f", args, None).unwrap();
-        assert!(
-            matches!(expected, RunOutcome::Finished(_)),
-            "{what}: {expected:?}"
-        );
-        let events = reg.events_fired();
-        let mut stack =
-            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-        assert_eq!(stack.invoke("f", args, None).unwrap(), expected, "{what}");
-        assert_eq!(stack.events_fired(), events, "{what}: event counts");
-
-        for k in 0..events {
-            let mut reg =
-                baton_register::Instance::instantiate(&reg_module, &imports, config).unwrap();
-            let mut stack =
-                baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-            let reg_stop = reg.invoke("f", args, stop_at(k)).unwrap();
-            let stack_stop = stack.invoke("f", args, stop_at(k)).unwrap();
-            assert_eq!(reg_stop, stack_stop, "{what}: stop at event {k}");
-            let reg_image = reg.image().unwrap();
-            let stack_image = stack.image().unwrap();
-            assert_eq!(reg_image, stack_image, "{what}: images at event {k}");
-            assert_eq!(
-                encode(&reg_image),
-                encode(&stack_image),
-                "{what}: bytes at {k}"
-            );
-
-            let mut on_stack =
-                baton_stack::Instance::restore(&stack_module, &reg_image, &imports, config)
-                    .unwrap_or_else(|e| panic!("{what}: stack restores register's image {k}: {e}"));
-            assert_eq!(
-                on_stack.resume(None).unwrap(),
-                expected,
-                "{what}: reg -> stack at {k}"
-            );
-            let mut on_reg =
-                baton_register::Instance::restore(&reg_module, &stack_image, &imports, config)
-                    .unwrap_or_else(|e| panic!("{what}: register restores stack's image {k}: {e}"));
-            assert_eq!(
-                on_reg.resume(None).unwrap(),
-                expected,
-                "{what}: stack -> reg at {k}"
-            );
-        }
-    }
-}
+baton_runtime::cross_engine_tests!(baton_register::Instance, baton_stack::Instance, PROGRAMS, 0);
 
 #[test]
 fn trapping_runs_count_events_like_stack() {
@@ -161,39 +97,4 @@ fn trapping_runs_count_events_like_stack() {
         1 + 3 * 4,
         "entry, then loop, call, entry, return per pass"
     );
-}
-
-#[test]
-fn fuel_ends_runs_at_the_same_event_as_stack() {
-    let (_, wat, args) = PROGRAMS[0];
-    let bytes = wat::parse_str(wat).expect("parses");
-    let reg_module = baton_register::Module::new(&bytes).unwrap();
-    let stack_module = baton_stack::Module::new(&bytes).unwrap();
-    let imports = Imports::new();
-    let mut reg =
-        baton_register::Instance::instantiate(&reg_module, &imports, Config::default()).unwrap();
-    let finished = reg.invoke("f", args, None).unwrap();
-    let events = reg.events_fired();
-    for fuel in 0..=events {
-        let config = Config {
-            fuel: Some(fuel),
-            ..Config::default()
-        };
-        let mut reg = baton_register::Instance::instantiate(&reg_module, &imports, config).unwrap();
-        let mut stack =
-            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-        let outcome = reg.invoke("f", args, None).unwrap();
-        let expected = if fuel < events {
-            RunOutcome::OutOfFuel
-        } else {
-            finished.clone()
-        };
-        assert_eq!(outcome, expected, "fuel {fuel}");
-        assert_eq!(
-            stack.invoke("f", args, None).unwrap(),
-            outcome,
-            "fuel {fuel}"
-        );
-        assert_eq!(reg.events_fired(), stack.events_fired(), "fuel {fuel}");
-    }
 }

@@ -70,8 +70,18 @@ pub trait Driving: Sized + 'static {
     /// references may have escaped into imported objects (see `docs/driving.md`, Lifetimes).
     fn pin(&self);
 
-    /// Runs the start function `func` to completion (no stop request).
-    fn run_start(&mut self, func: u32) -> Result<(), Trap>;
+    /// Runs the start function `func` to completion (no stop request). By default a call
+    /// like any other ([`Driving::start_call`]) whose leftovers are dropped; running out of
+    /// fuel is a trap.
+    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
+        let outcome = self.start_call(func, &[], None);
+        self.abandon();
+        match outcome {
+            RunOutcome::Trapped(trap) => Err(trap),
+            RunOutcome::OutOfFuel => Err(Trap::Host("start function ran out of fuel".into())),
+            RunOutcome::Finished(_) | RunOutcome::Stopped(_) => Ok(()),
+        }
+    }
 
     /// Starts a call of `func` with `args`, already checked against its signature, on an idle
     /// instance.

@@ -108,6 +108,21 @@ pub enum FuncRef {
 }
 
 impl FuncRef {
+    /// Calls the function to completion as one opaque step, as every engine calls a function
+    /// that is not its own (an import, or another instance's function reached through a table
+    /// or global): a host function directly, a Wasm function through `wasm` (the engine runs
+    /// it in the instance the reference names).
+    pub fn call_with(
+        &self,
+        args: &[Val],
+        wasm: impl FnOnce(&WasmFunc) -> Result<Vec<Val>, Trap>,
+    ) -> Result<Vec<Val>, Trap> {
+        match self {
+            FuncRef::Host(host) => host.call(args),
+            FuncRef::Wasm(func) => wasm(func),
+        }
+    }
+
     /// The function's signature.
     pub fn ty(&self) -> &FuncType {
         match self {

@@ -12,12 +12,15 @@ use std::rc::Rc;
 
 use baton_checkpoint::image::{self, value::Kind, CHUNK_SIZE};
 
+use crate::config::Config;
 use crate::error::ImageError;
 use crate::objects::InstanceObjects;
+use crate::stop::EventKind;
 use crate::store::Memory;
 use crate::value::{Val, ValType};
 
-fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
+/// An [`ImageError::Mismatch`] at `place` (what of the image: a frame, an operand, ...).
+pub fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
     ImageError::Mismatch {
         place: place.into(),
         reason: reason.into(),
@@ -248,4 +251,77 @@ impl InstanceObjects {
         }
         Ok(())
     }
+}
+
+/// What every engine's rebuild of an image's execution starts from, after the checks every
+/// engine makes: the stop, the invoked function and its arguments.
+#[derive(Clone, Debug)]
+pub struct ExecutionEntry {
+    /// The stop's kind (never [`EventKind::Any`]).
+    pub kind: EventKind,
+    /// The stop's event number.
+    pub event: u64,
+    /// The invoked function.
+    pub func: u32,
+    /// Its arguments.
+    pub args: Vec<Val>,
+}
+
+/// Checks the parts of an image's execution that do not depend on an engine's native state
+/// and decodes them: a safe point of a main kind (`engine`, which restores only those, is
+/// named in the error), an entry function of the module with arguments of its parameter
+/// types, and 1 to `config.max_frames` frames of which the outermost is the entry function's.
+pub fn execution_entry(
+    objects: &InstanceObjects,
+    this: &Rc<dyn Any>,
+    source: &image::Execution,
+    config: Config,
+    engine: &str,
+) -> Result<ExecutionEntry, ImageError> {
+    let safe_point = source
+        .safe_point
+        .ok_or_else(|| mismatch("execution", "no safe point"))?;
+    let kind = EventKind::from_image_number(safe_point.kind)
+        .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
+    if kind == EventKind::Any {
+        return Err(mismatch(
+            "execution",
+            format!("{engine} restores only at entry, loop, call and return safe points"),
+        ));
+    }
+    let entry = source
+        .entry
+        .as_ref()
+        .ok_or_else(|| mismatch("execution", "no entry"))?;
+    let entry_type = objects
+        .info
+        .func_type(entry.func)
+        .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
+    if entry.args.len() != entry_type.params.len() {
+        return Err(mismatch("entry", "wrong number of arguments"));
+    }
+    let args = entry
+        .args
+        .iter()
+        .zip(entry_type.params.iter())
+        .enumerate()
+        .map(|(i, (value, ty))| {
+            objects.val_from_image(value, *ty, this, &|| format!("entry argument {i}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if source.frames.is_empty() {
+        return Err(mismatch("execution", "no frames"));
+    }
+    if source.frames.len() > config.max_frames {
+        return Err(mismatch("execution", "more frames than max_frames"));
+    }
+    if source.frames.first().map(|f| f.func) != Some(entry.func) {
+        return Err(mismatch("frame 0", "is not the entry function"));
+    }
+    Ok(ExecutionEntry {
+        kind,
+        event: safe_point.event,
+        func: entry.func,
+        args,
+    })
 }

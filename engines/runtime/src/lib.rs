@@ -10,8 +10,10 @@
 //! See `docs/driving.md` and `docs/safe-points.md`.
 
 pub mod config;
+pub mod cross_check;
 pub mod driving;
 pub mod error;
+pub mod events;
 pub mod externs;
 pub mod func;
 pub mod image_map;
@@ -19,6 +21,7 @@ pub mod instance_link;
 pub mod module;
 pub mod numeric;
 pub mod objects;
+pub mod polling_bench;
 pub mod session;
 pub mod stop;
 pub mod store;

@@ -170,6 +170,19 @@ impl InstanceObjects {
         Ok(objects)
     }
 
+    /// The function import `func` resolves to: `None` when `func` is not an import, a trap
+    /// when the import is missing.
+    pub fn import_target(&self, func: u32) -> Option<Result<&FuncRef, Trap>> {
+        if func >= self.info.num_imported_funcs {
+            return None;
+        }
+        Some(
+            self.imported_funcs
+                .get(func as usize)
+                .ok_or_else(|| Trap::Host(format!("import {func} missing"))),
+        )
+    }
+
     /// A reference to function `index` of this instance, whose engine handle is `this`.
     /// `None` if the index is out of range.
     pub fn func_ref(&self, index: u32, this: &Rc<dyn Any>) -> Option<FuncRef> {

@@ -23,6 +23,7 @@ use std::rc::Rc;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, SafePoint};
+use baton_runtime::image_map::{execution_entry, mismatch, ExecutionEntry};
 use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
 
 use crate::code::{Instr, Word};
@@ -31,13 +32,6 @@ use crate::executor::{Events, Native};
 use crate::instance::{InstanceInner, Suspended};
 use crate::module::{FuncCode, ModuleCode};
 use crate::values::{from_bits, to_bits};
-
-fn mismatch(place: impl Into<String>, reason: impl Into<String>) -> ImageError {
-    ImageError::Mismatch {
-        place: place.into(),
-        reason: reason.into(),
-    }
-}
 
 fn point_kind(kind: EventKind) -> Option<PointKind> {
     match kind {
@@ -278,44 +272,12 @@ pub(crate) fn rebuild(
 ) -> Result<Suspended, ImageError> {
     let this = inner.this();
     let module = inner.module.clone();
-    let safe_point = source
-        .safe_point
-        .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = EventKind::from_image_number(safe_point.kind)
-        .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
-    if kind == EventKind::Any {
-        return Err(mismatch(
-            "execution",
-            "threaded restores only at entry, loop, call and return safe points",
-        ));
-    }
-    let entry = source
-        .entry
-        .as_ref()
-        .ok_or_else(|| mismatch("execution", "no entry"))?;
-    let entry_type = module
-        .info
-        .func_type(entry.func)
-        .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
-    if entry.args.len() != entry_type.params.len() {
-        return Err(mismatch("entry", "wrong number of arguments"));
-    }
-    let entry_args = entry
-        .args
-        .iter()
-        .zip(entry_type.params.iter())
-        .enumerate()
-        .map(|(i, (value, ty))| value_of(inner, &this, value, *ty, &format!("entry argument {i}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if source.frames.is_empty() {
-        return Err(mismatch("execution", "no frames"));
-    }
-    if source.frames.len() > config.max_frames {
-        return Err(mismatch("execution", "more frames than max_frames"));
-    }
-    if source.frames.first().map(|f| f.func) != Some(entry.func) {
-        return Err(mismatch("frame 0", "is not the entry function"));
-    }
+    let ExecutionEntry {
+        kind,
+        event,
+        func: entry_func,
+        args: entry_args,
+    } = execution_entry(&inner.objects, &this, source, config, "threaded")?;
     let mut refs = inner.refs.borrow_mut();
     let mut records = Vec::new();
     let last = source.frames.len() - 1;
@@ -389,7 +351,20 @@ pub(crate) fn rebuild(
                 Loc::R0 => r0 = bits,
                 Loc::Fp0 => fp0 = bits,
                 Loc::Local(local) => {
-                    if frame.locals.get(local as usize) != Some(value) {
+                    // Compared as slot bits: an aliasing operand may have another type than
+                    // the local (`i64.extend_i32_u` of an i32 local is the same bits).
+                    let local_bits = match (
+                        frame.locals.get(local as usize),
+                        compiled.locals.get(local as usize),
+                    ) {
+                        (Some(local_value), Some(ty)) => {
+                            let local_val =
+                                value_of(inner, &this, local_value, *ty, &operand_place)?;
+                            Some(to_bits(&local_val, &mut refs))
+                        }
+                        _ => None,
+                    };
+                    if local_bits != Some(bits) {
                         return Err(mismatch(
                             operand_place,
                             format!(
@@ -434,12 +409,11 @@ pub(crate) fn rebuild(
         }
     }
     drop(refs);
-    let event = safe_point.event;
     Ok(Suspended {
         records,
         kind,
         event,
-        entry_func: entry.func,
+        entry_func,
         entry_args,
         events: Events::new(event.saturating_add(1), config.fuel, None),
     })

@@ -195,6 +195,11 @@ pub enum Instr {
     /// branch-unless (`false`) that consumes it: the comparison's immediates (shape `SS`, `RS`
     /// or `SR`), then `target`.
     BrCmp(BinOp, Shape2, bool),
+    /// An integer comparison ([`BinOp::fusable_compare`]) fused with a conditional
+    /// [`Instr::Break`]: the comparison's immediates (shape `SS`, `RS` or `SR`), then `depth`
+    /// and `target`; when the comparison holds, leaves `depth + 1` native loop frames towards
+    /// `target`, otherwise continues with the next op.
+    BrCmpBreak(BinOp, Shape2),
     /// Leave `depth + 1` native loop frames and continue at `target`: immediates `depth`,
     /// `target`.
     Break,

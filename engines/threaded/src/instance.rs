@@ -89,12 +89,10 @@ impl Instance {
     fn call(&mut self, func: u32, args: Vec<Val>, stop: Option<StopRequest>) -> RunOutcome {
         self.events_fired = 0;
         let module = self.inner.module.clone();
-        if func < module.info.num_imported_funcs {
-            let this = self.inner.this();
-            let Some(target) = self.inner.objects.func_ref(func, &this) else {
-                return RunOutcome::Trapped(Trap::Host(format!("import {func} missing")));
-            };
-            return match call_foreign(&target, &args, self.config.max_frames, 0) {
+        // An invoked import runs as one opaque step: no frames of this instance, no events.
+        if let Some(target) = self.inner.objects.import_target(func) {
+            let max_frames = self.config.max_frames;
+            return match target.and_then(|target| call_foreign(target, &args, max_frames, 0)) {
                 Ok(values) => RunOutcome::Finished(values),
                 Err(trap) => RunOutcome::Trapped(trap),
             };
@@ -200,16 +198,6 @@ impl Driving for Instance {
         &self.module
     }
 
-    fn run_start(&mut self, func: u32) -> Result<(), Trap> {
-        let outcome = self.call(func, Vec::new(), None);
-        self.suspended = None;
-        match outcome {
-            RunOutcome::Trapped(trap) => Err(trap),
-            RunOutcome::OutOfFuel => Err(Trap::Host("start function ran out of fuel".into())),
-            RunOutcome::Finished(_) | RunOutcome::Stopped(_) => Ok(()),
-        }
-    }
-
     fn start_call(&mut self, func: u32, args: &[Val], stop: Option<StopRequest>) -> RunOutcome {
         self.call(func, args.to_vec(), stop)
     }
@@ -277,35 +265,21 @@ pub(crate) fn call_foreign(
     max_frames: usize,
     depth: usize,
 ) -> Result<Vec<Val>, Trap> {
-    match func {
-        FuncRef::Host(host) => host.call(args),
-        FuncRef::Wasm(wasm) => {
-            let other = InstanceLink::<InstanceInner>::resolve(&wasm.instance)?;
-            if wasm.index < other.module.info.num_imported_funcs {
-                let this = other.this();
-                let target = other
-                    .objects
-                    .func_ref(wasm.index, &this)
-                    .ok_or_else(|| Trap::Host("import missing".into()))?;
-                return call_foreign(&target, args, max_frames, depth);
-            }
-            let mut events = Events::disabled();
-            let mut counts = NativeCounts::default();
-            match executor::run(
-                &other,
-                Start::Fresh {
-                    func: wasm.index,
-                    args: args.to_vec(),
-                },
-                &mut events,
-                max_frames,
-                depth,
-                &mut counts,
-            ) {
-                Exit::Finished(values) => Ok(values),
-                Exit::Trapped(trap) => Err(trap),
-                _ => Err(Trap::Host("nested run stopped".into())),
-            }
+    func.call_with(args, |wasm| {
+        let other = InstanceLink::<InstanceInner>::resolve(&wasm.instance)?;
+        if let Some(target) = other.objects.import_target(wasm.index) {
+            return call_foreign(target?, args, max_frames, depth);
         }
-    }
+        let mut events = Events::disabled();
+        let mut counts = NativeCounts::default();
+        let start = Start::Fresh {
+            func: wasm.index,
+            args: args.to_vec(),
+        };
+        match executor::run(&other, start, &mut events, max_frames, depth, &mut counts) {
+            Exit::Finished(values) => Ok(values),
+            Exit::Trapped(trap) => Err(trap),
+            _ => Err(Trap::Host("nested run stopped".into())),
+        }
+    })
 }

@@ -21,6 +21,32 @@ pub struct FuncCode {
     pub compiled: CompiledFunc,
     /// The code with handler addresses, position for position.
     pub cells: Vec<Cell>,
+    /// What a call writes to slots `params..` of a new frame: zeros for the declared locals,
+    /// then the constants.
+    pub init: Vec<u64>,
+    /// Number of parameters (the first slot `init` goes to).
+    pub params: usize,
+    /// Slots the frame needs.
+    pub frame_size: usize,
+}
+
+impl FuncCode {
+    /// Lowers `compiled` (with safe points if `polling`).
+    pub fn new(compiled: CompiledFunc, polling: bool) -> FuncCode {
+        let cells = executor::lower(&compiled.code, polling);
+        let params = compiled.ty.params.len();
+        let zeros = compiled.locals.len().saturating_sub(params);
+        let init = std::iter::repeat_n(0, zeros)
+            .chain(compiled.consts.iter().copied())
+            .collect();
+        FuncCode {
+            frame_size: compiled.frame_size as usize,
+            compiled,
+            cells,
+            init,
+            params,
+        }
+    }
 }
 
 /// A module's code and description, shared by its instances.
@@ -89,8 +115,7 @@ impl Module {
                         what: e.to_string(),
                     }
                 })?;
-            let cells = executor::lower(&compiled.code, polling);
-            funcs.push(FuncCode { compiled, cells });
+            funcs.push(FuncCode::new(compiled, polling));
         }
         Ok(Module {
             code: Rc::new(ModuleCode {

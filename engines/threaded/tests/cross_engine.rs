@@ -1,11 +1,30 @@
 //! Cross-engine checkpoints against `baton-stack`: at every event of every program the image
 //! `threaded` takes is byte-identical to the one `stack` takes, and each engine's image restored
-//! on the other (and on itself) finishes with the uninterrupted result.
+//! on the other (and on itself) finishes with the uninterrupted result (the checks are
+//! `baton_runtime::cross_check`'s, shared with every engine).
 
-use baton_checkpoint::codec::encode;
-use baton_runtime::{Config, Driving, Imports, KindSet, RunOutcome, StopRequest, Val};
+use baton_runtime::Val;
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
+    (
+        "i64.extend_i32_u as a retype of r0, a temporary and a local alias, across calls and loops",
+        r#"(module
+          (func $g (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))
+          (func (export "f") (param $x i32) (result i64) (local $y i32) (local $acc i64)
+            (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+            (loop $l
+              (local.set $acc
+                (i64.add (local.get $acc)
+                  (call $g (i64.extend_i32_u (local.get $y))
+                           (i64.extend_i32_u (i32.add (local.get $x) (local.get $y))))))
+              (i64.extend_i32_u (local.get $y))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (local.set $acc (i64.xor (local.get $acc)))
+              (br_if $l (i32.lt_u (local.get $y) (i32.add (i32.mul (local.get $x) (i32.const 3))
+                                                         (i32.const 3)))))
+            (local.get $acc)))"#,
+        &[Val::I32(-5)],
+    ),
     (
         "calls in a loop, operands in r0 across calls",
         r#"(module
@@ -100,147 +119,4 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
     ),
 ];
 
-fn stop_at(event: u64) -> Option<StopRequest> {
-    Some(StopRequest {
-        kinds: KindSet::MAIN,
-        at: event,
-    })
-}
-
-#[test]
-fn images_are_byte_identical_and_restore_across_engines() {
-    for (what, wat, args) in PROGRAMS {
-        let bytes = wat::parse_str(wat).expect("parses");
-        let module = baton_threaded::Module::new(&bytes).expect("threaded compiles");
-        let stack_module = baton_stack::Module::new(&bytes).expect("stack compiles");
-        let imports = Imports::new();
-        let config = Config::default();
-
-        let mut threaded =
-            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-        let expected = threaded.invoke("f", args, None).unwrap();
-        assert!(
-            matches!(expected, RunOutcome::Finished(_)),
-            "{what}: {expected:?}"
-        );
-        let events = threaded.events_fired();
-        let mut stack =
-            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-        assert_eq!(stack.invoke("f", args, None).unwrap(), expected, "{what}");
-        assert_eq!(stack.events_fired(), events, "{what}: event counts");
-        assert!(events >= 4, "{what}: too few events to test");
-
-        for k in 0..events {
-            let mut threaded =
-                baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-            let mut stack =
-                baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-            let ours = threaded.invoke("f", args, stop_at(k)).unwrap();
-            assert_eq!(
-                ours,
-                stack.invoke("f", args, stop_at(k)).unwrap(),
-                "{what}: stop {k}"
-            );
-            let our_image = threaded.image().unwrap();
-            let stack_image = stack.image().unwrap();
-            assert_eq!(our_image, stack_image, "{what}: images at event {k}");
-            assert_eq!(
-                encode(&our_image),
-                encode(&stack_image),
-                "{what}: bytes at {k}"
-            );
-
-            let mut on_stack =
-                baton_stack::Instance::restore(&stack_module, &our_image, &imports, config)
-                    .unwrap_or_else(|e| panic!("{what}: stack restores threaded's image {k}: {e}"));
-            assert_eq!(
-                on_stack.resume(None).unwrap(),
-                expected,
-                "{what}: threaded -> stack at {k}"
-            );
-            let mut on_threaded =
-                baton_threaded::Instance::restore(&module, &stack_image, &imports, config)
-                    .unwrap_or_else(|e| panic!("{what}: threaded restores stack's image {k}: {e}"));
-            assert_eq!(
-                on_threaded.image().unwrap(),
-                stack_image,
-                "{what}: image of the restored instance at {k}"
-            );
-            assert_eq!(
-                on_threaded.resume(None).unwrap(),
-                expected,
-                "{what}: stack -> threaded at {k}"
-            );
-            assert_eq!(
-                threaded.resume(None).unwrap(),
-                expected,
-                "{what}: continue at {k}"
-            );
-        }
-    }
-}
-
-#[test]
-fn walking_every_event_matches_stack() {
-    for (what, wat, args) in PROGRAMS {
-        let bytes = wat::parse_str(wat).expect("parses");
-        let module = baton_threaded::Module::new(&bytes).unwrap();
-        let stack_module = baton_stack::Module::new(&bytes).unwrap();
-        let (imports, config) = (Imports::new(), Config::default());
-        let mut threaded =
-            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-        let mut stack =
-            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-        let mut ours = threaded.invoke("f", args, stop_at(0)).unwrap();
-        let mut theirs = stack.invoke("f", args, stop_at(0)).unwrap();
-        loop {
-            assert_eq!(ours, theirs, "{what}");
-            if !matches!(ours, RunOutcome::Stopped(_)) {
-                break;
-            }
-            assert_eq!(
-                encode(&threaded.image().unwrap()),
-                encode(&stack.image().unwrap()),
-                "{what}: {ours:?}"
-            );
-            ours = threaded.resume(stop_at(0)).unwrap();
-            theirs = stack.resume(stop_at(0)).unwrap();
-        }
-    }
-}
-
-#[test]
-fn fuel_ends_runs_at_the_same_event_as_stack() {
-    let (_, wat, args) = PROGRAMS[2];
-    let bytes = wat::parse_str(wat).expect("parses");
-    let module = baton_threaded::Module::new(&bytes).unwrap();
-    let stack_module = baton_stack::Module::new(&bytes).unwrap();
-    let imports = Imports::new();
-    let mut threaded =
-        baton_threaded::Instance::instantiate(&module, &imports, Config::default()).unwrap();
-    let finished = threaded.invoke("f", args, None).unwrap();
-    let events = threaded.events_fired();
-    for fuel in 0..=events {
-        let config = Config {
-            fuel: Some(fuel),
-            ..Config::default()
-        };
-        let mut threaded =
-            baton_threaded::Instance::instantiate(&module, &imports, config).unwrap();
-        let mut stack =
-            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
-        let outcome = threaded.invoke("f", args, None).unwrap();
-        let expected = if fuel < events {
-            RunOutcome::OutOfFuel
-        } else {
-            finished.clone()
-        };
-        assert_eq!(outcome, expected, "fuel {fuel}");
-        assert_eq!(
-            stack.invoke("f", args, None).unwrap(),
-            outcome,
-            "fuel {fuel}"
-        );
-        assert_eq!(threaded.events_fired(), stack.events_fired(), "fuel {fuel}");
-    }
-}
+baton_runtime::cross_engine_tests!(baton_threaded::Instance, baton_stack::Instance, PROGRAMS, 3);

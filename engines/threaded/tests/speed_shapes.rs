@@ -1,6 +1,7 @@
 //! The speed-related code shapes are real and keep the semantics: an integer comparison feeding
 //! a `br_if` becomes one fused compare-and-branch op (in both the plain and the
-//! branch-around form, in every operand shape) that branches the right way; and code compiled
+//! branch-around form, in every operand shape, and fused with the `Break` of a `br_if` out of
+//! a loop) that branches the right way; and code compiled
 //! without safe points does no event work at all (not even loop and call ops counting), so
 //! the polling-cost comparison measures all of it.
 
@@ -74,7 +75,7 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
     let fused: Vec<Instr> = code
         .iter()
         .filter_map(|w| match w {
-            Word::Op(i @ Instr::BrCmp(..)) => Some(*i),
+            Word::Op(i @ (Instr::BrCmp(..) | Instr::BrCmpBreak(..))) => Some(*i),
             _ => None,
         })
         .collect();
@@ -82,6 +83,16 @@ fn integer_compares_feeding_br_if_are_fused_in_every_shape() {
         fused.len(),
         3,
         "three fused compare-and-branch ops: {fused:?}"
+    );
+    // The exit out of the loop leaves its native frame: compare and break in one op, no
+    // `Break` left behind.
+    assert!(
+        matches!(fused.first(), Some(Instr::BrCmpBreak(_, _))),
+        "the loop exit is a fused compare-and-break: {fused:?}"
+    );
+    assert!(
+        !code.iter().any(|w| matches!(w, Word::Op(Instr::Break))),
+        "a separate Break is left: {code:?}"
     );
     let unfused = code.iter().any(|w| match w {
         Word::Op(Instr::BrIf(_) | Instr::BrUnless(_)) => true,
@@ -172,5 +183,33 @@ fn exactly_the_integer_comparisons_are_fusable() {
                     .is_some_and(|r| r.starts_with(c))
             });
         assert_eq!(op.fusable_compare(), is_int_compare, "{name}");
+    }
+}
+
+/// `i64.extend_i32_u` emits nothing (an i32 is zero-extended in every slot and in `r0`, so it
+/// is the same bits): neither of a local alias nor of a computed value. The results are checked
+/// against Rust, negative inputs included (a sign extension would show).
+#[test]
+fn unsigned_extension_is_a_retype() {
+    let wat = r#"(module
+      (func (export "f") (param $x i32) (result i64)
+        (i64.add (i64.extend_i32_u (local.get $x))
+                 (i64.extend_i32_u (i32.mul (local.get $x) (i32.const 3))))))"#;
+    let module = Module::new(&wat::parse_str(wat).expect("parses")).expect("compiles");
+    let code = &module.compiled(0).expect("f is defined").code;
+    assert!(
+        !code.iter().any(|w| matches!(w, Word::Op(Instr::Un(..)))),
+        "an extension op is left: {code:?}"
+    );
+    for x in [0i32, 1, 7, -1, -5, i32::MIN, i32::MAX] {
+        let mut instance = Instance::instantiate(&module, &Imports::new(), Config::default())
+            .expect("instantiates");
+        let outcome = instance.invoke("f", &[Val::I32(x)], None).expect("runs");
+        let expected = i64::from(x as u32) + i64::from(x.wrapping_mul(3) as u32);
+        assert_eq!(
+            outcome,
+            RunOutcome::Finished(vec![Val::I64(expected)]),
+            "f({x})"
+        );
     }
 }

@@ -15,7 +15,6 @@ use baton_runtime::store::TableHandle;
 use baton_runtime::{FuncRef, Trap, Val};
 
 use super::calls::init_frame;
-use super::events::Events;
 use super::handlers::{self, Chain, Flow};
 use super::run::{window, WINDOW};
 use super::Activation;
@@ -23,6 +22,7 @@ use crate::code::Instr;
 use crate::compiler::Callee;
 use crate::compiler::CompiledFunc;
 use crate::module::ModuleCode;
+use baton_runtime::events::Events;
 
 /// Hands control to the outer loop at instruction `$ip` of `$func` (frame at `$fp`).
 macro_rules! leave {

@@ -11,12 +11,11 @@
 //!   without firing again).
 
 mod calls;
-mod events;
 mod fast;
 pub(crate) mod handlers;
 mod run;
 
-pub use events::Events;
+pub use baton_runtime::events::Events;
 
 use std::rc::Rc;
 

@@ -14,10 +14,10 @@ use baton_runtime::store::MemoryHandle;
 use baton_runtime::{EventKind, Memory, Trap};
 
 use super::calls::Target;
-use super::events::EventResult;
 use super::fast::{Context, Position};
 use super::{Execution, Exit, Stopped};
 use crate::code::Instr;
+use baton_runtime::events::Fired;
 
 /// Unwraps a `Result<_, Trap>` or ends the run with the trap.
 macro_rules! tri {
@@ -33,9 +33,9 @@ macro_rules! tri {
 macro_rules! event {
     ($self:ident, $kind:expr, $at:expr) => {
         match $self.events.fire($kind) {
-            EventResult::Continue => {}
-            EventResult::OutOfFuel => return Exit::OutOfFuel,
-            EventResult::Stop(event) => {
+            Fired::Continue => {}
+            Fired::OutOfFuel => return Exit::OutOfFuel,
+            Fired::Stop(event) => {
                 if let Some(top) = $self.frames.last_mut() {
                     top.ip = $at;
                 }

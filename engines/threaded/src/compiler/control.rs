@@ -395,7 +395,8 @@ impl Compiler<'_> {
             self.labels[index].patches.push(at);
             return Ok(());
         }
-        if !self.fuse_compare(cond.loc, false) {
+        let fused = self.fuse_compare(cond.loc, false);
+        if !fused {
             self.emit(Instr::BrUnless(shape));
             if let Some(slot) = slot {
                 self.imm(slot);
@@ -404,8 +405,50 @@ impl Compiler<'_> {
         let skip = self.imm(0u64);
         self.branch(depth)?;
         let here = self.pos();
+        if fused && self.fuse_break(skip, depth) {
+            return Ok(());
+        }
         self.patch(skip, here);
         Ok(())
+    }
+
+    /// Turns `BrCmp(op, shape, false) … skip; Break depth target` (a fused compare jumping
+    /// over a lone [`Instr::Break`], the branch having needed no copies) into one
+    /// [`Instr::BrCmpBreak`] that breaks when the comparison holds: `skip` is the position of
+    /// the jump-over target, the `Break` follows it. Nothing between the two is a safe point.
+    fn fuse_break(&mut self, skip: usize, depth: u32) -> bool {
+        let Some(Word::Op(Instr::Break)) = self.code.get(skip + 1).copied() else {
+            return false;
+        };
+        let Some(Word::Imm(frames)) = self.code.get(skip + 2).copied() else {
+            return false;
+        };
+        if self.pos() != skip + 4 {
+            return false;
+        }
+        let Some(index) = self.labels.len().checked_sub(depth as usize + 1) else {
+            return false;
+        };
+        if self.labels[index].patches.last() != Some(&(skip + 3)) {
+            return false;
+        }
+        let Some(at) = self.code[..skip]
+            .iter()
+            .rposition(|w| matches!(w, Word::Op(_)))
+        else {
+            return false;
+        };
+        let Word::Op(Instr::BrCmp(op, shape, false)) = self.code[at] else {
+            return false;
+        };
+        self.code.truncate(skip);
+        self.code[at] = Word::Op(Instr::BrCmpBreak(op, shape));
+        self.imm(frames);
+        let target = self.imm(0u64);
+        if let Some(patch) = self.labels[index].patches.last_mut() {
+            *patch = target;
+        }
+        true
     }
 
     fn br_table(&mut self, depths: &[u32]) -> Step {

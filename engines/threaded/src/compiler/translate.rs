@@ -269,6 +269,13 @@ impl<'a> Compiler<'a> {
     fn unary(&mut self, op: UnOp) -> Step {
         let a = self.pop()?;
         let out = op.result();
+        // `i64.extend_i32_u` is the identity on slot and register bits (an i32 is zero-extended
+        // wherever it lives), so it only retypes the operand where it is; nothing is emitted,
+        // and a pending fold of the producing op stays valid (same bits).
+        if op == UnOp::I64ExtendI32U && matches!(a.loc, Loc::R0 | Loc::Slot(_) | Loc::Local(_)) {
+            self.push(out, a.loc);
+            return Ok(());
+        }
         let slot = self.slot_of(a.loc);
         self.free_reg_for(out);
         let at = self.pos();
@@ -374,6 +381,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn load(&mut self, kind: LoadKind, memarg: &MemArg) -> Step {
+        let offset = offset32(memarg)?;
         let addr = self.pop()?;
         let out = load_type(kind);
         let slot = self.slot_of(addr.loc);
@@ -382,12 +390,12 @@ impl<'a> Compiler<'a> {
         match slot {
             Some(slot) => {
                 self.emit(Instr::Load(kind, Shape1::S, false));
-                self.imm(memarg.offset);
+                self.imm(offset);
                 self.imm(slot);
             }
             None => {
                 self.emit(Instr::Load(kind, Shape1::R, false));
-                self.imm(memarg.offset);
+                self.imm(offset);
             }
         }
         self.push_result(out);
@@ -398,6 +406,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn store(&mut self, kind: StoreKind, memarg: &MemArg) -> Step {
+        let offset = offset32(memarg)?;
         let value = self.pop()?;
         let addr = self.pop()?;
         let h = self.stack.len();
@@ -413,7 +422,7 @@ impl<'a> Compiler<'a> {
             (None, None) => Shape2::RR,
         };
         self.emit(Instr::Store(kind, shape));
-        self.imm(memarg.offset);
+        self.imm(offset);
         if let Some(v) = v_slot {
             self.imm(v);
         }
@@ -529,6 +538,13 @@ impl<'a> Compiler<'a> {
             .elem
             .val_type())
     }
+}
+
+/// A memarg's offset, which the executor's address arithmetic relies on being 32 bits (as it
+/// is for every memory of a validated Wasm 2.0 module).
+fn offset32(memarg: &MemArg) -> Result<u32, String> {
+    u32::try_from(memarg.offset)
+        .map_err(|_| format!("memory offset {} beyond 32 bits", memarg.offset))
 }
 
 fn load_type(kind: LoadKind) -> ValType {

@@ -88,36 +88,38 @@ fn execute(
     let this = inner.this();
     match kind {
         Bulk::MemorySize => {
-            let pages = ctx.memory.as_deref().map_or(0, |m| m.pages());
+            let pages = ctx.with_memory(|m| m.pages())?.unwrap_or(0);
             frame[at(0) as usize] = pages;
         }
         Bulk::MemoryGrow => {
             let delta = u64::from(val(1) as u32);
-            let old = ctx.memory.as_deref_mut().and_then(|m| m.grow(delta));
+            let old = ctx.with_memory(|m| m.grow(delta))?.flatten();
             frame[at(0) as usize] = u64::from(old.map_or(u32::MAX, |pages| pages as u32));
         }
         Bulk::MemoryFill => {
             let (d, v, n) = (val(0) as u32, val(1) as u8, val(2) as u32);
-            let memory = ctx.memory.as_deref_mut().ok_or(Trap::MemoryOutOfBounds)?;
-            memory.fill(u64::from(d), v, u64::from(n))?;
+            ctx.with_memory(|m| m.fill(u64::from(d), v, u64::from(n)))?
+                .ok_or(Trap::MemoryOutOfBounds)??;
         }
         Bulk::MemoryCopy => {
             let (d, s, n) = (val(0) as u32, val(1) as u32, val(2) as u32);
-            let memory = ctx.memory.as_deref_mut().ok_or(Trap::MemoryOutOfBounds)?;
-            memory.copy_within(u64::from(d), u64::from(s), u64::from(n))?;
+            ctx.with_memory(|m| m.copy_within(u64::from(d), u64::from(s), u64::from(n)))?
+                .ok_or(Trap::MemoryOutOfBounds)??;
         }
         Bulk::MemoryInit => {
             let segment = at(0) as u32;
             let (d, s, n) = (val(1) as u32, val(2) as u32, val(3) as u32);
             let bytes = inner.objects.data_bytes(segment);
-            let memory = ctx.memory.as_deref_mut().ok_or(Trap::MemoryOutOfBounds)?;
-            baton_runtime::store::memory_init(
-                memory,
-                bytes,
-                u64::from(d),
-                u64::from(s),
-                u64::from(n),
-            )?;
+            ctx.with_memory(|m| {
+                baton_runtime::store::memory_init(
+                    m,
+                    bytes,
+                    u64::from(d),
+                    u64::from(s),
+                    u64::from(n),
+                )
+            })?
+            .ok_or(Trap::MemoryOutOfBounds)??;
         }
         Bulk::DataDrop => {
             if let Some(flag) = inner.objects.dropped_data.get(at(0) as usize) {

@@ -10,12 +10,12 @@
 
 use baton_runtime::{EventKind, FuncRef, Trap, Val};
 
-use super::events::Fired;
 use super::handlers::{imm, jump, next, position, run_chain, slot};
 use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
 use crate::module::FuncCode;
 use crate::values::{from_bits, to_bits};
+use baton_runtime::events::Fired;
 
 /// Native stack left below which a call or loop moves to a new stack segment. The check runs
 /// at every [`CHECK_EVERY`]-th native nesting level, so the zone covers that many levels.
@@ -41,12 +41,17 @@ pub const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 /// Fires `kind`; on a stop records `record` as the innermost native frame.
 #[inline(always)]
-fn fire(ctx: &mut Ctx<'_>, kind: EventKind, record: impl FnOnce() -> Native) -> Option<Signal> {
+fn fire<'m>(
+    ctx: &mut Ctx<'m>,
+    kind: EventKind,
+    record: impl FnOnce(&Ctx<'m>) -> Native,
+) -> Option<Signal> {
     match ctx.events.fire(kind) {
         Fired::Continue => None,
         Fired::Stop(event) => {
             ctx.stopped = Some((kind, event));
-            push_record(ctx, record());
+            let record = record(ctx);
+            push_record(ctx, record);
             Some(Signal::Unwind)
         }
         Fired::OutOfFuel => {
@@ -62,7 +67,7 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     let Some(code) = module.func(func) else {
         return ctx.trap(Trap::Host("call of a function without code".into()));
     };
-    enter_code(ctx, func, code, frame)
+    enter_code::<false>(ctx, func, code, frame)
 }
 
 /// [`enter`] with the function's code already looked up.
@@ -70,40 +75,54 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 /// With safe points the code starts with the [`Instr::Entry`](crate::code::Instr::Entry) op
 /// at position 0; its event is fired here instead of by dispatching to it (the same event at
 /// the same moment: nothing runs between setting up the frame and that op), and the body runs
-/// from position 1. A stop there records `Resume` at 1, exactly as the op would.
+/// from position 1. A stop there records `Resume` at 1, exactly as the op would. With
+/// `ENTRY_FIRED` the caller already counted the entry event (see [`op_call`]).
 #[inline(always)]
-fn enter_code<'m>(ctx: &mut Ctx<'m>, func: u32, code: &'m FuncCode, frame: &mut [u64]) -> Signal {
-    let compiled = &code.compiled;
-    let params = compiled.ty.params.len();
-    let locals = compiled.locals.len();
-    let consts = compiled.consts.len();
-    let size = compiled.frame_size as usize;
-    if frame.len() < size || params > locals || locals + consts > size {
+fn enter_code<'m, const ENTRY_FIRED: bool>(
+    ctx: &mut Ctx<'m>,
+    func: u32,
+    code: &'m FuncCode,
+    frame: &mut [u64],
+) -> Signal {
+    let init = code.init.as_slice();
+    let Some(slots) = frame
+        .get_mut(code.params..code.frame_size)
+        .and_then(|rest| rest.get_mut(..init.len()))
+    else {
         return ctx.trap(Trap::Host("internal engine error: frame too small".into()));
-    }
-    if params < locals {
-        frame[params..locals].fill(0);
-    }
-    if consts > 0 {
-        frame[locals..locals + consts].copy_from_slice(&compiled.consts);
-    }
+    };
+    fill(slots, init);
     ctx.code = &code.cells;
-    let start = usize::from(ctx.module.polling);
-    let signal = match ctx.module.polling {
-        true => match fire(ctx, EventKind::Entry, || Native::Resume {
+    let polling = ctx.module.polling;
+    let signal = if polling && !ENTRY_FIRED {
+        match fire(ctx, EventKind::Entry, |_| Native::Resume {
             at: 1,
             r0: 0,
             fp0: 0,
         }) {
             Some(signal) => signal,
-            None => run_chain(start, frame, ctx, 0, 0),
-        },
-        false => run_chain(start, frame, ctx, 0, 0),
+            None => run_chain(1, frame, ctx, 0, 0),
+        }
+    } else {
+        run_chain(usize::from(polling), frame, ctx, 0, 0)
     };
     if signal == Signal::Unwind {
-        record_function(ctx, func, frame, size);
+        record_function(ctx, func, frame, code.frame_size);
     }
     signal
+}
+
+/// `dst = src` for slices of equal length; short ones without a `memcpy` call.
+#[inline(always)]
+fn fill(dst: &mut [u64], src: &[u64]) {
+    match (dst, src) {
+        ([], []) => {}
+        ([d], [s]) => *d = *s,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
+        ([d0, d1, d2, d3], [s0, s1, s2, s3]) => (*d0, *d1, *d2, *d3) = (*s0, *s1, *s2, *s3),
+        (dst, src) => dst.copy_from_slice(src),
+    }
 }
 
 fn record_function(ctx: &mut Ctx<'_>, func: u32, frame: &[u64], size: usize) {
@@ -161,10 +180,22 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
         }
         Some(Native::Call { at, r0, fp0 }) => {
             ctx.counts.rewound += 1;
-            let callee = !ctx.rewind.is_empty();
+            // A call stop (nothing after this record) makes the call; otherwise the callee is
+            // re-entered from the next record.
+            let callee = if ctx.rewind.is_empty() {
+                Callee::Enter { entry_room: false }
+            } else {
+                Callee::Rewind
+            };
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
-            match perform_call::<true>(ip, frame, ctx, r0, fp0, callee) {
+            let indirect = imm(ip, 1) != 0;
+            let signal = if indirect {
+                perform_call::<true, true>(ip, frame, ctx, r0, fp0, callee)
+            } else {
+                perform_call::<true, false>(ip, frame, ctx, r0, fp0, callee)
+            };
+            match signal {
                 Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
                 signal => signal,
             }
@@ -190,7 +221,7 @@ pub fn op_loop<const POLL: bool>(
 ) -> Signal {
     let at = position(ctx, ip);
     if POLL {
-        if let Some(signal) = fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 }) {
+        if let Some(signal) = fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 }) {
             return signal;
         }
     }
@@ -213,30 +244,32 @@ fn run_loop<const POLL: bool>(at: usize, frame: &mut [u64], ctx: &mut Ctx<'_>) -
 /// [`Signal::At`] the position to continue at in the enclosing frame, or the signal to pass up. With
 /// `rewinding` the first entry replays the rewind record instead of starting the body. Without
 /// `POLL` (no safe points) re-entering fires no event.
-fn loop_run<const POLL: bool>(
+fn loop_run<'m, const POLL: bool>(
     at: usize,
     frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    mut rewinding: bool,
+    ctx: &mut Ctx<'m>,
+    rewinding: bool,
 ) -> Signal {
+    let mut signal = if rewinding && !ctx.rewind.is_empty() {
+        rewind_inner(frame, ctx)
+    } else {
+        // Fresh, or stopped at this loop's event: the body starts now.
+        run_chain(at + 1, frame, ctx, 0, 0)
+    };
+    // The body's code, looked up once for all iterations (every nested call restores
+    // `ctx.code` to this function's code before it returns here).
+    let body: &'m [Cell] = ctx.code.get(at + 1..).unwrap_or(&[]);
     loop {
-        let signal = if rewinding && !ctx.rewind.is_empty() {
-            rewinding = false;
-            rewind_inner(frame, ctx)
-        } else {
-            // Fresh, or stopped at this loop's event: the body starts now.
-            rewinding = false;
-            run_chain(at + 1, frame, ctx, 0, 0)
-        };
         match signal {
             Signal::Continue(0) => {
                 if POLL {
                     if let Some(signal) =
-                        fire(ctx, EventKind::Loop, || Native::Loop { at: at as u32 })
+                        fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 })
                     {
                         return signal;
                     }
                 }
+                signal = run_body(at, body, frame, ctx);
             }
             Signal::Continue(depth) => return Signal::Continue(depth - 1),
             Signal::Break(packed) => {
@@ -253,6 +286,20 @@ fn loop_run<const POLL: bool>(
             other => return other,
         }
     }
+}
+
+/// Runs the body of the loop op at `at` (`body` is the code from `at + 1` on) once more.
+#[cfg(baton_tail_calls)]
+#[inline(always)]
+fn run_body(_at: usize, body: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    super::handlers::dispatch(body, frame, ctx, 0, 0.0)
+}
+
+/// Runs the body of the loop op at `at` once more.
+#[cfg(not(baton_tail_calls))]
+#[inline(always)]
+fn run_body(at: usize, _body: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
+    run_chain(at + 1, frame, ctx, 0, 0)
 }
 
 /// The fall-through end of a loop body.
@@ -304,9 +351,9 @@ pub fn op_return(
     Signal::Return
 }
 
-/// `call` and `call_indirect`: fire the call event (`POLL`: compiled with safe points), then
-/// call.
-pub fn op_call<const POLL: bool>(
+/// `call` (`INDIRECT` false) and `call_indirect`: fire the call event (`POLL`: compiled with
+/// safe points), then call.
+pub fn op_call<const POLL: bool, const INDIRECT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -314,124 +361,129 @@ pub fn op_call<const POLL: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    if POLL {
-        let at = position(ctx, ip) as u32;
-        if let Some(signal) = fire(ctx, EventKind::Call, || Native::Call { at, r0, fp0 }) {
+    // One check for the call event and the callee's entry event when neither can stop or run
+    // out of fuel (nothing fires between them); the entry event is then counted unchecked.
+    let entry_room = POLL && ctx.events.fire_fast_pair();
+    if POLL && !entry_room {
+        if let Some(signal) = fire(ctx, EventKind::Call, |ctx| Native::Call {
+            at: position(ctx, ip) as u32,
+            r0,
+            fp0,
+        }) {
             return signal;
         }
     }
-    match perform_call::<POLL>(ip, frame, ctx, r0, fp0, false) {
+    match perform_call::<POLL, INDIRECT>(ip, frame, ctx, r0, fp0, Callee::Enter { entry_room }) {
         Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0),
         signal => signal,
     }
 }
 
+/// How a call op reaches its callee.
+#[derive(Clone, Copy)]
+enum Callee {
+    /// Enters it; with `entry_room` its entry event is counted without a check.
+    Enter {
+        /// See [`Events::fire_fast_pair`](baton_runtime::events::Events::fire_fast_pair).
+        entry_room: bool,
+    },
+    /// Re-enters it from the rewind record.
+    Rewind,
+}
+
 /// What a call goes to.
-enum Target {
-    Own(u32),
-    Foreign(FuncRef),
+enum Target<'m> {
+    Own(u32, &'m FuncCode),
+    Foreign(FuncRef, &'m baton_runtime::FuncType),
 }
 
 /// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
-/// (or, with `rewind_callee`, re-enters it from the rewind record), then fires the return
+/// (or, with [`Callee::Rewind`], re-enters it from the rewind record), then fires the return
 /// event (`POLL`). [`Signal::At`] gives the number of words to the op after the call. Out of
 /// line so that the call op keeps no stack memory and continues by a real tail call.
 #[inline(never)]
-fn perform_call<'m, const POLL: bool>(
+fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
     r0: u64,
     fp0: u64,
-    rewind_callee: bool,
+    callee_how: Callee,
 ) -> Signal {
     let module = ctx.module;
-    let code = ctx.code;
-    let pc = position(ctx, ip);
-    let indirect = imm(ip, 1) != 0;
-    let (target, base, ty, next) = if indirect {
+    let rewind_callee = matches!(callee_how, Callee::Rewind);
+    let (target, base, next) = if INDIRECT {
         let type_index = imm(ip, 2) as u32;
         let table = slot(ip, 3);
         let base = slot(ip, 4);
-        let index = frame[slot(ip, 5)] as u32;
-        let Some(expected) = module.info.types.get(type_index as usize) else {
-            return ctx.trap(Trap::Host("no such type".into()));
-        };
+        let index = frame.get(slot(ip, 5)).copied().unwrap_or(0) as u32;
         let target = if rewind_callee {
             match ctx.rewind.last() {
-                Some(Native::Function { func, .. }) => Target::Own(*func),
+                Some(Native::Function { func, .. }) => match module.func(*func) {
+                    Some(code) => Target::Own(*func, code),
+                    None => return ctx.trap(Trap::Host("bad rewind record".into())),
+                },
                 _ => return ctx.trap(Trap::Host("bad rewind record".into())),
             }
         } else {
-            match resolve_indirect(ctx, table, index, expected) {
-                Ok(target) => target,
-                Err(trap) => return ctx.trap(trap),
+            match own_callee(ctx, table, index, type_index) {
+                Some((func, code)) => Target::Own(func, code),
+                None => match resolve_indirect(ctx, table, index, type_index) {
+                    Ok(target) => target,
+                    Err(trap) => return ctx.trap(trap),
+                },
             }
         };
-        (target, base, expected, 6)
+        (target, base, 6)
     } else {
         let func = imm(ip, 2) as u32;
         let base = slot(ip, 3);
-        let Some(ty) = module.info.func_type(func) else {
-            return ctx.trap(Trap::Host("no such function".into()));
+        let target = match module.func(func) {
+            Some(code) => Target::Own(func, code),
+            None => match direct_foreign(ctx, func) {
+                Ok(target) => target,
+                Err(trap) => return ctx.trap(trap),
+            },
         };
-        let target = if func < module.info.num_imported_funcs {
-            match ctx.inner.objects.imported_funcs.get(func as usize) {
-                Some(f) => Target::Foreign(f.clone()),
-                None => return ctx.trap(Trap::Host("missing import".into())),
-            }
-        } else {
-            Target::Own(func)
-        };
-        (target, base, ty, 4)
+        (target, base, 4)
     };
     match target {
-        Target::Own(func) => {
-            let Some(callee) = module.func(func) else {
-                return ctx.trap(Trap::Host("call of a function without code".into()));
-            };
+        Target::Own(func, callee) => {
             if ctx.depth >= ctx.max_frames {
                 return ctx.trap(Trap::CallStackExhausted);
             }
-            let need = callee.compiled.frame_size as usize;
-            let (n, m) = (ty.params.len(), ty.results.len());
+            let code = ctx.code;
             ctx.depth += 1;
-            let signal = nested(ctx, |ctx| {
-                with_callee_frame(frame, base, need, n, m, |callee_frame| {
-                    if rewind_callee {
-                        rewind_function(ctx, callee_frame)
-                    } else {
-                        enter_code(ctx, func, callee, callee_frame)
-                    }
+            ctx.native_depth += 1;
+            let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                    run_callee(ctx, func, callee, frame, base, callee_how)
                 })
-            });
+            } else {
+                run_callee(ctx, func, callee, frame, base, callee_how)
+            };
+            ctx.native_depth -= 1;
             ctx.depth -= 1;
             ctx.code = code;
             match signal {
                 Signal::Return => {}
                 Signal::Unwind => {
-                    push_record(
-                        ctx,
-                        Native::Call {
-                            at: pc as u32,
-                            r0,
-                            fp0,
-                        },
-                    );
+                    let at = position(ctx, ip) as u32;
+                    push_record(ctx, Native::Call { at, r0, fp0 });
                     return Signal::Unwind;
                 }
                 other => return other,
             }
         }
-        Target::Foreign(func) => {
+        Target::Foreign(func, ty) => {
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
                 return ctx.trap(trap);
             }
         }
     }
     if POLL {
-        if let Some(signal) = fire(ctx, EventKind::Return, || Native::Resume {
-            at: (pc + next) as u32,
+        if let Some(signal) = fire(ctx, EventKind::Return, |ctx| Native::Resume {
+            at: (position(ctx, ip) + next) as u32,
             r0,
             fp0,
         }) {
@@ -441,48 +493,116 @@ fn perform_call<'m, const POLL: bool>(
     Signal::At(next as u64)
 }
 
-/// `call_indirect`: like [`op_call`] (its first immediate tells the two apart).
-pub fn op_call_indirect<const POLL: bool>(
-    ip: &[Cell],
-    frame: &mut [u64],
-    ctx: &mut Ctx<'_>,
-    r0: u64,
-    fp0: f64,
-) -> Signal {
-    op_call::<POLL>(ip, frame, ctx, r0, fp0)
-}
-
-/// Runs `f` on the callee's frame: `frame[base..]` when it is long enough, otherwise a new
-/// segment (arguments copied in, results copied back).
-fn with_callee_frame(
+/// Runs (or rewinds) own function `func` on `frame[base..]`, or on a new segment when that is
+/// too short.
+#[inline(always)]
+fn run_callee<'m>(
+    ctx: &mut Ctx<'m>,
+    func: u32,
+    callee: &'m FuncCode,
     frame: &mut [u64],
     base: usize,
-    need: usize,
-    args: usize,
-    results: usize,
-    f: impl FnOnce(&mut [u64]) -> Signal,
+    how: Callee,
 ) -> Signal {
-    if base + need <= frame.len() {
-        return f(&mut frame[base..]);
+    match frame.get_mut(base..) {
+        Some(callee_frame) if callee_frame.len() >= callee.frame_size => match how {
+            Callee::Rewind => rewind_function(ctx, callee_frame),
+            Callee::Enter { entry_room: true } => {
+                ctx.events.consume_fast(1);
+                enter_code::<true>(ctx, func, callee, callee_frame)
+            }
+            Callee::Enter { entry_room: false } => {
+                enter_code::<false>(ctx, func, callee, callee_frame)
+            }
+        },
+        _ => in_new_segment(ctx, func, callee, frame, base, how),
     }
+}
+
+/// The target of a direct call of function `func`, which has no code here: an import.
+#[cold]
+fn direct_foreign<'m>(ctx: &Ctx<'m>, func: u32) -> Result<Target<'m>, Trap> {
+    let module = ctx.module;
+    let ty = module
+        .info
+        .func_type(func)
+        .ok_or_else(|| Trap::Host("no such function".into()))?;
+    let import = ctx
+        .inner
+        .objects
+        .imported_funcs
+        .get(func as usize)
+        .ok_or_else(|| Trap::Host("missing import".into()))?;
+    Ok(Target::Foreign(import.clone(), ty))
+}
+
+/// Runs the callee (or rewinds it) on a new slot segment when the caller's frame is too short:
+/// arguments copied in, results copied back.
+#[cold]
+#[inline(never)]
+fn in_new_segment(
+    ctx: &mut Ctx<'_>,
+    func: u32,
+    callee: &FuncCode,
+    frame: &mut [u64],
+    base: usize,
+    how: Callee,
+) -> Signal {
+    let ty = &callee.compiled.ty;
+    let need = callee.compiled.frame_size as usize;
     let mut segment = vec![0u64; need.max(SEGMENT_SLOTS)];
-    let available = frame.len().saturating_sub(base).min(args);
+    let available = frame.len().saturating_sub(base).min(ty.params.len());
     segment[..available].copy_from_slice(&frame[base..base + available]);
-    let signal = f(&mut segment);
+    let signal = match how {
+        Callee::Rewind => rewind_function(ctx, &mut segment),
+        Callee::Enter { .. } => enter(ctx, func, &mut segment),
+    };
     if signal == Signal::Return {
-        let back = results.min(frame.len().saturating_sub(base));
+        let back = ty.results.len().min(frame.len().saturating_sub(base));
         frame[base..base + back].copy_from_slice(&segment[..back]);
     }
     signal
 }
 
-/// The callee of a `call_indirect` through `table[index]` checked against `expected`.
-fn resolve_indirect(
-    ctx: &Ctx<'_>,
+/// The common case of a `call_indirect`: `table[index]` is a function of this instance with
+/// exactly the expected signature object. `None` for everything else (and every error), which
+/// [`resolve_indirect`] then decides.
+#[inline(always)]
+fn own_callee<'m>(
+    ctx: &Ctx<'m>,
     table: usize,
     index: u32,
-    expected: &baton_runtime::FuncType,
-) -> Result<Target, Trap> {
+    type_index: u32,
+) -> Option<(u32, &'m FuncCode)> {
+    let module = ctx.module;
+    let expected = module.info.types.get(type_index as usize)?;
+    let table = ctx.inner.objects.tables.get(table)?.try_borrow().ok()?;
+    let Val::FuncRef(Some(FuncRef::Wasm(wasm))) = table.elements().get(index as usize)? else {
+        return None;
+    };
+    if !std::rc::Rc::ptr_eq(&wasm.ty, expected)
+        || !std::ptr::addr_eq(std::rc::Rc::as_ptr(&wasm.instance), ctx.inner.handle_addr())
+    {
+        return None;
+    }
+    Some((wasm.index, module.func(wasm.index)?))
+}
+
+/// The callee of a `call_indirect` of type `type_index` through `table[index]`.
+#[cold]
+#[inline(never)]
+fn resolve_indirect<'m>(
+    ctx: &Ctx<'m>,
+    table: usize,
+    index: u32,
+    type_index: u32,
+) -> Result<Target<'m>, Trap> {
+    let module = ctx.module;
+    let expected = module
+        .info
+        .types
+        .get(type_index as usize)
+        .ok_or_else(|| Trap::Host("no such type".into()))?;
     let table = ctx
         .inner
         .objects
@@ -496,15 +616,22 @@ fn resolve_indirect(
         return Err(Trap::IndirectCallTypeMismatch);
     };
     let func = entry.as_ref().ok_or(Trap::UninitializedElement)?;
-    if func.ty() != expected {
+    if let FuncRef::Wasm(wasm) = func {
+        // Same signature object (this module's own functions share the module's types) or
+        // an equal one.
+        let same_type = std::rc::Rc::ptr_eq(&wasm.ty, expected) || *wasm.ty == **expected;
+        if !same_type {
+            return Err(Trap::IndirectCallTypeMismatch);
+        }
+        if std::ptr::addr_eq(std::rc::Rc::as_ptr(&wasm.instance), ctx.inner.handle_addr()) {
+            if let Some(code) = module.func(wasm.index) {
+                return Ok(Target::Own(wasm.index, code));
+            }
+        }
+    } else if func.ty() != &**expected {
         return Err(Trap::IndirectCallTypeMismatch);
     }
-    if let FuncRef::Wasm(wasm) = func {
-        if std::ptr::addr_eq(std::rc::Rc::as_ptr(&wasm.instance), ctx.inner.handle_addr()) {
-            return Ok(Target::Own(wasm.index));
-        }
-    }
-    Ok(Target::Foreign(func.clone()))
+    Ok(Target::Foreign(func.clone(), expected))
 }
 
 /// Calls a host function or another instance's function with the arguments at `base`,

@@ -3,9 +3,9 @@
 
 use baton_runtime::{EventKind, Trap};
 
-use super::events::Fired;
 use super::{Cell, Ctx, Native, Signal};
 use crate::ops::{eval_bin, eval_un, BIN_OPS, UN_OPS};
+use baton_runtime::events::Fired;
 
 /// Continues with the op `$k` words after the current one (`$ip`): a tail call with
 /// `baton_tail_calls`, a return to the driver loop otherwise.
@@ -356,8 +356,10 @@ pub fn br_cond<const IF: bool, const SHAPE: u8>(
 
 /// A fused integer compare and branch (`cmp; br_if` or `cmp; br_unless`): operands of shape
 /// `SHAPE` as for [`bin`], then the target; jumps when the comparison's truth is `IF`. The
-/// comparison's result never reaches `r0` (nothing else reads it).
-pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
+/// comparison's result never reaches `r0` (nothing else reads it). With `BREAK`
+/// ([`crate::code::Instr::BrCmpBreak`], `IF` true) the target is two immediates, `depth` and
+/// `target`, and the branch leaves native loop frames.
+pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool, const BREAK: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -365,7 +367,11 @@ pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    guard!(ip, ctx, if SHAPE == SS { 4 } else { 3 });
+    guard!(
+        ip,
+        ctx,
+        if SHAPE == SS { 4 } else { 3 } + usize::from(BREAK)
+    );
     let (a, b, at) = match SHAPE {
         SS => (
             get!(frame, ctx, slot(ip, 1)),
@@ -376,8 +382,14 @@ pub fn br_cmp<const OP: u16, const SHAPE: u8, const IF: bool>(
         _ => (get!(frame, ctx, slot(ip, 1)), r0, 2),
     };
     match eval_bin::<OP>(a, b) {
-        Ok(v) if (v as u32 != 0) == IF => jump!(slot(ip, at), frame, ctx, r0, fp0),
-        Ok(_) => next!(ip, at + 1, frame, ctx, r0, fp0),
+        Ok(v) if (v as u32 != 0) == IF => {
+            if BREAK {
+                Signal::breaking(imm(ip, at) as u32, imm(ip, at + 1) as u32)
+            } else {
+                jump!(slot(ip, at), frame, ctx, r0, fp0)
+            }
+        }
+        Ok(_) => next!(ip, at + 1 + usize::from(BREAK), frame, ctx, r0, fp0),
         Err(trap) => ctx.trap(trap),
     }
 }
@@ -482,21 +494,16 @@ pub fn global_set<const SHAPE: u8, const FLOAT: bool>(
     next!(ip, next, frame, ctx, r0, fp0)
 }
 
-/// The effective address `addr + offset`, or a trap when `len` bytes there are out of bounds.
+/// The bytes `addr + offset ..+ N` of `mem`, or `None` when out of bounds. `addr` is an `i32`
+/// and `offset` a 32-bit memory's memarg offset (validated to fit in 32 bits, which the
+/// compiler's immediate keeps), so `start + N` cannot overflow and one comparison with the
+/// length checks the whole range.
 #[inline(always)]
-fn range(mem_len: usize, addr: u64, offset: u64, len: usize) -> Option<std::ops::Range<usize>> {
-    let start = (addr as u32 as u64).checked_add(offset)?;
-    let end = start.checked_add(len as u64)?;
-    if end > mem_len as u64 {
-        return None;
-    }
-    Some(start as usize..end as usize)
-}
-
-/// Reads `N` bytes little-endian.
-#[inline(always)]
-fn read<const N: usize>(mem: &[u8], r: std::ops::Range<usize>) -> Option<[u8; N]> {
-    mem.get(r)?.try_into().ok()
+fn at<const N: usize>(mem: &mut [u8], addr: u64, offset: u64) -> Option<&mut [u8; N]> {
+    let start = u64::from(addr as u32) + u64::from(offset as u32);
+    let end = start + N as u64;
+    mem.get_mut(start as usize..end as usize)?
+        .first_chunk_mut::<N>()
 }
 
 /// A load of kind `KIND` (a [`crate::code::LoadKind`] index), address of shape `SHAPE`.
@@ -527,28 +534,25 @@ pub fn load<const KIND: u8, const SHAPE: u8, const TO_SLOT: bool>(
         _ => 1,
     };
     let mem = ctx.mem();
-    let Some(r) = range(mem.len(), addr, offset, width) else {
-        return ctx.trap(Trap::MemoryOutOfBounds);
-    };
     let value = match width {
-        8 => read::<8>(mem, r).map(u64::from_le_bytes),
-        4 => read::<4>(mem, r).map(|b| {
-            let v = u32::from_le_bytes(b);
+        8 => at::<8>(mem, addr, offset).map(|b| u64::from_le_bytes(*b)),
+        4 => at::<4>(mem, addr, offset).map(|b| {
+            let v = u32::from_le_bytes(*b);
             if kind == K::I64S32 {
                 v as i32 as i64 as u64
             } else {
                 u64::from(v)
             }
         }),
-        2 => read::<2>(mem, r).map(|b| {
-            let v = u16::from_le_bytes(b);
+        2 => at::<2>(mem, addr, offset).map(|b| {
+            let v = u16::from_le_bytes(*b);
             match kind {
                 K::I32S16 => u64::from(v as i16 as i32 as u32),
                 K::I64S16 => v as i16 as i64 as u64,
                 _ => u64::from(v),
             }
         }),
-        _ => read::<1>(mem, r).map(|b| {
+        _ => at::<1>(mem, addr, offset).map(|b| {
             let v = b[0];
             match kind {
                 K::I32S8 => u64::from(v as i8 as i32 as u32),
@@ -558,7 +562,7 @@ pub fn load<const KIND: u8, const SHAPE: u8, const TO_SLOT: bool>(
         }),
     };
     let Some(value) = value else {
-        return ctx.trap(Trap::MemoryOutOfBounds);
+        return ctx.trap_oob();
     };
     if TO_SLOT {
         set!(frame, ctx, slot(ip, next), value);
@@ -610,12 +614,14 @@ pub fn store<const KIND: u8, const SHAPE: u8>(
         K::B8 => 1,
     };
     let mem = ctx.mem();
-    let Some(r) = range(mem.len(), addr, offset, width) else {
-        return ctx.trap(Trap::MemoryOutOfBounds);
+    let stored = match width {
+        8 => at::<8>(mem, addr, offset).map(|d| *d = value.to_le_bytes()),
+        4 => at::<4>(mem, addr, offset).map(|d| *d = (value as u32).to_le_bytes()),
+        2 => at::<2>(mem, addr, offset).map(|d| *d = (value as u16).to_le_bytes()),
+        _ => at::<1>(mem, addr, offset).map(|d| *d = [value as u8]),
     };
-    let bytes = value.to_le_bytes();
-    if let (Some(dst), Some(src)) = (mem.get_mut(r), bytes.get(..width)) {
-        dst.copy_from_slice(src);
+    if stored.is_none() {
+        return ctx.trap_oob();
     }
     next!(ip, next, frame, ctx, r0, fp0)
 }

@@ -107,11 +107,17 @@ fn store_handler(kind: StoreKind, shape: Shape2) -> Handler {
     }
 }
 
-fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool) -> Handler {
+/// The handler of a fused compare and branch (`brk`: and break, [`Instr::BrCmpBreak`], which
+/// breaks when the comparison holds).
+fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool, brk: bool) -> Handler {
     macro_rules! table {
-        ($shape:ident, $if:literal, [$($k:literal),*]) => {
+        ($shape:ident, $if:literal, $brk:literal) => {
+            table!(@ $shape, $if, $brk,
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+        };
+        (@ $shape:ident, $if:literal, $brk:literal, [$($k:literal),*]) => {
             match op as u16 {
-                $($k => handlers::br_cmp::<$k, $shape, $if>,)*
+                $($k => handlers::br_cmp::<$k, $shape, $if, $brk>,)*
                 _ => handlers::unreachable,
             }
         };
@@ -119,38 +125,17 @@ fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool) -> Handler {
     if !op.fusable_compare() {
         return handlers::unreachable;
     }
-    match (shape, if_) {
-        (Shape2::SS, true) => table!(
-            SS,
-            true,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::RS, true) => table!(
-            RS,
-            true,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::SR, true) => table!(
-            SR,
-            true,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::SS, false) => table!(
-            SS,
-            false,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::RS, false) => table!(
-            RS,
-            false,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::SR, false) => table!(
-            SR,
-            false,
-            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
-        ),
-        (Shape2::RR, _) => handlers::unreachable,
+    match (shape, if_ || brk, brk) {
+        (Shape2::SS, true, false) => table!(SS, true, false),
+        (Shape2::RS, true, false) => table!(RS, true, false),
+        (Shape2::SR, true, false) => table!(SR, true, false),
+        (Shape2::SS, false, _) => table!(SS, false, false),
+        (Shape2::RS, false, _) => table!(RS, false, false),
+        (Shape2::SR, false, _) => table!(SR, false, false),
+        (Shape2::SS, true, true) => table!(SS, true, true),
+        (Shape2::RS, true, true) => table!(RS, true, true),
+        (Shape2::SR, true, true) => table!(SR, true, true),
+        (Shape2::RR, _, _) => handlers::unreachable,
     }
 }
 
@@ -201,7 +186,8 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::BrUnless(Shape1::R) => handlers::br_cond::<false, R>,
         Instr::BrTable(Shape1::S) => handlers::br_table::<S>,
         Instr::BrTable(Shape1::R) => handlers::br_table::<R>,
-        Instr::BrCmp(op, shape, if_) => br_cmp_handler(op, shape, if_),
+        Instr::BrCmp(op, shape, if_) => br_cmp_handler(op, shape, if_, false),
+        Instr::BrCmpBreak(op, shape) => br_cmp_handler(op, shape, true, true),
         Instr::Break => control::op_break,
         Instr::Continue if polling => control::op_continue::<true>,
         Instr::Continue => control::op_continue::<false>,
@@ -209,10 +195,10 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::Loop => control::op_loop::<false>,
         Instr::LoopEnd => control::loop_end,
         Instr::Return => control::op_return,
-        Instr::Call if polling => control::op_call::<true>,
-        Instr::Call => control::op_call::<false>,
-        Instr::CallIndirect if polling => control::op_call_indirect::<true>,
-        Instr::CallIndirect => control::op_call_indirect::<false>,
+        Instr::Call if polling => control::op_call::<true, false>,
+        Instr::Call => control::op_call::<false, false>,
+        Instr::CallIndirect if polling => control::op_call::<true, true>,
+        Instr::CallIndirect => control::op_call::<false, true>,
         Instr::Select(Class::Int) => handlers::select::<false, false>,
         Instr::Select(Class::Float) => handlers::select::<true, false>,
         Instr::Select(Class::Ref) => handlers::select::<false, true>,

@@ -19,7 +19,6 @@
 
 mod bulk;
 mod control;
-pub mod events;
 mod handlers;
 mod lower;
 
@@ -28,7 +27,7 @@ use std::rc::Rc;
 
 use baton_runtime::{EventKind, Memory, Trap, Val};
 
-pub use events::Events;
+pub use baton_runtime::events::Events;
 pub use lower::lower;
 
 use crate::instance::InstanceInner;
@@ -177,8 +176,9 @@ pub struct Ctx<'m> {
     pub code: &'m [Cell],
     /// The instance.
     pub inner: &'m InstanceInner,
-    /// The borrowed default memory (released around calls out of the instance).
-    pub memory: Option<RefMut<'m, Memory>>,
+    /// The default memory's bytes, borrowed once per run (released around calls out of the
+    /// instance and re-borrowed after operations that need the whole [`Memory`]).
+    pub memory: Option<RefMut<'m, [u8]>>,
     /// The event counter.
     pub events: Events,
     /// The frame limit.
@@ -207,9 +207,36 @@ impl Ctx<'_> {
     #[inline(always)]
     pub fn mem(&mut self) -> &mut [u8] {
         match self.memory.as_deref_mut() {
-            Some(memory) => memory.data_mut(),
+            Some(memory) => memory,
             None => &mut [],
         }
+    }
+
+    /// Runs `f` on the whole default memory (`memory.size`, `grow`, bulk operations): the
+    /// cached byte slice is released for it and borrowed again afterwards (a grow moves it).
+    /// `None` without a memory.
+    pub fn with_memory<R>(&mut self, f: impl FnOnce(&mut Memory) -> R) -> Result<Option<R>, Trap> {
+        self.memory = None;
+        let inner: &InstanceInner = self.inner;
+        let result = match inner.objects.memories.first() {
+            Some(memory) => {
+                let mut memory = memory
+                    .try_borrow_mut()
+                    .map_err(|_| Trap::Host("memory is in use by another call".into()))?;
+                Some(f(&mut memory))
+            }
+            None => None,
+        };
+        self.reborrow()?;
+        Ok(result)
+    }
+
+    /// The out-of-bounds memory access trap (out of line, no arguments: the handlers' fast
+    /// paths need no stack frame for it).
+    #[cold]
+    #[inline(never)]
+    pub fn trap_oob(&mut self) -> Signal {
+        self.trap(Trap::MemoryOutOfBounds)
     }
 
     /// Aborts with a trap (out of line, so a handler's trap path is a tail call and the handler
@@ -229,13 +256,14 @@ impl Ctx<'_> {
     }
 }
 
-fn borrow_memory(inner: &InstanceInner) -> Result<Option<RefMut<'_, Memory>>, Trap> {
+fn borrow_memory(inner: &InstanceInner) -> Result<Option<RefMut<'_, [u8]>>, Trap> {
     inner
         .objects
         .memories
         .first()
         .map(|m| {
             m.try_borrow_mut()
+                .map(|m| RefMut::map(m, Memory::data_mut))
                 .map_err(|_| Trap::Host("memory is in use by another call".into()))
         })
         .transpose()

@@ -1,13 +1,13 @@
 //! Prints the register code of every function of a WAT or Wasm file, one instruction a line with
 //! its index, then the constant pool. `nopoll` compiles without safe-point polling.
-//! Usage: `cargo run --release -p baton-register --example listing FILE [nopoll]`.
+//! Usage: `cargo run --release -p baton-register --example register-listing FILE [nopoll]`.
 
 use baton_register::Module;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: listing FILE [nopoll]");
+        eprintln!("usage: register-listing FILE [nopoll]");
         std::process::exit(2);
     };
     let polling = args.next().as_deref() != Some("nopoll");

@@ -1,11 +1,13 @@
 //! Prints the threaded code of every function of a `.wat` file (words with positions) and its
-//! safe points. Usage: `cargo run --release -p baton-threaded --example listing FILE.wat`.
+//! safe points. Usage: `cargo run --release -p baton-threaded --example threaded-listing FILE.wat`.
 
 use baton_runtime::CompiledModule;
 use baton_threaded::Module;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: listing FILE.wat");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: threaded-listing FILE.wat");
     let bytes = wat::parse_file(&path).expect("parses");
     let module = Module::compile(&bytes).expect("compiles");
     let info = module.info();

@@ -1,15 +1,15 @@
-//! The event counter: numbering, fuel and stop requests, checked with one comparison on the hot
-//! path.
+//! The event counter every in-house engine uses: numbering, fuel and stop requests, checked
+//! with one comparison on the hot path.
 //!
 //! Invariants: `next` is the number the next main-kind event gets; `threshold` is the smallest
 //! number at which something may happen (fuel or a stop), `u64::MAX` when nothing can; when
 //! `enabled` is false (nested cross-instance runs) events are neither counted nor checked.
 
-use baton_runtime::{EventKind, StopRequest};
+use crate::{EventKind, StopRequest};
 
-/// What an event caused.
+/// What firing an event caused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventResult {
+pub enum Fired {
     /// Keep running.
     Continue,
     /// Stop here with this event number.
@@ -72,10 +72,10 @@ impl Events {
 
     /// Fires an event of `kind`.
     #[inline(always)]
-    pub fn fire(&mut self, kind: EventKind) -> EventResult {
+    pub fn fire(&mut self, kind: EventKind) -> Fired {
         if self.next < self.threshold {
             self.next += 1;
-            EventResult::Continue
+            Fired::Continue
         } else {
             self.slow(kind)
         }
@@ -99,6 +99,19 @@ impl Events {
         self.threshold.saturating_sub(self.next)
     }
 
+    /// Fires an event on the fast path when the event after it will take the fast path too
+    /// (`false`, nothing counted, otherwise): the caller may then count that next event with
+    /// [`Events::consume_fast`] without a check, provided nothing else fires in between.
+    #[inline(always)]
+    pub fn fire_fast_pair(&mut self) -> bool {
+        if self.next + 1 < self.threshold {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Counts `used` events fired from a [`Events::fast_budget`] budget.
     #[inline(always)]
     pub fn consume_fast(&mut self, used: u64) {
@@ -106,20 +119,19 @@ impl Events {
     }
 
     #[cold]
-    fn slow(&mut self, kind: EventKind) -> EventResult {
+    #[inline(never)]
+    fn slow(&mut self, kind: EventKind) -> Fired {
         if !self.enabled {
-            return EventResult::Continue;
+            return Fired::Continue;
         }
         if self.fuel.is_some_and(|fuel| self.next >= fuel) {
-            return EventResult::OutOfFuel;
+            return Fired::OutOfFuel;
         }
         let number = self.next;
         self.next += 1;
         match self.stop {
-            Some(stop) if stop.kinds.contains(kind) && number >= stop.at => {
-                EventResult::Stop(number)
-            }
-            _ => EventResult::Continue,
+            Some(stop) if stop.kinds.contains(kind) && number >= stop.at => Fired::Stop(number),
+            _ => Fired::Continue,
         }
     }
 }
