@@ -30,7 +30,6 @@ use crate::meta::SiteKind;
 use crate::plan::{block_sig, call_sig, PlanLevel};
 
 /// Mode values of the mode global.
-const RUNNING: i32 = 0;
 const UNWINDING: i32 = 1;
 const REWINDING: i32 = 2;
 

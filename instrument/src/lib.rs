@@ -47,3 +47,11 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
     let analysis = ModuleAnalysis::new(wasm)?;
     module::rewrite(wasm, &analysis)
 }
+
+/// Rewrites `wasm`, already analysed (and so validated) as `analysis`.
+pub fn instrument_analysed(
+    wasm: &[u8],
+    analysis: &ModuleAnalysis,
+) -> Result<Instrumented, InstrumentError> {
+    module::rewrite(wasm, analysis)
+}
