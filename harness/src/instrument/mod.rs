@@ -9,6 +9,7 @@
 //! local, operand) is not imageable unless the wrapped engine tells function identities
 //! (`Engine::func_identity`; wasmi does not); `any` stops are not offered.
 
+pub mod cli;
 pub mod frames;
 pub mod host;
 mod store;
@@ -300,6 +301,9 @@ impl Engine for Session {
     }
 
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
+        // The wrapped engine judges the original bytes (the rewrite re-encodes, and so would
+        // hide malformed encodings it tolerates).
+        self.inner.compile(wasm)?;
         let analysis = ModuleAnalysis::new(wasm).map_err(|e| EngineError::Rejected(e.to_string()))?;
         let instrumented = baton_instrument::instrument_analysed(wasm, &analysis)
             .map_err(|e| EngineError::Rejected(format!("instrumentation: {e}")))?;
