@@ -8,7 +8,10 @@
 
 use baton::adapters;
 use baton_checkpoint::encode;
-use baton_engine::{Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, StopRequest, Value};
+use baton_engine::{
+    Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, StopRequest,
+    Value,
+};
 
 const RECURSIVE: &str = r#"
 (module
@@ -65,12 +68,16 @@ struct Pair {
 fn session(name: &str, wat_text: &str) -> Pair {
     let entry = adapters::find(name).expect("engine registered");
     let mut engine = (entry.create)(&EngineConfig::default());
-    let module = engine.compile(&wat::parse_str(wat_text).expect("wat")).expect("compile");
+    let module = engine
+        .compile(&wat::parse_str(wat_text).expect("wat"))
+        .expect("compile");
     Pair { engine, module }
 }
 
 fn fresh(pair: &mut Pair) -> InstanceId {
-    pair.engine.instantiate(pair.module, &[]).expect("instantiate")
+    pair.engine
+        .instantiate(pair.module, &[])
+        .expect("instantiate")
 }
 
 fn stop_at(k: u64) -> RunOptions {
@@ -94,14 +101,26 @@ fn check(wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
         .outcome;
     let s = fresh(&mut stack);
     assert_eq!(
-        stack.engine.invoke(s, export, args, RunOptions::default()).unwrap().outcome,
+        stack
+            .engine
+            .invoke(s, export, args, RunOptions::default())
+            .unwrap()
+            .outcome,
         expected
     );
     let mut k = 0;
     loop {
         let (s, i) = (fresh(&mut stack), fresh(&mut inst));
-        let a = stack.engine.invoke(s, export, args, stop_at(k)).unwrap().outcome;
-        let b = inst.engine.invoke(i, export, args, stop_at(k)).unwrap().outcome;
+        let a = stack
+            .engine
+            .invoke(s, export, args, stop_at(k))
+            .unwrap()
+            .outcome;
+        let b = inst
+            .engine
+            .invoke(i, export, args, stop_at(k))
+            .unwrap()
+            .outcome;
         assert_eq!(a, b, "outcome at stop {k}");
         if !matches!(a, RunOutcome::Suspended { .. }) {
             assert_eq!(a, expected);
@@ -109,8 +128,18 @@ fn check(wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
         }
         let image_s = stack.engine.take_image(s).unwrap();
         // Cross restores: each engine finishes from the other's image.
-        let r = inst.engine.restore(inst.module, &[], &image_s).expect("restore on instrumented");
-        assert_eq!(inst.engine.resume(r, RunOptions::default()).unwrap().outcome, expected, "instrumented from stack image {k}");
+        let r = inst
+            .engine
+            .restore(inst.module, &[], &image_s)
+            .expect("restore on instrumented");
+        assert_eq!(
+            inst.engine
+                .resume(r, RunOptions::default())
+                .unwrap()
+                .outcome,
+            expected,
+            "instrumented from stack image {k}"
+        );
         match inst.engine.take_image(i) {
             Ok(image_i) => {
                 assert!(
@@ -119,8 +148,19 @@ fn check(wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
                     image_s.execution,
                     image_i.execution
                 );
-                let r = stack.engine.restore(stack.module, &[], &image_i).expect("restore on stack");
-                assert_eq!(stack.engine.resume(r, RunOptions::default()).unwrap().outcome, expected, "stack from instrumented image {k}");
+                let r = stack
+                    .engine
+                    .restore(stack.module, &[], &image_i)
+                    .expect("restore on stack");
+                assert_eq!(
+                    stack
+                        .engine
+                        .resume(r, RunOptions::default())
+                        .unwrap()
+                        .outcome,
+                    expected,
+                    "stack from instrumented image {k}"
+                );
                 imaged += 1;
             }
             // Declared limitation: wasmi does not tell function identities.
@@ -128,7 +168,13 @@ fn check(wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
             Err(other) => panic!("take image at {k}: {other}"),
         }
         // The stopped instance itself continues too.
-        assert_eq!(inst.engine.resume(i, RunOptions::default()).unwrap().outcome, expected);
+        assert_eq!(
+            inst.engine
+                .resume(i, RunOptions::default())
+                .unwrap()
+                .outcome,
+            expected
+        );
         k += 1;
     }
 }
@@ -154,12 +200,22 @@ fn call_indirect_with_multi_value_matches_stack_at_every_event() {
 fn fuel_ends_runs_like_the_contract() {
     let mut inst = session("instrumented:wasmi", RECURSIVE);
     let i = fresh(&mut inst);
-    let report = inst.engine.invoke(i, "rec", &[Value::I32(2)], RunOptions::default()).unwrap();
+    let report = inst
+        .engine
+        .invoke(i, "rec", &[Value::I32(2)], RunOptions::default())
+        .unwrap();
     let events = report.events.expect("counts events");
     for (fuel, out_of_fuel) in [(events, false), (events - 1, true)] {
         let i = fresh(&mut inst);
-        let options = RunOptions { stop: None, fuel: Some(fuel) };
-        let outcome = inst.engine.invoke(i, "rec", &[Value::I32(2)], options).unwrap().outcome;
+        let options = RunOptions {
+            stop: None,
+            fuel: Some(fuel),
+        };
+        let outcome = inst
+            .engine
+            .invoke(i, "rec", &[Value::I32(2)], options)
+            .unwrap()
+            .outcome;
         assert_eq!(outcome == RunOutcome::OutOfFuel, out_of_fuel, "fuel {fuel}");
     }
 }

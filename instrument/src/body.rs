@@ -111,7 +111,11 @@ impl<'a> Emitter<'a> {
     }
 
     fn depth_to_unwind(&self) -> u32 {
-        let pos = self.ctl.iter().rposition(|c| *c == Ctl::Unwind).unwrap_or(0);
+        let pos = self
+            .ctl
+            .iter()
+            .rposition(|c| *c == Ctl::Unwind)
+            .unwrap_or(0);
         (self.ctl.len() - 1 - pos) as u32
     }
 
@@ -126,7 +130,10 @@ impl<'a> Emitter<'a> {
                 remaining -= 1;
             }
         }
-        Err(InstrumentError::at(offset, format!("branch depth {depth} out of range")))
+        Err(InstrumentError::at(
+            offset,
+            format!("branch depth {depth} out of range"),
+        ))
     }
 
     fn block(&mut self, params: &[ValType], results: &[ValType], ctl: Ctl) {
@@ -242,7 +249,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// The next site of the innermost level, checked to be `kind`; `None` in dead code.
-    fn take_site(&mut self, kind: SiteKind, offset: u64) -> Result<Option<(u32, Vec<ValType>)>, InstrumentError> {
+    fn take_site(
+        &mut self,
+        kind: SiteKind,
+        offset: u64,
+    ) -> Result<Option<(u32, Vec<ValType>)>, InstrumentError> {
         let Some(open) = self.open.last_mut() else {
             return Err(InstrumentError::at(offset, "no open level"));
         };
@@ -254,7 +265,9 @@ impl<'a> Emitter<'a> {
             .sites
             .get(open.cursor)
             .filter(|site| site.kind == kind)
-            .ok_or_else(|| InstrumentError::at(offset, format!("plan has no {kind:?} site here")))?;
+            .ok_or_else(|| {
+                InstrumentError::at(offset, format!("plan has no {kind:?} site here"))
+            })?;
         let id = self.site_ids[open.plan][open.cursor];
         open.cursor += 1;
         Ok(Some((id, site.types.clone())))
@@ -284,7 +297,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// Emits the whole function.
-    pub fn run(mut self, body: &FunctionBody<'_>, remap: &mut Remap) -> Result<Function, InstrumentError> {
+    pub fn run(
+        mut self,
+        body: &FunctionBody<'_>,
+        remap: &mut Remap,
+    ) -> Result<Function, InstrumentError> {
         let base = body.range().start;
         let results = self.function.results().to_vec();
         let l = self.layout.clone();
@@ -314,7 +331,11 @@ impl<'a> Emitter<'a> {
         }
         let params = self.function.params().len();
         let mut function = Function::new_with_locals_types(
-            self.locals.get(params..).unwrap_or(&[]).iter().map(|t| enc(*t)),
+            self.locals
+                .get(params..)
+                .unwrap_or(&[])
+                .iter()
+                .map(|t| enc(*t)),
         );
         function.raw(self.out);
         Ok(function)
@@ -528,4 +549,3 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::End);
     }
 }
-

@@ -10,8 +10,8 @@ use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
     CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
     ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType, HeapType,
-    ImportSection, Instruction, MemArg, MemorySection, Module, RefType, StartSection,
-    TableSection, TableType, TypeSection,
+    ImportSection, Instruction, MemArg, MemorySection, Module, RefType, StartSection, TableSection,
+    TableType, TypeSection,
 };
 use wasmparser::{ElementKind, Parser, Payload, ValType};
 
@@ -141,9 +141,9 @@ pub(crate) fn rewrite(
     }
     for (i, body) in s.code.iter().enumerate() {
         let func = imported_funcs + i as u32;
-        let function = analysis
-            .function(func)
-            .ok_or_else(|| InstrumentError::Unsupported(format!("no analysis of function {func}")))?;
+        let function = analysis.function(func).ok_or_else(|| {
+            InstrumentError::Unsupported(format!("no analysis of function {func}"))
+        })?;
         let levels = plan(analysis, function, body)?;
         let mut site_ids = Vec::with_capacity(levels.len());
         for level in &levels {
@@ -191,7 +191,8 @@ pub(crate) fn rewrite(
                 )));
             }
             if export.kind == wasmparser::ExternalKind::Func {
-                meta.func_exports.push((export.name.to_string(), export.index));
+                meta.func_exports
+                    .push((export.name.to_string(), export.index));
             }
         }
         remap.parse_export_section(&mut exports, r)?;
@@ -256,11 +257,23 @@ pub(crate) fn rewrite(
         mutable,
         shared: false,
     };
-    globals.global(global(wasm_encoder::ValType::I32, true), &ConstExpr::i32_const(0));
-    globals.global(global(wasm_encoder::ValType::I64, true), &ConstExpr::i64_const(0));
-    globals.global(global(wasm_encoder::ValType::I64, true), &ConstExpr::i64_const(-1));
+    globals.global(
+        global(wasm_encoder::ValType::I32, true),
+        &ConstExpr::i32_const(0),
+    );
+    globals.global(
+        global(wasm_encoder::ValType::I64, true),
+        &ConstExpr::i64_const(0),
+    );
+    globals.global(
+        global(wasm_encoder::ValType::I64, true),
+        &ConstExpr::i64_const(-1),
+    );
     for _ in layout.data_flags.iter().chain(&layout.elem_flags).flatten() {
-        globals.global(global(wasm_encoder::ValType::I32, true), &ConstExpr::i32_const(0));
+        globals.global(
+            global(wasm_encoder::ValType::I32, true),
+            &ConstExpr::i32_const(0),
+        );
     }
 
     // Elements: the original ones, then every function into the private table.
@@ -285,9 +298,10 @@ pub(crate) fn rewrite(
         remap.parse_type_section(&mut type_section, r)?;
     }
     for (params, results) in &types.list {
-        type_section
-            .ty()
-            .function(params.iter().map(|t| enc(*t)), results.iter().map(|t| enc(*t)));
+        type_section.ty().function(
+            params.iter().map(|t| enc(*t)),
+            results.iter().map(|t| enc(*t)),
+        );
     }
 
     let mut module = Module::new();
@@ -365,8 +379,18 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
             load.push(I::GlobalSet(g as u32));
         }
     }
-    out.push((names::GLOBALS_SAVE.into(), vec![], vec![], body_of(&[], &save)));
-    out.push((names::GLOBALS_LOAD.into(), vec![], vec![], body_of(&[], &load)));
+    out.push((
+        names::GLOBALS_SAVE.into(),
+        vec![],
+        vec![],
+        body_of(&[], &save),
+    ));
+    out.push((
+        names::GLOBALS_LOAD.into(),
+        vec![],
+        vec![],
+        body_of(&[], &load),
+    ));
     for i in 0..analysis.memories().len() {
         let m = i as u32;
         let resize = [
@@ -455,7 +479,12 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
             I::End,
             I::End,
         ];
-        out.push((names::table_save(t), vec![], vec![], body_of(&[ValType::I32], &save)));
+        out.push((
+            names::table_save(t),
+            vec![],
+            vec![],
+            body_of(&[ValType::I32], &save),
+        ));
         let load = [
             I::TableSize(ti),
             I::LocalGet(0),
@@ -507,7 +536,12 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
         .iter()
         .enumerate()
         .map(|(i, f)| (true, i as u32, *f))
-        .chain(l.elem_flags.iter().enumerate().map(|(i, f)| (false, i as u32, *f)));
+        .chain(
+            l.elem_flags
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (false, i as u32, *f)),
+        );
     for (is_data, index, flag) in segments {
         let Some(flag) = flag else { continue };
         save.push(I::GlobalGet(flag));
@@ -523,7 +557,17 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
         load.push(I::GlobalSet(flag));
         load.push(I::End);
     }
-    out.push((names::DROPPED_SAVE.into(), vec![], vec![], body_of(&[], &save)));
-    out.push((names::DROPPED_LOAD.into(), vec![], vec![], body_of(&[], &load)));
+    out.push((
+        names::DROPPED_SAVE.into(),
+        vec![],
+        vec![],
+        body_of(&[], &save),
+    ));
+    out.push((
+        names::DROPPED_LOAD.into(),
+        vec![],
+        vec![],
+        body_of(&[], &load),
+    ));
     out
 }

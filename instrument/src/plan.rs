@@ -65,19 +65,26 @@ pub(crate) fn types_at(
         .ok_or_else(|| InstrumentError::at(offset, format!("no analysis point at pc {pc}")))
 }
 
-/// `(params consumed, results produced)` of a call instruction.
+/// A call's signature: parameters, results, and whether it is a `call_indirect`.
+pub(crate) type CallSig = (Vec<ValType>, Vec<ValType>, bool);
+
+/// `(params consumed, results produced, indirect)` of a call instruction.
 pub(crate) fn call_sig(
     analysis: &ModuleAnalysis,
     op: &Operator<'_>,
     offset: u64,
-) -> Result<Option<(Vec<ValType>, Vec<ValType>, bool)>, InstrumentError> {
+) -> Result<Option<CallSig>, InstrumentError> {
     let (ty, indirect) = match *op {
         Operator::Call { function_index } => (analysis.func_type_of(function_index), false),
         Operator::CallIndirect { type_index, .. } => (analysis.func_type(type_index), true),
         _ => return Ok(None),
     };
     let ty = ty.ok_or_else(|| InstrumentError::at(offset, "call of an unknown type"))?;
-    Ok(Some((ty.params().to_vec(), ty.results().to_vec(), indirect)))
+    Ok(Some((
+        ty.params().to_vec(),
+        ty.results().to_vec(),
+        indirect,
+    )))
 }
 
 /// Runs pass 1 over `body` (function `func`).
@@ -116,12 +123,18 @@ pub(crate) fn plan(
             open.push((0, false));
         }
         let Some(&(current, _)) = open.last() else {
-            return Err(InstrumentError::at(offset, "instruction after the body's end"));
+            return Err(InstrumentError::at(
+                offset,
+                "instruction after the body's end",
+            ));
         };
         let live = !levels[current].dead;
         if let Some((kind, consumed, indirect)) = pending.take() {
             let height = levels[current].height;
-            let types = types_at(function, pc, offset)?.get(height..).unwrap_or(&[]).to_vec();
+            let types = types_at(function, pc, offset)?
+                .get(height..)
+                .unwrap_or(&[])
+                .to_vec();
             levels[current].sites.push(PlanSite {
                 kind,
                 pc,
@@ -186,9 +199,9 @@ pub(crate) fn plan(
                 open.push((levels.len() - 1, had));
             }
             Operator::End => {
-                let (done, had) = open.pop().ok_or_else(|| {
-                    InstrumentError::at(offset, "end without an open block")
-                })?;
+                let (done, had) = open
+                    .pop()
+                    .ok_or_else(|| InstrumentError::at(offset, "end without an open block"))?;
                 if let Some(&(parent, _)) = open.last() {
                     let used = had || !levels[done].sites.is_empty();
                     if !used && !levels[parent].dead {
@@ -210,7 +223,10 @@ pub(crate) fn plan(
                     continue;
                 };
                 let height = levels[current].height;
-                let types = types_at(function, pc, offset)?.get(height..).unwrap_or(&[]).to_vec();
+                let types = types_at(function, pc, offset)?
+                    .get(height..)
+                    .unwrap_or(&[])
+                    .to_vec();
                 let consumed = u32::try_from(params.len() + usize::from(indirect)).unwrap_or(0);
                 levels[current].sites.push(PlanSite {
                     kind: SiteKind::Call,

@@ -14,8 +14,8 @@ pub struct InstrumentArgs {
 
 /// Rewrites `args.input` into `args.output`; returns a one-line summary.
 pub fn run(args: &InstrumentArgs) -> Result<String, String> {
-    let bytes = std::fs::read(&args.input)
-        .map_err(|e| format!("reading {}: {e}", args.input.display()))?;
+    let bytes =
+        std::fs::read(&args.input).map_err(|e| format!("reading {}: {e}", args.input.display()))?;
     let wasm = wat::parse_bytes(&bytes)
         .map_err(|e| format!("{}: {e}", args.input.display()))?
         .into_owned();

@@ -64,7 +64,10 @@ pub fn frames_from_raw(
             .map(|f| f.locals().len())
             .ok_or_else(|| format!("no function {}", site.func))?;
         if frame.values.len() < locals {
-            return Err(format!("frame of function {} saved too few values", site.func));
+            return Err(format!(
+                "frame of function {} saved too few values",
+                site.func
+            ));
         }
         let mut locals_values = frame.values;
         let operands = locals_values.split_off(locals);
@@ -134,7 +137,11 @@ pub fn rewind_queue(
                 (site, frame.operands.get(base..).unwrap_or(&[]).to_vec())
             };
             if values.len() > site.types.len() {
-                return Err(format!("{place}: {} operands in label {k}, the site has {}", values.len(), site.types.len()));
+                return Err(format!(
+                    "{place}: {} operands in label {k}, the site has {}",
+                    values.len(),
+                    site.types.len()
+                ));
             }
             let filled = values.len();
             values.extend(site.types[filled..].iter().map(|t| zero(*t)));

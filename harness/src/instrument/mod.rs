@@ -114,7 +114,9 @@ impl Session {
             st.saved.clear();
             st.queue = queue.into();
         }
-        let report = self.inner.invoke(inner, name, args, RunOptions::default())?;
+        let report = self
+            .inner
+            .invoke(inner, name, args, RunOptions::default())?;
         let mut st = lock(&self.shared);
         let saved = std::mem::take(&mut st.saved);
         let left = st.queue.len();
@@ -129,7 +131,13 @@ impl Session {
     }
 
     /// Sets the run state of the instance's module (mode, counter, threshold).
-    fn control(&mut self, id: InstanceId, mode: i32, count: u64, threshold: u64) -> Result<(), EngineError> {
+    fn control(
+        &mut self,
+        id: InstanceId,
+        mode: i32,
+        count: u64,
+        threshold: u64,
+    ) -> Result<(), EngineError> {
         self.helper(
             id,
             names::CONTROL,
@@ -172,7 +180,9 @@ impl Session {
             };
         }
         let inner = self.instance(id)?.inner;
-        let result = self.inner.invoke(inner, export, args, RunOptions::default());
+        let result = self
+            .inner
+            .invoke(inner, export, args, RunOptions::default());
         let state = std::mem::take(&mut *lock(&self.shared));
         // Later runs of other instances must not call the host: threshold back to the maximum.
         let events = self.counted(id)?;
@@ -252,7 +262,11 @@ impl Session {
         }
     }
 
-    fn execution_image(&self, id: InstanceId, suspended: &Suspended) -> Result<Execution, EngineError> {
+    fn execution_image(
+        &self,
+        id: InstanceId,
+        suspended: &Suspended,
+    ) -> Result<Execution, EngineError> {
         let module = self.module_of(id)?;
         let mut frames = Vec::with_capacity(suspended.frames.len());
         for frame in &suspended.frames {
@@ -287,7 +301,10 @@ impl Session {
         id: InstanceId,
         values: &[Value],
     ) -> Result<Vec<baton_checkpoint::image::Value>, EngineError> {
-        values.iter().map(|v| store::value_to_image(v, |v| self.func_index(id, v))).collect()
+        values
+            .iter()
+            .map(|v| store::value_to_image(v, |v| self.func_index(id, v)))
+            .collect()
     }
 }
 
@@ -304,7 +321,8 @@ impl Engine for Session {
         // The wrapped engine judges the original bytes (the rewrite re-encodes, and so would
         // hide malformed encodings it tolerates).
         self.inner.compile(wasm)?;
-        let analysis = ModuleAnalysis::new(wasm).map_err(|e| EngineError::Rejected(e.to_string()))?;
+        let analysis =
+            ModuleAnalysis::new(wasm).map_err(|e| EngineError::Rejected(e.to_string()))?;
         let instrumented = baton_instrument::instrument_analysed(wasm, &analysis)
             .map_err(|e| EngineError::Rejected(format!("instrumentation: {e}")))?;
         let inner = self.inner.compile(&instrumented.wasm)?;
@@ -319,7 +337,11 @@ impl Engine for Session {
         Ok(id)
     }
 
-    fn instantiate(&mut self, module: ModuleId, imports: &[ExternHandle]) -> Result<InstanceId, EngineError> {
+    fn instantiate(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+    ) -> Result<InstanceId, EngineError> {
         let rec = self
             .modules
             .get(module.0 as usize)
@@ -457,12 +479,21 @@ impl Engine for Session {
             .map(|(_, func)| *func);
         let Some(entry) = entry else {
             // Not a function export: the wrapped engine reports it.
-            return self.inner.invoke(self.instance(instance)?.inner, export, args, RunOptions::default());
+            return self.inner.invoke(
+                self.instance(instance)?.inner,
+                export,
+                args,
+                RunOptions::default(),
+            );
         };
         self.run(instance, entry, export, args, options, 0, 0, Vec::new())
     }
 
-    fn resume(&mut self, instance: InstanceId, options: RunOptions) -> Result<RunReport, EngineError> {
+    fn resume(
+        &mut self,
+        instance: InstanceId,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
         let suspended = self
             .instance_mut(instance)?
             .suspended
@@ -505,7 +536,9 @@ impl Engine for Session {
             .ok_or_else(|| EngineError::BadHandle(format!("{module:?}")))?;
         baton_checkpoint::validate(image, &rec.analysis)
             .map_err(|e| EngineError::Restore(e.to_string()))?;
-        let id = self.instantiate(module, imports).map_err(|e| EngineError::Restore(e.to_string()))?;
+        let id = self
+            .instantiate(module, imports)
+            .map_err(|e| EngineError::Restore(e.to_string()))?;
         store::restore_store(self, id, image)?;
         if let Some(execution) = &image.execution {
             let suspended = store::suspended_from_image(self, id, execution)?;

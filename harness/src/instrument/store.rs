@@ -76,7 +76,11 @@ fn value_from_image(
             let handle = session.helper_handle(id, &names::func(*k))?;
             Value::FuncRef(Some(handle.id))
         }
-        other => return Err(EngineError::Restore(format!("unsupported image value {other:?}"))),
+        other => {
+            return Err(EngineError::Restore(format!(
+                "unsupported image value {other:?}"
+            )))
+        }
     })
 }
 
@@ -85,7 +89,10 @@ fn values_from_image(
     id: InstanceId,
     values: &[image::Value],
 ) -> Result<Vec<Value>, EngineError> {
-    values.iter().map(|v| value_from_image(session, id, v)).collect()
+    values
+        .iter()
+        .map(|v| value_from_image(session, id, v))
+        .collect()
 }
 
 /// Memories, globals, tables and dropped flags of the instance.
@@ -144,7 +151,11 @@ fn restore_error(what: impl std::fmt::Display) -> EngineError {
 }
 
 /// Overwrites the instance's store from the image (already validated against the module).
-pub fn restore_store(session: &mut Session, id: InstanceId, image: &Image) -> Result<(), EngineError> {
+pub fn restore_store(
+    session: &mut Session,
+    id: InstanceId,
+    image: &Image,
+) -> Result<(), EngineError> {
     let module = session.module_of(id)?;
     let analysis = module.analysis.clone();
     let meta = module.meta.clone();
@@ -154,9 +165,16 @@ pub fn restore_store(session: &mut Session, id: InstanceId, image: &Image) -> Re
             return Err(restore_error(format!("memory {i}: maximum differs")));
         }
         let pages = i32::try_from(memory.pages).map_err(restore_error)?;
-        let (_, result) = session.helper(id, &names::memory_resize(i), &[Value::I32(pages)], Vec::new())?;
+        let (_, result) = session.helper(
+            id,
+            &names::memory_resize(i),
+            &[Value::I32(pages)],
+            Vec::new(),
+        )?;
         if result != [Value::I32(0)] {
-            return Err(restore_error(format!("memory {i}: cannot resize to {pages} pages")));
+            return Err(restore_error(format!(
+                "memory {i}: cannot resize to {pages} pages"
+            )));
         }
         for chunk in &memory.chunks {
             let words = chunk
@@ -174,7 +192,10 @@ pub fn restore_store(session: &mut Session, id: InstanceId, image: &Image) -> Re
         let value = value_from_image(session, id, value)?;
         if ty.mutable {
             queue.push(value);
-        } else if current.get(g).is_some_and(|c| !c.same_across_engines(&value)) {
+        } else if current
+            .get(g)
+            .is_some_and(|c| !c.same_across_engines(&value))
+        {
             return Err(restore_error(format!("immutable global {g} differs")));
         }
     }
@@ -186,7 +207,8 @@ pub fn restore_store(session: &mut Session, id: InstanceId, image: &Image) -> Re
         }
         let elements = values_from_image(session, id, &table.elements)?;
         let size = i32::try_from(elements.len()).map_err(restore_error)?;
-        let (_, result) = session.helper(id, &names::table_load(t), &[Value::I32(size)], elements)?;
+        let (_, result) =
+            session.helper(id, &names::table_load(t), &[Value::I32(size)], elements)?;
         if result != [Value::I32(0)] {
             return Err(restore_error(format!("table {t}: cannot resize to {size}")));
         }
@@ -212,7 +234,10 @@ pub fn suspended_from_image(
     id: InstanceId,
     execution: &Execution,
 ) -> Result<Suspended, EngineError> {
-    let entry = execution.entry.as_ref().ok_or_else(|| restore_error("no entry"))?;
+    let entry = execution
+        .entry
+        .as_ref()
+        .ok_or_else(|| restore_error("no entry"))?;
     let point = execution
         .safe_point
         .as_ref()
