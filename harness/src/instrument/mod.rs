@@ -122,7 +122,10 @@ impl Session {
         let left = st.queue.len();
         st.queue.clear();
         match report.outcome {
-            RunOutcome::Returned(results) if left == 0 => Ok((saved, results)),
+            // A helper that refused (-1: a memory or table cannot shrink) loads nothing.
+            RunOutcome::Returned(results) if left == 0 || results == [Value::I32(-1)] => {
+                Ok((saved, results))
+            }
             RunOutcome::Returned(_) => Err(EngineError::Other(format!(
                 "{name} left {left} values unloaded"
             ))),

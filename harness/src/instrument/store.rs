@@ -210,7 +210,9 @@ pub fn restore_store(
         let (_, result) =
             session.helper(id, &names::table_load(t), &[Value::I32(size)], elements)?;
         if result != [Value::I32(0)] {
-            return Err(restore_error(format!("table {t}: cannot resize to {size}")));
+            return Err(restore_error(format!(
+                "table {t}: cannot resize to {size} (a table cannot shrink)"
+            )));
         }
     }
     let mut flags = Vec::new();
