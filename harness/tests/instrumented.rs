@@ -221,3 +221,17 @@ fn fuel_ends_runs_like_the_contract() {
         assert_eq!(outcome == RunOutcome::OutOfFuel, out_of_fuel, "fuel {fuel}");
     }
 }
+
+#[test]
+fn call_stack_exhaustion_comes_after_the_same_events() {
+    let runaway = r#"(module (func $r (export "r") (param i32) (call $r (local.get 0))))"#;
+    let mut counts = Vec::new();
+    for name in ["stack", "instrumented:wasmi"] {
+        let mut pair = session(name, runaway);
+        let i = fresh(&mut pair);
+        let report = pair.engine.invoke(i, "r", &[Value::I32(1)], RunOptions::default()).unwrap();
+        assert_eq!(report.outcome, RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted));
+        counts.push(report.events);
+    }
+    assert_eq!(counts[0], counts[1]);
+}
