@@ -229,8 +229,14 @@ fn call_stack_exhaustion_comes_after_the_same_events() {
     for name in ["stack", "instrumented:wasmi"] {
         let mut pair = session(name, runaway);
         let i = fresh(&mut pair);
-        let report = pair.engine.invoke(i, "r", &[Value::I32(1)], RunOptions::default()).unwrap();
-        assert_eq!(report.outcome, RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted));
+        let report = pair
+            .engine
+            .invoke(i, "r", &[Value::I32(1)], RunOptions::default())
+            .unwrap();
+        assert_eq!(
+            report.outcome,
+            RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted)
+        );
         counts.push(report.events);
     }
     assert_eq!(counts[0], counts[1]);
