@@ -349,6 +349,21 @@ fn body_of(locals: &[ValType], instrs: &[Instruction<'_>]) -> Function {
     f
 }
 
+/// `if (cond) return -1`: a helper refusing (a memory or table cannot shrink or grow).
+fn refuse_if() -> [Instruction<'static>; 4] {
+    [
+        Instruction::If(wasm_encoder::BlockType::Empty),
+        Instruction::I32Const(-1),
+        Instruction::Return,
+        Instruction::End,
+    ]
+}
+
+/// A helper without parameters, results or locals.
+fn nullary(name: &str, instrs: &[Instruction<'_>]) -> Helper {
+    (name.into(), vec![], vec![], body_of(&[], instrs))
+}
+
 /// The exported state helpers (see [`names`]).
 fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
     use Instruction as I;
@@ -379,46 +394,32 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
             load.push(I::GlobalSet(g as u32));
         }
     }
-    out.push((
-        names::GLOBALS_SAVE.into(),
-        vec![],
-        vec![],
-        body_of(&[], &save),
-    ));
-    out.push((
-        names::GLOBALS_LOAD.into(),
-        vec![],
-        vec![],
-        body_of(&[], &load),
-    ));
+    out.push(nullary(names::GLOBALS_SAVE, &save));
+    out.push(nullary(names::GLOBALS_LOAD, &load));
     for i in 0..analysis.memories().len() {
         let m = i as u32;
-        let resize = [
-            I::LocalGet(0),
-            I::MemorySize(m),
-            I::I32LtU,
-            I::If(wasm_encoder::BlockType::Empty),
-            I::I32Const(-1),
-            I::Return,
-            I::End,
-            I::LocalGet(0),
-            I::MemorySize(m),
-            I::I32Sub,
-            I::MemoryGrow(m),
-            I::I32Const(-1),
-            I::I32Eq,
-            I::If(wasm_encoder::BlockType::Empty),
-            I::I32Const(-1),
-            I::Return,
-            I::End,
-            I::I32Const(0),
-            I::I32Const(0),
-            I::MemorySize(m),
-            I::I32Const(16),
-            I::I32Shl,
-            I::MemoryFill(m),
-            I::I32Const(0),
-        ];
+        let resize = [I::LocalGet(0), I::MemorySize(m), I::I32LtU]
+            .into_iter()
+            .chain(refuse_if())
+            .chain([
+                I::LocalGet(0),
+                I::MemorySize(m),
+                I::I32Sub,
+                I::MemoryGrow(m),
+                I::I32Const(-1),
+                I::I32Eq,
+            ])
+            .chain(refuse_if())
+            .chain([
+                I::I32Const(0),
+                I::I32Const(0),
+                I::MemorySize(m),
+                I::I32Const(16),
+                I::I32Shl,
+                I::MemoryFill(m),
+                I::I32Const(0),
+            ])
+            .collect::<Vec<_>>();
         out.push((
             names::memory_resize(i),
             vec![ValType::I32],
@@ -485,43 +486,39 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
             vec![],
             body_of(&[ValType::I32], &save),
         ));
-        let load = [
-            I::TableSize(ti),
-            I::LocalGet(0),
-            I::I32GtU,
-            I::If(wasm_encoder::BlockType::Empty),
-            I::I32Const(-1),
-            I::Return,
-            I::End,
-            I::RefNull(null),
-            I::LocalGet(0),
-            I::TableSize(ti),
-            I::I32Sub,
-            I::TableGrow(ti),
-            I::I32Const(-1),
-            I::I32Eq,
-            I::If(wasm_encoder::BlockType::Empty),
-            I::I32Const(-1),
-            I::Return,
-            I::End,
-            I::Block(wasm_encoder::BlockType::Empty),
-            I::Loop(wasm_encoder::BlockType::Empty),
-            I::LocalGet(1),
-            I::LocalGet(0),
-            I::I32GeU,
-            I::BrIf(1),
-            I::LocalGet(1),
-            I::Call(l.load(ty)),
-            I::TableSet(ti),
-            I::LocalGet(1),
-            I::I32Const(1),
-            I::I32Add,
-            I::LocalSet(1),
-            I::Br(0),
-            I::End,
-            I::End,
-            I::I32Const(0),
-        ];
+        let load = [I::TableSize(ti), I::LocalGet(0), I::I32GtU]
+            .into_iter()
+            .chain(refuse_if())
+            .chain([
+                I::RefNull(null),
+                I::LocalGet(0),
+                I::TableSize(ti),
+                I::I32Sub,
+                I::TableGrow(ti),
+                I::I32Const(-1),
+                I::I32Eq,
+            ])
+            .chain(refuse_if())
+            .chain([
+                I::Block(wasm_encoder::BlockType::Empty),
+                I::Loop(wasm_encoder::BlockType::Empty),
+                I::LocalGet(1),
+                I::LocalGet(0),
+                I::I32GeU,
+                I::BrIf(1),
+                I::LocalGet(1),
+                I::Call(l.load(ty)),
+                I::TableSet(ti),
+                I::LocalGet(1),
+                I::I32Const(1),
+                I::I32Add,
+                I::LocalSet(1),
+                I::Br(0),
+                I::End,
+                I::End,
+                I::I32Const(0),
+            ])
+            .collect::<Vec<_>>();
         out.push((
             names::table_load(t),
             vec![ValType::I32],
@@ -557,17 +554,7 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
         load.push(I::GlobalSet(flag));
         load.push(I::End);
     }
-    out.push((
-        names::DROPPED_SAVE.into(),
-        vec![],
-        vec![],
-        body_of(&[], &save),
-    ));
-    out.push((
-        names::DROPPED_LOAD.into(),
-        vec![],
-        vec![],
-        body_of(&[], &load),
-    ));
+    out.push(nullary(names::DROPPED_SAVE, &save));
+    out.push(nullary(names::DROPPED_LOAD, &load));
     out
 }
