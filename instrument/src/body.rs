@@ -157,7 +157,9 @@ impl<'a> Emitter<'a> {
             .collect();
         for (local, ty) in spills {
             self.emit(Instruction::LocalGet(local));
-            self.emit(Instruction::Call(self.layout.save(ty)));
+            for instr in self.layout.save_seq(ty) {
+                self.emit(instr);
+            }
         }
     }
 
@@ -165,7 +167,9 @@ impl<'a> Emitter<'a> {
     /// with `site` (the caller is inside one added block).
     fn unwind_from(&mut self, types: &[ValType], site: u32) {
         for ty in types.iter().rev() {
-            self.emit(Instruction::Call(self.layout.save(*ty)));
+            for instr in self.layout.save_seq(*ty) {
+                self.emit(instr);
+            }
         }
         self.save_spills();
         self.emit(Instruction::I32Const(site as i32));
@@ -237,7 +241,9 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::I32Eq);
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
             for ty in types {
-                self.emit(Instruction::Call(l.load(*ty)));
+                for instr in l.load_seq(*ty) {
+                    self.emit(instr);
+                }
             }
             self.emit(Instruction::Call(l.load(ValType::I32)));
             self.emit(Instruction::GlobalSet(l.mode));
@@ -313,7 +319,9 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I32Eq);
         self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
         for (i, ty) in self.function.locals().to_vec().into_iter().enumerate() {
-            self.emit(Instruction::Call(l.load(ty)));
+            for instr in l.load_seq(ty) {
+                self.emit(instr);
+            }
             self.emit(Instruction::LocalSet(i as u32));
         }
         self.emit(Instruction::End);
@@ -539,7 +547,9 @@ impl<'a> Emitter<'a> {
         let locals = self.function.locals().to_vec();
         for (i, ty) in locals.iter().enumerate().rev() {
             self.emit(Instruction::LocalGet(i as u32));
-            self.emit(Instruction::Call(l.save(*ty)));
+            for instr in l.save_seq(*ty) {
+                self.emit(instr);
+            }
         }
         self.emit(Instruction::LocalGet(self.uw_site));
         self.emit(Instruction::Call(l.frame_done()));

@@ -45,6 +45,16 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
     "load_externref",
 ];
 
+/// The type a value of `ty` crosses the host boundary as: floats as their integer bits (a
+/// host written in JavaScript would otherwise quiet signalling NaNs).
+pub fn wire(ty: ValType) -> ValType {
+    match ty {
+        ValType::F32 => ValType::I32,
+        ValType::F64 => ValType::I64,
+        other => other,
+    }
+}
+
 /// Position of `ty` in [`VALUE_TYPES`].
 pub fn type_slot(ty: ValType) -> usize {
     VALUE_TYPES.iter().position(|t| *t == ty).unwrap_or(0)
@@ -126,6 +136,26 @@ impl Layout {
     /// The `load_<ty>` import.
     pub fn load(&self, ty: ValType) -> u32 {
         self.imported_funcs + 8 + type_slot(ty) as u32
+    }
+
+    /// Saves the value of `ty` on top of the stack (floats as their bits).
+    pub fn save_seq(&self, ty: ValType) -> Vec<Instruction<'static>> {
+        let call = Instruction::Call(self.save(ty));
+        match ty {
+            ValType::F32 => vec![Instruction::I32ReinterpretF32, call],
+            ValType::F64 => vec![Instruction::I64ReinterpretF64, call],
+            _ => vec![call],
+        }
+    }
+
+    /// Loads a value of `ty` (floats from their bits).
+    pub fn load_seq(&self, ty: ValType) -> Vec<Instruction<'static>> {
+        let call = Instruction::Call(self.load(ty));
+        match ty {
+            ValType::F32 => vec![call, Instruction::F32ReinterpretI32],
+            ValType::F64 => vec![call, Instruction::F64ReinterpretI64],
+            _ => vec![call],
+        }
     }
 }
 

@@ -17,7 +17,9 @@ use wasmparser::{ElementKind, Parser, Payload, ValType};
 
 use crate::body::Emitter;
 use crate::error::InstrumentError;
-use crate::layout::{enc, Layout, Remap, Types, HOST_MODULE, IMPORTS, IMPORT_NAMES, VALUE_TYPES};
+use crate::layout::{
+    enc, wire, Layout, Remap, Types, HOST_MODULE, IMPORTS, IMPORT_NAMES, VALUE_TYPES,
+};
 use crate::meta::{Level, Meta, Site};
 use crate::names;
 use crate::plan::plan;
@@ -122,10 +124,10 @@ pub(crate) fn rewrite(
     import_types.push(types.index(&[ValType::I32, ValType::I32, ValType::I64], &[ValType::I32]));
     import_types.push(types.index(&[ValType::I32], &[]));
     for ty in VALUE_TYPES {
-        import_types.push(types.index(&[ty], &[]));
+        import_types.push(types.index(&[wire(ty)], &[]));
     }
     for ty in VALUE_TYPES {
-        import_types.push(types.index(&[], &[ty]));
+        import_types.push(types.index(&[], &[wire(ty)]));
     }
     for (name, ty) in IMPORT_NAMES.iter().zip(&import_types) {
         imports.import(HOST_MODULE, name, EntityType::Function(*ty));
@@ -388,9 +390,9 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
     let mut load = Vec::new();
     for (g, ty) in analysis.globals().iter().enumerate() {
         save.push(I::GlobalGet(g as u32));
-        save.push(I::Call(l.save(ty.content_type)));
+        save.extend(l.save_seq(ty.content_type));
         if ty.mutable {
-            load.push(I::Call(l.load(ty.content_type)));
+            load.extend(l.load_seq(ty.content_type));
             load.push(I::GlobalSet(g as u32));
         }
     }

@@ -59,6 +59,16 @@ fn engine_type(ty: wasmparser::ValType) -> ValType {
     ValType::from_wasmparser(ty).unwrap_or(ValType::I32)
 }
 
+/// The type a value of `ty` crosses the boundary as (floats as their bits, see
+/// `baton_instrument::layout::wire`).
+fn wire_type(ty: ValType) -> ValType {
+    match ty {
+        ValType::F32 => ValType::I32,
+        ValType::F64 => ValType::I64,
+        other => other,
+    }
+}
+
 /// Creates the imported functions in `engine`, in [`IMPORT_NAMES`] order.
 pub fn create_imports(
     engine: &mut dyn Engine,
@@ -112,11 +122,16 @@ pub fn create_imports(
         let state = shared.clone();
         let ty = engine_type(ty);
         handles.push(engine.host_func(
-            &FuncType::new(vec![ty], vec![]),
+            &FuncType::new(vec![wire_type(ty)], vec![]),
             Arc::new(move |args: &[Value]| {
                 let value = *args
                     .first()
                     .ok_or("baton instrumented: save without a value")?;
+                let value = match (ty, value) {
+                    (ValType::F32, Value::I32(bits)) => Value::F32(bits as u32),
+                    (ValType::F64, Value::I64(bits)) => Value::F64(bits as u64),
+                    (_, value) => value,
+                };
                 lock(&state).saved.push(value);
                 Ok(vec![])
             }),
@@ -126,7 +141,7 @@ pub fn create_imports(
         let state = shared.clone();
         let ty = engine_type(ty);
         handles.push(engine.host_func(
-            &FuncType::new(vec![], vec![ty]),
+            &FuncType::new(vec![], vec![wire_type(ty)]),
             Arc::new(move |_: &[Value]| {
                 let value = lock(&state)
                     .queue
@@ -137,7 +152,11 @@ pub fn create_imports(
                         "baton instrumented: rewind expected a {ty:?}, the queue holds {value}"
                     ));
                 }
-                Ok(vec![value])
+                Ok(vec![match value {
+                    Value::F32(bits) => Value::I32(bits as i32),
+                    Value::F64(bits) => Value::I64(bits as i64),
+                    other => other,
+                }])
             }),
         )?);
     }
