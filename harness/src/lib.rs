@@ -11,6 +11,7 @@ pub mod check;
 pub mod fuzz;
 pub mod image;
 pub mod imports;
+pub mod instrument;
 pub mod serve;
 pub mod spec;
 pub mod wasi;

@@ -124,6 +124,8 @@ enum Command {
     /// Serve an engine over the out-of-process adapter protocol on stdin/stdout
     /// (docs/adapter-protocol.md).
     Serve(baton::serve::ServeArgs),
+    /// Rewrite a module so any engine can checkpoint it (`instrumented:<engine>` adapters).
+    Instrument(baton::instrument::cli::InstrumentArgs),
 }
 
 /// Exit status 1 when a command found failures.
@@ -223,6 +225,16 @@ fn main() -> Result<ExitCode> {
             println!("{}", certificate.summary());
             exit(!certificate.certified())
         }
+        Command::Instrument(args) => match baton::instrument::cli::run(&args) {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(2))
+            }
+        },
         Command::Spec(args) => {
             let (text, report) = baton::spec::cli::run(&args)?;
             print!("{text}");

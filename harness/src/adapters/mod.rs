@@ -9,6 +9,7 @@
 //! from the adapter registry ([`process`], `adapters.toml`), created on first use and kept for
 //! the life of the process.
 
+pub mod instrumented;
 pub mod process;
 pub mod register;
 pub mod stack;
@@ -86,6 +87,7 @@ pub fn find(name: &str) -> Option<&'static EngineEntry> {
         .iter()
         .find(|entry| entry.name == name)
         .or_else(|| process::find(name))
+        .or_else(|| instrumented::find(name))
 }
 
 /// The registered names, comma-separated (for error messages), `proc:` adapters included.

@@ -1,0 +1,39 @@
+//! `instrumented:<engine>`: any registered engine that can run modules, given checkpoint and
+//! restore by running modules rewritten by `baton-instrument` (see [`crate::instrument`]).
+//! Entries are created on first use and leaked, like `proc:` entries.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use baton_engine::{Engine, EngineConfig};
+
+use super::EngineEntry;
+use crate::instrument::Session;
+
+/// The prefix of instrumented engine names.
+pub const PREFIX: &str = "instrumented:";
+
+static ENTRIES: Mutex<Option<HashMap<String, &'static EngineEntry>>> = Mutex::new(None);
+
+/// Resolves `instrumented:<engine>` for any engine [`super::find`] knows; `None` otherwise.
+pub fn find(name: &str) -> Option<&'static EngineEntry> {
+    let inner_name = name.strip_prefix(PREFIX)?;
+    let mut entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let entries = entries.get_or_insert_with(HashMap::new);
+    if let Some(entry) = entries.get(name) {
+        return Some(entry);
+    }
+    let inner = super::find(inner_name)?;
+    let full: &'static str = Box::leak(name.to_string().into_boxed_str());
+    let create: &'static super::Create = Box::leak(Box::new(move |config: &EngineConfig| {
+        Box::new(Session::new(full, (inner.create)(config), config)) as Box<dyn Engine>
+    }));
+    let entry: &'static EngineEntry = Box::leak(Box::new(EngineEntry {
+        name: full,
+        checkpoints: true,
+        default: false,
+        create,
+    }));
+    entries.insert(name.to_string(), entry);
+    Some(entry)
+}

@@ -1,0 +1,164 @@
+//! The host side of an instrumented module: the state its imported functions share with the
+//! session (stop request, fuel, values being saved during an unwind, values queued for a
+//! rewind), and the functions themselves, created once per session in the wrapped engine.
+//!
+//! Invariants: `event` answers 1 (stop) only for an event the request matches, and traps with
+//! [`OUT_OF_FUEL`] when the event's number reaches the fuel; `frame_done` closes one frame's
+//! saved values (saved top first, so reversed they are the locals then the operands, bottom
+//! first); `load_*` pops the queue front and traps on a type mismatch or an empty queue.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use baton_checkpoint::EventKind;
+use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
+use baton_instrument::layout::{IMPORT_NAMES, VALUE_TYPES};
+
+/// The trap message `event` uses to end a run that ran out of fuel.
+pub const OUT_OF_FUEL: &str = "baton instrumented: out of fuel";
+
+/// One frame saved during an unwind: the site it stopped at and its values (locals, then
+/// operands bottom first).
+#[derive(Debug, Clone)]
+pub struct RawFrame {
+    /// The site id passed to `frame_done`.
+    pub site: u32,
+    /// Locals, then operands.
+    pub values: Vec<Value>,
+}
+
+/// What the imported functions share with the session.
+#[derive(Debug, Default)]
+pub struct HostState {
+    /// The current run's stop request.
+    pub stop: Option<StopRequest>,
+    /// The current run's fuel.
+    pub fuel: Option<u64>,
+    /// Set by `event` when the run stops: the event's kind and number.
+    pub stopped: Option<(EventKind, u64)>,
+    /// Set by `event` when the run runs out of fuel.
+    pub out_of_fuel: bool,
+    /// Values saved since the last `frame_done`.
+    pub saved: Vec<Value>,
+    /// Frames saved by this unwind, innermost first.
+    pub frames: Vec<RawFrame>,
+    /// Values still to be loaded.
+    pub queue: VecDeque<Value>,
+}
+
+/// Shared host state.
+pub type Shared = Arc<Mutex<HostState>>;
+
+/// Locks the shared state (a poisoned lock still holds consistent data: every update is one
+/// statement).
+pub fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, HostState> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn engine_type(ty: wasmparser::ValType) -> ValType {
+    ValType::from_wasmparser(ty).unwrap_or(ValType::I32)
+}
+
+/// The type a value of `ty` crosses the boundary as (floats as their bits, see
+/// `baton_instrument::layout::wire`).
+fn wire_type(ty: ValType) -> ValType {
+    match ty {
+        ValType::F32 => ValType::I32,
+        ValType::F64 => ValType::I64,
+        other => other,
+    }
+}
+
+/// Creates the imported functions in `engine`, in [`IMPORT_NAMES`] order.
+pub fn create_imports(
+    engine: &mut dyn Engine,
+    shared: &Shared,
+) -> Result<Vec<ExternHandle>, EngineError> {
+    let mut handles = Vec::with_capacity(IMPORT_NAMES.len());
+    let state = shared.clone();
+    handles.push(engine.host_func(
+        &FuncType::new(
+            vec![ValType::I32, ValType::I32, ValType::I64],
+            vec![ValType::I32],
+        ),
+        Arc::new(move |args: &[Value]| {
+            let (Some(Value::I32(kind)), Some(Value::I64(count))) = (args.first(), args.get(2))
+            else {
+                return Err("baton instrumented: bad event arguments".into());
+            };
+            let count = *count as u64;
+            let mut st = lock(&state);
+            if st.fuel.is_some_and(|fuel| count >= fuel) {
+                st.out_of_fuel = true;
+                return Err(OUT_OF_FUEL.into());
+            }
+            let kind = EventKind::from_image_number(*kind)
+                .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
+            if st.stop.is_some_and(|stop| stop.matches(kind, count)) {
+                st.stopped = Some((kind, count));
+                return Ok(vec![Value::I32(1)]);
+            }
+            Ok(vec![Value::I32(0)])
+        }),
+    )?);
+    let state = shared.clone();
+    handles.push(engine.host_func(
+        &FuncType::new(vec![ValType::I32], vec![]),
+        Arc::new(move |args: &[Value]| {
+            let Some(Value::I32(site)) = args.first() else {
+                return Err("baton instrumented: bad frame_done argument".into());
+            };
+            let mut st = lock(&state);
+            let mut values = std::mem::take(&mut st.saved);
+            values.reverse();
+            st.frames.push(RawFrame {
+                site: *site as u32,
+                values,
+            });
+            Ok(vec![])
+        }),
+    )?);
+    for ty in VALUE_TYPES {
+        let state = shared.clone();
+        let ty = engine_type(ty);
+        handles.push(engine.host_func(
+            &FuncType::new(vec![wire_type(ty)], vec![]),
+            Arc::new(move |args: &[Value]| {
+                let value = *args
+                    .first()
+                    .ok_or("baton instrumented: save without a value")?;
+                let value = match (ty, value) {
+                    (ValType::F32, Value::I32(bits)) => Value::F32(bits as u32),
+                    (ValType::F64, Value::I64(bits)) => Value::F64(bits as u64),
+                    (_, value) => value,
+                };
+                lock(&state).saved.push(value);
+                Ok(vec![])
+            }),
+        )?);
+    }
+    for ty in VALUE_TYPES {
+        let state = shared.clone();
+        let ty = engine_type(ty);
+        handles.push(engine.host_func(
+            &FuncType::new(vec![], vec![wire_type(ty)]),
+            Arc::new(move |_: &[Value]| {
+                let value = lock(&state)
+                    .queue
+                    .pop_front()
+                    .ok_or("baton instrumented: rewind queue empty")?;
+                if value.ty() != ty {
+                    return Err(format!(
+                        "baton instrumented: rewind expected a {ty:?}, the queue holds {value}"
+                    ));
+                }
+                Ok(vec![match value {
+                    Value::F32(bits) => Value::I32(bits as i32),
+                    Value::F64(bits) => Value::I64(bits as i64),
+                    other => other,
+                }])
+            }),
+        )?);
+    }
+    Ok(handles)
+}

@@ -1,0 +1,560 @@
+//! `instrumented:<engine>`: checkpoint and restore on an engine that cannot, by running modules
+//! rewritten by `baton-instrument` on it. The wrapped engine runs the rewritten module
+//! unmodified; this session starts runs (setting the stop threshold through the module's
+//! control export), answers its host imports ([`host`]), assembles images from what an
+//! unwind saved plus the state helpers' output ([`store`], [`frames`]), and rewinds from any
+//! image (its own or another engine's).
+//!
+//! Declared limitations: a non-null function reference in the imaged state (table, global,
+//! local, operand) is not imageable unless the wrapped engine tells function identities
+//! (`Engine::func_identity`; wasmi does not); `any` stops are not offered.
+
+pub mod cli;
+pub mod frames;
+pub mod host;
+mod store;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::{Entry, Execution, Frame, Image, SafePoint};
+use baton_engine::{
+    Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncIdentity, FuncType,
+    GlobalType, HostFunc, InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport,
+    TableType, Trap, Value,
+};
+use baton_instrument::{names, Meta};
+
+use frames::{frames_from_raw, rewind_queue, Suspended};
+use host::{create_imports, lock, Shared};
+
+/// One compiled module: the original's analysis and the wrapped engine's rewritten module.
+struct ModuleRec {
+    inner: ModuleId,
+    meta: Arc<Meta>,
+    analysis: Arc<ModuleAnalysis>,
+    /// Original exports: name, kind, index.
+    exports: Vec<(String, ExternKind, u32)>,
+}
+
+/// One instance.
+struct InstanceRec {
+    inner: InstanceId,
+    module: usize,
+    exports: Vec<(String, ExternHandle)>,
+    helpers: HashMap<String, ExternHandle>,
+    memory_max: Vec<Option<u64>>,
+    table_max: Vec<Option<u64>>,
+    suspended: Option<Suspended>,
+}
+
+/// A session of `instrumented:<engine>`.
+pub struct Session {
+    name: &'static str,
+    inner: Box<dyn Engine>,
+    shared: Shared,
+    imports: Result<Vec<ExternHandle>, EngineError>,
+    modules: Vec<ModuleRec>,
+    instances: Vec<InstanceRec>,
+    /// Maximum sizes of memories and tables this session knows (host objects, exports).
+    memory_max: HashMap<u32, Option<u64>>,
+    table_max: HashMap<u32, Option<u64>>,
+}
+
+impl Session {
+    /// Wraps a fresh session of the inner engine.
+    pub fn new(name: &'static str, mut inner: Box<dyn Engine>, _config: &EngineConfig) -> Self {
+        let shared = Shared::default();
+        let imports = create_imports(inner.as_mut(), &shared);
+        Session {
+            name,
+            inner,
+            shared,
+            imports,
+            modules: Vec::new(),
+            instances: Vec::new(),
+            memory_max: HashMap::new(),
+            table_max: HashMap::new(),
+        }
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<&InstanceRec, EngineError> {
+        self.instances
+            .get(id.0 as usize)
+            .ok_or_else(|| EngineError::BadHandle(format!("{id:?}")))
+    }
+
+    fn instance_mut(&mut self, id: InstanceId) -> Result<&mut InstanceRec, EngineError> {
+        self.instances
+            .get_mut(id.0 as usize)
+            .ok_or_else(|| EngineError::BadHandle(format!("{id:?}")))
+    }
+
+    fn module_of(&self, id: InstanceId) -> Result<&ModuleRec, EngineError> {
+        let module = self.instance(id)?.module;
+        self.modules
+            .get(module)
+            .ok_or_else(|| EngineError::BadHandle(format!("module of {id:?}")))
+    }
+
+    /// Calls one of the instance's state helpers with a clean host state; returns what it saved.
+    fn helper(
+        &mut self,
+        id: InstanceId,
+        name: &str,
+        args: &[Value],
+        queue: Vec<Value>,
+    ) -> Result<(Vec<Value>, Vec<Value>), EngineError> {
+        let inner = self.instance(id)?.inner;
+        {
+            let mut st = lock(&self.shared);
+            st.stop = None;
+            st.fuel = None;
+            st.saved.clear();
+            st.queue = queue.into();
+        }
+        let report = self
+            .inner
+            .invoke(inner, name, args, RunOptions::default())?;
+        let mut st = lock(&self.shared);
+        let saved = std::mem::take(&mut st.saved);
+        let left = st.queue.len();
+        st.queue.clear();
+        match report.outcome {
+            // A helper that refused (-1: a memory or table cannot shrink) loads nothing.
+            RunOutcome::Returned(results) if left == 0 || results == [Value::I32(-1)] => {
+                Ok((saved, results))
+            }
+            RunOutcome::Returned(_) => Err(EngineError::Other(format!(
+                "{name} left {left} values unloaded"
+            ))),
+            other => Err(EngineError::Other(format!("{name}: {other:?}"))),
+        }
+    }
+
+    /// Sets the run state of the instance's module (mode, counter, threshold).
+    fn control(
+        &mut self,
+        id: InstanceId,
+        mode: i32,
+        count: u64,
+        threshold: u64,
+    ) -> Result<(), EngineError> {
+        self.helper(
+            id,
+            names::CONTROL,
+            &[
+                Value::I32(mode),
+                Value::I64(count as i64),
+                Value::I64(threshold as i64),
+            ],
+            Vec::new(),
+        )
+        .map(|_| ())
+    }
+
+    /// Runs `export` with `args` in `mode` from event `count`, then turns what the host saw
+    /// into the outcome.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        id: InstanceId,
+        entry_func: u32,
+        export: &str,
+        args: &[Value],
+        options: RunOptions,
+        mode: i32,
+        count: u64,
+        queue: Vec<Value>,
+    ) -> Result<RunReport, EngineError> {
+        let threshold = options
+            .stop
+            .map_or(u64::MAX, |stop| stop.at)
+            .min(options.fuel.unwrap_or(u64::MAX));
+        self.control(id, mode, count, threshold)?;
+        {
+            let mut st = lock(&self.shared);
+            *st = host::HostState {
+                stop: options.stop,
+                fuel: options.fuel,
+                queue: queue.into(),
+                ..host::HostState::default()
+            };
+        }
+        let inner = self.instance(id)?.inner;
+        let result = self
+            .inner
+            .invoke(inner, export, args, RunOptions::default());
+        let state = std::mem::take(&mut *lock(&self.shared));
+        // Later runs of other instances must not call the host: threshold back to the maximum.
+        let events = self.counted(id)?;
+        self.control(id, 0, events, u64::MAX)?;
+        let report = result?;
+        if state.out_of_fuel {
+            return Ok(RunReport {
+                outcome: RunOutcome::OutOfFuel,
+                events: options.fuel,
+            });
+        }
+        if let Some((kind, event)) = state.stopped {
+            let module = self.module_of(id)?;
+            let frames = frames_from_raw(&module.meta, &module.analysis, state.frames)
+                .map_err(|e| EngineError::Other(format!("unwind: {e}")))?;
+            self.instance_mut(id)?.suspended = Some(Suspended {
+                entry_func,
+                args: args.to_vec(),
+                kind,
+                event,
+                frames,
+            });
+            return Ok(RunReport {
+                outcome: RunOutcome::Suspended { kind, event },
+                events: Some(event + 1),
+            });
+        }
+        if !state.queue.is_empty() {
+            return Err(EngineError::Other(format!(
+                "rewind left {} values unloaded",
+                state.queue.len()
+            )));
+        }
+        let outcome = match report.outcome {
+            RunOutcome::Trapped(Trap::Host(message)) if message.contains(host::OUT_OF_FUEL) => {
+                RunOutcome::OutOfFuel
+            }
+            other => other,
+        };
+        Ok(RunReport {
+            outcome,
+            events: Some(events),
+        })
+    }
+
+    /// The instance's event counter.
+    fn counted(&self, id: InstanceId) -> Result<u64, EngineError> {
+        let handle = self.helper_handle(id, names::COUNT)?;
+        match self.inner.global_value(handle)? {
+            Value::I64(v) => Ok(v as u64),
+            other => Err(EngineError::Other(format!("event counter holds {other}"))),
+        }
+    }
+
+    fn helper_handle(&self, id: InstanceId, name: &str) -> Result<ExternHandle, EngineError> {
+        self.instance(id)?
+            .helpers
+            .get(name)
+            .copied()
+            .ok_or_else(|| EngineError::Other(format!("instrumented module lacks {name}")))
+    }
+
+    /// The image value of a function reference, through the wrapped engine's identities.
+    fn func_index(&self, id: InstanceId, value: &Value) -> Option<u32> {
+        let inner = self.instance(id).ok()?.inner;
+        match self.inner.func_identity(inner, value)? {
+            FuncIdentity::Index(k) => {
+                let imported = self.module_of(id).ok()?.analysis.imported_func_count();
+                let imports = baton_instrument::layout::IMPORTS;
+                if k < imported {
+                    Some(k)
+                } else {
+                    k.checked_sub(imports).filter(|k| *k >= imported)
+                }
+            }
+            FuncIdentity::Foreign => None,
+        }
+    }
+
+    fn execution_image(
+        &self,
+        id: InstanceId,
+        suspended: &Suspended,
+    ) -> Result<Execution, EngineError> {
+        let module = self.module_of(id)?;
+        let mut frames = Vec::with_capacity(suspended.frames.len());
+        for frame in &suspended.frames {
+            let point = module
+                .analysis
+                .function(frame.func)
+                .and_then(|f| f.at(frame.pc))
+                .ok_or_else(|| EngineError::Other(format!("no point at pc {}", frame.pc)))?;
+            frames.push(Frame {
+                func: frame.func,
+                pc: frame.pc,
+                locals: self.values_to_image(id, &frame.locals)?,
+                operands: self.values_to_image(id, &frame.operands)?,
+                labels: point.labels.clone(),
+            });
+        }
+        Ok(Execution {
+            entry: Some(Entry {
+                func: suspended.entry_func,
+                args: self.values_to_image(id, &suspended.args)?,
+            }),
+            safe_point: Some(SafePoint {
+                kind: suspended.kind.to_image() as i32,
+                event: suspended.event,
+            }),
+            frames,
+        })
+    }
+
+    fn values_to_image(
+        &self,
+        id: InstanceId,
+        values: &[Value],
+    ) -> Result<Vec<baton_checkpoint::image::Value>, EngineError> {
+        values
+            .iter()
+            .map(|v| store::value_to_image(v, |v| self.func_index(id, v)))
+            .collect()
+    }
+}
+
+impl Engine for Session {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
+        self.inner.trap_aliases()
+    }
+
+    fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
+        // The wrapped engine judges the original bytes (the rewrite re-encodes, and so would
+        // hide malformed encodings it tolerates).
+        self.inner.compile(wasm)?;
+        let analysis =
+            ModuleAnalysis::new(wasm).map_err(|e| EngineError::Rejected(e.to_string()))?;
+        let instrumented = baton_instrument::instrument_analysed(wasm, &analysis)
+            .map_err(|e| EngineError::Rejected(format!("instrumentation: {e}")))?;
+        let inner = self.inner.compile(&instrumented.wasm)?;
+        let exports = store::read_exports(wasm).map_err(EngineError::Rejected)?;
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(ModuleRec {
+            inner,
+            meta: Arc::new(instrumented.meta),
+            analysis: Arc::new(analysis),
+            exports,
+        });
+        Ok(id)
+    }
+
+    fn instantiate(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+    ) -> Result<InstanceId, EngineError> {
+        let rec = self
+            .modules
+            .get(module.0 as usize)
+            .ok_or_else(|| EngineError::BadHandle(format!("{module:?}")))?;
+        let baton = self.imports.clone()?;
+        let mut all = imports.to_vec();
+        all.extend(baton);
+        let inner = self.inner.instantiate(rec.inner, &all)?;
+        let analysis = rec.analysis.clone();
+        let original = rec.exports.clone();
+        // Maximum sizes: imported objects as this session knows them, defined ones declared.
+        let mut memory_max = Vec::new();
+        let mut table_max = Vec::new();
+        let (mut mi, mut ti) = (0usize, 0usize);
+        for handle in imports {
+            match handle.kind {
+                ExternKind::Memory => {
+                    let declared = analysis.memories().get(mi).and_then(|m| m.maximum);
+                    memory_max.push(self.memory_max.get(&handle.id).copied().unwrap_or(declared));
+                    mi += 1;
+                }
+                ExternKind::Table => {
+                    let declared = analysis.tables().get(ti).and_then(|t| t.maximum);
+                    table_max.push(self.table_max.get(&handle.id).copied().unwrap_or(declared));
+                    ti += 1;
+                }
+                _ => {}
+            }
+        }
+        memory_max.extend(analysis.memories().iter().skip(mi).map(|m| m.maximum));
+        table_max.extend(analysis.tables().iter().skip(ti).map(|t| t.maximum));
+        let mut exports = Vec::new();
+        let mut helpers = HashMap::new();
+        for (name, handle) in self.inner.exports(inner)? {
+            if name.starts_with(names::PREFIX) {
+                helpers.insert(name, handle);
+                continue;
+            }
+            if let Some((_, kind, index)) = original.iter().find(|(n, _, _)| *n == name) {
+                match kind {
+                    ExternKind::Memory => {
+                        if let Some(max) = memory_max.get(*index as usize) {
+                            self.memory_max.insert(handle.id, *max);
+                        }
+                    }
+                    ExternKind::Table => {
+                        if let Some(max) = table_max.get(*index as usize) {
+                            self.table_max.insert(handle.id, *max);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            exports.push((name, handle));
+        }
+        let id = InstanceId(self.instances.len() as u32);
+        self.instances.push(InstanceRec {
+            inner,
+            module: module.0 as usize,
+            exports,
+            helpers,
+            memory_max,
+            table_max,
+            suspended: None,
+        });
+        Ok(id)
+    }
+
+    fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
+        self.inner.host_func(ty, func)
+    }
+
+    fn host_func_with_memory(
+        &mut self,
+        ty: &FuncType,
+        func: baton_engine::MemoryHostFunc,
+    ) -> Result<ExternHandle, EngineError> {
+        self.inner.host_func_with_memory(ty, func)
+    }
+
+    fn host_global(&mut self, ty: GlobalType, init: Value) -> Result<ExternHandle, EngineError> {
+        self.inner.host_global(ty, init)
+    }
+
+    fn host_table(&mut self, ty: TableType) -> Result<ExternHandle, EngineError> {
+        let handle = self.inner.host_table(ty)?;
+        self.table_max.insert(handle.id, ty.max.map(u64::from));
+        Ok(handle)
+    }
+
+    fn host_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, EngineError> {
+        let handle = self.inner.host_memory(ty)?;
+        self.memory_max.insert(handle.id, ty.max.map(u64::from));
+        Ok(handle)
+    }
+
+    fn exports(&self, instance: InstanceId) -> Result<Vec<(String, ExternHandle)>, EngineError> {
+        Ok(self.instance(instance)?.exports.clone())
+    }
+
+    fn global_value(&self, global: ExternHandle) -> Result<Value, EngineError> {
+        self.inner.global_value(global)
+    }
+
+    fn memory_data(&self, memory: ExternHandle) -> Result<Vec<u8>, EngineError> {
+        self.inner.memory_data(memory)
+    }
+
+    fn table_elements(&self, table: ExternHandle) -> Result<Vec<Value>, EngineError> {
+        self.inner.table_elements(table)
+    }
+
+    fn invoke(
+        &mut self,
+        instance: InstanceId,
+        export: &str,
+        args: &[Value],
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        if self.instance(instance)?.suspended.is_some() {
+            return Err(EngineError::State("a run is suspended".into()));
+        }
+        if export.starts_with(names::PREFIX) {
+            return Err(EngineError::NoSuchExport {
+                kind: "function".into(),
+                name: export.into(),
+            });
+        }
+        let entry = self
+            .module_of(instance)?
+            .meta
+            .func_exports
+            .iter()
+            .find(|(name, _)| name == export)
+            .map(|(_, func)| *func);
+        let Some(entry) = entry else {
+            // Not a function export: the wrapped engine reports it.
+            return self.inner.invoke(
+                self.instance(instance)?.inner,
+                export,
+                args,
+                RunOptions::default(),
+            );
+        };
+        self.run(instance, entry, export, args, options, 0, 0, Vec::new())
+    }
+
+    fn resume(
+        &mut self,
+        instance: InstanceId,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let suspended = self
+            .instance_mut(instance)?
+            .suspended
+            .take()
+            .ok_or_else(|| EngineError::State("no suspended run".into()))?;
+        let module = self.module_of(instance)?;
+        let queue = rewind_queue(&module.meta, &module.analysis, &suspended)
+            .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
+        let next = suspended.event + 1;
+        let export = names::func(suspended.entry_func);
+        self.run(
+            instance,
+            suspended.entry_func,
+            &export,
+            &suspended.args,
+            options,
+            2,
+            next,
+            queue.into(),
+        )
+    }
+
+    fn take_image(&mut self, instance: InstanceId) -> Result<Image, EngineError> {
+        let mut image = store::store_image(self, instance)?;
+        if let Some(suspended) = self.instance(instance)?.suspended.clone() {
+            image.execution = Some(self.execution_image(instance, &suspended)?);
+        }
+        Ok(image)
+    }
+
+    fn restore(
+        &mut self,
+        module: ModuleId,
+        imports: &[ExternHandle],
+        image: &Image,
+    ) -> Result<InstanceId, EngineError> {
+        let rec = self
+            .modules
+            .get(module.0 as usize)
+            .ok_or_else(|| EngineError::BadHandle(format!("{module:?}")))?;
+        baton_checkpoint::validate(image, &rec.analysis)
+            .map_err(|e| EngineError::Restore(e.to_string()))?;
+        let id = self
+            .instantiate(module, imports)
+            .map_err(|e| EngineError::Restore(e.to_string()))?;
+        store::restore_store(self, id, image)?;
+        if let Some(execution) = &image.execution {
+            let suspended = store::suspended_from_image(self, id, execution)?;
+            self.instance_mut(id)?.suspended = Some(suspended);
+        }
+        Ok(id)
+    }
+
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        let inner = self.instance(instance).ok()?.inner;
+        match self.inner.func_identity(inner, value)? {
+            FuncIdentity::Foreign => Some(FuncIdentity::Foreign),
+            FuncIdentity::Index(_) => self.func_index(instance, value).map(FuncIdentity::Index),
+        }
+    }
+}

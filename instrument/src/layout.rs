@@ -1,0 +1,222 @@
+//! Where the instrumentation's additions sit in the rewritten module: the host imports
+//! (appended after the original function imports, so defined functions shift by
+//! [`IMPORTS`]), the added globals and table, and the registry of added function types.
+//! Original type, global, table, memory and segment indices never move.
+
+use std::collections::HashMap;
+
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{BlockType, HeapType, Instruction, RefType};
+use wasmparser::ValType;
+
+/// The host module the added imports come from.
+pub const HOST_MODULE: &str = "baton";
+
+/// Number of added function imports.
+pub const IMPORTS: u32 = 14;
+
+/// The value types in the order of the typed save/load imports.
+pub const VALUE_TYPES: [ValType; 6] = [
+    ValType::I32,
+    ValType::I64,
+    ValType::F32,
+    ValType::F64,
+    ValType::FUNCREF,
+    ValType::EXTERNREF,
+];
+
+/// Names of the added imports, in order: `event(kind, site, count) -> stop`,
+/// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
+/// [`VALUE_TYPES`].
+pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
+    "event",
+    "frame_done",
+    "save_i32",
+    "save_i64",
+    "save_f32",
+    "save_f64",
+    "save_funcref",
+    "save_externref",
+    "load_i32",
+    "load_i64",
+    "load_f32",
+    "load_f64",
+    "load_funcref",
+    "load_externref",
+];
+
+/// The type a value of `ty` crosses the host boundary as: floats as their integer bits (a
+/// host written in JavaScript would otherwise quiet signalling NaNs).
+pub fn wire(ty: ValType) -> ValType {
+    match ty {
+        ValType::F32 => ValType::I32,
+        ValType::F64 => ValType::I64,
+        other => other,
+    }
+}
+
+/// Position of `ty` in [`VALUE_TYPES`].
+pub fn type_slot(ty: ValType) -> usize {
+    VALUE_TYPES.iter().position(|t| *t == ty).unwrap_or(0)
+}
+
+/// wasm-encoder's value type for a wasmparser one (baton's feature set).
+pub(crate) fn enc(ty: ValType) -> wasm_encoder::ValType {
+    match ty {
+        ValType::I32 => wasm_encoder::ValType::I32,
+        ValType::I64 => wasm_encoder::ValType::I64,
+        ValType::F32 => wasm_encoder::ValType::F32,
+        ValType::F64 => wasm_encoder::ValType::F64,
+        ValType::V128 => wasm_encoder::ValType::V128,
+        ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => {
+            wasm_encoder::ValType::Ref(RefType::EXTERNREF)
+        }
+        ValType::Ref(_) => wasm_encoder::ValType::Ref(RefType::FUNCREF),
+    }
+}
+
+/// The zero (or null) constant of `ty`.
+pub(crate) fn zero(ty: ValType) -> Instruction<'static> {
+    match ty {
+        ValType::I64 => Instruction::I64Const(0),
+        ValType::F32 => Instruction::F32Const(0.0f32.into()),
+        ValType::F64 => Instruction::F64Const(0.0f64.into()),
+        ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => {
+            Instruction::RefNull(HeapType::EXTERN)
+        }
+        ValType::Ref(_) => Instruction::RefNull(HeapType::FUNC),
+        _ => Instruction::I32Const(0),
+    }
+}
+
+/// Indices of everything the instrumentation adds.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// Original imported function count.
+    pub imported_funcs: u32,
+    /// The mode global: 0 running, 1 unwinding, 2 rewinding.
+    pub mode: u32,
+    /// The event counter global (i64).
+    pub count: u32,
+    /// The threshold global: the host is called at events numbered `>=` it (i64, unsigned).
+    pub threshold: u32,
+    /// Per data segment: the global flagging its drop, when passive.
+    pub data_flags: Vec<Option<u32>>,
+    /// Per element segment: the global flagging its drop, when passive.
+    pub elem_flags: Vec<Option<u32>>,
+    /// The added table holding every original function at its index.
+    pub funcs_table: u32,
+}
+
+impl Layout {
+    /// The rewritten index of original function `func`.
+    pub fn func(&self, func: u32) -> u32 {
+        if func < self.imported_funcs {
+            func
+        } else {
+            func + IMPORTS
+        }
+    }
+
+    /// The `event` import.
+    pub fn event(&self) -> u32 {
+        self.imported_funcs
+    }
+
+    /// The `frame_done` import.
+    pub fn frame_done(&self) -> u32 {
+        self.imported_funcs + 1
+    }
+
+    /// The `save_<ty>` import.
+    pub fn save(&self, ty: ValType) -> u32 {
+        self.imported_funcs + 2 + type_slot(ty) as u32
+    }
+
+    /// The `load_<ty>` import.
+    pub fn load(&self, ty: ValType) -> u32 {
+        self.imported_funcs + 8 + type_slot(ty) as u32
+    }
+
+    /// Saves the value of `ty` on top of the stack (floats as their bits).
+    pub fn save_seq(&self, ty: ValType) -> Vec<Instruction<'static>> {
+        let call = Instruction::Call(self.save(ty));
+        match ty {
+            ValType::F32 => vec![Instruction::I32ReinterpretF32, call],
+            ValType::F64 => vec![Instruction::I64ReinterpretF64, call],
+            _ => vec![call],
+        }
+    }
+
+    /// Loads a value of `ty` (floats from their bits).
+    pub fn load_seq(&self, ty: ValType) -> Vec<Instruction<'static>> {
+        let call = Instruction::Call(self.load(ty));
+        match ty {
+            ValType::F32 => vec![call, Instruction::F32ReinterpretI32],
+            ValType::F64 => vec![call, Instruction::F64ReinterpretI64],
+            _ => vec![call],
+        }
+    }
+}
+
+/// Reencodes original items with function indices shifted past the added imports.
+pub(crate) struct Remap {
+    /// Original imported function count.
+    pub imported_funcs: u32,
+}
+
+impl Reencode for Remap {
+    type Error = std::convert::Infallible;
+
+    fn function_index(
+        &mut self,
+        func: u32,
+    ) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
+        Ok(if func < self.imported_funcs {
+            func
+        } else {
+            func + IMPORTS
+        })
+    }
+}
+
+/// Function types the instrumentation adds, after the original ones.
+#[derive(Debug, Default)]
+pub(crate) struct Types {
+    /// Number of original types.
+    pub base: u32,
+    /// Added types in index order.
+    pub list: Vec<(Vec<ValType>, Vec<ValType>)>,
+    map: HashMap<(Vec<ValType>, Vec<ValType>), u32>,
+}
+
+impl Types {
+    /// A registry whose first added type gets index `base`.
+    pub fn new(base: u32) -> Self {
+        Types {
+            base,
+            ..Types::default()
+        }
+    }
+
+    /// The index of type `params -> results`, added on first use.
+    pub fn index(&mut self, params: &[ValType], results: &[ValType]) -> u32 {
+        let key = (params.to_vec(), results.to_vec());
+        if let Some(index) = self.map.get(&key) {
+            return *index;
+        }
+        let index = self.base + self.list.len() as u32;
+        self.list.push(key.clone());
+        self.map.insert(key, index);
+        index
+    }
+
+    /// A block type for `params -> results`.
+    pub fn block(&mut self, params: &[ValType], results: &[ValType]) -> BlockType {
+        match (params, results) {
+            ([], []) => BlockType::Empty,
+            ([], [one]) => BlockType::Result(enc(*one)),
+            _ => BlockType::FunctionType(self.index(params, results)),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `baton instrument`: rewrites a WebAssembly module so that any unmodified engine running it
+//! counts baton's safe-point events (`docs/safe-points.md`), unwinds its own stack at a stop
+//! into the pieces of a baton image, and rewinds from any baton image.
+//!
+//! The rewrite works on the module with wasmparser (operand types and labels at every pc from
+//! the shared [`baton_checkpoint::analysis`]) and wasm-encoder. What it adds:
+//! - host imports (module [`layout::HOST_MODULE`], names [`layout::IMPORT_NAMES`]) appended
+//!   after the original function imports: `event`, `frame_done`, typed `save_*` / `load_*`;
+//! - globals: mode, event counter, threshold, one drop flag per passive segment;
+//! - a private table holding every original function at its index (`call_indirect` of a
+//!   rewound outer frame re-enters the image's callee through it, whatever the module's own
+//!   tables hold now);
+//! - exported helpers ([`names`]) that read and write the state outside the stack (globals,
+//!   memories, tables, dropped segments) through the host imports, never through the module's
+//!   own memory.
+//!
+//! [`Meta`] tells the host what each site is (original pcs: the image's pcs are the original
+//! module's). The host side lives in the harness (`instrumented:<engine>` adapters).
+//!
+//! Declared limitations: SIMD is outside baton's feature set; the `any` kind is not
+//! instrumented (engines report the main kinds only).
+
+mod body;
+pub mod error;
+pub mod layout;
+pub mod meta;
+mod module;
+pub mod names;
+mod plan;
+
+use baton_checkpoint::analysis::ModuleAnalysis;
+
+pub use error::InstrumentError;
+pub use meta::{Level, Meta, Site, SiteKind};
+
+/// An instrumented module and what its host needs.
+#[derive(Debug, Clone)]
+pub struct Instrumented {
+    /// The rewritten module's bytes.
+    pub wasm: Vec<u8>,
+    /// Sites, levels and segment facts for the host.
+    pub meta: Meta,
+}
+
+/// Rewrites `wasm` (which must be valid under baton's feature set).
+pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
+    let analysis = ModuleAnalysis::new(wasm)?;
+    module::rewrite(wasm, &analysis)
+}
+
+/// Rewrites `wasm`, already analysed (and so validated) as `analysis`.
+pub fn instrument_analysed(
+    wasm: &[u8],
+    analysis: &ModuleAnalysis,
+) -> Result<Instrumented, InstrumentError> {
+    module::rewrite(wasm, analysis)
+}

@@ -1,0 +1,562 @@
+//! Module assembly: copies the original sections (function indices shifted past the added
+//! imports), instruments every body, and appends the added imports, globals, table, element
+//! segment, helper functions and exports (see the crate docs).
+
+use std::collections::HashMap;
+
+use baton_checkpoint::analysis::ModuleAnalysis;
+use baton_checkpoint::image::LabelKind;
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
+    ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType, HeapType,
+    ImportSection, Instruction, MemArg, MemorySection, Module, RefType, StartSection, TableSection,
+    TableType, TypeSection,
+};
+use wasmparser::{ElementKind, Parser, Payload, ValType};
+
+use crate::body::Emitter;
+use crate::error::InstrumentError;
+use crate::layout::{
+    enc, wire, Layout, Remap, Types, HOST_MODULE, IMPORTS, IMPORT_NAMES, VALUE_TYPES,
+};
+use crate::meta::{Level, Meta, Site};
+use crate::names;
+use crate::plan::plan;
+use crate::Instrumented;
+
+/// Section readers of the original module.
+#[derive(Default)]
+struct Sections<'a> {
+    types: Option<wasmparser::TypeSectionReader<'a>>,
+    imports: Option<wasmparser::ImportSectionReader<'a>>,
+    functions: Option<wasmparser::FunctionSectionReader<'a>>,
+    tables: Option<wasmparser::TableSectionReader<'a>>,
+    memories: Option<wasmparser::MemorySectionReader<'a>>,
+    globals: Option<wasmparser::GlobalSectionReader<'a>>,
+    exports: Option<wasmparser::ExportSectionReader<'a>>,
+    start: Option<u32>,
+    elements: Option<wasmparser::ElementSectionReader<'a>>,
+    data: Option<wasmparser::DataSectionReader<'a>>,
+    code: Vec<wasmparser::FunctionBody<'a>>,
+    type_count: u32,
+}
+
+fn read_sections(wasm: &[u8]) -> Result<Sections<'_>, InstrumentError> {
+    let mut s = Sections::default();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::TypeSection(r) => {
+                s.type_count = r.count();
+                s.types = Some(r);
+            }
+            Payload::ImportSection(r) => s.imports = Some(r),
+            Payload::FunctionSection(r) => s.functions = Some(r),
+            Payload::TableSection(r) => s.tables = Some(r),
+            Payload::MemorySection(r) => s.memories = Some(r),
+            Payload::GlobalSection(r) => s.globals = Some(r),
+            Payload::ExportSection(r) => s.exports = Some(r),
+            Payload::StartSection { func, .. } => s.start = Some(func),
+            Payload::ElementSection(r) => s.elements = Some(r),
+            Payload::DataSection(r) => s.data = Some(r),
+            Payload::CodeSectionEntry(body) => s.code.push(body),
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+/// Rewrites a module already validated by `analysis`.
+pub(crate) fn rewrite(
+    wasm: &[u8],
+    analysis: &ModuleAnalysis,
+) -> Result<Instrumented, InstrumentError> {
+    let s = read_sections(wasm)?;
+    let imported_funcs = analysis.imported_func_count();
+    let mut remap = Remap { imported_funcs };
+    let mut types = Types::new(s.type_count);
+    let mut meta = Meta {
+        func_count: analysis.func_count(),
+        ..Meta::default()
+    };
+
+    // Segment kinds (needed by the bodies for drop flags).
+    let mut elem_kinds = Vec::new();
+    if let Some(r) = s.elements.clone() {
+        for element in r {
+            elem_kinds.push(matches!(element?.kind, ElementKind::Passive));
+        }
+    }
+    let mut data_kinds = Vec::new();
+    if let Some(r) = s.data.clone() {
+        for data in r {
+            data_kinds.push(matches!(data?.kind, wasmparser::DataKind::Passive));
+        }
+    }
+    let global_total = analysis.globals().len() as u32;
+    let mut next_global = global_total + 3;
+    let mut flag = |passive: &bool| {
+        passive.then(|| {
+            next_global += 1;
+            next_global - 1
+        })
+    };
+    let data_flags: Vec<Option<u32>> = data_kinds.iter().map(&mut flag).collect();
+    let elem_flags: Vec<Option<u32>> = elem_kinds.iter().map(&mut flag).collect();
+    let layout = Layout {
+        imported_funcs,
+        mode: global_total,
+        count: global_total + 1,
+        threshold: global_total + 2,
+        data_flags,
+        elem_flags,
+        funcs_table: analysis.tables().len() as u32,
+    };
+    meta.data_passive = data_kinds;
+    meta.elem_passive = elem_kinds;
+
+    // Imports.
+    let mut imports = ImportSection::new();
+    if let Some(r) = s.imports.clone() {
+        remap.parse_import_section(&mut imports, r)?;
+    }
+    let mut import_types = Vec::new();
+    import_types.push(types.index(&[ValType::I32, ValType::I32, ValType::I64], &[ValType::I32]));
+    import_types.push(types.index(&[ValType::I32], &[]));
+    for ty in VALUE_TYPES {
+        import_types.push(types.index(&[wire(ty)], &[]));
+    }
+    for ty in VALUE_TYPES {
+        import_types.push(types.index(&[], &[wire(ty)]));
+    }
+    for (name, ty) in IMPORT_NAMES.iter().zip(&import_types) {
+        imports.import(HOST_MODULE, name, EntityType::Function(*ty));
+    }
+
+    // Functions and code.
+    let mut functions = FunctionSection::new();
+    let mut code = CodeSection::new();
+    if let Some(r) = s.functions.clone() {
+        for ty in r {
+            functions.function(ty?);
+        }
+    }
+    for (i, body) in s.code.iter().enumerate() {
+        let func = imported_funcs + i as u32;
+        let function = analysis.function(func).ok_or_else(|| {
+            InstrumentError::Unsupported(format!("no analysis of function {func}"))
+        })?;
+        let levels = plan(analysis, function, body)?;
+        let mut site_ids = Vec::with_capacity(levels.len());
+        for level in &levels {
+            let mut ids = Vec::new();
+            if !level.sites.is_empty() {
+                let level_id = meta.levels.len() as u32;
+                for (slot, site) in level.sites.iter().enumerate() {
+                    let id = meta.sites.len() as u32;
+                    ids.push(id);
+                    meta.sites.push(Site {
+                        kind: site.kind,
+                        func,
+                        pc: site.pc,
+                        level: level_id,
+                        slot: slot as u32 + 1,
+                        types: site.types.clone(),
+                        consumed: site.consumed,
+                        indirect: site.indirect,
+                    });
+                }
+                meta.level_index
+                    .insert((func, level.start, level.kind as i32), level_id);
+                meta.levels.push(Level {
+                    func,
+                    start: level.start,
+                    kind: level.kind,
+                    sites: ids.clone(),
+                });
+            }
+            site_ids.push(ids);
+        }
+        let emitter = Emitter::new(&layout, &mut types, analysis, function, &levels, &site_ids);
+        code.function(&emitter.run(body, &mut remap)?);
+    }
+    let defined = s.code.len() as u32;
+    let mut next_func = imported_funcs + IMPORTS + defined;
+    let mut exports = ExportSection::new();
+    if let Some(r) = s.exports.clone() {
+        for export in r.clone() {
+            let export = export?;
+            if export.name.starts_with(names::PREFIX) {
+                return Err(InstrumentError::Unsupported(format!(
+                    "the module already exports {:?}",
+                    export.name
+                )));
+            }
+            if export.kind == wasmparser::ExternalKind::Func {
+                meta.func_exports
+                    .push((export.name.to_string(), export.index));
+            }
+        }
+        remap.parse_export_section(&mut exports, r)?;
+    }
+    let mut add_helper = |name: &str,
+                          params: &[ValType],
+                          results: &[ValType],
+                          body: Function,
+                          functions: &mut FunctionSection,
+                          code: &mut CodeSection,
+                          exports: &mut ExportSection,
+                          types: &mut Types| {
+        functions.function(types.index(params, results));
+        code.function(&body);
+        exports.export(name, ExportKind::Func, next_func);
+        next_func += 1;
+    };
+    let helpers = helper_bodies(analysis, &layout);
+    for (name, params, results, body) in helpers {
+        add_helper(
+            &name,
+            &params,
+            &results,
+            body,
+            &mut functions,
+            &mut code,
+            &mut exports,
+            &mut types,
+        );
+    }
+    exports.export(names::COUNT, ExportKind::Global, layout.count);
+    for i in 0..analysis.memories().len() {
+        exports.export(&names::memory(i), ExportKind::Memory, i as u32);
+    }
+    for k in 0..analysis.func_count() {
+        exports.export(&names::func(k), ExportKind::Func, layout.func(k));
+    }
+
+    // Tables, memories, globals.
+    let mut tables = TableSection::new();
+    if let Some(r) = s.tables.clone() {
+        remap.parse_table_section(&mut tables, r)?;
+    }
+    let count = u64::from(analysis.func_count());
+    tables.table(TableType {
+        element_type: RefType::FUNCREF,
+        table64: false,
+        minimum: count,
+        maximum: Some(count),
+        shared: false,
+    });
+    let mut memories = MemorySection::new();
+    if let Some(r) = s.memories.clone() {
+        remap.parse_memory_section(&mut memories, r)?;
+    }
+    let mut globals = GlobalSection::new();
+    if let Some(r) = s.globals.clone() {
+        remap.parse_global_section(&mut globals, r)?;
+    }
+    let global = |val_type, mutable| GlobalType {
+        val_type,
+        mutable,
+        shared: false,
+    };
+    globals.global(
+        global(wasm_encoder::ValType::I32, true),
+        &ConstExpr::i32_const(0),
+    );
+    globals.global(
+        global(wasm_encoder::ValType::I64, true),
+        &ConstExpr::i64_const(0),
+    );
+    globals.global(
+        global(wasm_encoder::ValType::I64, true),
+        &ConstExpr::i64_const(-1),
+    );
+    for _ in layout.data_flags.iter().chain(&layout.elem_flags).flatten() {
+        globals.global(
+            global(wasm_encoder::ValType::I32, true),
+            &ConstExpr::i32_const(0),
+        );
+    }
+
+    // Elements: the original ones, then every function into the private table.
+    let mut elements = ElementSection::new();
+    if let Some(r) = s.elements.clone() {
+        remap.parse_element_section(&mut elements, r)?;
+    }
+    let all: Vec<u32> = (0..analysis.func_count()).map(|k| layout.func(k)).collect();
+    elements.active(
+        Some(layout.funcs_table),
+        &ConstExpr::i32_const(0),
+        Elements::Functions(all.into()),
+    );
+    let mut data = DataSection::new();
+    if let Some(r) = s.data.clone() {
+        remap.parse_data_section(&mut data, r)?;
+    }
+
+    // Types last: the bodies and helpers registered theirs.
+    let mut type_section = TypeSection::new();
+    if let Some(r) = s.types.clone() {
+        remap.parse_type_section(&mut type_section, r)?;
+    }
+    for (params, results) in &types.list {
+        type_section.ty().function(
+            params.iter().map(|t| enc(*t)),
+            results.iter().map(|t| enc(*t)),
+        );
+    }
+
+    let mut module = Module::new();
+    module.section(&type_section);
+    module.section(&imports);
+    module.section(&functions);
+    module.section(&tables);
+    if s.memories.is_some() {
+        module.section(&memories);
+    }
+    module.section(&globals);
+    module.section(&exports);
+    if let Some(start) = s.start {
+        module.section(&StartSection {
+            function_index: layout.func(start),
+        });
+    }
+    module.section(&elements);
+    if !meta.data_passive.is_empty() {
+        module.section(&DataCountSection {
+            count: meta.data_passive.len() as u32,
+        });
+    }
+    module.section(&code);
+    if s.data.is_some() {
+        module.section(&data);
+    }
+    let _ = HashMap::<u32, u32>::new();
+    let _ = LabelKind::Block;
+    Ok(Instrumented {
+        wasm: module.finish(),
+        meta,
+    })
+}
+
+/// A helper: export name, params, results, body.
+type Helper = (String, Vec<ValType>, Vec<ValType>, Function);
+
+fn body_of(locals: &[ValType], instrs: &[Instruction<'_>]) -> Function {
+    let mut f = Function::new_with_locals_types(locals.iter().map(|t| enc(*t)));
+    for instr in instrs {
+        f.instruction(instr);
+    }
+    f.instruction(&Instruction::End);
+    f
+}
+
+/// `if (cond) return -1`: a helper refusing (a memory or table cannot shrink or grow).
+fn refuse_if() -> [Instruction<'static>; 4] {
+    [
+        Instruction::If(wasm_encoder::BlockType::Empty),
+        Instruction::I32Const(-1),
+        Instruction::Return,
+        Instruction::End,
+    ]
+}
+
+/// A helper without parameters, results or locals.
+fn nullary(name: &str, instrs: &[Instruction<'_>]) -> Helper {
+    (name.into(), vec![], vec![], body_of(&[], instrs))
+}
+
+/// The exported state helpers (see [`names`]).
+fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
+    use Instruction as I;
+    let mut out: Vec<Helper> = Vec::new();
+    out.push((
+        names::CONTROL.into(),
+        vec![ValType::I32, ValType::I64, ValType::I64],
+        vec![],
+        body_of(
+            &[],
+            &[
+                I::LocalGet(0),
+                I::GlobalSet(l.mode),
+                I::LocalGet(1),
+                I::GlobalSet(l.count),
+                I::LocalGet(2),
+                I::GlobalSet(l.threshold),
+            ],
+        ),
+    ));
+    let mut save = Vec::new();
+    let mut load = Vec::new();
+    for (g, ty) in analysis.globals().iter().enumerate() {
+        save.push(I::GlobalGet(g as u32));
+        save.extend(l.save_seq(ty.content_type));
+        if ty.mutable {
+            load.extend(l.load_seq(ty.content_type));
+            load.push(I::GlobalSet(g as u32));
+        }
+    }
+    out.push(nullary(names::GLOBALS_SAVE, &save));
+    out.push(nullary(names::GLOBALS_LOAD, &load));
+    for i in 0..analysis.memories().len() {
+        let m = i as u32;
+        let resize = [I::LocalGet(0), I::MemorySize(m), I::I32LtU]
+            .into_iter()
+            .chain(refuse_if())
+            .chain([
+                I::LocalGet(0),
+                I::MemorySize(m),
+                I::I32Sub,
+                I::MemoryGrow(m),
+                I::I32Const(-1),
+                I::I32Eq,
+            ])
+            .chain(refuse_if())
+            .chain([
+                I::I32Const(0),
+                I::I32Const(0),
+                I::MemorySize(m),
+                I::I32Const(16),
+                I::I32Shl,
+                I::MemoryFill(m),
+                I::I32Const(0),
+            ])
+            .collect::<Vec<_>>();
+        out.push((
+            names::memory_resize(i),
+            vec![ValType::I32],
+            vec![ValType::I32],
+            body_of(&[], &resize),
+        ));
+        let fill = [
+            I::Loop(wasm_encoder::BlockType::Empty),
+            I::LocalGet(0),
+            I::LocalGet(1),
+            I::I32Add,
+            I::Call(l.load(ValType::I64)),
+            I::I64Store(MemArg {
+                offset: 0,
+                align: 0,
+                target: wasm_encoder::MemArgTarget::Memory(m),
+                ordering: None,
+            }),
+            I::LocalGet(1),
+            I::I32Const(8),
+            I::I32Add,
+            I::LocalTee(1),
+            I::I32Const(4096),
+            I::I32LtU,
+            I::BrIf(0),
+            I::End,
+        ];
+        out.push((
+            names::memory_fill(i),
+            vec![ValType::I32],
+            vec![],
+            body_of(&[ValType::I32], &fill),
+        ));
+    }
+    for (t, table) in analysis.tables().iter().enumerate() {
+        let ti = t as u32;
+        let ty = ValType::Ref(table.element_type);
+        let null = if table.element_type == wasmparser::RefType::EXTERNREF {
+            HeapType::EXTERN
+        } else {
+            HeapType::FUNC
+        };
+        let save = [
+            I::Block(wasm_encoder::BlockType::Empty),
+            I::Loop(wasm_encoder::BlockType::Empty),
+            I::LocalGet(0),
+            I::TableSize(ti),
+            I::I32GeU,
+            I::BrIf(1),
+            I::LocalGet(0),
+            I::TableGet(ti),
+            I::Call(l.save(ty)),
+            I::LocalGet(0),
+            I::I32Const(1),
+            I::I32Add,
+            I::LocalSet(0),
+            I::Br(0),
+            I::End,
+            I::End,
+        ];
+        out.push((
+            names::table_save(t),
+            vec![],
+            vec![],
+            body_of(&[ValType::I32], &save),
+        ));
+        let load = [I::TableSize(ti), I::LocalGet(0), I::I32GtU]
+            .into_iter()
+            .chain(refuse_if())
+            .chain([
+                I::RefNull(null),
+                I::LocalGet(0),
+                I::TableSize(ti),
+                I::I32Sub,
+                I::TableGrow(ti),
+                I::I32Const(-1),
+                I::I32Eq,
+            ])
+            .chain(refuse_if())
+            .chain([
+                I::Block(wasm_encoder::BlockType::Empty),
+                I::Loop(wasm_encoder::BlockType::Empty),
+                I::LocalGet(1),
+                I::LocalGet(0),
+                I::I32GeU,
+                I::BrIf(1),
+                I::LocalGet(1),
+                I::Call(l.load(ty)),
+                I::TableSet(ti),
+                I::LocalGet(1),
+                I::I32Const(1),
+                I::I32Add,
+                I::LocalSet(1),
+                I::Br(0),
+                I::End,
+                I::End,
+                I::I32Const(0),
+            ])
+            .collect::<Vec<_>>();
+        out.push((
+            names::table_load(t),
+            vec![ValType::I32],
+            vec![ValType::I32],
+            body_of(&[ValType::I32], &load),
+        ));
+    }
+    let mut save = Vec::new();
+    let mut load = Vec::new();
+    let segments = l
+        .data_flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (true, i as u32, *f))
+        .chain(
+            l.elem_flags
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (false, i as u32, *f)),
+        );
+    for (is_data, index, flag) in segments {
+        let Some(flag) = flag else { continue };
+        save.push(I::GlobalGet(flag));
+        save.push(I::Call(l.save(ValType::I32)));
+        load.push(I::Call(l.load(ValType::I32)));
+        load.push(I::If(wasm_encoder::BlockType::Empty));
+        load.push(if is_data {
+            I::DataDrop(index)
+        } else {
+            I::ElemDrop(index)
+        });
+        load.push(I::I32Const(1));
+        load.push(I::GlobalSet(flag));
+        load.push(I::End);
+    }
+    out.push(nullary(names::DROPPED_SAVE, &save));
+    out.push(nullary(names::DROPPED_LOAD, &load));
+    out
+}

@@ -1,0 +1,244 @@
+//! Pass 1 over one function body: its control levels in opening order, and for each live
+//! level the sites in it with the operand types there (from the shared module analysis).
+//!
+//! Dead code (after `br`, `br_table`, `return` or `unreachable` until its level ends, and every
+//! level opened inside it) holds no sites: no event can fire there. A block site is kept only
+//! when the nested level (either arm of an `if`) holds sites.
+
+use baton_checkpoint::analysis::{FunctionAnalysis, ModuleAnalysis};
+use baton_checkpoint::image::LabelKind;
+use wasmparser::{BlockType, FunctionBody, Operator, ValType};
+
+use crate::error::InstrumentError;
+use crate::meta::SiteKind;
+
+/// A site found by the plan.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanSite {
+    pub kind: SiteKind,
+    pub pc: u32,
+    pub types: Vec<ValType>,
+    pub consumed: u32,
+    pub indirect: bool,
+}
+
+/// One control level of the body, in opening order.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanLevel {
+    pub start: u32,
+    pub kind: LabelKind,
+    /// Operand stack height at the label (block parameters excluded).
+    pub height: usize,
+    /// The level's parameter types (the block type's parameters).
+    pub params: Vec<ValType>,
+    pub sites: Vec<PlanSite>,
+    pub dead: bool,
+}
+
+/// Parameters and results of a block type.
+pub(crate) fn block_sig(
+    analysis: &ModuleAnalysis,
+    ty: BlockType,
+    offset: u64,
+) -> Result<(Vec<ValType>, Vec<ValType>), InstrumentError> {
+    Ok(match ty {
+        BlockType::Empty => (Vec::new(), Vec::new()),
+        BlockType::Type(t) => (Vec::new(), vec![t]),
+        BlockType::FuncType(index) => {
+            let ty = analysis
+                .func_type(index)
+                .ok_or_else(|| InstrumentError::at(offset, format!("no type {index}")))?;
+            (ty.params().to_vec(), ty.results().to_vec())
+        }
+    })
+}
+
+/// Operand types before the instruction at `pc`.
+pub(crate) fn types_at(
+    function: &FunctionAnalysis,
+    pc: u32,
+    offset: u64,
+) -> Result<&[ValType], InstrumentError> {
+    function
+        .at(pc)
+        .map(|point| point.operand_types.as_slice())
+        .ok_or_else(|| InstrumentError::at(offset, format!("no analysis point at pc {pc}")))
+}
+
+/// A call's signature: parameters, results, and whether it is a `call_indirect`.
+pub(crate) type CallSig = (Vec<ValType>, Vec<ValType>, bool);
+
+/// `(params consumed, results produced, indirect)` of a call instruction.
+pub(crate) fn call_sig(
+    analysis: &ModuleAnalysis,
+    op: &Operator<'_>,
+    offset: u64,
+) -> Result<Option<CallSig>, InstrumentError> {
+    let (ty, indirect) = match *op {
+        Operator::Call { function_index } => (analysis.func_type_of(function_index), false),
+        Operator::CallIndirect { type_index, .. } => (analysis.func_type(type_index), true),
+        _ => return Ok(None),
+    };
+    let ty = ty.ok_or_else(|| InstrumentError::at(offset, "call of an unknown type"))?;
+    Ok(Some((
+        ty.params().to_vec(),
+        ty.results().to_vec(),
+        indirect,
+    )))
+}
+
+/// Runs pass 1 over `body` (function `func`).
+pub(crate) fn plan(
+    analysis: &ModuleAnalysis,
+    function: &FunctionAnalysis,
+    body: &FunctionBody<'_>,
+) -> Result<Vec<PlanLevel>, InstrumentError> {
+    let base = body.range().start;
+    let mut levels: Vec<PlanLevel> = Vec::new();
+    // Open levels: index into `levels`, and (for an if) whether the then-arm had sites.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut reader = body.get_operators_reader()?;
+    let mut first = true;
+    // A site to record at the next instruction: (kind, consumed, indirect).
+    let mut pending: Option<(SiteKind, u32, bool)> = None;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        let pc = u32::try_from(offset - base).unwrap_or(u32::MAX);
+        if first {
+            first = false;
+            levels.push(PlanLevel {
+                start: 0,
+                kind: LabelKind::Block,
+                height: 0,
+                params: Vec::new(),
+                sites: vec![PlanSite {
+                    kind: SiteKind::Entry,
+                    pc,
+                    types: Vec::new(),
+                    consumed: 0,
+                    indirect: false,
+                }],
+                dead: false,
+            });
+            open.push((0, false));
+        }
+        let Some(&(current, _)) = open.last() else {
+            return Err(InstrumentError::at(
+                offset,
+                "instruction after the body's end",
+            ));
+        };
+        let live = !levels[current].dead;
+        if let Some((kind, consumed, indirect)) = pending.take() {
+            let height = levels[current].height;
+            let types = types_at(function, pc, offset)?
+                .get(height..)
+                .unwrap_or(&[])
+                .to_vec();
+            levels[current].sites.push(PlanSite {
+                kind,
+                pc,
+                types,
+                consumed,
+                indirect,
+            });
+        }
+        match op {
+            Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+                let (params, _) = block_sig(analysis, blockty, offset)?;
+                let cond = usize::from(matches!(op, Operator::If { .. }));
+                let kind = match op {
+                    Operator::Loop { .. } => LabelKind::Loop,
+                    Operator::If { .. } => LabelKind::If,
+                    _ => LabelKind::Block,
+                };
+                let types = if live {
+                    types_at(function, pc, offset)?.to_vec()
+                } else {
+                    Vec::new()
+                };
+                let height = types.len().saturating_sub(params.len() + cond);
+                if live {
+                    let parent_height = levels[current].height;
+                    levels[current].sites.push(PlanSite {
+                        kind: SiteKind::Block,
+                        pc,
+                        types: types.get(parent_height..).unwrap_or(&[]).to_vec(),
+                        consumed: 0,
+                        indirect: false,
+                    });
+                }
+                levels.push(PlanLevel {
+                    start: pc,
+                    kind,
+                    height,
+                    params,
+                    sites: Vec::new(),
+                    dead: !live,
+                });
+                open.push((levels.len() - 1, false));
+                if live && kind == LabelKind::Loop {
+                    pending = Some((SiteKind::Loop, 0, false));
+                }
+            }
+            Operator::Else => {
+                let (then, _) = open
+                    .pop()
+                    .ok_or_else(|| InstrumentError::at(offset, "else outside an if"))?;
+                let had = !levels[then].sites.is_empty();
+                let parent_dead = open.last().is_none_or(|&(p, _)| levels[p].dead);
+                let level = PlanLevel {
+                    start: levels[then].start,
+                    kind: LabelKind::Else,
+                    height: levels[then].height,
+                    params: levels[then].params.clone(),
+                    sites: Vec::new(),
+                    dead: parent_dead,
+                };
+                levels.push(level);
+                open.push((levels.len() - 1, had));
+            }
+            Operator::End => {
+                let (done, had) = open
+                    .pop()
+                    .ok_or_else(|| InstrumentError::at(offset, "end without an open block"))?;
+                if let Some(&(parent, _)) = open.last() {
+                    let used = had || !levels[done].sites.is_empty();
+                    if !used && !levels[parent].dead {
+                        // The block site for this level is the parent's last site.
+                        if levels[parent].sites.last().map(|s| s.kind) == Some(SiteKind::Block) {
+                            levels[parent].sites.pop();
+                        }
+                    }
+                }
+            }
+            Operator::Br { .. }
+            | Operator::BrTable { .. }
+            | Operator::Return
+            | Operator::Unreachable => {
+                levels[current].dead = true;
+            }
+            ref call @ (Operator::Call { .. } | Operator::CallIndirect { .. }) if live => {
+                let Some((params, _, indirect)) = call_sig(analysis, call, offset)? else {
+                    continue;
+                };
+                let height = levels[current].height;
+                let types = types_at(function, pc, offset)?
+                    .get(height..)
+                    .unwrap_or(&[])
+                    .to_vec();
+                let consumed = u32::try_from(params.len() + usize::from(indirect)).unwrap_or(0);
+                levels[current].sites.push(PlanSite {
+                    kind: SiteKind::Call,
+                    pc,
+                    types,
+                    consumed,
+                    indirect,
+                });
+                pending = Some((SiteKind::Return, consumed, indirect));
+            }
+            _ => {}
+        }
+    }
+    Ok(levels)
+}
