@@ -45,5 +45,6 @@ pub mod oracles;
 pub mod report;
 pub mod reproduce;
 pub mod rng;
+pub mod shaped;
 pub mod shrink;
 pub mod targets;
