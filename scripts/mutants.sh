@@ -2,8 +2,9 @@
 # Mutation testing of the engines' image mapping (issue 14; not part of CI): `cargo mutants`
 # mutates each engine's native <-> image mapping module and engines/runtime/src/image_map.rs,
 # and the test of every mutant is a short seeded campaign (harness/tests/mapping_gate.rs: the
-# seed corpus, then BATON_GATE_CASES generated cases from BATON_GATE_SEED, on the default
-# engines; any finding but `oracle` fails it). A mutant the campaign misses is a gap in the
+# seed corpus, then BATON_GATE_CASES generated cases from BATON_GATE_SEED, on the checkpointing
+# engines; any finding fails it). The unmutated tree must pass it first (cargo-mutants'
+# baseline), so a caught mutant is one the campaign told apart. A mutant the campaign misses is a gap in the
 # generator, the schedules or the properties.
 #
 #   scripts/mutants.sh                                   # every mapping module
@@ -26,5 +27,5 @@ for file in ${FILES}; do
 done
 # shellcheck disable=SC2086 # MUTANTS_ARGS is a list of options
 cargo mutants "${filters[@]}" --test-package baton --timeout "${TIMEOUT:-300}" \
-  --baseline skip ${MUTANTS_ARGS:-} \
+  ${MUTANTS_ARGS:-} \
   -- --release --test mapping_gate -- --ignored --exact short_campaign_has_no_finding

@@ -26,9 +26,9 @@ use wasmparser::{Parser, Payload, Validator};
 use super::case::{Case, CaseValue, Invocation, Schedule, CASE_VERSION};
 use super::choices::{Choices, Seeded, Source, Steered};
 use super::exec::{Limits, SCHEDULE_KINDS};
-use super::shaped;
 use super::host;
 use super::rng::SplitMix64;
+use super::shaped;
 use baton_engine::{FuncType, ValType};
 
 /// Fuel (loop iterations plus function entries) wasm-smith's termination pass grants a module
@@ -285,9 +285,7 @@ fn build<'a>(
 }
 
 /// A wasm-smith module and one invocation per exported function it defines.
-fn smith_case<'a>(
-    rng: &mut impl Source<'a>,
-) -> Result<(Vec<u8>, Vec<Invocation>), GenerateError> {
+fn smith_case<'a>(rng: &mut impl Source<'a>) -> Result<(Vec<u8>, Vec<Invocation>), GenerateError> {
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
@@ -398,4 +396,3 @@ pub fn materialize(generated: &Generated, events: &[Option<u64>]) -> Case {
     schedule.chain_stops = stops;
     case
 }
-

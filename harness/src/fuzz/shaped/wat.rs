@@ -62,7 +62,9 @@ pub fn render(plan: &Plan) -> String {
         w.push_str("  (export \"ht\" (table $ht))\n  (export \"xt\" (table $xt))\n");
     }
     if plan.import_globals {
-        w.push_str("  (export \"counter\" (global $counter))\n  (export \"wide\" (global $wide))\n");
+        w.push_str(
+            "  (export \"counter\" (global $counter))\n  (export \"wide\" (global $wide))\n",
+        );
     }
     w.push_str(")\n");
     w
@@ -87,7 +89,11 @@ fn chain_function(w: &mut String, plan: &Plan, level: usize) {
             w.push_str("    (drop (table.grow $ht (local.get $fr) (i32.const 1)))\n");
         }
     }
-    let _ = writeln!(w, "    (local.set $n (i32.const {}))", plan.iterations[level]);
+    let _ = writeln!(
+        w,
+        "    (local.set $n (i32.const {}))",
+        plan.iterations[level]
+    );
     w.push_str("    (loop $l\n");
     w.push_str("      (local.set $b (i64.add (local.get $b) (i64.extend_i32_u (local.get $n))))\n");
     w.push_str("      (local.set $x (f64.add (local.get $x) (f64.const 0.5)))\n");
@@ -100,9 +106,7 @@ fn chain_function(w: &mut String, plan: &Plan, level: usize) {
         w.push_str("      (local.set $b (call $mix (local.get $b) (local.get $n)))\n");
     }
     if plan.import_globals {
-        w.push_str(
-            "      (global.set $counter (i32.add (global.get $counter) (i32.const 1)))\n",
-        );
+        w.push_str("      (global.set $counter (i32.add (global.get $counter) (i32.const 1)))\n");
         w.push_str("      (global.set $wide (i64.sub (global.get $wide) (local.get $b)))\n");
     }
     if !deepest {
@@ -142,7 +146,9 @@ fn chain_function(w: &mut String, plan: &Plan, level: usize) {
         w.push_str("    (table.set $ht (i32.const 1) (local.get $fr))\n");
     }
     if deepest && plan.may_trap {
-        w.push_str("    (if (i32.eqz (i32.and (local.get $a) (i32.const 1))) (then unreachable))\n");
+        w.push_str(
+            "    (if (i32.eqz (i32.and (local.get $a) (i32.const 1))) (then unreachable))\n",
+        );
     }
     w.push_str("    (i32.add (local.get $a) (ref.is_null (local.get $e2))) (local.get $b) (local.get $x))\n");
 }
