@@ -5,7 +5,8 @@
 //! Where the choices come from (a seed, or one fuzzer-steered `Unstructured`) is
 //! [`super::choices`]; this module only states what is chosen.
 //!
-//! Swarm shares (issue 14): a quarter of the cases are bigger; half may import the host's
+//! Swarm shares (issue 14): half the cases are [`super::shaped`] (a module built to reach deep
+//! checkpoint states), the others wasm-smith's; of those, a quarter are bigger; half may import the host's
 //! memory, tables and globals (so imported state is imaged and restored); a quarter keep NaNs
 //! uncanonicalised (so NaN payloads move through frames and images, where bit-exact
 //! comparison sees a lossy mapping); an eighth of the schedules also stop at `any` events
@@ -24,9 +25,10 @@ use wasmparser::{Parser, Payload, Validator};
 
 use super::case::{Case, CaseValue, Invocation, Schedule, CASE_VERSION};
 use super::choices::{Choices, Seeded, Source, Steered};
-use super::exec::SCHEDULE_KINDS;
+use super::exec::{Limits, SCHEDULE_KINDS};
 use super::host;
 use super::rng::SplitMix64;
+use super::shaped;
 use baton_engine::{FuncType, ValType};
 
 /// Fuel (loop iterations plus function entries) wasm-smith's termination pass grants a module
@@ -249,6 +251,41 @@ fn build<'a>(
     engines: &[String],
     checkpointers: &[String],
 ) -> Result<Generated, GenerateError> {
+    // Swarm: half the cases are shaped (built to reach deep states), half are wasm-smith's.
+    let max_frames = Limits::default().max_frames;
+    let (wasm, mut invocations) = if rng.below(2) == 0 {
+        shaped::generate(rng, max_frames)?
+    } else {
+        match smith_case(rng)? {
+            // A module that defines no function has nothing to checkpoint: shape one instead.
+            (_, invocations) if invocations.is_empty() => shaped::generate(rng, max_frames)?,
+            case => case,
+        }
+    };
+    // Keep a random window so long export lists still vary which functions run.
+    if invocations.len() > MAX_INVOCATIONS {
+        let start = rng.below((invocations.len() - MAX_INVOCATIONS + 1) as u64) as usize;
+        invocations = invocations[start..start + MAX_INVOCATIONS].to_vec();
+    }
+    let schedule = random_schedule(rng, invocations.len(), checkpointers);
+    let raw_k = (rng.next_u64(), rng.next_u64());
+    Ok(Generated {
+        case: Case {
+            version: CASE_VERSION,
+            origin,
+            engines: engines.to_vec(),
+            module: wasm,
+            invocations,
+            schedule,
+            wasi: None,
+            fuel: None,
+        },
+        raw_k,
+    })
+}
+
+/// A wasm-smith module and one invocation per exported function it defines.
+fn smith_case<'a>(rng: &mut impl Source<'a>) -> Result<(Vec<u8>, Vec<Invocation>), GenerateError> {
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
@@ -273,33 +310,14 @@ fn build<'a>(
     validate(&wasm).map_err(GenerateError::Invalid)?;
     host::func_imports(&wasm).map_err(GenerateError::Invalid)?;
     let exports = exported_funcs(&wasm).map_err(GenerateError::Invalid)?;
-    let mut invocations: Vec<Invocation> = exports
+    let invocations = exports
         .iter()
         .map(|(name, ty)| Invocation {
             export: name.clone(),
             args: ty.params.iter().map(|t| argument(rng, *t)).collect(),
         })
         .collect();
-    // Keep a random window so long export lists still vary which functions run.
-    if invocations.len() > MAX_INVOCATIONS {
-        let start = rng.below((invocations.len() - MAX_INVOCATIONS + 1) as u64) as usize;
-        invocations = invocations[start..start + MAX_INVOCATIONS].to_vec();
-    }
-    let schedule = random_schedule(rng, invocations.len(), checkpointers);
-    let raw_k = (rng.next_u64(), rng.next_u64());
-    Ok(Generated {
-        case: Case {
-            version: CASE_VERSION,
-            origin,
-            engines: engines.to_vec(),
-            module: wasm,
-            invocations,
-            schedule,
-            wasi: None,
-            fuel: None,
-        },
-        raw_k,
-    })
+    Ok((wasm, invocations))
 }
 
 fn random_schedule(
@@ -307,12 +325,12 @@ fn random_schedule(
     invocations: usize,
     checkpointers: &[String],
 ) -> Schedule {
-    // Mostly all main kinds (a subset often has no event at or after `k`: the stop is not
-    // reached); sometimes a random non-empty subset.
+    // Mostly all main kinds; sometimes a random subset that keeps `return` (every invocation
+    // that returns fires one last, so a stop drawn below its event count is still reached).
     let kinds: Vec<_> = if rng.below(4) != 0 {
         SCHEDULE_KINDS.to_vec()
     } else {
-        let mask = 1 + rng.below(15);
+        let mask = rng.below(16) | 1 << 3;
         SCHEDULE_KINDS
             .iter()
             .enumerate()

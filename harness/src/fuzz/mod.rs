@@ -4,7 +4,8 @@
 //! uninterrupted outcome.
 //!
 //! Layout (after wasmtime's `crates/fuzzing`): [`generator`] builds cases from a seed (with
-//! [`rng`]) or from fuzzer bytes ([`choices`] plumbs either in), [`case`] is the replayable
+//! [`rng`]) or from fuzzer bytes ([`choices`] plumbs either in), half of them [`shaped`] to reach
+//! deep checkpoint states, [`case`] is the replayable
 //! case file, [`host`] is the recording host module every case imports from, [`engines`] names
 //! the engines (registry and mutants), [`exec`] drives one engine through a case,
 //! [`observation`] is what a run shows and how two differ, [`oracles`] are the five
@@ -45,5 +46,6 @@ pub mod oracles;
 pub mod report;
 pub mod reproduce;
 pub mod rng;
+pub mod shaped;
 pub mod shrink;
 pub mod targets;
