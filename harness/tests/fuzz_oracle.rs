@@ -386,3 +386,48 @@ fn confirmed_wasmi_divergences_stay_classified_oracle() {
         assert!(votes.contains(": agrees"), "{name}: {votes}");
     }
 }
+
+/// `f32.min` of 0 and a quiet NaN with a payload, its bits reinterpreted as an i32: the spec lets
+/// an engine return any arithmetic NaN here, and wasmi 2.0 picks other bits than baton's engines.
+const COMPUTED_NAN_BITS: &str = r#"
+(module
+  (func (export "bits") (result i32)
+    f32.const 0
+    f32.const -nan:0x7ffff0
+    f32.min
+    i32.reinterpret_f32))
+"#;
+
+#[test]
+fn oracle_differences_on_uncanonicalised_nans_are_a_counted_skip_but_engines_are_still_compared() {
+    use baton::fuzz::oracles::semantics::UNCANONICAL_NANS;
+    let engines = registry(&["stack", "register", ORACLE]);
+    let mut case = case(COMPUTED_NAN_BITS, &engines);
+    // A canonicalised case: the oracle's other NaN bits are a difference (a finding).
+    assert!(
+        matches!(
+            check(&case, &engines, &Limits::default()).verdict,
+            Verdict::Finding(_)
+        ),
+        "wasmi 2.0 computes other NaN bits than the engines: the rule below would test nothing"
+    );
+    // Uncanonicalised: the same difference is skipped with the fixed reason.
+    case.uncanonical_nans = true;
+    match check(&case, &engines, &Limits::default()).verdict {
+        Verdict::Skipped(reason) => assert_eq!(reason, UNCANONICAL_NANS),
+        other => panic!("expected the uncanonical-NaN skip, got {other:?}"),
+    }
+    // Engines that disagree with each other are never excused by it.
+    let wrong = [
+        registry(&["stack"]),
+        vec![off_by_one("register")],
+        registry(&[ORACLE]),
+    ]
+    .concat();
+    let mut wrong_case = self::case(FORTY_TWO, &wrong);
+    wrong_case.uncanonical_nans = true;
+    match check(&wrong_case, &wrong, &Limits::default()).verdict {
+        Verdict::Finding(finding) => assert_eq!(finding.class, Class::Semantics, "{finding:#?}"),
+        other => panic!("an engine bug must stay a finding, got {other:?}"),
+    }
+}

@@ -44,6 +44,7 @@ fn real_image(wasm: &[u8]) -> Vec<u8> {
         },
         wasi: None,
         fuel: None,
+        uncanonical_nans: false,
     };
     let spec = resolve("stack").expect("stack");
     let imports = func_imports(wasm).expect("imports");

@@ -190,6 +190,7 @@ pub fn build_case(
         },
         wasi,
         fuel: Some(fuel),
+        uncanonical_nans: false,
     })
 }
 

@@ -168,6 +168,13 @@ pub struct Case {
     /// ones); absent: the harness's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// The module was generated without NaN canonicalisation: a NaN an instruction computes
+    /// keeps the bits its engine chose (the spec allows any arithmetic NaN), and those bits can
+    /// reach integers (`reinterpret`, stores). Engines of other lineages then differ
+    /// legitimately, so the semantics property does not compare the oracles with the engines on
+    /// such a case (baton's engines are still compared with each other). Absent: `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncanonical_nans: bool,
 }
 
 /// Errors reading or writing a case file.

@@ -85,6 +85,7 @@ pub fn seed_cases(
         },
         wasi: None,
         fuel: None,
+        uncanonical_nans: false,
     };
     // Count events with the first checkpointing engine that reports them.
     let imports = host::func_imports(wasm)?;

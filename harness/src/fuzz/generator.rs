@@ -253,12 +253,13 @@ fn build<'a>(
 ) -> Result<Generated, GenerateError> {
     // Swarm: half the cases are shaped (built to reach deep states), half are wasm-smith's.
     let max_frames = Limits::default().max_frames;
-    let (wasm, mut invocations) = if rng.below(2) == 0 {
-        shaped::generate(rng, max_frames)?
+    let shaped_case = |rng: &mut _| shaped::generate(rng, max_frames).map(|(w, i)| (w, i, false));
+    let (wasm, mut invocations, uncanonical_nans) = if rng.below(2) == 0 {
+        shaped_case(rng)?
     } else {
         match smith_case(rng)? {
             // A module that defines no function has nothing to checkpoint: shape one instead.
-            (_, invocations) if invocations.is_empty() => shaped::generate(rng, max_frames)?,
+            (_, invocations, _) if invocations.is_empty() => shaped_case(rng)?,
             case => case,
         }
     };
@@ -279,21 +280,27 @@ fn build<'a>(
             schedule,
             wasi: None,
             fuel: None,
+            uncanonical_nans,
         },
         raw_k,
     })
 }
 
-/// A wasm-smith module and one invocation per exported function it defines.
-fn smith_case<'a>(rng: &mut impl Source<'a>) -> Result<(Vec<u8>, Vec<Invocation>), GenerateError> {
+/// A wasm-smith module, one invocation per exported function it defines, and whether the module
+/// was generated without NaN canonicalisation ([`Case::uncanonical_nans`]).
+fn smith_case<'a>(
+    rng: &mut impl Source<'a>,
+) -> Result<(Vec<u8>, Vec<Invocation>, bool), GenerateError> {
     // Swarm: half the cases keep every access in bounds (so stores land and memory state
     // matters), half may trap anywhere.
     // Swarm on size too: a quarter of the cases are bigger, deeper and run longer.
     let big = rng.below(4) == 0;
     let base = smith_config();
+    let disallow_traps = rng.below(2) == 0;
+    let config_canonical = rng.below(4) != 0;
     let config = Config {
-        disallow_traps: rng.below(2) == 0,
-        canonicalize_nans: rng.below(4) != 0,
+        disallow_traps,
+        canonicalize_nans: config_canonical,
         available_imports: Some(host::available_imports(rng.below(2) == 0)),
         max_funcs: if big { 16 } else { base.max_funcs },
         max_instructions: if big { 400 } else { base.max_instructions },
@@ -317,7 +324,7 @@ fn smith_case<'a>(rng: &mut impl Source<'a>) -> Result<(Vec<u8>, Vec<Invocation>
             args: ty.params.iter().map(|t| argument(rng, *t)).collect(),
         })
         .collect();
-    Ok((wasm, invocations))
+    Ok((wasm, invocations, !config_canonical))
 }
 
 fn random_schedule(

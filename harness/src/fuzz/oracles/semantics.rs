@@ -21,11 +21,21 @@
 //! depth at which wasmi's stack runs out differs from the engines' `max_frames` (see
 //! [`depth`]). Engines are never excused this way: they share one frame limit.
 //!
+//! Likewise a case generated without NaN canonicalisation
+//! ([`Case::uncanonical_nans`](crate::fuzz::case::Case::uncanonical_nans)) is not
+//! compared with the oracles: a computed NaN's bits are the engine's choice and can reach
+//! integers, so a difference there says nothing; the case is skipped with the fixed reason
+//! [`UNCANONICAL_NANS`] once the engines agree with each other (they are still compared).
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
 
 use baton_checkpoint::image::Image;
+
+/// The skip reason for an oracle difference on a case generated without NaN canonicalisation;
+/// fixed text, so campaign summaries count it as one reason.
+pub const UNCANONICAL_NANS: &str = "NaNs not canonicalised: the oracles may compute other NaN bits (the spec allows any arithmetic NaN)";
 
 use super::checkpoint::equivalent;
 use super::{depth, observation_evidence, vote, Context, Verdict};
@@ -112,6 +122,9 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
             )
         {
             return Err(Verdict::Skipped(depth::ONE_SIDED_EXHAUSTION.into()));
+        }
+        if base_spec.name == ORACLE && ctx.case.uncanonical_nans {
+            return Err(Verdict::Skipped(UNCANONICAL_NANS.into()));
         }
         if base_spec.name == ORACLE && engine_count >= 2 {
             return Err(Verdict::Finding(Box::new(oracle_only(
