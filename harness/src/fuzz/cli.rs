@@ -232,7 +232,8 @@ pub fn fuzz(args: &FuzzArgs) -> Result<FuzzStatus> {
         .any(|unique| unique.finding.class == Class::Oracle);
     if oracle_only && !failing {
         println!(
-            "only `oracle` findings (primary oracle disagrees; tie-breaker and all engines agree): \
+            "only `oracle` findings (the primary oracle disagrees; the engines and the independent \
+             engines that could run the case agree): \
              not failing (--strict-oracle makes them fail)"
         );
     }
