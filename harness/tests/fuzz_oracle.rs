@@ -198,11 +198,11 @@ fn campaign(extra: &[&str]) -> (Option<i32>, serde_json::Value) {
         "fuzz",
         "--cases",
         "600",
-        // Chosen because these 600 cases hit wasmi 2.0 divergences that the independent engines
-        // confirm (three `oracle` findings, about 1 s); if the generator changes and no `oracle`
-        // finding shows up any more, pick another seed.
+        // Chosen because these 600 cases hit a wasmi 2.0 divergence that the independent engines
+        // confirm (one `oracle` finding, about 1 s); if the generator changes and no `oracle`
+        // finding shows up any more, pick another seed (seeds 1-8 were tried for this one).
         "--seed",
-        "3",
+        "5",
         "--jobs",
         "1",
         "--engines",
