@@ -116,7 +116,7 @@ impl Instance {
             return RunOutcome::Trapped(Trap::Host("no execution".into()));
         };
         let exit = execution.run();
-        self.events_fired = execution.events.next;
+        self.events_fired = execution.events.next();
         match exit {
             Exit::Finished(values) => {
                 self.execution = None;
@@ -236,7 +236,7 @@ impl Driving for Instance {
         _analysis: &ModuleAnalysis,
     ) -> Result<(), ImageError> {
         let rebuilt = crate::checkpoint::rebuild(&self.inner, execution, self.config)?;
-        self.events_fired = rebuilt.events.next;
+        self.events_fired = rebuilt.events.next();
         self.execution = Some(rebuilt);
         Ok(())
     }

@@ -124,7 +124,7 @@ impl Instance {
             0,
             &mut self.counts,
         );
-        self.events_fired = events.next;
+        self.events_fired = events.next();
         match exit {
             Exit::Finished(values) => RunOutcome::Finished(values),
             Exit::Trapped(trap) => RunOutcome::Trapped(trap),
@@ -251,7 +251,7 @@ impl Driving for Instance {
         _analysis: &ModuleAnalysis,
     ) -> Result<(), ImageError> {
         let rebuilt = crate::checkpoint::rebuild(&self.inner, execution, self.config)?;
-        self.events_fired = rebuilt.events.next;
+        self.events_fired = rebuilt.events.next();
         self.suspended = Some(rebuilt);
         Ok(())
     }

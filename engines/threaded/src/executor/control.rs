@@ -67,7 +67,11 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
     let Some(code) = module.func(func) else {
         return ctx.trap(Trap::Host("call of a function without code".into()));
     };
-    enter_code::<false>(ctx, func, code, frame)
+    if ctx.module.polling {
+        enter_code::<true, false>(ctx, func, code, frame)
+    } else {
+        enter_code::<false, false>(ctx, func, code, frame)
+    }
 }
 
 /// [`enter`] with the function's code already looked up.
@@ -76,9 +80,10 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 /// at position 0; its event is fired here instead of by dispatching to it (the same event at
 /// the same moment: nothing runs between setting up the frame and that op), and the body runs
 /// from position 1. A stop there records `Resume` at 1, exactly as the op would. With
-/// `ENTRY_FIRED` the caller already counted the entry event (see [`op_call`]).
+/// `ENTRY_FIRED` the caller already counted the entry event (see [`op_call`]). `POLL`: the
+/// module was compiled with safe points.
 #[inline(always)]
-fn enter_code<'m, const ENTRY_FIRED: bool>(
+fn enter_code<'m, const POLL: bool, const ENTRY_FIRED: bool>(
     ctx: &mut Ctx<'m>,
     func: u32,
     code: &'m FuncCode,
@@ -93,8 +98,7 @@ fn enter_code<'m, const ENTRY_FIRED: bool>(
     };
     fill(slots, init);
     ctx.code = &code.cells;
-    let polling = ctx.module.polling;
-    let signal = if polling && !ENTRY_FIRED {
+    let signal = if POLL && !ENTRY_FIRED {
         match fire(ctx, EventKind::Entry, |_| Native::Resume {
             at: 1,
             r0: 0,
@@ -104,7 +108,7 @@ fn enter_code<'m, const ENTRY_FIRED: bool>(
             None => run_chain(1, frame, ctx, 0, 0),
         }
     } else {
-        run_chain(usize::from(polling), frame, ctx, 0, 0)
+        run_chain(usize::from(POLL), frame, ctx, 0, 0)
     };
     if signal == Signal::Unwind {
         record_function(ctx, func, frame, code.frame_size);
@@ -182,18 +186,14 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             ctx.counts.rewound += 1;
             // A call stop (nothing after this record) makes the call; otherwise the callee is
             // re-entered from the next record.
-            let callee = if ctx.rewind.is_empty() {
-                Callee::Enter { entry_room: false }
-            } else {
-                Callee::Rewind
-            };
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
             let indirect = imm(ip, 1) != 0;
-            let signal = if indirect {
-                perform_call::<true, true>(ip, frame, ctx, r0, fp0, callee)
-            } else {
-                perform_call::<true, false>(ip, frame, ctx, r0, fp0, callee)
+            let signal = match (ctx.rewind.is_empty(), indirect) {
+                (true, true) => perform_call::<true, true, ENTER>(ip, frame, ctx, r0, fp0),
+                (true, false) => perform_call::<true, false, ENTER>(ip, frame, ctx, r0, fp0),
+                (false, true) => perform_call::<true, true, REWIND>(ip, frame, ctx, r0, fp0),
+                (false, false) => perform_call::<true, false, REWIND>(ip, frame, ctx, r0, fp0),
             };
             match signal {
                 Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
@@ -353,6 +353,12 @@ pub fn op_return(
 
 /// `call` (`INDIRECT` false) and `call_indirect`: fire the call event (`POLL`: compiled with
 /// safe points), then call.
+///
+/// With safe points, the call event and the callee's entry event are counted by one
+/// decrement of the event budget when neither can stop or run out of fuel (nothing fires
+/// between them, see [`perform_call`]); otherwise the cold [`call_slow`] fires them one at a
+/// time. The check is in [`perform_call`], so the op itself is the same with and without
+/// safe points.
 pub fn op_call<const POLL: bool, const INDIRECT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
@@ -361,35 +367,40 @@ pub fn op_call<const POLL: bool, const INDIRECT: bool>(
     fp0: f64,
 ) -> Signal {
     let fp0 = fp0.to_bits();
-    // One check for the call event and the callee's entry event when neither can stop or run
-    // out of fuel (nothing fires between them); the entry event is then counted unchecked.
-    let entry_room = POLL && ctx.events.fire_fast_pair();
-    if POLL && !entry_room {
-        if let Some(signal) = fire(ctx, EventKind::Call, |ctx| Native::Call {
-            at: position(ctx, ip) as u32,
-            r0,
-            fp0,
-        }) {
-            return signal;
-        }
-    }
-    match perform_call::<POLL, INDIRECT>(ip, frame, ctx, r0, fp0, Callee::Enter { entry_room }) {
+    match perform_call::<POLL, INDIRECT, ENTER_COUNTED>(ip, frame, ctx, r0, fp0) {
         Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0),
         signal => signal,
     }
 }
 
-/// How a call op reaches its callee.
-#[derive(Clone, Copy)]
-enum Callee {
-    /// Enters it; with `entry_room` its entry event is counted without a check.
-    Enter {
-        /// See [`Events::fire_fast_pair`](baton_runtime::events::Events::fire_fast_pair).
-        entry_room: bool,
-    },
-    /// Re-enters it from the rewind record.
-    Rewind,
+/// A call op's events one at a time: the call event (a stop records the call not yet made),
+/// then the call, whose callee fires its own entry event.
+#[cold]
+#[inline(never)]
+fn call_slow<const INDIRECT: bool>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+    r0: u64,
+    fp0: u64,
+) -> Signal {
+    if let Some(signal) = fire(ctx, EventKind::Call, |ctx| Native::Call {
+        at: position(ctx, ip) as u32,
+        r0,
+        fp0,
+    }) {
+        return signal;
+    }
+    perform_call::<true, INDIRECT, ENTER>(ip, frame, ctx, r0, fp0)
 }
+
+/// How a call op reaches its callee (the `HOW` parameter of [`perform_call`]): enters it,
+/// its entry event already counted when compiled with safe points (see [`op_call`]).
+const ENTER_COUNTED: u8 = 0;
+/// Enters it; it fires its entry event itself.
+const ENTER: u8 = 1;
+/// Re-enters it from the rewind record.
+const REWIND: u8 = 2;
 
 /// What a call goes to.
 enum Target<'m> {
@@ -398,20 +409,31 @@ enum Target<'m> {
 }
 
 /// Performs the call op `ip` starts with, after its call event: resolves the callee, runs it
-/// (or, with [`Callee::Rewind`], re-enters it from the rewind record), then fires the return
-/// event (`POLL`). [`Signal::At`] gives the number of words to the op after the call. Out of
-/// line so that the call op keeps no stack memory and continues by a real tail call.
+/// (`HOW`: [`ENTER_COUNTED`] — then this counts the call and entry events first, by one
+/// budget decrement or in [`call_slow`] — [`ENTER`], or [`REWIND`] to re-enter it from the
+/// rewind record),
+/// then fires the return event (`POLL`). [`Signal::At`] gives the number of words to the op
+/// after the call. Out of line so that the call op keeps no stack memory and continues by a
+/// real tail call.
 #[inline(never)]
-fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
+fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
     r0: u64,
     fp0: u64,
-    callee_how: Callee,
 ) -> Signal {
+    if POLL && HOW == ENTER_COUNTED && !ctx.events.take_fast(2) {
+        return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
+    }
     let module = ctx.module;
-    let rewind_callee = matches!(callee_how, Callee::Rewind);
+    let rewind_callee = HOW == REWIND;
+    // The entry event counted in advance that does not happen (an import, a trap).
+    let uncount_entry = |ctx: &mut Ctx<'m>| {
+        if POLL && HOW == ENTER_COUNTED {
+            ctx.events.give_back(1);
+        }
+    };
     let (target, base, next) = if INDIRECT {
         let type_index = imm(ip, 2) as u32;
         let table = slot(ip, 3);
@@ -430,7 +452,10 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
                 Some((func, code)) => Target::Own(func, code),
                 None => match resolve_indirect(ctx, table, index, type_index) {
                     Ok(target) => target,
-                    Err(trap) => return ctx.trap(trap),
+                    Err(trap) => {
+                        uncount_entry(ctx);
+                        return ctx.trap(trap);
+                    }
                 },
             }
         };
@@ -442,7 +467,10 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
             Some(code) => Target::Own(func, code),
             None => match direct_foreign(ctx, func) {
                 Ok(target) => target,
-                Err(trap) => return ctx.trap(trap),
+                Err(trap) => {
+                    uncount_entry(ctx);
+                    return ctx.trap(trap);
+                }
             },
         };
         (target, base, 4)
@@ -450,6 +478,7 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
     match target {
         Target::Own(func, callee) => {
             if ctx.depth >= ctx.max_frames {
+                uncount_entry(ctx);
                 return ctx.trap(Trap::CallStackExhausted);
             }
             let code = ctx.code;
@@ -457,10 +486,10 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
             ctx.native_depth += 1;
             let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
                 stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                    run_callee(ctx, func, callee, frame, base, callee_how)
+                    run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
                 })
             } else {
-                run_callee(ctx, func, callee, frame, base, callee_how)
+                run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
             };
             ctx.native_depth -= 1;
             ctx.depth -= 1;
@@ -476,6 +505,7 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
             }
         }
         Target::Foreign(func, ty) => {
+            uncount_entry(ctx);
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
                 return ctx.trap(trap);
             }
@@ -493,29 +523,27 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool>(
     Signal::At(next as u64)
 }
 
-/// Runs (or rewinds) own function `func` on `frame[base..]`, or on a new segment when that is
-/// too short.
+/// Runs (or rewinds, see [`perform_call`] for `HOW`) own function `func` on `frame[base..]`,
+/// or on a new segment when that is too short.
 #[inline(always)]
-fn run_callee<'m>(
+fn run_callee<'m, const POLL: bool, const HOW: u8>(
     ctx: &mut Ctx<'m>,
     func: u32,
     callee: &'m FuncCode,
     frame: &mut [u64],
     base: usize,
-    how: Callee,
 ) -> Signal {
     match frame.get_mut(base..) {
-        Some(callee_frame) if callee_frame.len() >= callee.frame_size => match how {
-            Callee::Rewind => rewind_function(ctx, callee_frame),
-            Callee::Enter { entry_room: true } => {
-                ctx.events.consume_fast(1);
-                enter_code::<true>(ctx, func, callee, callee_frame)
+        Some(callee_frame) if callee_frame.len() >= callee.frame_size => {
+            if HOW == REWIND {
+                rewind_function(ctx, callee_frame)
+            } else if HOW == ENTER_COUNTED {
+                enter_code::<POLL, true>(ctx, func, callee, callee_frame)
+            } else {
+                enter_code::<POLL, false>(ctx, func, callee, callee_frame)
             }
-            Callee::Enter { entry_room: false } => {
-                enter_code::<false>(ctx, func, callee, callee_frame)
-            }
-        },
-        _ => in_new_segment(ctx, func, callee, frame, base, how),
+        }
+        _ => in_new_segment::<POLL, HOW>(ctx, func, callee, frame, base),
     }
 }
 
@@ -540,22 +568,24 @@ fn direct_foreign<'m>(ctx: &Ctx<'m>, func: u32) -> Result<Target<'m>, Trap> {
 /// arguments copied in, results copied back.
 #[cold]
 #[inline(never)]
-fn in_new_segment(
-    ctx: &mut Ctx<'_>,
+fn in_new_segment<'m, const POLL: bool, const HOW: u8>(
+    ctx: &mut Ctx<'m>,
     func: u32,
-    callee: &FuncCode,
+    callee: &'m FuncCode,
     frame: &mut [u64],
     base: usize,
-    how: Callee,
 ) -> Signal {
     let ty = &callee.compiled.ty;
     let need = callee.compiled.frame_size as usize;
     let mut segment = vec![0u64; need.max(SEGMENT_SLOTS)];
     let available = frame.len().saturating_sub(base).min(ty.params.len());
     segment[..available].copy_from_slice(&frame[base..base + available]);
-    let signal = match how {
-        Callee::Rewind => rewind_function(ctx, &mut segment),
-        Callee::Enter { .. } => enter(ctx, func, &mut segment),
+    let signal = if HOW == REWIND {
+        rewind_function(ctx, &mut segment)
+    } else if HOW == ENTER_COUNTED {
+        enter_code::<POLL, true>(ctx, func, callee, &mut segment)
+    } else {
+        enter_code::<POLL, false>(ctx, func, callee, &mut segment)
     };
     if signal == Signal::Return {
         let back = ty.results.len().min(frame.len().saturating_sub(base));
