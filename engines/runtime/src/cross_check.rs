@@ -203,11 +203,12 @@ pub fn fuel<A: Driving, B: Driving>(what: &str, bytes: &[u8], args: &[Val]) -> R
 
 /// Defines an engine's cross-engine tests against a reference engine: for every program of
 /// `$programs` (a slice of `(description, WAT text, arguments)`, each exporting `f`)
-/// [`images_at_every_event`] (at least 4 events each) and [`walk`], and [`fuel`] on program
-/// `$fuel_program`. The calling crate needs `wat` (as a dev-dependency).
+/// [`images_at_every_event`] (at least 4 events each) and [`walk`], and [`fuel`] on the
+/// programs numbered `$fuel_program` (one index or more). The calling crate needs `wat` (as a
+/// dev-dependency).
 #[macro_export]
 macro_rules! cross_engine_tests {
-    ($engine:ty, $reference:ty, $programs:expr, $fuel_program:expr) => {
+    ($engine:ty, $reference:ty, $programs:expr, $($fuel_program:expr),+) => {
         fn cross_check_bytes(what: &str, wat: &str) -> Vec<u8> {
             wat::parse_str(wat).unwrap_or_else(|e| panic!("{what}: {e}"))
         }
@@ -239,12 +240,14 @@ macro_rules! cross_engine_tests {
 
         #[test]
         fn fuel_ends_runs_at_the_same_event_as_the_reference() {
-            let (what, wat, args) = $programs[$fuel_program];
-            let bytes = cross_check_bytes(what, wat);
-            if let Err(message) =
-                $crate::cross_check::fuel::<$engine, $reference>(what, &bytes, args)
-            {
-                panic!("{message}");
+            for index in [$($fuel_program),+] {
+                let (what, wat, args) = $programs[index];
+                let bytes = cross_check_bytes(what, wat);
+                if let Err(message) =
+                    $crate::cross_check::fuel::<$engine, $reference>(what, &bytes, args)
+                {
+                    panic!("{message}");
+                }
             }
         }
     };

@@ -28,6 +28,10 @@ pub struct FuncCode {
     pub params: usize,
     /// Slots the frame needs.
     pub frame_size: usize,
+    /// The events of a call of this function that a call op can count before entering it, as
+    /// one budget decrement: 3 (call, entry and return) when the body has no loop or call op
+    /// (nothing fires between entry and return), 2 (call and entry) otherwise.
+    pub call_events: u64,
 }
 
 impl FuncCode {
@@ -39,7 +43,13 @@ impl FuncCode {
         let init = std::iter::repeat_n(0, zeros)
             .chain(compiled.consts.iter().copied())
             .collect();
+        let call_events = if executor::fires_no_events(&compiled.code) {
+            3
+        } else {
+            2
+        };
         FuncCode {
+            call_events,
             frame_size: compiled.frame_size as usize,
             compiled,
             cells,

@@ -3,7 +3,7 @@
 //! on the other (and on itself) finishes with the uninterrupted result (the checks are
 //! `baton_runtime::cross_check`'s, shared with every engine).
 
-use baton_runtime::Val;
+use baton_runtime::{Config, Driving, Imports, RunOutcome, Val};
 
 const PROGRAMS: &[(&str, &str, &[Val])] = &[
     (
@@ -117,6 +117,91 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
             (local.get $c)))"#,
         &[Val::I32(9)],
     ),
+    (
+        "events counted in advance: leaf loops (local budget), leaf callees direct and indirect",
+        r#"(module
+          (type $t (func (param i32) (result i32)))
+          (table 2 funcref)
+          (elem (i32.const 0) $inc $sq)
+          (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+          (func $sum (param $n i32) (result i32) (local $acc i32)
+            (block $done
+              (loop $l
+                (br_if $done (i32.eqz (local.get $n)))
+                (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+                (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                (br $l)))
+            (local.get $acc))
+          (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+            (loop $l
+              (local.set $acc
+                (i32.add (local.get $acc)
+                  (call_indirect (type $t) (local.get $i) (i32.and (local.get $i) (i32.const 1)))))
+              (local.set $acc (i32.add (local.get $acc) (call $inc (local.get $acc))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+            (i32.add (local.get $acc) (call $sum (local.get $n)))))"#,
+        &[Val::I32(4)],
+    ),
 ];
 
-baton_runtime::cross_engine_tests!(baton_threaded::Instance, baton_stack::Instance, PROGRAMS, 3);
+baton_runtime::cross_engine_tests!(
+    baton_threaded::Instance,
+    baton_stack::Instance,
+    PROGRAMS,
+    3,
+    6
+);
+
+/// A leaf callee (its return counted in advance) that traps, and fuel limits around the trap:
+/// the same outcome and event count as `stack` for every limit.
+#[test]
+fn a_trapping_leaf_callee_counts_events_like_stack() {
+    let wat = r#"(module
+      (func $div (param i32) (result i32) (i32.div_u (i32.const 100) (local.get 0)))
+      (func (export "f") (param $n i32) (result i32) (local $acc i32)
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc) (call $div (local.get $n))))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $l))
+        (local.get $acc)))"#;
+    let bytes = wat::parse_str(wat).expect("parses");
+    let threaded_module = baton_threaded::Module::new(&bytes).expect("compiles");
+    let stack_module = baton_stack::Module::new(&bytes).expect("compiles");
+    let imports = Imports::new();
+    let run = |fuel: Option<u64>| {
+        let config = Config {
+            fuel,
+            ..Config::default()
+        };
+        let mut threaded =
+            baton_threaded::Instance::instantiate(&threaded_module, &imports, config).unwrap();
+        let mut stack =
+            baton_stack::Instance::instantiate(&stack_module, &imports, config).unwrap();
+        let outcome = threaded.invoke("f", &[Val::I32(3)], None).unwrap();
+        assert_eq!(
+            stack.invoke("f", &[Val::I32(3)], None).unwrap(),
+            outcome,
+            "fuel {fuel:?}"
+        );
+        assert_eq!(
+            threaded.events_fired(),
+            stack.events_fired(),
+            "fuel {fuel:?}"
+        );
+        (outcome, threaded.events_fired())
+    };
+    let (outcome, events) = run(None);
+    assert!(matches!(outcome, RunOutcome::Trapped(_)), "{outcome:?}");
+    // entry, then loop, call, entry, return for n = 3, 2, 1, then loop, call, entry (n = 0).
+    assert_eq!(events, 1 + 3 * 4 + 3);
+    for fuel in 0..=events + 1 {
+        let (outcome, _) = run(Some(fuel));
+        assert_eq!(
+            matches!(outcome, RunOutcome::Trapped(_)),
+            fuel >= events,
+            "fuel {fuel}: {outcome:?}"
+        );
+    }
+}

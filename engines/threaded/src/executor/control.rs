@@ -177,7 +177,9 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
     match ctx.rewind.pop() {
         Some(Native::Loop { at }) => {
             ctx.counts.rewound += 1;
-            match nested(ctx, |ctx| loop_run::<true>(at as usize, frame, ctx, true)) {
+            match nested(ctx, |ctx| {
+                loop_run::<true, false>(at as usize, frame, ctx, true)
+            }) {
                 Signal::At(pos) => run_chain(pos as usize, frame, ctx, 0, 0),
                 signal => signal,
             }
@@ -211,8 +213,8 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
 }
 
 /// The `Loop` op: fires the loop event (`POLL`: compiled with safe points) and runs the body
-/// in a nested native frame.
-pub fn op_loop<const POLL: bool>(
+/// in a nested native frame. `LEAF`: nothing in the body fires events (see [`loop_run`]).
+pub fn op_loop<const POLL: bool, const LEAF: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -225,7 +227,7 @@ pub fn op_loop<const POLL: bool>(
             return signal;
         }
     }
-    match run_loop::<POLL>(at, frame, ctx) {
+    match run_loop::<POLL, LEAF>(at, frame, ctx) {
         Signal::At(pos) => jump!(pos as usize, frame, ctx, 0, 0),
         signal => signal,
     }
@@ -236,15 +238,24 @@ pub fn op_loop<const POLL: bool>(
 /// and straight-line code after loops, run again by in-place loop restarts
 /// ([`op_continue`]), cannot pile up native frames.
 #[inline(never)]
-fn run_loop<const POLL: bool>(at: usize, frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
-    nested(ctx, |ctx| loop_run::<POLL>(at, frame, ctx, false))
+fn run_loop<const POLL: bool, const LEAF: bool>(
+    at: usize,
+    frame: &mut [u64],
+    ctx: &mut Ctx<'_>,
+) -> Signal {
+    nested(ctx, |ctx| loop_run::<POLL, LEAF>(at, frame, ctx, false))
 }
 
 /// Runs the body of the loop op at `at` (after its event) until it leaves the loop:
 /// [`Signal::At`] the position to continue at in the enclosing frame, or the signal to pass up. With
 /// `rewinding` the first entry replays the rewind record instead of starting the body. Without
 /// `POLL` (no safe points) re-entering fires no event.
-fn loop_run<'m, const POLL: bool>(
+///
+/// `LEAF`: the body has no loop or call op, so this loop's own events are the only ones while
+/// it runs; their fast path then decrements a local copy of the event budget (a register)
+/// instead of the counter in `ctx`, which is brought up to date before anything else looks at
+/// it (the slow path of an event, and whatever signal leaves the loop).
+fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     at: usize,
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
@@ -259,10 +270,26 @@ fn loop_run<'m, const POLL: bool>(
     // The body's code, looked up once for all iterations (every nested call restores
     // `ctx.code` to this function's code before it returns here).
     let body: &'m [Cell] = ctx.code.get(at + 1..).unwrap_or(&[]);
+    // `LEAF`: the budget when the local copy was taken, and what is left of it.
+    let (mut taken, mut left) = if POLL && LEAF {
+        let budget = ctx.events.fast_budget();
+        (budget, budget)
+    } else {
+        (0, 0)
+    };
     loop {
         match signal {
             Signal::Continue(0) => {
-                if POLL {
+                if POLL && LEAF {
+                    let (rest, used_up) = left.overflowing_sub(1);
+                    left = rest;
+                    if used_up {
+                        match leaf_loop_event(ctx, at, taken) {
+                            Ok(budget) => (taken, left) = (budget, budget),
+                            Err(signal) => return signal,
+                        }
+                    }
+                } else if POLL {
                     if let Some(signal) =
                         fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 })
                     {
@@ -270,6 +297,10 @@ fn loop_run<'m, const POLL: bool>(
                     }
                 }
                 signal = run_body(at, body, frame, ctx);
+            }
+            _ if POLL && LEAF && taken != left => {
+                ctx.events.consume_fast(taken - left);
+                taken = left;
             }
             Signal::Continue(depth) => return Signal::Continue(depth - 1),
             Signal::Break(packed) => {
@@ -285,6 +316,19 @@ fn loop_run<'m, const POLL: bool>(
             }
             other => return other,
         }
+    }
+}
+
+/// A leaf loop's event when its local budget is used up (`taken` was the budget when the
+/// local copy was taken): brings the counter up to date and fires the event on the slow path;
+/// the new budget to take a local copy of, or the signal to leave with.
+#[cold]
+#[inline(never)]
+fn leaf_loop_event(ctx: &mut Ctx<'_>, at: usize, taken: u64) -> Result<u64, Signal> {
+    ctx.events.consume_fast(taken);
+    match fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 }) {
+        Some(signal) => Err(signal),
+        None => Ok(ctx.events.fast_budget()),
     }
 }
 
@@ -423,17 +467,14 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     r0: u64,
     fp0: u64,
 ) -> Signal {
-    if POLL && HOW == ENTER_COUNTED && !ctx.events.take_fast(2) {
-        return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
-    }
+    // `COUNTED`: this call counts its events in advance (call and entry, and the return of a
+    // callee that fires no events) when they all fit in the event budget. Whatever does not
+    // fit, and every call that does not enter own code (an import, a trap while resolving the
+    // callee, the frame limit), takes `call_slow`, which fires the call event first.
+    const { assert!(HOW <= REWIND) };
+    let counted = POLL && HOW == ENTER_COUNTED;
     let module = ctx.module;
     let rewind_callee = HOW == REWIND;
-    // The entry event counted in advance that does not happen (an import, a trap).
-    let uncount_entry = |ctx: &mut Ctx<'m>| {
-        if POLL && HOW == ENTER_COUNTED {
-            ctx.events.give_back(1);
-        }
-    };
     let (target, base, next) = if INDIRECT {
         let type_index = imm(ip, 2) as u32;
         let table = slot(ip, 3);
@@ -450,12 +491,10 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
         } else {
             match own_callee(ctx, table, index, type_index) {
                 Some((func, code)) => Target::Own(func, code),
+                None if counted => return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0),
                 None => match resolve_indirect(ctx, table, index, type_index) {
                     Ok(target) => target,
-                    Err(trap) => {
-                        uncount_entry(ctx);
-                        return ctx.trap(trap);
-                    }
+                    Err(trap) => return ctx.trap(trap),
                 },
             }
         };
@@ -465,20 +504,21 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
         let base = slot(ip, 3);
         let target = match module.func(func) {
             Some(code) => Target::Own(func, code),
+            None if counted => return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0),
             None => match direct_foreign(ctx, func) {
                 Ok(target) => target,
-                Err(trap) => {
-                    uncount_entry(ctx);
-                    return ctx.trap(trap);
-                }
+                Err(trap) => return ctx.trap(trap),
             },
         };
         (target, base, 4)
     };
     match target {
         Target::Own(func, callee) => {
+            if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(callee.call_events))
+            {
+                return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
+            }
             if ctx.depth >= ctx.max_frames {
-                uncount_entry(ctx);
                 return ctx.trap(Trap::CallStackExhausted);
             }
             let code = ctx.code;
@@ -494,18 +534,25 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
             ctx.native_depth -= 1;
             ctx.depth -= 1;
             ctx.code = code;
+            let return_counted = counted && callee.call_events == 3;
             match signal {
+                Signal::Return if return_counted => return Signal::At(next as u64),
                 Signal::Return => {}
                 Signal::Unwind => {
                     let at = position(ctx, ip) as u32;
                     push_record(ctx, Native::Call { at, r0, fp0 });
                     return Signal::Unwind;
                 }
-                other => return other,
+                other => {
+                    if return_counted {
+                        // The callee trapped: its return, counted in advance, never happens.
+                        ctx.events.give_back(1);
+                    }
+                    return other;
+                }
             }
         }
         Target::Foreign(func, ty) => {
-            uncount_entry(ctx);
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
                 return ctx.trap(trap);
             }

@@ -191,8 +191,8 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::Break => control::op_break,
         Instr::Continue if polling => control::op_continue::<true>,
         Instr::Continue => control::op_continue::<false>,
-        Instr::Loop if polling => control::op_loop::<true>,
-        Instr::Loop => control::op_loop::<false>,
+        Instr::Loop if polling => control::op_loop::<true, false>,
+        Instr::Loop => control::op_loop::<false, false>,
         Instr::LoopEnd => control::loop_end,
         Instr::Return => control::op_return,
         Instr::Call if polling => control::op_call::<true, false>,
@@ -214,10 +214,18 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
     }
 }
 
-/// Lowers a function's code (compiled with safe points if `polling`).
+/// Lowers a function's code (compiled with safe points if `polling`). Loops whose bodies
+/// contain no loop or call op (*leaf* loops: their loop events are the only events while they
+/// run) get the loop handler that keeps the event budget in a local ([`leaf_loops`]).
 pub fn lower(code: &[Word], polling: bool) -> Vec<Cell> {
+    let leaf = leaf_loops(code);
     code.iter()
-        .map(|word| match *word {
+        .enumerate()
+        .map(|(at, word)| match *word {
+            Word::Op(Instr::Loop) if polling && leaf.contains(&at) => Cell {
+                op: control::op_loop::<true, true>,
+                imm: 0,
+            },
             Word::Op(instr) => Cell {
                 op: handler(instr, polling),
                 imm: 0,
@@ -228,4 +236,49 @@ pub fn lower(code: &[Word], polling: bool) -> Vec<Cell> {
             },
         })
         .collect()
+}
+
+/// Whether a function body has no op that fires an event (`Loop`, `Call`, `CallIndirect`; the
+/// `Entry` op's event is fired by the caller's activation).
+pub fn fires_no_events(code: &[Word]) -> bool {
+    !code.iter().any(|word| {
+        matches!(
+            word,
+            Word::Op(Instr::Loop | Instr::Call | Instr::CallIndirect)
+        )
+    })
+}
+
+/// Positions of the `Loop` ops whose body (up to the matching `LoopEnd`) has no `Loop`, `Call`
+/// or `CallIndirect` op, so nothing in it fires an event.
+pub fn leaf_loops(code: &[Word]) -> Vec<usize> {
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut leaf = Vec::new();
+    for (at, word) in code.iter().enumerate() {
+        match word {
+            Word::Op(Instr::Loop) => {
+                if let Some(outer) = open.last_mut() {
+                    outer.1 = false;
+                }
+                open.push((at, true));
+            }
+            Word::Op(Instr::Call | Instr::CallIndirect) => {
+                if let Some(inner) = open.last_mut() {
+                    inner.1 = false;
+                }
+            }
+            Word::Op(Instr::LoopEnd) => {
+                if let Some((loop_at, is_leaf)) = open.pop() {
+                    if let Some(outer) = open.last_mut() {
+                        outer.1 &= is_leaf;
+                    }
+                    if is_leaf {
+                        leaf.push(loop_at);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    leaf
 }

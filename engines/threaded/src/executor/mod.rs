@@ -28,7 +28,7 @@ use std::rc::Rc;
 use baton_runtime::{EventKind, Memory, Trap, Val};
 
 pub use baton_runtime::events::Events;
-pub use lower::lower;
+pub use lower::{fires_no_events, lower};
 
 use crate::instance::InstanceInner;
 use crate::module::ModuleCode;
