@@ -203,6 +203,11 @@ pub enum Instr {
     /// Leave `depth + 1` native loop frames and continue at `target`: immediates `depth`,
     /// `target`.
     Break,
+    /// A binary operation with its result to a slot ([`Instr::Bin`] with `to_slot`, for the
+    /// operators of [`BinOp::continue_fusable`]) fused with the [`Instr::Continue`] right after
+    /// it (the usual `local.set (i32.add …)` + `br $loop` end of a loop body): the operation's
+    /// immediates, then the `Continue`'s (`depth`, loop position).
+    BinContinue(BinOp, Shape2),
     /// Leave `depth` native loop frames and restart the loop whose body the last one runs:
     /// immediates `depth`, then the position of that loop's [`Instr::Loop`] op (for listings;
     /// the executor does not read it).

@@ -282,6 +282,15 @@ impl BinOp {
     pub const fn fusable_compare(self) -> bool {
         (self as u16) <= BinOp::I64GeU as u16
     }
+
+    /// Whether the compiler may fuse this operator (to a slot) with a loop restart right after
+    /// it ([`crate::code::Instr::BinContinue`]): the loop-counter steps.
+    pub const fn continue_fusable(self) -> bool {
+        matches!(
+            self,
+            BinOp::I32Add | BinOp::I32Sub | BinOp::I64Add | BinOp::I64Sub
+        )
+    }
 }
 
 /// Calls `$m!` with the list of unary operators: `(Name, operand type, result type, a =>

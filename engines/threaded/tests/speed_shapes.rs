@@ -213,3 +213,47 @@ fn unsigned_extension_is_a_retype() {
         );
     }
 }
+
+/// A loop body ending in `local.set (i32.add …)` + `br $loop` becomes one
+/// [`Instr::BinContinue`]; when an `if` ends right before the `br` (a jump lands on the
+/// restart), the two stay apart. Results checked against Rust.
+#[test]
+fn counter_step_and_loop_restart_fuse_unless_a_jump_lands_between() {
+    let wat = r#"(module
+      (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $l)))
+        (local.get $acc))
+      (func (export "g") (param $n i32) (result i32) (local $i i32) (local $odd i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (if (i32.and (local.get $i) (i32.const 1))
+              (then (local.set $odd (i32.sub (local.get $odd) (i32.const 1)))))
+            (br $l)))
+        (local.get $odd)))"#;
+    let module = Module::new(&wat::parse_str(wat).expect("parses")).expect("compiles");
+    let fused = |func: u32| {
+        let code = &module.compiled(func).expect("defined").code;
+        code.iter()
+            .filter(|w| matches!(w, Word::Op(Instr::BinContinue(..))))
+            .count()
+    };
+    assert_eq!(fused(0), 1, "f's counter step and restart are one op");
+    assert_eq!(fused(1), 0, "g's `if` ends at the restart: nothing fused");
+    for n in [0i32, 1, 2, 7, 100] {
+        let mut instance = Instance::instantiate(&module, &Imports::new(), Config::default())
+            .expect("instantiates");
+        let sum: i32 = (0..n).sum();
+        let odd = -((1..=n).filter(|i| i % 2 == 1).count() as i32);
+        let f = instance.invoke("f", &[Val::I32(n)], None).expect("runs");
+        assert_eq!(f, RunOutcome::Finished(vec![Val::I32(sum)]), "f({n})");
+        let g = instance.invoke("g", &[Val::I32(n)], None).expect("runs");
+        assert_eq!(g, RunOutcome::Finished(vec![Val::I32(odd)]), "g({n})");
+    }
+}

@@ -314,7 +314,9 @@ impl Compiler<'_> {
         match label.kind {
             Kind::Func => return self.ret(),
             Kind::Loop => {
-                self.emit(Instr::Continue);
+                if !self.fuse_continue() {
+                    self.emit(Instr::Continue);
+                }
                 self.imm((frames - label.loops_outside - 1) as u64);
                 let loop_at = self.loops.get(label.loops_outside).copied();
                 self.imm(loop_at.ok_or("branch to a loop outside every loop")?);
@@ -410,6 +412,29 @@ impl Compiler<'_> {
         }
         self.patch(skip, here);
         Ok(())
+    }
+
+    /// Turns the last op into a [`Instr::BinContinue`] when it is a binary operation of
+    /// [`BinOp::continue_fusable`](crate::ops::BinOp::continue_fusable) writing a slot, ending
+    /// here, and nothing jumps to here (the `Continue`'s immediates follow). No safe point lies
+    /// between the two (a `Continue` is none; the loop event fires at the loop op).
+    fn fuse_continue(&mut self) -> bool {
+        let here = self.pos();
+        if self.last_target >= here {
+            return false;
+        }
+        let Some(at) = self.code.iter().rposition(|w| matches!(w, Word::Op(_))) else {
+            return false;
+        };
+        let Word::Op(Instr::Bin(op, shape, true)) = self.code[at] else {
+            return false;
+        };
+        if !op.continue_fusable() || shape == Shape2::RR {
+            return false;
+        }
+        self.code[at] = Word::Op(Instr::BinContinue(op, shape));
+        self.retarget = None;
+        true
     }
 
     /// Turns `BrCmp(op, shape, false) … skip; Break depth target` (a fused compare jumping

@@ -34,6 +34,7 @@ impl Compiler<'_> {
 
     /// Sets the immediate at `at` to `value`.
     pub(super) fn patch(&mut self, at: usize, value: usize) {
+        self.last_target = self.last_target.max(value);
         if let Some(word) = self.code.get_mut(at) {
             *word = Word::Imm(value as u64);
         }

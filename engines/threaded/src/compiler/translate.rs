@@ -36,6 +36,9 @@ pub struct Compiler<'a> {
     /// The last operation when it put its result in a register and nothing was emitted
     /// since: (its position, the code length after it, the register).
     pub(super) retarget: Option<(usize, usize, Loc)>,
+    /// The greatest code position a jump was patched to (fusing the op before a position
+    /// with the op at it is only allowed when nothing jumps to the latter).
+    pub(super) last_target: usize,
 }
 
 type Step = Result<(), String>;
@@ -64,6 +67,7 @@ impl<'a> Compiler<'a> {
             polling,
             const_slots: HashMap::new(),
             retarget: None,
+            last_target: 0,
         };
         compiler.labels.push(Label::function(ty.results.to_vec()));
         compiler

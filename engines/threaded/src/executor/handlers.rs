@@ -196,8 +196,10 @@ pub const S: u8 = 0;
 /// One operand in a register.
 pub const R: u8 = 1;
 
-/// A binary numeric operation of shape `SHAPE`, result in its register or (`TO_SLOT`) a slot.
-pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
+/// A binary numeric operation of shape `SHAPE`, result in its register or (`TO_SLOT`) a slot;
+/// `CONT` (with `TO_SLOT`, [`crate::code::Instr::BinContinue`]): then restarts a loop like
+/// [`super::control::op_continue`] (immediates `depth`, loop position after the operation's).
+pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool, const CONT: bool>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
@@ -213,7 +215,7 @@ pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
     guard!(
         ip,
         ctx,
-        if SHAPE == SS { 3 } else { 2 } + usize::from(TO_SLOT)
+        if SHAPE == SS { 3 } else { 2 } + usize::from(TO_SLOT) + 2 * usize::from(CONT)
     );
     let (a, b, next) = match SHAPE {
         SS => (
@@ -227,6 +229,9 @@ pub fn bin<const OP: u16, const SHAPE: u8, const TO_SLOT: bool>(
     match eval_bin::<OP>(a, b) {
         Ok(v) if TO_SLOT => {
             set!(frame, ctx, slot(ip, next), v);
+            if CONT {
+                return Signal::Continue(imm(ip, next + 1));
+            }
             next!(ip, next + 1, frame, ctx, r0, fp0)
         }
         Ok(v) if float_out => next!(ip, next, frame, ctx, r0, v),

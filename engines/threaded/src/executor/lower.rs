@@ -12,13 +12,13 @@ macro_rules! bin_table {
         /// `[SS, RS, SR]` handlers of every binary operator, in [`BinOp`] order, result in a
         /// register (`[0]`) or a slot (`[1]`).
         const BIN_HANDLERS: &[[[Handler; 3]; 2]] = &[$([[
-            handlers::bin::<{ BinOp::$name as u16 }, SS, false>,
-            handlers::bin::<{ BinOp::$name as u16 }, RS, false>,
-            handlers::bin::<{ BinOp::$name as u16 }, SR, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, SS, false, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, RS, false, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, SR, false, false>,
         ], [
-            handlers::bin::<{ BinOp::$name as u16 }, SS, true>,
-            handlers::bin::<{ BinOp::$name as u16 }, RS, true>,
-            handlers::bin::<{ BinOp::$name as u16 }, SR, true>,
+            handlers::bin::<{ BinOp::$name as u16 }, SS, true, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, RS, true, false>,
+            handlers::bin::<{ BinOp::$name as u16 }, SR, true, false>,
         ]]),*];
     };
 }
@@ -107,6 +107,27 @@ fn store_handler(kind: StoreKind, shape: Shape2) -> Handler {
     }
 }
 
+/// The handler of a [`Instr::BinContinue`].
+fn bin_continue_handler(op: BinOp, shape: Shape2) -> Handler {
+    macro_rules! row {
+        ($op:ident) => {
+            match shape {
+                Shape2::SS => handlers::bin::<{ BinOp::$op as u16 }, SS, true, true>,
+                Shape2::RS => handlers::bin::<{ BinOp::$op as u16 }, RS, true, true>,
+                Shape2::SR => handlers::bin::<{ BinOp::$op as u16 }, SR, true, true>,
+                Shape2::RR => handlers::unreachable,
+            }
+        };
+    }
+    match op {
+        BinOp::I32Add => row!(I32Add),
+        BinOp::I32Sub => row!(I32Sub),
+        BinOp::I64Add => row!(I64Add),
+        BinOp::I64Sub => row!(I64Sub),
+        _ => handlers::unreachable,
+    }
+}
+
 /// The handler of a fused compare and branch (`brk`: and break, [`Instr::BrCmpBreak`], which
 /// breaks when the comparison holds).
 fn br_cmp_handler(op: BinOp, shape: Shape2, if_: bool, brk: bool) -> Handler {
@@ -176,6 +197,7 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
             let column = usize::from(shape == Shape1::R);
             row.map_or(handlers::unreachable as Handler, |row| row[column])
         }
+        Instr::BinContinue(op, shape) => bin_continue_handler(op, shape),
         Instr::Spill(Class::Float) => handlers::spill::<true>,
         Instr::Spill(_) => handlers::spill::<false>,
         Instr::Copy => handlers::copy,
