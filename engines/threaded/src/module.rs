@@ -35,8 +35,11 @@ pub struct FuncCode {
 }
 
 impl FuncCode {
-    /// Lowers `compiled` (with safe points if `polling`).
-    pub fn new(compiled: CompiledFunc, polling: bool) -> FuncCode {
+    /// Lowers `compiled` (with safe points if `polling`), after checking that every slot its
+    /// handlers access unchecked lies in its frame ([`executor::check_slots`]; an error is a
+    /// compiler bug).
+    pub fn new(compiled: CompiledFunc, polling: bool) -> Result<FuncCode, String> {
+        executor::check_slots(&compiled.code, compiled.frame_size as usize)?;
         let cells = executor::lower(&compiled.code, polling);
         let params = compiled.ty.params.len();
         let zeros = compiled.locals.len().saturating_sub(params);
@@ -48,14 +51,14 @@ impl FuncCode {
         } else {
             2
         };
-        FuncCode {
+        Ok(FuncCode {
             call_events,
             frame_size: compiled.frame_size as usize,
             compiled,
             cells,
             init,
             params,
-        }
+        })
     }
 }
 
@@ -125,7 +128,11 @@ impl Module {
                         what: e.to_string(),
                     }
                 })?;
-            funcs.push(FuncCode::new(compiled, polling));
+            let code = FuncCode::new(compiled, polling).map_err(|e| ModuleError::Unsupported {
+                offset: body.body.range().start,
+                what: format!("internal compiler error: {e}"),
+            })?;
+            funcs.push(code);
         }
         Ok(Module {
             code: Rc::new(ModuleCode {

@@ -57,25 +57,48 @@ macro_rules! guard {
     };
 }
 
-/// Slot `$i` of the frame; a missing slot (only a compiler bug could cause it) ends the handler
-/// with a broken-code trap by a tail call, so the handler needs no stack frame for a panic.
+/// Slot `$i` of the frame, read without a bounds check. Only for slot immediates of the ops
+/// [`crate::executor::check_slots`] checks (`$ctx` is unused, kept for the call shape).
 macro_rules! get {
-    ($frame:expr, $ctx:expr, $i:expr) => {
-        match $frame.get($i) {
-            Some(v) => *v,
-            None => return $crate::executor::handlers::broken($ctx),
-        }
-    };
+    ($frame:expr, $ctx:expr, $i:expr) => {{
+        let _ = &$ctx;
+        let (frame, i): (&[u64], usize) = (&*$frame, $i);
+        debug_assert!(
+            i < frame.len(),
+            "slot {i} outside a frame of {}",
+            frame.len()
+        );
+        // SAFETY: `i` is a slot immediate of the running op, one `check_slots` verified to be
+        // below the function's `frame_size` (`FuncCode::new` refuses code that fails the
+        // check, and lowering keeps every immediate at its position). Every activation runs
+        // its handlers with a frame of at least `frame_size` slots: `enter_code` and
+        // `rewind_function` check that before the first handler (and set `ctx.code`, through
+        // which jumps go, to that same function's code), `run_in` and `in_new_segment`
+        // allocate at least that many, and loop bodies run on their function's frame.
+        #[allow(unsafe_code)]
+        let value = unsafe { *frame.get_unchecked(i) };
+        value
+    }};
 }
 
-/// Writes slot `$i` of the frame (a missing slot as in [`get!`]).
+/// Writes slot `$i` of the frame without a bounds check (the argument of [`get!`]).
 macro_rules! set {
-    ($frame:expr, $ctx:expr, $i:expr, $v:expr) => {
-        match $frame.get_mut($i) {
-            Some(s) => *s = $v,
-            None => return $crate::executor::handlers::broken($ctx),
-        }
-    };
+    ($frame:expr, $ctx:expr, $i:expr, $v:expr) => {{
+        let _ = &$ctx;
+        let (value, i) = ($v, $i);
+        let frame: &mut [u64] = &mut *$frame;
+        debug_assert!(
+            i < frame.len(),
+            "slot {i} outside a frame of {}",
+            frame.len()
+        );
+        // SAFETY: as in `get!`: a verified slot immediate, below `frame_size`, and the frame
+        // is at least that long.
+        #[allow(unsafe_code)]
+        unsafe {
+            *frame.get_unchecked_mut(i) = value
+        };
+    }};
 }
 
 pub(super) use jump;

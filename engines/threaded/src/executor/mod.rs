@@ -21,6 +21,7 @@ mod bulk;
 mod control;
 mod handlers;
 mod lower;
+mod verify;
 
 use std::cell::RefMut;
 use std::rc::Rc;
@@ -29,6 +30,7 @@ use baton_runtime::{EventKind, Memory, Trap, Val};
 
 pub use baton_runtime::events::Events;
 pub use lower::{fires_no_events, lower};
+pub use verify::check_slots;
 
 use crate::instance::InstanceInner;
 use crate::module::ModuleCode;
