@@ -191,11 +191,12 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let code = ctx.code;
             let ip = code.get(at as usize..).unwrap_or(&[]);
             let indirect = imm(ip, 1) != 0;
+            let fp0_f = f64::from_bits(fp0);
             let signal = match (ctx.rewind.is_empty(), indirect) {
-                (true, true) => perform_call::<true, true, ENTER>(ip, frame, ctx, r0, fp0),
-                (true, false) => perform_call::<true, false, ENTER>(ip, frame, ctx, r0, fp0),
-                (false, true) => perform_call::<true, true, REWIND>(ip, frame, ctx, r0, fp0),
-                (false, false) => perform_call::<true, false, REWIND>(ip, frame, ctx, r0, fp0),
+                (true, true) => perform_call::<true, true, ENTER>(ip, frame, ctx, r0, fp0_f),
+                (true, false) => perform_call::<true, false, ENTER>(ip, frame, ctx, r0, fp0_f),
+                (false, true) => perform_call::<true, true, REWIND>(ip, frame, ctx, r0, fp0_f),
+                (false, false) => perform_call::<true, false, REWIND>(ip, frame, ctx, r0, fp0_f),
             };
             match signal {
                 Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
@@ -410,9 +411,8 @@ pub fn op_call<const POLL: bool, const INDIRECT: bool>(
     r0: u64,
     fp0: f64,
 ) -> Signal {
-    let fp0 = fp0.to_bits();
     match perform_call::<POLL, INDIRECT, ENTER_COUNTED>(ip, frame, ctx, r0, fp0) {
-        Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0),
+        Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0.to_bits()),
         signal => signal,
     }
 }
@@ -426,12 +426,12 @@ fn call_slow<const INDIRECT: bool>(
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
-    fp0: u64,
+    fp0: f64,
 ) -> Signal {
     if let Some(signal) = fire(ctx, EventKind::Call, |ctx| Native::Call {
         at: position(ctx, ip) as u32,
         r0,
-        fp0,
+        fp0: fp0.to_bits(),
     }) {
         return signal;
     }
@@ -465,7 +465,7 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
     r0: u64,
-    fp0: u64,
+    fp0: f64,
 ) -> Signal {
     // `COUNTED`: this call counts its events in advance (call and entry, and the return of a
     // callee that fires no events) when they all fit in the event budget. Whatever does not
@@ -540,6 +540,7 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
                 Signal::Return => {}
                 Signal::Unwind => {
                     let at = position(ctx, ip) as u32;
+                    let fp0 = fp0.to_bits();
                     push_record(ctx, Native::Call { at, r0, fp0 });
                     return Signal::Unwind;
                 }
@@ -558,16 +559,25 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
             }
         }
     }
-    if POLL {
-        if let Some(signal) = fire(ctx, EventKind::Return, |ctx| Native::Resume {
-            at: (position(ctx, ip) + next) as u32,
-            r0,
-            fp0,
-        }) {
-            return signal;
-        }
+    if POLL && !ctx.events.fire_fast() {
+        return return_slow(ip, next, ctx, r0, fp0);
     }
     Signal::At(next as u64)
+}
+
+/// The return event of the call op `ip` starts with on the slow path (a possible stop or the
+/// end of the fuel); `next`: the words to the op after the call.
+#[cold]
+#[inline(never)]
+fn return_slow(ip: &[Cell], next: usize, ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
+    match fire(ctx, EventKind::Return, |ctx| Native::Resume {
+        at: (position(ctx, ip) + next) as u32,
+        r0,
+        fp0: fp0.to_bits(),
+    }) {
+        Some(signal) => signal,
+        None => Signal::At(next as u64),
+    }
 }
 
 /// Runs (or rewinds, see [`perform_call`] for `HOW`) own function `func` on `frame[base..]`,
