@@ -241,3 +241,20 @@ fn call_stack_exhaustion_comes_after_the_same_events() {
     }
     assert_eq!(counts[0], counts[1]);
 }
+
+#[test]
+fn bench_measures_an_instrumented_engine_against_its_engine() {
+    let corpus =
+        baton::bench::load_workloads(&baton::bench::default_dir(), Some("fib")).expect("fib");
+    let entry = adapters::find("instrumented:stack").expect("resolves");
+    let report = baton::bench::run(&corpus, &[entry], 1, Some(9), &EngineConfig::default())
+        .expect("runs");
+    assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
+    let workload = &report.workloads[0];
+    let engines: Vec<&str> = workload.measurements.iter().map(|m| m.engine).collect();
+    assert_eq!(engines, ["wasmi", "stack", "instrumented:stack"]);
+    let ratio = baton::bench::overhead(workload, "instrumented:stack").expect("both measured");
+    assert!(ratio > 0.0);
+    assert_eq!(baton::bench::overhead(workload, "stack"), None);
+    assert!(baton::bench::render(&report).contains("overhead"));
+}
