@@ -258,3 +258,49 @@ fn bench_measures_an_instrumented_engine_against_its_engine() {
     assert_eq!(baton::bench::overhead(workload, "stack"), None);
     assert!(baton::bench::render(&report).contains("overhead"));
 }
+
+/// The rewrite's own frame limit (for engines that do not enforce `max_frames`): the run with
+/// exactly the limit of frames returns, one more frame traps with "call stack exhausted"
+/// after the same events as the `stack` engine with that limit.
+#[test]
+fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
+    const LIMIT: u32 = 40;
+    let down = r#"(module (func $d (export "d") (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1)))))
+          (else (i32.const 0)))))"#;
+    let wasm = wat::parse_str(down).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let mut limited = baton::instrument::Session::with_rewrite(
+        "instrumented(limit):wasmi",
+        (wasmi.create)(&EngineConfig::default()),
+        baton_instrument::Options {
+            max_frames: Some(LIMIT),
+        },
+    );
+    let config = EngineConfig {
+        max_frames: LIMIT,
+        ..EngineConfig::default()
+    };
+    let mut stack = (adapters::find("stack").expect("stack").create)(&config);
+    let mut run = |engine: &mut dyn Engine, n: i32| {
+        let module = engine.compile(&wasm).expect("compile");
+        let instance = engine.instantiate(module, &[]).expect("instantiate");
+        let report = engine
+            .invoke(instance, "d", &[Value::I32(n)], RunOptions::default())
+            .expect("runs");
+        (report.outcome, report.events)
+    };
+    // d(n) needs n + 1 frames.
+    let below = run(&mut limited, LIMIT as i32 - 1);
+    assert_eq!(below.0, RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 1)]));
+    assert_eq!(below, run(stack.as_mut(), LIMIT as i32 - 1));
+    let over = run(&mut limited, LIMIT as i32);
+    assert_eq!(
+        over.0,
+        RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted)
+    );
+    assert_eq!(over, run(stack.as_mut(), LIMIT as i32));
+    // The depth starts again from zero on the next run of the same session.
+    assert_eq!(run(&mut limited, LIMIT as i32 - 1), below);
+}
