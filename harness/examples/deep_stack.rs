@@ -39,9 +39,7 @@ fn main() {
     let depth: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
     let wasm = wat::parse_str(MODULE).expect("module");
-    println!(
-        "{depth} frames of $down below the entry, best of {rounds}; times in microseconds"
-    );
+    println!("{depth} frames of $down below the entry, best of {rounds}; times in microseconds");
     println!(
         "{:<20} {:>12} {:>12} {:>10} {:>10} {:>12}",
         "engine", "run to stop", "run to end", "image", "restore", "resume"
@@ -84,8 +82,11 @@ fn main() {
             let frames = image.execution.as_ref().map_or(0, |e| e.frames.len());
             assert_eq!(frames, depth as usize + 1);
             let (tr, restored) = timed(|| engine.restore(module, &[], &image).expect("restore"));
-            let (tu, finished) =
-                timed(|| engine.resume(restored, RunOptions::default()).expect("resume"));
+            let (tu, finished) = timed(|| {
+                engine
+                    .resume(restored, RunOptions::default())
+                    .expect("resume")
+            });
             assert_eq!(finished.outcome, expected);
             image_time = image_time.min(ti);
             restore_time = restore_time.min(tr);

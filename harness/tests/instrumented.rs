@@ -247,8 +247,8 @@ fn bench_measures_an_instrumented_engine_against_its_engine() {
     let corpus =
         baton::bench::load_workloads(&baton::bench::default_dir(), Some("fib")).expect("fib");
     let entry = adapters::find("instrumented:stack").expect("resolves");
-    let report = baton::bench::run(&corpus, &[entry], 1, Some(9), &EngineConfig::default())
-        .expect("runs");
+    let report =
+        baton::bench::run(&corpus, &[entry], 1, Some(9), &EngineConfig::default()).expect("runs");
     assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
     let workload = &report.workloads[0];
     let engines: Vec<&str> = workload.measurements.iter().map(|m| m.engine).collect();
@@ -283,7 +283,7 @@ fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
         ..EngineConfig::default()
     };
     let mut stack = (adapters::find("stack").expect("stack").create)(&config);
-    let mut run = |engine: &mut dyn Engine, n: i32| {
+    let run = |engine: &mut dyn Engine, n: i32| {
         let module = engine.compile(&wasm).expect("compile");
         let instance = engine.instantiate(module, &[]).expect("instantiate");
         let report = engine
@@ -293,7 +293,10 @@ fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
     };
     // d(n) needs n + 1 frames.
     let below = run(&mut limited, LIMIT as i32 - 1);
-    assert_eq!(below.0, RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 1)]));
+    assert_eq!(
+        below.0,
+        RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 1)])
+    );
     assert_eq!(below, run(stack.as_mut(), LIMIT as i32 - 1));
     let over = run(&mut limited, LIMIT as i32);
     assert_eq!(

@@ -352,7 +352,10 @@ impl<'a> Emitter<'a> {
         for (i, site) in sites.iter().enumerate() {
             order.push((i, false, site.types.clone()));
             if site.kind == SiteKind::Call && site.indirect {
-                let after = sites.get(i + 1).map(|s| s.types.clone()).unwrap_or_default();
+                let after = sites
+                    .get(i + 1)
+                    .map(|s| s.types.clone())
+                    .unwrap_or_default();
                 order.push((i, true, after));
             }
         }
@@ -361,13 +364,7 @@ impl<'a> Emitter<'a> {
             SiteKind::Call => level.pure_prefix,
             SiteKind::Return | SiteKind::Block => false,
         });
-        let mut landings = vec![
-            Landing {
-                at: 0,
-                after: None
-            };
-            sites.len()
-        ];
+        let mut landings = vec![Landing { at: 0, after: None }; sites.len()];
         for (i, after, types) in order.into_iter().rev() {
             self.block(&params, &types);
             let pos = self.ctl.len() - 1;

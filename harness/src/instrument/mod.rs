@@ -95,11 +95,7 @@ impl Session {
     }
 
     /// Wraps `inner`, rewriting modules with `options`.
-    pub fn with_rewrite(
-        name: &'static str,
-        mut inner: Box<dyn Engine>,
-        options: Options,
-    ) -> Self {
+    pub fn with_rewrite(name: &'static str, mut inner: Box<dyn Engine>, options: Options) -> Self {
         let shared = Shared::default();
         let imports = create_imports(inner.as_mut(), &shared);
         Session::with_options(name, inner, shared, imports, options)
@@ -274,7 +270,9 @@ impl Session {
         let handle = self.helper_handle(id, names::LEFT)?;
         match self.inner.global_value(handle)? {
             Value::I64(v) => Ok(v),
-            other => Err(EngineError::Other(format!("events-left counter holds {other}"))),
+            other => Err(EngineError::Other(format!(
+                "events-left counter holds {other}"
+            ))),
         }
     }
 
