@@ -278,10 +278,7 @@ fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
             max_frames: Some(LIMIT),
         },
     );
-    let config = EngineConfig {
-        max_frames: LIMIT,
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig { max_frames: LIMIT };
     let mut stack = (adapters::find("stack").expect("stack").create)(&config);
     let run = |engine: &mut dyn Engine, n: i32| {
         let module = engine.compile(&wasm).expect("compile");
