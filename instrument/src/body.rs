@@ -5,7 +5,6 @@
 //! block $unwind
 //!   block $body (result R)
 //!     [frame limit: depth check and increment]
-//!     local $l = global $left
 //!     <body level: landing blocks, entry check, original code with checks>
 //!   end
 //!   [frame limit: depth restored]
@@ -13,8 +12,8 @@
 //! end
 //! [unwinding: save locals (last first), frame_done(site), zero results]
 //! ```
-//! The normal path of an event check is `$l -= 1; global $left = $l; if $l < 0 { cold }`;
-//! `$l` is reloaded from the global after calls of module functions. Everything else happens
+//! The normal path of an event check is `$l -= 1; global $left = $l; if $l < 0 { cold }`,
+//! starting from the global instead of `$l` at the entry and after calls of module functions. Everything else happens
 //! in the cold path, entered when the threshold is reached (the host's `event`), while
 //! unwinding (the host set no new threshold, so `$left` stays negative: the return check after
 //! a call finds the mode "unwinding", drops the meaningless results, saves its part, leaves),
@@ -228,9 +227,15 @@ impl<'a> Emitter<'a> {
     }
 
     /// An event check (see the module docs). The caller closes the site's landing after it.
-    fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold) {
+    /// `fresh`: the local counter is stale (function entry, after a call of a module
+    /// function), the check starts from the global.
+    fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, fresh: bool) {
         let l = self.layout;
-        self.emit(Instruction::LocalGet(self.left));
+        self.emit(if fresh {
+            Instruction::GlobalGet(l.left)
+        } else {
+            Instruction::LocalGet(self.left)
+        });
         self.emit(Instruction::I64Const(1));
         self.emit(Instruction::I64Sub);
         self.emit(Instruction::LocalTee(self.left));
@@ -458,10 +463,9 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::I32Add);
             self.emit(Instruction::GlobalSet(global));
         }
-        self.reload_left();
         self.enter_level(false, Vec::new());
         if let Some((id, types, _)) = self.take_site(SiteKind::Entry, base)? {
-            self.check(1, id, &types, Cold::Dispatch { entry: true });
+            self.check(1, id, &types, Cold::Dispatch { entry: true }, true);
             self.end();
         }
         let mut reader = body.get_operators_reader()?;
@@ -543,7 +547,7 @@ impl<'a> Emitter<'a> {
                 } else {
                     Cold::Plain
                 };
-                self.check(2, id, &types, cold);
+                self.check(2, id, &types, cold, false);
                 self.end();
             }
         }
@@ -563,7 +567,7 @@ impl<'a> Emitter<'a> {
         } else {
             Cold::Plain
         };
-        self.check(3, call_id, &call_types, cold);
+        self.check(3, call_id, &call_types, cold, false);
         self.end();
         // A call of an import cannot stop, unwind or count events of this module.
         let import = match *op {
@@ -590,13 +594,12 @@ impl<'a> Emitter<'a> {
         let cold = if import {
             Cold::Plain
         } else {
-            self.reload_left();
             Cold::Return {
                 call_id,
                 results: results.len(),
             }
         };
-        self.check(4, ret_id, &ret_types, cold);
+        self.check(4, ret_id, &ret_types, cold, !import);
         self.end();
         Ok(())
     }
