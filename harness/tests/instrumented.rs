@@ -62,6 +62,26 @@ const INDIRECT: &str = r#"
     (i32.add)))
 "#;
 
+/// Effects (a local, a global) before the first call of a level: rewinding must land before
+/// them, not re-run them (the first call's check cannot hold that level's dispatch).
+const EFFECTS_BEFORE_CALL: &str = r#"
+(module
+  (global $g (mut i32) (i32.const 0))
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "run") (param $n i32) (result i32)
+    (local $x i32)
+    (block (result i32)
+      (local.set $x (i32.add (local.get $x) (i32.const 5)))
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (call $id (local.get $x)))
+    (if (result i32) (local.get $n)
+      (then (local.set $x (i32.add (local.get $x) (i32.const 100))) (call $id (local.get $x)))
+      (else (i32.const 3)))
+    (i32.add)
+    (global.get $g)
+    (i32.add)))
+"#;
+
 struct Pair {
     engine: Box<dyn Engine>,
     module: baton_engine::ModuleId,
@@ -196,6 +216,13 @@ fn call_indirect_with_multi_value_matches_stack_at_every_event() {
     let (events, _, not_imageable) = check(INDIRECT, "run", &[Value::I32(5)]);
     assert!(events >= 7, "{events} events");
     assert_eq!(not_imageable, events);
+}
+
+#[test]
+fn effects_before_a_levels_first_call_run_once_when_rewinding() {
+    let (events, imaged, _) = check(EFFECTS_BEFORE_CALL, "run", &[Value::I32(1)]);
+    assert!(events >= 6, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
 }
 
 #[test]
