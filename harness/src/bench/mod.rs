@@ -177,15 +177,18 @@ pub fn engine_list(requested: &[&'static EngineEntry]) -> Vec<&'static EngineEnt
 /// instrumentation's overhead), when both were measured.
 pub fn overhead(workload: &WorkloadReport, engine: &str) -> Option<f64> {
     let inner = engine.strip_prefix(adapters::instrumented::PREFIX)?;
-    let time_of = |name: &str| {
-        workload
-            .measurements
-            .iter()
-            .find(|m| m.engine == name)
-            .map(|m| m.best.as_secs_f64())
-    };
-    let (own, original) = (time_of(engine)?, time_of(inner)?);
+    let (own, original) = (workload.best_secs(engine)?, workload.best_secs(inner)?);
     (original > 0.0).then(|| own / original)
+}
+
+impl WorkloadReport {
+    /// The best time of `engine` in seconds, when it was measured.
+    pub fn best_secs(&self, engine: &str) -> Option<f64> {
+        self.measurements
+            .iter()
+            .find(|m| m.engine == engine)
+            .map(|m| m.best.as_secs_f64())
+    }
 }
 
 /// Runs every workload on every engine (see the module docs). `size` overrides every
@@ -357,15 +360,8 @@ pub fn render(report: &BenchReport) -> String {
         "workload", "size", "engine", "ms", "vs wasmi", "vs stack", "overhead"
     );
     for workload in &report.workloads {
-        let time_of = |name: &str| {
-            workload
-                .measurements
-                .iter()
-                .find(|m| m.engine == name)
-                .map(|m| m.best.as_secs_f64())
-        };
-        let wasmi = time_of(adapters::wasmi::NAME);
-        let stack = time_of(adapters::stack::NAME);
+        let wasmi = workload.best_secs(adapters::wasmi::NAME);
+        let stack = workload.best_secs(adapters::stack::NAME);
         for m in &workload.measurements {
             let own = m.best.as_secs_f64();
             let ratio = |anchor: Option<f64>| match anchor {
