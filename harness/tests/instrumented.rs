@@ -62,6 +62,26 @@ const INDIRECT: &str = r#"
     (i32.add)))
 "#;
 
+/// Effects (a local, a global) before the first call of a level: rewinding must land before
+/// them, not re-run them (the first call's check cannot hold that level's dispatch).
+const EFFECTS_BEFORE_CALL: &str = r#"
+(module
+  (global $g (mut i32) (i32.const 0))
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "run") (param $n i32) (result i32)
+    (local $x i32)
+    (block (result i32)
+      (local.set $x (i32.add (local.get $x) (i32.const 5)))
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (call $id (local.get $x)))
+    (if (result i32) (local.get $n)
+      (then (local.set $x (i32.add (local.get $x) (i32.const 100))) (call $id (local.get $x)))
+      (else (i32.const 3)))
+    (i32.add)
+    (global.get $g)
+    (i32.add)))
+"#;
+
 struct Pair {
     engine: Box<dyn Engine>,
     module: baton_engine::ModuleId,
@@ -199,6 +219,13 @@ fn call_indirect_with_multi_value_matches_stack_at_every_event() {
 }
 
 #[test]
+fn effects_before_a_levels_first_call_run_once_when_rewinding() {
+    let (events, imaged, _) = check(EFFECTS_BEFORE_CALL, "run", &[Value::I32(1)]);
+    assert!(events >= 6, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}
+
+#[test]
 fn fuel_ends_runs_like_the_contract() {
     let mut inst = session("instrumented:wasmi", RECURSIVE);
     let i = fresh(&mut inst);
@@ -240,4 +267,67 @@ fn call_stack_exhaustion_comes_after_the_same_events() {
         counts.push(report.events);
     }
     assert_eq!(counts[0], counts[1]);
+}
+
+#[test]
+fn bench_measures_an_instrumented_engine_against_its_engine() {
+    let corpus =
+        baton::bench::load_workloads(&baton::bench::default_dir(), Some("fib")).expect("fib");
+    let entry = adapters::find("instrumented:stack").expect("resolves");
+    let report =
+        baton::bench::run(&corpus, &[entry], 1, Some(9), &EngineConfig::default()).expect("runs");
+    assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
+    let workload = &report.workloads[0];
+    let engines: Vec<&str> = workload.measurements.iter().map(|m| m.engine).collect();
+    assert_eq!(engines, ["wasmi", "stack", "instrumented:stack"]);
+    let ratio = baton::bench::overhead(workload, "instrumented:stack").expect("both measured");
+    assert!(ratio > 0.0);
+    assert_eq!(baton::bench::overhead(workload, "stack"), None);
+    assert!(baton::bench::render(&report).contains("overhead"));
+}
+
+/// The rewrite's own frame limit (for engines that do not enforce `max_frames`): the run with
+/// exactly the limit of frames returns, one more frame traps with "call stack exhausted"
+/// after the same events as the `stack` engine with that limit.
+#[test]
+fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
+    const LIMIT: u32 = 40;
+    let down = r#"(module (func $d (export "d") (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1)))))
+          (else (i32.const 0)))))"#;
+    let wasm = wat::parse_str(down).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let mut limited = baton::instrument::Session::with_rewrite(
+        "instrumented(limit):wasmi",
+        (wasmi.create)(&EngineConfig::default()),
+        baton_instrument::Options {
+            max_frames: Some(LIMIT),
+        },
+    );
+    let config = EngineConfig { max_frames: LIMIT };
+    let mut stack = (adapters::find("stack").expect("stack").create)(&config);
+    let run = |engine: &mut dyn Engine, n: i32| {
+        let module = engine.compile(&wasm).expect("compile");
+        let instance = engine.instantiate(module, &[]).expect("instantiate");
+        let report = engine
+            .invoke(instance, "d", &[Value::I32(n)], RunOptions::default())
+            .expect("runs");
+        (report.outcome, report.events)
+    };
+    // d(n) needs n + 1 frames.
+    let below = run(&mut limited, LIMIT as i32 - 1);
+    assert_eq!(
+        below.0,
+        RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 1)])
+    );
+    assert_eq!(below, run(stack.as_mut(), LIMIT as i32 - 1));
+    let over = run(&mut limited, LIMIT as i32);
+    assert_eq!(
+        over.0,
+        RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted)
+    );
+    assert_eq!(over, run(stack.as_mut(), LIMIT as i32));
+    // The depth starts again from zero on the next run of the same session.
+    assert_eq!(run(&mut limited, LIMIT as i32 - 1), below);
 }

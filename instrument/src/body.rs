@@ -4,18 +4,30 @@
 //! ```text
 //! block $unwind
 //!   block $body (result R)
-//!     [rewinding: reload every local from the host]
-//!     <body level: wrappers + dispatch, entry check, original code with checks>
+//!     [frame limit: depth check and increment]
+//!     <body level: landing blocks, entry check, original code with checks>
 //!   end
+//!   [frame limit: depth restored]
 //!   return
 //! end
 //! [unwinding: save locals (last first), frame_done(site), zero results]
 //! ```
-//! A level holding sites `1..n` opens `n` wrapper blocks `[P] -> [T_i]` (outermost `n`) and a
-//! dispatch block `[P] -> [P]`: when rewinding, the dispatch loads the site number and that
-//! site's operands from the host and branches to the end of wrapper `i`, which sits exactly at
-//! site `i`. Operands under a nested level are copied into spill locals when it is entered,
-//! so an unwind inside it can save them (they are otherwise unreachable until it ends).
+//! The normal path of an event check is `$l -= 1; global $left = $l; if $l < 0 { cold }`,
+//! starting from the global instead of `$l` at the entry and after calls of module functions. Everything else happens
+//! in the cold path, entered when the threshold is reached (the host's `event`), while
+//! unwinding (the host set no new threshold, so `$left` stays negative: the return check after
+//! a call finds the mode "unwinding", drops the meaningless results, saves its part, leaves),
+//! or while rewinding (the host sets `$left` to 0 and the mode to "rewinding", so the first
+//! check of every frame goes cold and lands; the last landing restores `$left`).
+//!
+//! A level holding sites `1..n` opens one landing block per site (`[P] -> [T_i]`, ending
+//! exactly at site `i`), and one more after each `call_indirect` site (ending right after the
+//! call). Its dispatch (load the site number, branch through a `br_table` to a pad that loads
+//! that site's operands and branches to its landing) sits in the cold path of the level's
+//! first check when nothing with an effect comes before it (entry, loop header, or a call
+//! after pure code), otherwise in a `mode != 0` check at the level's start. Operands under a
+//! nested level are copied into spill locals when it is entered, so an unwind inside it can
+//! save them (they are otherwise unreachable until it ends).
 
 use std::borrow::Cow;
 
@@ -29,9 +41,8 @@ use crate::layout::{enc, zero, Layout, Remap, Types};
 use crate::meta::SiteKind;
 use crate::plan::{block_sig, call_sig, PlanLevel};
 
-/// Mode values of the mode global.
+/// The mode value of an unwind.
 const UNWINDING: i32 = 1;
-const REWINDING: i32 = 2;
 
 /// An entry of the emitted control stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +51,27 @@ enum Ctl {
     Unwind,
     /// A label of the original code (the body block included).
     Orig,
-    /// A wrapper or transient block of the instrumentation.
+    /// A landing or transient block of the instrumentation.
     Added,
+}
+
+/// What the cold path of an event check does besides calling the host.
+#[derive(Debug, Clone, Copy)]
+enum Cold {
+    /// Nothing: only the host's `event`.
+    Plain,
+    /// The level's dispatch (`entry`: the body level, which reloads the locals first).
+    Dispatch { entry: bool },
+    /// A return check after a module function's call: unwinding continues in this frame.
+    Return { call_id: u32, results: usize },
+}
+
+/// Where a rewind lands for one site: its landing block, and for a `call_indirect` site the
+/// block ending right after the call (control-stack positions).
+#[derive(Debug, Clone, Copy)]
+struct Landing {
+    at: usize,
+    after: Option<usize>,
 }
 
 /// A level being emitted.
@@ -50,24 +80,28 @@ struct Open {
     cursor: usize,
     dead: bool,
     spills: Vec<(u32, ValType)>,
+    landings: Vec<Landing>,
+    /// Whether the first site's check holds the dispatch.
+    dispatch_first: bool,
 }
 
 /// Emits one function.
 pub(crate) struct Emitter<'a> {
-    pub layout: &'a Layout,
-    pub types: &'a mut Types,
-    pub analysis: &'a ModuleAnalysis,
-    pub function: &'a FunctionAnalysis,
-    pub levels: &'a [PlanLevel],
+    layout: &'a Layout,
+    types: &'a mut Types,
+    analysis: &'a ModuleAnalysis,
+    function: &'a FunctionAnalysis,
+    levels: &'a [PlanLevel],
     /// Global site ids per plan level, parallel to its sites.
-    pub site_ids: &'a [Vec<u32>],
+    site_ids: &'a [Vec<u32>],
     out: Vec<u8>,
     ctl: Vec<Ctl>,
     open: Vec<Open>,
     locals: Vec<ValType>,
     next_level: usize,
     uw_site: u32,
-    tmp_site: u32,
+    left: u32,
+    depth: u32,
 }
 
 impl<'a> Emitter<'a> {
@@ -82,8 +116,7 @@ impl<'a> Emitter<'a> {
     ) -> Self {
         let mut locals = function.locals().to_vec();
         let uw_site = locals.len() as u32;
-        locals.push(ValType::I32);
-        locals.push(ValType::I32);
+        locals.extend([ValType::I32, ValType::I64, ValType::I32]);
         Emitter {
             layout,
             types,
@@ -97,7 +130,8 @@ impl<'a> Emitter<'a> {
             locals,
             next_level: 0,
             uw_site,
-            tmp_site: uw_site + 1,
+            left: uw_site + 1,
+            depth: uw_site + 2,
         }
     }
 
@@ -110,13 +144,24 @@ impl<'a> Emitter<'a> {
         instr.encode(&mut self.out);
     }
 
+    fn emit_all(&mut self, instrs: Vec<Instruction<'_>>) {
+        for instr in instrs {
+            self.emit(instr);
+        }
+    }
+
+    /// The branch depth of the control-stack entry at `pos`.
+    fn depth_of(&self, pos: usize) -> u32 {
+        (self.ctl.len() - 1 - pos) as u32
+    }
+
     fn depth_to_unwind(&self) -> u32 {
         let pos = self
             .ctl
             .iter()
             .rposition(|c| *c == Ctl::Unwind)
             .unwrap_or(0);
-        (self.ctl.len() - 1 - pos) as u32
+        self.depth_of(pos)
     }
 
     /// The emitted depth of original relative label `depth`.
@@ -136,10 +181,17 @@ impl<'a> Emitter<'a> {
         ))
     }
 
-    fn block(&mut self, params: &[ValType], results: &[ValType], ctl: Ctl) {
+    fn block(&mut self, params: &[ValType], results: &[ValType]) {
         let ty = self.types.block(params, results);
         self.emit(Instruction::Block(ty));
-        self.ctl.push(ctl);
+        self.ctl.push(Ctl::Added);
+    }
+
+    /// `if [types] -> [types]` of the instrumentation (its arm always leaves).
+    fn open_if(&mut self, types: &[ValType]) {
+        let ty = self.types.block(types, types);
+        self.emit(Instruction::If(ty));
+        self.ctl.push(Ctl::Added);
     }
 
     fn end(&mut self) {
@@ -157,19 +209,15 @@ impl<'a> Emitter<'a> {
             .collect();
         for (local, ty) in spills {
             self.emit(Instruction::LocalGet(local));
-            for instr in self.layout.save_seq(ty) {
-                self.emit(instr);
-            }
+            self.emit_all(self.layout.save_seq(ty));
         }
     }
 
     /// Saves `types` (top first, from the stack), the spills, and leaves for the unwind tail
-    /// with `site` (the caller is inside one added block).
+    /// with `site`.
     fn unwind_from(&mut self, types: &[ValType], site: u32) {
         for ty in types.iter().rev() {
-            for instr in self.layout.save_seq(*ty) {
-                self.emit(instr);
-            }
+            self.emit_all(self.layout.save_seq(*ty));
         }
         self.save_spills();
         self.emit(Instruction::I32Const(site as i32));
@@ -178,17 +226,46 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::Br(depth));
     }
 
-    /// An event check: calls the host at events numbered `>=` the threshold; a stop unwinds.
-    fn event_check(&mut self, kind: i32, site: u32, types: &[ValType]) {
+    /// An event check (see the module docs). The caller closes the site's landing after it.
+    /// `fresh`: the local counter is stale (function entry, after a call of a module
+    /// function), the check starts from the global.
+    fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, fresh: bool) {
         let l = self.layout;
-        self.block(types, types, Ctl::Added);
-        self.emit(Instruction::GlobalGet(l.count));
-        self.emit(Instruction::GlobalGet(l.threshold));
-        self.emit(Instruction::I64LtU);
-        self.emit(Instruction::BrIf(0));
+        self.emit(if fresh {
+            Instruction::GlobalGet(l.left)
+        } else {
+            Instruction::LocalGet(self.left)
+        });
+        self.emit(Instruction::I64Const(1));
+        self.emit(Instruction::I64Sub);
+        self.emit(Instruction::LocalTee(self.left));
+        self.emit(Instruction::GlobalSet(l.left));
+        self.emit(Instruction::LocalGet(self.left));
+        self.emit(Instruction::I64Const(0));
+        self.emit(Instruction::I64LtS);
+        self.open_if(types);
+        match cold {
+            Cold::Plain => {}
+            Cold::Dispatch { entry } => {
+                self.emit(Instruction::GlobalGet(l.mode));
+                self.open_if(types);
+                self.dispatch(entry);
+                self.end();
+            }
+            Cold::Return { call_id, results } => {
+                self.emit(Instruction::GlobalGet(l.mode));
+                self.open_if(types);
+                for _ in 0..results {
+                    self.emit(Instruction::Drop);
+                }
+                let keep = types.len().saturating_sub(results);
+                self.unwind_from(&types[..keep], call_id);
+                self.end();
+            }
+        }
         self.emit(Instruction::I32Const(kind));
         self.emit(Instruction::I32Const(site as i32));
-        self.emit(Instruction::GlobalGet(l.count));
+        self.emit(Instruction::LocalGet(self.left));
         self.emit(Instruction::Call(l.event()));
         self.emit(Instruction::I32Eqz);
         self.emit(Instruction::BrIf(0));
@@ -196,70 +273,137 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::GlobalSet(l.mode));
         self.unwind_from(types, site);
         self.end();
-        self.emit(Instruction::GlobalGet(l.count));
-        self.emit(Instruction::I64Const(1));
-        self.emit(Instruction::I64Add);
-        self.emit(Instruction::GlobalSet(l.count));
     }
 
-    /// After a call: when unwinding, drop the (meaningless) results, save the rest, leave.
-    fn unwind_check(&mut self, types: &[ValType], results: usize, site: u32) {
-        self.block(types, types, Ctl::Added);
-        self.emit(Instruction::GlobalGet(self.layout.mode));
-        self.emit(Instruction::I32Eqz);
-        self.emit(Instruction::BrIf(0));
-        for _ in 0..results {
-            self.emit(Instruction::Drop);
+    /// The dispatch of the innermost open level (rewinding): reloads the locals (`entry`),
+    /// takes the site number (the helper also sets the mode, and `$left` once the rewind is
+    /// over) and branches to that site's pad.
+    fn dispatch(&mut self, entry: bool) {
+        let l = self.layout;
+        if entry {
+            for (i, ty) in self.function.locals().to_vec().into_iter().enumerate() {
+                self.emit_all(l.load_seq(ty));
+                self.emit(Instruction::LocalSet(i as u32));
+            }
         }
-        let keep = types.len().saturating_sub(results);
-        self.unwind_from(&types[..keep], site);
-        self.end();
-    }
-
-    /// Opens the wrappers and the dispatch of a level with sites.
-    fn open_level(&mut self, plan: usize) {
-        let level = &self.levels[plan];
-        let params = level.params.clone();
-        let sites: Vec<Vec<ValType>> = level.sites.iter().map(|s| s.types.clone()).collect();
-        if sites.is_empty() {
+        let Some(open) = self.open.last() else {
+            return;
+        };
+        let landings = open.landings.clone();
+        let plan = open.plan;
+        let n = landings.len();
+        if n == 1 {
+            self.emit(Instruction::Call(l.rw_site));
+            self.emit(Instruction::Drop);
+            self.reload_left();
+            self.pad(plan, 0, landings[0]);
             return;
         }
-        for types in sites.iter().rev() {
-            self.block(&params, types, Ctl::Added);
+        for _ in 0..=n {
+            self.block(&[], &[]);
         }
-        self.block(&params, &params, Ctl::Added);
-        let l = self.layout;
-        self.emit(Instruction::GlobalGet(l.mode));
-        self.emit(Instruction::I32Const(REWINDING));
-        self.emit(Instruction::I32Ne);
-        self.emit(Instruction::BrIf(0));
-        self.emit(Instruction::Call(l.load(ValType::I32)));
-        self.emit(Instruction::LocalSet(self.tmp_site));
-        for (i, types) in sites.iter().enumerate() {
-            self.emit(Instruction::LocalGet(self.tmp_site));
-            self.emit(Instruction::I32Const(i as i32 + 1));
-            self.emit(Instruction::I32Eq);
-            self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
-            for ty in types {
-                for instr in l.load_seq(*ty) {
-                    self.emit(instr);
-                }
-            }
-            self.emit(Instruction::Call(l.load(ValType::I32)));
-            self.emit(Instruction::GlobalSet(l.mode));
-            self.emit(Instruction::Br(i as u32 + 2));
-            self.emit(Instruction::End);
-        }
-        self.emit(Instruction::Unreachable);
+        self.emit(Instruction::Call(l.rw_site));
+        self.reload_left();
+        let targets: Vec<u32> = (0..=n as u32).collect();
+        self.emit(Instruction::BrTable(Cow::Owned(targets), 0));
         self.end();
+        self.emit(Instruction::Unreachable);
+        for (i, landing) in landings.into_iter().enumerate() {
+            self.end();
+            self.pad(plan, i, landing);
+        }
+    }
+
+    fn reload_left(&mut self) {
+        self.emit(Instruction::GlobalGet(self.layout.left));
+        self.emit(Instruction::LocalSet(self.left));
+    }
+
+    /// Loads site `i`'s operands and branches to its landing; a `call_indirect` in progress
+    /// (still rewinding) re-enters the image's callee through the private table and lands
+    /// after the call.
+    fn pad(&mut self, plan: usize, i: usize, landing: Landing) {
+        let l = self.layout;
+        let site = &self.levels[plan].sites[i];
+        let types = site.types.clone();
+        let type_index = site.type_index;
+        for ty in types {
+            self.emit_all(l.load_seq(ty));
+        }
+        if let Some(after) = landing.after {
+            self.emit(Instruction::GlobalGet(l.mode));
+            self.emit(Instruction::I32Eqz);
+            self.emit(Instruction::BrIf(self.depth_of(landing.at)));
+            self.emit(Instruction::CallIndirect {
+                type_index,
+                table_index: l.funcs_table,
+            });
+            self.emit(Instruction::Br(self.depth_of(after)));
+        } else {
+            self.emit(Instruction::Br(self.depth_of(landing.at)));
+        }
+    }
+
+    /// Enters a level: opens its landings and, unless its first check holds the dispatch, a
+    /// dispatch at its start.
+    fn enter_level(&mut self, dead: bool, spills: Vec<(u32, ValType)>) {
+        let plan = self.next_level;
+        self.next_level += 1;
+        let level = &self.levels[plan];
+        let params = level.params.clone();
+        let sites = if dead { &[][..] } else { &level.sites[..] };
+        // Landing blocks in closing order: each site's, then after an indirect call's.
+        let mut order: Vec<(usize, bool, Vec<ValType>)> = Vec::new();
+        for (i, site) in sites.iter().enumerate() {
+            order.push((i, false, site.types.clone()));
+            if site.kind == SiteKind::Call && site.indirect {
+                let after = sites
+                    .get(i + 1)
+                    .map(|s| s.types.clone())
+                    .unwrap_or_default();
+                order.push((i, true, after));
+            }
+        }
+        let dispatch_first = sites.first().is_some_and(|first| match first.kind {
+            SiteKind::Entry | SiteKind::Loop => true,
+            SiteKind::Call => level.pure_prefix,
+            SiteKind::Return | SiteKind::Block => false,
+        });
+        let mut landings = vec![Landing { at: 0, after: None }; sites.len()];
+        for (i, after, types) in order.into_iter().rev() {
+            self.block(&params, &types);
+            let pos = self.ctl.len() - 1;
+            if after {
+                landings[i].after = Some(pos);
+            } else {
+                landings[i].at = pos;
+            }
+        }
+        let any = !landings.is_empty();
+        self.open.push(Open {
+            plan,
+            cursor: 0,
+            dead,
+            spills,
+            landings,
+            dispatch_first,
+        });
+        if any && !dispatch_first {
+            self.emit(Instruction::GlobalGet(self.layout.mode));
+            self.open_if(&params);
+            self.dispatch(false);
+            self.end();
+        }
     }
 
     /// The next site of the innermost level, checked to be `kind`; `None` in dead code.
+    /// Also tells whether its check holds the level's dispatch.
+    #[allow(clippy::type_complexity)]
     fn take_site(
         &mut self,
         kind: SiteKind,
         offset: u64,
-    ) -> Result<Option<(u32, Vec<ValType>)>, InstrumentError> {
+    ) -> Result<Option<(u32, Vec<ValType>, bool)>, InstrumentError> {
         let Some(open) = self.open.last_mut() else {
             return Err(InstrumentError::at(offset, "no open level"));
         };
@@ -275,8 +419,9 @@ impl<'a> Emitter<'a> {
                 InstrumentError::at(offset, format!("plan has no {kind:?} site here"))
             })?;
         let id = self.site_ids[open.plan][open.cursor];
+        let first = open.cursor == 0 && open.dispatch_first;
         open.cursor += 1;
-        Ok(Some((id, site.types.clone())))
+        Ok(Some((id, site.types.clone(), first)))
     }
 
     /// Whether the innermost level's next site is a block site at `pc`.
@@ -290,18 +435,6 @@ impl<'a> Emitter<'a> {
         })
     }
 
-    fn push_level(&mut self, dead: bool, spills: Vec<(u32, ValType)>) -> usize {
-        let plan = self.next_level;
-        self.next_level += 1;
-        self.open.push(Open {
-            plan,
-            cursor: 0,
-            dead,
-            spills,
-        });
-        plan
-    }
-
     /// Emits the whole function.
     pub fn run(
         mut self,
@@ -310,25 +443,29 @@ impl<'a> Emitter<'a> {
     ) -> Result<Function, InstrumentError> {
         let base = body.range().start;
         let results = self.function.results().to_vec();
-        let l = self.layout.clone();
-        // Prologue.
-        self.block(&[], &[], Ctl::Unwind);
-        self.block(&[], &results, Ctl::Orig);
-        self.emit(Instruction::GlobalGet(l.mode));
-        self.emit(Instruction::I32Const(REWINDING));
-        self.emit(Instruction::I32Eq);
-        self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
-        for (i, ty) in self.function.locals().to_vec().into_iter().enumerate() {
-            for instr in l.load_seq(ty) {
-                self.emit(instr);
-            }
-            self.emit(Instruction::LocalSet(i as u32));
+        let l = self.layout;
+        self.ctl.push(Ctl::Unwind);
+        self.emit(Instruction::Block(wasm_encoder::BlockType::Empty));
+        let ty = self.types.block(&[], &results);
+        self.emit(Instruction::Block(ty));
+        self.ctl.push(Ctl::Orig);
+        if let Some((global, limit)) = l.depth {
+            self.emit(Instruction::GlobalGet(global));
+            self.emit(Instruction::LocalTee(self.depth));
+            self.emit(Instruction::I32Const(limit as i32));
+            self.emit(Instruction::I32GeU);
+            self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+            self.emit(Instruction::Call(l.stack_exhausted()));
+            self.emit(Instruction::Unreachable);
+            self.emit(Instruction::End);
+            self.emit(Instruction::LocalGet(self.depth));
+            self.emit(Instruction::I32Const(1));
+            self.emit(Instruction::I32Add);
+            self.emit(Instruction::GlobalSet(global));
         }
-        self.emit(Instruction::End);
-        let body_plan = self.push_level(false, Vec::new());
-        self.open_level(body_plan);
-        if let Some((id, types)) = self.take_site(SiteKind::Entry, base)? {
-            self.event_check(1, id, &types);
+        self.enter_level(false, Vec::new());
+        if let Some((id, types, _)) = self.take_site(SiteKind::Entry, base)? {
+            self.check(1, id, &types, Cold::Dispatch { entry: true }, true);
             self.end();
         }
         let mut reader = body.get_operators_reader()?;
@@ -349,6 +486,124 @@ impl<'a> Emitter<'a> {
         Ok(function)
     }
 
+    /// Emits a block, loop or if of the original code (with its block site's spills).
+    fn open_original(
+        &mut self,
+        op: &Operator<'_>,
+        offset: u64,
+        pc: u32,
+        remap: &mut Remap,
+    ) -> Result<(), InstrumentError> {
+        let dead = self.open.last().is_none_or(|open| open.dead);
+        let blockty = match *op {
+            Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+                blockty
+            }
+            _ => return Err(InstrumentError::at(offset, "not a block")),
+        };
+        let (params, _) = block_sig(self.analysis, blockty, offset)?;
+        let cond = usize::from(matches!(op, Operator::If { .. }));
+        let mut spills = Vec::new();
+        if self.block_site_here(pc) {
+            let (_, types, _) = self
+                .take_site(SiteKind::Block, offset)?
+                .ok_or_else(|| InstrumentError::at(offset, "dead block site"))?;
+            self.end();
+            let q = params.len() + cond;
+            let seg = types.len().saturating_sub(q);
+            if seg > 0 {
+                let top: Vec<ValType> = types[seg..].to_vec();
+                let scratch: Vec<u32> = top.iter().map(|t| self.local(*t)).collect();
+                for local in scratch.iter().rev() {
+                    self.emit(Instruction::LocalSet(*local));
+                }
+                for ty in &types[..seg] {
+                    let local = self.local(*ty);
+                    spills.push((local, *ty));
+                }
+                for (local, _) in spills.iter().rev() {
+                    self.emit(Instruction::LocalSet(*local));
+                }
+                for (local, _) in &spills {
+                    self.emit(Instruction::LocalGet(*local));
+                }
+                for local in &scratch {
+                    self.emit(Instruction::LocalGet(*local));
+                }
+            }
+        }
+        let ty = remap.block_type(blockty)?;
+        self.emit(match op {
+            Operator::Loop { .. } => Instruction::Loop(ty),
+            Operator::If { .. } => Instruction::If(ty),
+            _ => Instruction::Block(ty),
+        });
+        self.ctl.push(Ctl::Orig);
+        self.enter_level(dead, spills);
+        if matches!(op, Operator::Loop { .. }) {
+            if let Some((id, types, first)) = self.take_site(SiteKind::Loop, offset)? {
+                let cold = if first {
+                    Cold::Dispatch { entry: false }
+                } else {
+                    Cold::Plain
+                };
+                self.check(2, id, &types, cold, false);
+                self.end();
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits a call of the original code with its call and return checks.
+    fn call(&mut self, op: &Operator<'_>, offset: u64) -> Result<(), InstrumentError> {
+        let l = self.layout;
+        let (_, results, _) = call_sig(self.analysis, op, offset)?
+            .ok_or_else(|| InstrumentError::at(offset, "not a call"))?;
+        let (call_id, call_types, first) = self
+            .take_site(SiteKind::Call, offset)?
+            .ok_or_else(|| InstrumentError::at(offset, "dead call site"))?;
+        let cold = if first {
+            Cold::Dispatch { entry: false }
+        } else {
+            Cold::Plain
+        };
+        self.check(3, call_id, &call_types, cold, false);
+        self.end();
+        // A call of an import cannot stop, unwind or count events of this module.
+        let import = match *op {
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => {
+                self.emit(Instruction::CallIndirect {
+                    type_index,
+                    table_index,
+                });
+                self.end();
+                false
+            }
+            Operator::Call { function_index } => {
+                self.emit(Instruction::Call(l.func(function_index)));
+                function_index < l.imported_funcs
+            }
+            _ => return Err(InstrumentError::at(offset, "not a call")),
+        };
+        let (ret_id, ret_types, _) = self
+            .take_site(SiteKind::Return, offset)?
+            .ok_or_else(|| InstrumentError::at(offset, "dead return site"))?;
+        let cold = if import {
+            Cold::Plain
+        } else {
+            Cold::Return {
+                call_id,
+                results: results.len(),
+            }
+        };
+        self.check(4, ret_id, &ret_types, cold, !import);
+        self.end();
+        Ok(())
+    }
+
     fn operator(
         &mut self,
         op: Operator<'_>,
@@ -356,57 +611,11 @@ impl<'a> Emitter<'a> {
         pc: u32,
         remap: &mut Remap,
     ) -> Result<(), InstrumentError> {
-        let l = self.layout.clone();
+        let l = self.layout;
         let dead = self.open.last().is_none_or(|open| open.dead);
         match op {
-            Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
-                let (params, _) = block_sig(self.analysis, blockty, offset)?;
-                let cond = usize::from(matches!(op, Operator::If { .. }));
-                let mut spills = Vec::new();
-                if self.block_site_here(pc) {
-                    let (id, types) = self
-                        .take_site(SiteKind::Block, offset)?
-                        .ok_or_else(|| InstrumentError::at(offset, "dead block site"))?;
-                    let _ = id;
-                    self.end();
-                    let q = params.len() + cond;
-                    let seg = types.len().saturating_sub(q);
-                    if seg > 0 {
-                        let top: Vec<ValType> = types[seg..].to_vec();
-                        let scratch: Vec<u32> = top.iter().map(|t| self.local(*t)).collect();
-                        for local in scratch.iter().rev() {
-                            self.emit(Instruction::LocalSet(*local));
-                        }
-                        for ty in &types[..seg] {
-                            let local = self.local(*ty);
-                            spills.push((local, *ty));
-                        }
-                        for (local, _) in spills.iter().rev() {
-                            self.emit(Instruction::LocalSet(*local));
-                        }
-                        for (local, _) in &spills {
-                            self.emit(Instruction::LocalGet(*local));
-                        }
-                        for local in &scratch {
-                            self.emit(Instruction::LocalGet(*local));
-                        }
-                    }
-                }
-                let ty = remap.block_type(blockty)?;
-                self.emit(match op {
-                    Operator::Loop { .. } => Instruction::Loop(ty),
-                    Operator::If { .. } => Instruction::If(ty),
-                    _ => Instruction::Block(ty),
-                });
-                self.ctl.push(Ctl::Orig);
-                let plan = self.push_level(dead, spills);
-                self.open_level(plan);
-                if matches!(op, Operator::Loop { .. }) {
-                    if let Some((id, types)) = self.take_site(SiteKind::Loop, offset)? {
-                        self.event_check(2, id, &types);
-                        self.end();
-                    }
-                }
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.open_original(&op, offset, pc, remap)?;
             }
             Operator::Else => {
                 let then = self
@@ -416,8 +625,7 @@ impl<'a> Emitter<'a> {
                 self.check_done(&then, offset)?;
                 self.emit(Instruction::Else);
                 let parent_dead = self.open.last().is_none_or(|open| open.dead);
-                let plan = self.push_level(parent_dead, then.spills);
-                self.open_level(plan);
+                self.enter_level(parent_dead, then.spills);
             }
             Operator::End => {
                 let done = self
@@ -449,12 +657,14 @@ impl<'a> Emitter<'a> {
                 self.emit(Instruction::BrTable(Cow::Owned(mapped), default));
                 self.kill();
             }
-            Operator::Return | Operator::Unreachable => {
-                self.emit(if matches!(op, Operator::Return) {
-                    Instruction::Return
-                } else {
-                    Instruction::Unreachable
-                });
+            Operator::Return => {
+                // To the body block: the function's one exit (the frame limit's restore).
+                let body = self.depth_of(1);
+                self.emit(Instruction::Br(body));
+                self.kill();
+            }
+            Operator::Unreachable => {
+                self.emit(Instruction::Unreachable);
                 self.kill();
             }
             Operator::DataDrop { data_index } => {
@@ -471,47 +681,8 @@ impl<'a> Emitter<'a> {
                     self.emit(Instruction::GlobalSet(*flag));
                 }
             }
-            ref call @ (Operator::Call { .. } | Operator::CallIndirect { .. }) if !dead => {
-                let (params, results, indirect) = call_sig(self.analysis, call, offset)?
-                    .ok_or_else(|| InstrumentError::at(offset, "not a call"))?;
-                let (call_id, call_types) = self
-                    .take_site(SiteKind::Call, offset)?
-                    .ok_or_else(|| InstrumentError::at(offset, "dead call site"))?;
-                self.event_check(3, call_id, &call_types);
-                self.end();
-                match *call {
-                    Operator::CallIndirect {
-                        type_index,
-                        table_index,
-                    } => {
-                        let mut inputs = params.clone();
-                        inputs.push(ValType::I32);
-                        self.emit(Instruction::GlobalGet(l.mode));
-                        let ty = self.types.block(&inputs, &results);
-                        self.emit(Instruction::If(ty));
-                        self.emit(Instruction::CallIndirect {
-                            type_index,
-                            table_index: l.funcs_table,
-                        });
-                        self.emit(Instruction::Else);
-                        self.emit(Instruction::CallIndirect {
-                            type_index,
-                            table_index,
-                        });
-                        self.emit(Instruction::End);
-                    }
-                    Operator::Call { function_index } => {
-                        self.emit(Instruction::Call(l.func(function_index)));
-                    }
-                    _ => {}
-                }
-                let _ = indirect;
-                let (ret_id, ret_types) = self
-                    .take_site(SiteKind::Return, offset)?
-                    .ok_or_else(|| InstrumentError::at(offset, "dead return site"))?;
-                self.unwind_check(&ret_types, results.len(), call_id);
-                self.event_check(4, ret_id, &ret_types);
-                self.end();
+            Operator::Call { .. } | Operator::CallIndirect { .. } if !dead => {
+                self.call(&op, offset)?;
             }
             other => {
                 let instr = remap.instruction(other)?;
@@ -528,7 +699,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn check_done(&self, open: &Open, offset: u64) -> Result<(), InstrumentError> {
-        let expected = self.levels.get(open.plan).map_or(0, |l| l.sites.len());
+        let expected = open.landings.len();
         if open.cursor != expected {
             return Err(InstrumentError::at(
                 offset,
@@ -538,18 +709,20 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    /// The function's end: close the body, return, and the unwind tail.
+    /// The function's end: close the body, restore the depth, return, and the unwind tail.
     fn tail(&mut self) {
-        let l = self.layout.clone();
+        let l = self.layout;
         self.end();
+        if let Some((global, _)) = l.depth {
+            self.emit(Instruction::LocalGet(self.depth));
+            self.emit(Instruction::GlobalSet(global));
+        }
         self.emit(Instruction::Return);
         self.end();
         let locals = self.function.locals().to_vec();
         for (i, ty) in locals.iter().enumerate().rev() {
             self.emit(Instruction::LocalGet(i as u32));
-            for instr in l.save_seq(*ty) {
-                self.emit(instr);
-            }
+            self.emit_all(l.save_seq(*ty));
         }
         self.emit(Instruction::LocalGet(self.uw_site));
         self.emit(Instruction::Call(l.frame_done()));

@@ -13,7 +13,7 @@ use wasmparser::ValType;
 pub const HOST_MODULE: &str = "baton";
 
 /// Number of added function imports.
-pub const IMPORTS: u32 = 14;
+pub const IMPORTS: u32 = 15;
 
 /// The value types in the order of the typed save/load imports.
 pub const VALUE_TYPES: [ValType; 6] = [
@@ -25,9 +25,10 @@ pub const VALUE_TYPES: [ValType; 6] = [
     ValType::EXTERNREF,
 ];
 
-/// Names of the added imports, in order: `event(kind, site, count) -> stop`,
+/// Names of the added imports, in order: `event(kind, site, left) -> stop` (`left`: the
+/// events-left counter after counting this event, negative from the threshold on),
 /// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
-/// [`VALUE_TYPES`].
+/// [`VALUE_TYPES`], and `stack_exhausted()` (always traps, see [`STACK_EXHAUSTED`]).
 pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
     "event",
     "frame_done",
@@ -43,7 +44,12 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
     "load_f64",
     "load_funcref",
     "load_externref",
+    "stack_exhausted",
 ];
+
+/// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
+/// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".
+pub const STACK_EXHAUSTED: &str = "baton instrumented: call stack exhausted";
 
 /// The type a value of `ty` crosses the host boundary as: floats as their integer bits (a
 /// host written in JavaScript would otherwise quiet signalling NaNs).
@@ -96,10 +102,13 @@ pub(crate) struct Layout {
     pub imported_funcs: u32,
     /// The mode global: 0 running, 1 unwinding, 2 rewinding.
     pub mode: u32,
-    /// The event counter global (i64).
-    pub count: u32,
-    /// The threshold global: the host is called at events numbered `>=` it (i64, unsigned).
-    pub threshold: u32,
+    /// The events-left global (i64): decremented at every event; the host is called when it
+    /// goes negative.
+    pub left: u32,
+    /// The frame depth global (i32) and the limit, when the rewrite enforces one.
+    pub depth: Option<(u32, u32)>,
+    /// The added function that starts landing in a level while rewinding (`rw_site() -> slot`).
+    pub rw_site: u32,
     /// Per data segment: the global flagging its drop, when passive.
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.
@@ -136,6 +145,11 @@ impl Layout {
     /// The `load_<ty>` import.
     pub fn load(&self, ty: ValType) -> u32 {
         self.imported_funcs + 8 + type_slot(ty) as u32
+    }
+
+    /// The `stack_exhausted` import.
+    pub fn stack_exhausted(&self) -> u32 {
+        self.imported_funcs + 14
     }
 
     /// Saves the value of `ty` on top of the stack (floats as their bits).

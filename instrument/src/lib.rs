@@ -6,7 +6,8 @@
 //! the shared [`baton_checkpoint::analysis`]) and wasm-encoder. What it adds:
 //! - host imports (module [`layout::HOST_MODULE`], names [`layout::IMPORT_NAMES`]) appended
 //!   after the original function imports: `event`, `frame_done`, typed `save_*` / `load_*`;
-//! - globals: mode, event counter, threshold, one drop flag per passive segment;
+//! - globals: mode, events left (the host is called when it goes negative), the frame depth
+//!   (only with [`Options::max_frames`]), one drop flag per passive segment;
 //! - a private table holding every original function at its index (`call_indirect` of a
 //!   rewound outer frame re-enters the image's callee through it, whatever the module's own
 //!   tables hold now);
@@ -42,16 +43,31 @@ pub struct Instrumented {
     pub meta: Meta,
 }
 
-/// Rewrites `wasm` (which must be valid under baton's feature set).
+/// Choices of the rewrite.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Enforce this many live frames of the module's functions: entering one more calls the
+    /// `stack_exhausted` import (before its `entry` event), for engines that do not enforce
+    /// baton's `max_frames` themselves. Costs a global update per call and return.
+    pub max_frames: Option<u32>,
+}
+
+/// Rewrites `wasm` (which must be valid under baton's feature set) with default options.
 pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
+    instrument_with(wasm, &Options::default())
+}
+
+/// Rewrites `wasm` (which must be valid under baton's feature set).
+pub fn instrument_with(wasm: &[u8], options: &Options) -> Result<Instrumented, InstrumentError> {
     let analysis = ModuleAnalysis::new(wasm)?;
-    module::rewrite(wasm, &analysis)
+    module::rewrite(wasm, &analysis, options)
 }
 
 /// Rewrites `wasm`, already analysed (and so validated) as `analysis`.
 pub fn instrument_analysed(
     wasm: &[u8],
     analysis: &ModuleAnalysis,
+    options: &Options,
 ) -> Result<Instrumented, InstrumentError> {
-    module::rewrite(wasm, analysis)
+    module::rewrite(wasm, analysis, options)
 }

@@ -2,10 +2,7 @@
 //! imports), instruments every body, and appends the added imports, globals, table, element
 //! segment, helper functions and exports (see the crate docs).
 
-use std::collections::HashMap;
-
 use baton_checkpoint::analysis::ModuleAnalysis;
-use baton_checkpoint::image::LabelKind;
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
     CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
@@ -23,7 +20,7 @@ use crate::layout::{
 use crate::meta::{Level, Meta, Site};
 use crate::names;
 use crate::plan::plan;
-use crate::Instrumented;
+use crate::{Instrumented, Options};
 
 /// Section readers of the original module.
 #[derive(Default)]
@@ -70,6 +67,7 @@ fn read_sections(wasm: &[u8]) -> Result<Sections<'_>, InstrumentError> {
 pub(crate) fn rewrite(
     wasm: &[u8],
     analysis: &ModuleAnalysis,
+    options: &Options,
 ) -> Result<Instrumented, InstrumentError> {
     let s = read_sections(wasm)?;
     let imported_funcs = analysis.imported_func_count();
@@ -94,7 +92,8 @@ pub(crate) fn rewrite(
         }
     }
     let global_total = analysis.globals().len() as u32;
-    let mut next_global = global_total + 3;
+    let depth = options.max_frames.map(|limit| (global_total + 2, limit));
+    let mut next_global = global_total + 2 + u32::from(depth.is_some());
     let mut flag = |passive: &bool| {
         passive.then(|| {
             next_global += 1;
@@ -106,8 +105,9 @@ pub(crate) fn rewrite(
     let layout = Layout {
         imported_funcs,
         mode: global_total,
-        count: global_total + 1,
-        threshold: global_total + 2,
+        left: global_total + 1,
+        depth,
+        rw_site: imported_funcs + IMPORTS + s.code.len() as u32,
         data_flags,
         elem_flags,
         funcs_table: analysis.tables().len() as u32,
@@ -129,6 +129,7 @@ pub(crate) fn rewrite(
     for ty in VALUE_TYPES {
         import_types.push(types.index(&[], &[wire(ty)]));
     }
+    import_types.push(types.index(&[], &[]));
     for (name, ty) in IMPORT_NAMES.iter().zip(&import_types) {
         imports.import(HOST_MODULE, name, EntityType::Function(*ty));
     }
@@ -182,6 +183,10 @@ pub(crate) fn rewrite(
     }
     let defined = s.code.len() as u32;
     let mut next_func = imported_funcs + IMPORTS + defined;
+    // The rewind helper first (its index is `layout.rw_site`), not exported.
+    functions.function(types.index(&[], &[ValType::I32]));
+    code.function(&rw_site_body(&layout));
+    next_func += 1;
     let mut exports = ExportSection::new();
     if let Some(r) = s.exports.clone() {
         for export in r.clone() {
@@ -225,7 +230,7 @@ pub(crate) fn rewrite(
             &mut types,
         );
     }
-    exports.export(names::COUNT, ExportKind::Global, layout.count);
+    exports.export(names::LEFT, ExportKind::Global, layout.left);
     for i in 0..analysis.memories().len() {
         exports.export(&names::memory(i), ExportKind::Memory, i as u32);
     }
@@ -265,12 +270,14 @@ pub(crate) fn rewrite(
     );
     globals.global(
         global(wasm_encoder::ValType::I64, true),
-        &ConstExpr::i64_const(0),
+        &ConstExpr::i64_const(i64::MAX),
     );
-    globals.global(
-        global(wasm_encoder::ValType::I64, true),
-        &ConstExpr::i64_const(-1),
-    );
+    if layout.depth.is_some() {
+        globals.global(
+            global(wasm_encoder::ValType::I32, true),
+            &ConstExpr::i32_const(0),
+        );
+    }
     for _ in layout.data_flags.iter().chain(&layout.elem_flags).flatten() {
         globals.global(
             global(wasm_encoder::ValType::I32, true),
@@ -331,12 +338,32 @@ pub(crate) fn rewrite(
     if s.data.is_some() {
         module.section(&data);
     }
-    let _ = HashMap::<u32, u32>::new();
-    let _ = LabelKind::Block;
     Ok(Instrumented {
         wasm: module.finish(),
         meta,
     })
+}
+
+/// `rw_site() -> slot`: loads a level's landing slot and the mode after it; once the mode is
+/// "running" again (the rewind is over) also the events-left counter.
+fn rw_site_body(l: &Layout) -> Function {
+    use Instruction as I;
+    body_of(
+        &[ValType::I32],
+        &[
+            I::Call(l.load(ValType::I32)),
+            I::LocalSet(0),
+            I::Call(l.load(ValType::I32)),
+            I::GlobalSet(l.mode),
+            I::GlobalGet(l.mode),
+            I::I32Eqz,
+            I::If(wasm_encoder::BlockType::Empty),
+            I::Call(l.load(ValType::I64)),
+            I::GlobalSet(l.left),
+            I::End,
+            I::LocalGet(0),
+        ],
+    )
 }
 
 /// A helper: export name, params, results, body.
@@ -370,21 +397,20 @@ fn nullary(name: &str, instrs: &[Instruction<'_>]) -> Helper {
 fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
     use Instruction as I;
     let mut out: Vec<Helper> = Vec::new();
+    let mut control = vec![
+        I::LocalGet(0),
+        I::GlobalSet(l.mode),
+        I::LocalGet(1),
+        I::GlobalSet(l.left),
+    ];
+    if let Some((depth, _)) = l.depth {
+        control.extend([I::I32Const(0), I::GlobalSet(depth)]);
+    }
     out.push((
         names::CONTROL.into(),
-        vec![ValType::I32, ValType::I64, ValType::I64],
+        vec![ValType::I32, ValType::I64],
         vec![],
-        body_of(
-            &[],
-            &[
-                I::LocalGet(0),
-                I::GlobalSet(l.mode),
-                I::LocalGet(1),
-                I::GlobalSet(l.count),
-                I::LocalGet(2),
-                I::GlobalSet(l.threshold),
-            ],
-        ),
+        body_of(&[], &control),
     ));
     let mut save = Vec::new();
     let mut load = Vec::new();

@@ -4,9 +4,10 @@
 /// Prefix of every added export.
 pub const PREFIX: &str = "__baton_";
 
-/// The event counter global (i64).
-pub const COUNT: &str = "__baton_count";
-/// `control(mode: i32, count: i64, threshold: i64)`: sets the run state.
+/// The events-left global (i64): decremented at every event, the host is called once it is
+/// negative.
+pub const LEFT: &str = "__baton_left";
+/// `control(mode: i32, left: i64)`: sets the run state (and resets the frame depth).
 pub const CONTROL: &str = "__baton_control";
 /// `globals_save()`: saves every global, index order.
 pub const GLOBALS_SAVE: &str = "__baton_globals_save";

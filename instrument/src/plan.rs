@@ -20,6 +20,8 @@ pub(crate) struct PlanSite {
     pub types: Vec<ValType>,
     pub consumed: u32,
     pub indirect: bool,
+    /// For a `call_indirect` site: its type index.
+    pub type_index: u32,
 }
 
 /// One control level of the body, in opening order.
@@ -33,6 +35,89 @@ pub(crate) struct PlanLevel {
     pub params: Vec<ValType>,
     pub sites: Vec<PlanSite>,
     pub dead: bool,
+    /// Whether every instruction between the level's start and its first site is pure (no
+    /// effect, cannot trap, no control flow): then the first site's event check can also be
+    /// where a rewind lands in the level (the pure code re-runs harmlessly).
+    pub pure_prefix: bool,
+}
+
+/// Whether `op` has no effect on the state, cannot trap and does not branch.
+fn is_pure(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::Nop
+            | O::Drop
+            | O::Select
+            | O::TypedSelect { .. }
+            | O::LocalGet { .. }
+            | O::GlobalGet { .. }
+            | O::I32Const { .. }
+            | O::I64Const { .. }
+            | O::F32Const { .. }
+            | O::F64Const { .. }
+            | O::RefNull { .. }
+            | O::RefIsNull
+            | O::RefFunc { .. }
+            | O::I32Eqz
+            | O::I32Eq
+            | O::I32Ne
+            | O::I32LtS
+            | O::I32LtU
+            | O::I32GtS
+            | O::I32GtU
+            | O::I32LeS
+            | O::I32LeU
+            | O::I32GeS
+            | O::I32GeU
+            | O::I64Eqz
+            | O::I64Eq
+            | O::I64Ne
+            | O::I64LtS
+            | O::I64LtU
+            | O::I64GtS
+            | O::I64GtU
+            | O::I64LeS
+            | O::I64LeU
+            | O::I64GeS
+            | O::I64GeU
+            | O::I32Clz
+            | O::I32Ctz
+            | O::I32Popcnt
+            | O::I32Add
+            | O::I32Sub
+            | O::I32Mul
+            | O::I32And
+            | O::I32Or
+            | O::I32Xor
+            | O::I32Shl
+            | O::I32ShrS
+            | O::I32ShrU
+            | O::I32Rotl
+            | O::I32Rotr
+            | O::I64Clz
+            | O::I64Ctz
+            | O::I64Popcnt
+            | O::I64Add
+            | O::I64Sub
+            | O::I64Mul
+            | O::I64And
+            | O::I64Or
+            | O::I64Xor
+            | O::I64Shl
+            | O::I64ShrS
+            | O::I64ShrU
+            | O::I64Rotl
+            | O::I64Rotr
+            | O::I32WrapI64
+            | O::I64ExtendI32S
+            | O::I64ExtendI32U
+            | O::I32Extend8S
+            | O::I32Extend16S
+            | O::I64Extend8S
+            | O::I64Extend16S
+            | O::I64Extend32S
+    )
 }
 
 /// Parameters and results of a block type.
@@ -117,8 +202,10 @@ pub(crate) fn plan(
                     types: Vec::new(),
                     consumed: 0,
                     indirect: false,
+                    type_index: 0,
                 }],
                 dead: false,
+                pure_prefix: true,
             });
             open.push((0, false));
         }
@@ -129,6 +216,10 @@ pub(crate) fn plan(
             ));
         };
         let live = !levels[current].dead;
+        let call = matches!(op, Operator::Call { .. } | Operator::CallIndirect { .. });
+        if levels[current].sites.is_empty() && pending.is_none() && !call && !is_pure(&op) {
+            levels[current].pure_prefix = false;
+        }
         if let Some((kind, consumed, indirect)) = pending.take() {
             let height = levels[current].height;
             let types = types_at(function, pc, offset)?
@@ -141,6 +232,7 @@ pub(crate) fn plan(
                 types,
                 consumed,
                 indirect,
+                type_index: 0,
             });
         }
         match op {
@@ -166,6 +258,7 @@ pub(crate) fn plan(
                         types: types.get(parent_height..).unwrap_or(&[]).to_vec(),
                         consumed: 0,
                         indirect: false,
+                        type_index: 0,
                     });
                 }
                 levels.push(PlanLevel {
@@ -175,6 +268,7 @@ pub(crate) fn plan(
                     params,
                     sites: Vec::new(),
                     dead: !live,
+                    pure_prefix: true,
                 });
                 open.push((levels.len() - 1, false));
                 if live && kind == LabelKind::Loop {
@@ -194,6 +288,7 @@ pub(crate) fn plan(
                     params: levels[then].params.clone(),
                     sites: Vec::new(),
                     dead: parent_dead,
+                    pure_prefix: true,
                 };
                 levels.push(level);
                 open.push((levels.len() - 1, had));
@@ -228,12 +323,17 @@ pub(crate) fn plan(
                     .unwrap_or(&[])
                     .to_vec();
                 let consumed = u32::try_from(params.len() + usize::from(indirect)).unwrap_or(0);
+                let type_index = match *call {
+                    Operator::CallIndirect { type_index, .. } => type_index,
+                    _ => 0,
+                };
                 levels[current].sites.push(PlanSite {
                     kind: SiteKind::Call,
                     pc,
                     types,
                     consumed,
                     indirect,
+                    type_index,
                 });
                 pending = Some((SiteKind::Return, consumed, indirect));
             }

@@ -1,6 +1,6 @@
 //! The rewritten module of every sample validates, and its sites cover the events.
 
-use baton_instrument::{instrument, SiteKind};
+use baton_instrument::{instrument, instrument_with, Options, SiteKind};
 
 const SAMPLE: &str = r#"
 (module
@@ -36,4 +36,33 @@ fn sample_validates() {
     let kinds: Vec<SiteKind> = out.meta.sites.iter().map(|s| s.kind).collect();
     assert!(kinds.contains(&SiteKind::Loop));
     assert_eq!(kinds.iter().filter(|k| **k == SiteKind::Entry).count(), 3);
+}
+
+#[test]
+fn the_frame_limit_adds_a_depth_global_and_still_validates() {
+    let wasm = wat::parse_str(SAMPLE).expect("wat");
+    let plain = instrument(&wasm).expect("instrument");
+    let limited = instrument_with(
+        &wasm,
+        &Options {
+            max_frames: Some(64),
+        },
+    )
+    .expect("instrument");
+    wasmparser::Validator::new()
+        .validate_all(&limited.wasm)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let globals = |bytes: &[u8]| {
+        wasmparser::Parser::new(0)
+            .parse_all(bytes)
+            .find_map(|p| match p {
+                Ok(wasmparser::Payload::GlobalSection(r)) => Some(r.count()),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(globals(&limited.wasm), globals(&plain.wasm) + 1);
+    let text = wasmprinter::print_bytes(&limited.wasm).expect("prints");
+    assert!(text.contains("i32.const 64"), "the limit is compiled in");
+    assert!(text.contains(r#"(import "baton" "stack_exhausted""#));
 }

@@ -159,11 +159,36 @@ pub fn engine_list(requested: &[&'static EngineEntry]) -> Vec<&'static EngineEnt
         list.push(wasmi);
     }
     for entry in requested {
-        if !list.iter().any(|known| known.name == entry.name) {
-            list.push(entry);
+        // An instrumented engine is measured against its engine running the original module.
+        let inner = entry
+            .name
+            .strip_prefix(adapters::instrumented::PREFIX)
+            .and_then(adapters::find);
+        for entry in inner.into_iter().chain([*entry]) {
+            if !list.iter().any(|known| known.name == entry.name) {
+                list.push(entry);
+            }
         }
     }
     list
+}
+
+/// For `instrumented:<engine>`: its time over `<engine>`'s on the original module (the
+/// instrumentation's overhead), when both were measured.
+pub fn overhead(workload: &WorkloadReport, engine: &str) -> Option<f64> {
+    let inner = engine.strip_prefix(adapters::instrumented::PREFIX)?;
+    let (own, original) = (workload.best_secs(engine)?, workload.best_secs(inner)?);
+    (original > 0.0).then(|| own / original)
+}
+
+impl WorkloadReport {
+    /// The best time of `engine` in seconds, when it was measured.
+    pub fn best_secs(&self, engine: &str) -> Option<f64> {
+        self.measurements
+            .iter()
+            .find(|m| m.engine == engine)
+            .map(|m| m.best.as_secs_f64())
+    }
 }
 
 /// Runs every workload on every engine (see the module docs). `size` overrides every
@@ -326,39 +351,35 @@ impl<'w> Loaded<'w> {
 /// The report as a table: ms, speed vs wasmi (wasmi time / engine time) and vs stack.
 pub fn render(report: &BenchReport) -> String {
     let mut out = format!(
-        "best of {} interleaved rounds after one warm-up run per engine; speed = other engine's time / this engine's time (higher is faster)\n",
+        "best of {} interleaved rounds after one warm-up run per engine; speed = other engine's time / this engine's time (higher is faster); overhead = an instrumented engine's time / its engine's time on the original module (lower is better)\n",
         report.iterations
     );
     let _ = writeln!(
         out,
-        "{:<10} {:>9} {:<10} {:>10} {:>10} {:>10}  result",
-        "workload", "size", "engine", "ms", "vs wasmi", "vs stack"
+        "{:<10} {:>9} {:<10} {:>10} {:>10} {:>10} {:>9}  result",
+        "workload", "size", "engine", "ms", "vs wasmi", "vs stack", "overhead"
     );
     for workload in &report.workloads {
-        let time_of = |name: &str| {
-            workload
-                .measurements
-                .iter()
-                .find(|m| m.engine == name)
-                .map(|m| m.best.as_secs_f64())
-        };
-        let wasmi = time_of(adapters::wasmi::NAME);
-        let stack = time_of(adapters::stack::NAME);
+        let wasmi = workload.best_secs(adapters::wasmi::NAME);
+        let stack = workload.best_secs(adapters::stack::NAME);
         for m in &workload.measurements {
             let own = m.best.as_secs_f64();
             let ratio = |anchor: Option<f64>| match anchor {
                 Some(anchor) if own > 0.0 => format!("{:.2}x", anchor / own),
                 _ => "-".to_string(),
             };
+            let overhead = overhead(workload, m.engine)
+                .map_or_else(|| "-".to_string(), |ratio| format!("{ratio:.2}x"));
             let _ = writeln!(
                 out,
-                "{:<10} {:>9} {:<10} {:>10.1} {:>10} {:>10}  {}",
+                "{:<10} {:>9} {:<10} {:>10.1} {:>10} {:>10} {:>9}  {}",
                 workload.name,
                 workload.size,
                 m.engine,
                 own * 1000.0,
                 ratio(wasmi),
                 ratio(stack),
+                overhead,
                 format_values(&m.result)
             );
         }

@@ -7,9 +7,13 @@ use std::path::PathBuf;
 pub struct InstrumentArgs {
     /// The module to rewrite (`.wasm` or `.wat`).
     pub input: PathBuf,
-    /// Where to write the rewritten module.
+    /// Where to write the rewritten module (text format when it ends in `.wat`).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Make the module enforce this many live frames itself (for engines that do not
+    /// enforce baton's `max_frames`).
+    #[arg(long)]
+    pub max_frames: Option<u32>,
 }
 
 /// Rewrites `args.input` into `args.output`; returns a one-line summary.
@@ -19,9 +23,20 @@ pub fn run(args: &InstrumentArgs) -> Result<String, String> {
     let wasm = wat::parse_bytes(&bytes)
         .map_err(|e| format!("{}: {e}", args.input.display()))?
         .into_owned();
-    let out = baton_instrument::instrument(&wasm)
+    let options = baton_instrument::Options {
+        max_frames: args.max_frames,
+    };
+    let out = baton_instrument::instrument_with(&wasm, &options)
         .map_err(|e| format!("{}: {e}", args.input.display()))?;
-    std::fs::write(&args.output, &out.wasm)
+    let text = args.output.extension().is_some_and(|e| e == "wat");
+    let bytes = if text {
+        wasmprinter::print_bytes(&out.wasm)
+            .map_err(|e| format!("printing {}: {e}", args.output.display()))?
+            .into_bytes()
+    } else {
+        out.wasm.clone()
+    };
+    std::fs::write(&args.output, bytes)
         .map_err(|e| format!("writing {}: {e}", args.output.display()))?;
     Ok(format!(
         "{} -> {}: {} -> {} bytes ({:.2}x), {} sites in {} levels",

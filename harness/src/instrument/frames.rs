@@ -3,8 +3,9 @@
 //! values the rewound module loads, in the order it loads them.
 //!
 //! Rewind queue, per frame (outermost first): its locals; then for each label at its pc, the
-//! site number to land on in that level, the operands the landing pushes, and the mode after
-//! it (rewinding, except after the innermost frame's last level: running). An enclosing level
+//! site number to land on in that level, the mode after it (rewinding, except after the
+//! innermost frame's last level: running, followed by the events-left counter the run goes on
+//! with), and the operands the landing pushes. An enclosing level
 //! lands on the block site of the next label (operands under it from the image, its block
 //! parameters as zeros, an `if` condition choosing the arm); the last level lands on the stop
 //! (innermost) or on the call in progress (outer frames: the callee's arguments as zeros, and
@@ -95,11 +96,13 @@ fn site_kind(kind: EventKind) -> Result<SiteKind, String> {
     })
 }
 
-/// The values the rewound module loads, in order.
+/// The values the rewound module loads, in order; `left`: the events-left counter once the
+/// rewind is over.
 pub fn rewind_queue(
     meta: &Meta,
     analysis: &ModuleAnalysis,
     suspended: &Suspended,
+    left: i64,
 ) -> Result<VecDeque<Value>, String> {
     let mut queue = VecDeque::new();
     let count = suspended.frames.len();
@@ -165,9 +168,13 @@ pub fn rewind_queue(
                 return Err(format!("{place}: operands do not fit the call in progress"));
             }
             queue.push_back(Value::I32(site.slot as i32));
+            if innermost && last {
+                queue.push_back(Value::I32(0));
+                queue.push_back(Value::I64(left));
+            } else {
+                queue.push_back(Value::I32(2));
+            }
             queue.extend(values);
-            let running = innermost && last;
-            queue.push_back(Value::I32(if running { 0 } else { 2 }));
         }
     }
     Ok(queue)

@@ -2,6 +2,10 @@
 //! session (stop request, fuel, values being saved during an unwind, values queued for a
 //! rewind), and the functions themselves, created once per session in the wrapped engine.
 //!
+//! Event numbers: the module counts down an events-left counter that the session starts at
+//! `threshold - first event number`; `event` receives it after counting its event, so the
+//! event's number is `first + (start - left) - 1`.
+//!
 //! Invariants: `event` answers 1 (stop) only for an event the request matches, and traps with
 //! [`OUT_OF_FUEL`] when the event's number reaches the fuel; `frame_done` closes one frame's
 //! saved values (saved top first, so reversed they are the locals then the operands, bottom
@@ -12,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use baton_checkpoint::EventKind;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
-use baton_instrument::layout::{IMPORT_NAMES, VALUE_TYPES};
+use baton_instrument::layout::{IMPORT_NAMES, STACK_EXHAUSTED, VALUE_TYPES};
 
 /// The trap message `event` uses to end a run that ran out of fuel.
 pub const OUT_OF_FUEL: &str = "baton instrumented: out of fuel";
@@ -44,6 +48,23 @@ pub struct HostState {
     pub frames: Vec<RawFrame>,
     /// Values still to be loaded.
     pub queue: VecDeque<Value>,
+    /// The run's first event number and the events-left counter it started (or, rewinding,
+    /// goes on) with.
+    pub start: (u64, i64),
+}
+
+impl HostState {
+    /// The number of the event that brought the events-left counter to `left`.
+    pub fn event_number(&self, left: i64) -> u64 {
+        self.counted(left).saturating_sub(1)
+    }
+
+    /// Events counted so far when the events-left counter holds `left`.
+    pub fn counted(&self, left: i64) -> u64 {
+        let (first, start) = self.start;
+        let fired = i128::from(start) - i128::from(left);
+        u64::try_from(i128::from(first) + fired).unwrap_or(0)
+    }
 }
 
 /// Shared host state.
@@ -82,12 +103,12 @@ pub fn create_imports(
             vec![ValType::I32],
         ),
         Arc::new(move |args: &[Value]| {
-            let (Some(Value::I32(kind)), Some(Value::I64(count))) = (args.first(), args.get(2))
+            let (Some(Value::I32(kind)), Some(Value::I64(left))) = (args.first(), args.get(2))
             else {
                 return Err("baton instrumented: bad event arguments".into());
             };
-            let count = *count as u64;
             let mut st = lock(&state);
+            let count = st.event_number(*left);
             if st.fuel.is_some_and(|fuel| count >= fuel) {
                 st.out_of_fuel = true;
                 return Err(OUT_OF_FUEL.into());
@@ -160,5 +181,9 @@ pub fn create_imports(
             }),
         )?);
     }
+    handles.push(engine.host_func(
+        &FuncType::new(vec![], vec![]),
+        Arc::new(|_: &[Value]| Err(STACK_EXHAUSTED.into())),
+    )?);
     Ok(handles)
 }

@@ -24,9 +24,23 @@ use baton_engine::{
     GlobalType, HostFunc, InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport,
     TableType, Trap, Value,
 };
-use baton_instrument::{names, Meta};
+use baton_instrument::{names, Meta, Options};
 
+use baton_instrument::layout::STACK_EXHAUSTED;
 use frames::{frames_from_raw, rewind_queue, Suspended};
+
+/// The mode value that makes the module rewind.
+const REWINDING: i32 = 2;
+
+/// The events-left counter of a run whose next event is number `count`: events until the
+/// first one the host must see (the stop's number or the fuel, whichever is lower).
+fn left_until(options: RunOptions, count: u64) -> i64 {
+    let threshold = options
+        .stop
+        .map_or(u64::MAX, |stop| stop.at)
+        .min(options.fuel.unwrap_or(u64::MAX));
+    i64::try_from(threshold.saturating_sub(count)).unwrap_or(i64::MAX)
+}
 use host::{create_imports, lock, Shared};
 
 /// One compiled module: the original's analysis and the wrapped engine's rewritten module.
@@ -51,6 +65,7 @@ struct InstanceRec {
 
 /// A session of `instrumented:<engine>`.
 pub struct Session {
+    options: Options,
     name: &'static str,
     inner: Box<dyn Engine>,
     shared: Shared,
@@ -64,10 +79,37 @@ pub struct Session {
 
 impl Session {
     /// Wraps a fresh session of the inner engine.
-    pub fn new(name: &'static str, mut inner: Box<dyn Engine>, _config: &EngineConfig) -> Self {
+    ///
+    /// Engines behind the adapter protocol (`proc:`) do not enforce baton's `max_frames`, so
+    /// their modules count frames themselves (`Options::max_frames`); in-process engines do.
+    pub fn new(name: &'static str, mut inner: Box<dyn Engine>, config: &EngineConfig) -> Self {
         let shared = Shared::default();
         let imports = create_imports(inner.as_mut(), &shared);
+        let options = Options {
+            max_frames: inner
+                .name()
+                .starts_with(crate::adapters::process::PREFIX)
+                .then_some(config.max_frames),
+        };
+        Session::with_options(name, inner, shared, imports, options)
+    }
+
+    /// Wraps `inner`, rewriting modules with `options`.
+    pub fn with_rewrite(name: &'static str, mut inner: Box<dyn Engine>, options: Options) -> Self {
+        let shared = Shared::default();
+        let imports = create_imports(inner.as_mut(), &shared);
+        Session::with_options(name, inner, shared, imports, options)
+    }
+
+    fn with_options(
+        name: &'static str,
+        inner: Box<dyn Engine>,
+        shared: Shared,
+        imports: Result<Vec<ExternHandle>, EngineError>,
+        options: Options,
+    ) -> Self {
         Session {
+            options,
             name,
             inner,
             shared,
@@ -133,22 +175,12 @@ impl Session {
         }
     }
 
-    /// Sets the run state of the instance's module (mode, counter, threshold).
-    fn control(
-        &mut self,
-        id: InstanceId,
-        mode: i32,
-        count: u64,
-        threshold: u64,
-    ) -> Result<(), EngineError> {
+    /// Sets the run state of the instance's module (mode, events left; the frame depth to 0).
+    fn control(&mut self, id: InstanceId, mode: i32, left: i64) -> Result<(), EngineError> {
         self.helper(
             id,
             names::CONTROL,
-            &[
-                Value::I32(mode),
-                Value::I64(count as i64),
-                Value::I64(threshold as i64),
-            ],
+            &[Value::I32(mode), Value::I64(left)],
             Vec::new(),
         )
         .map(|_| ())
@@ -168,17 +200,16 @@ impl Session {
         count: u64,
         queue: Vec<Value>,
     ) -> Result<RunReport, EngineError> {
-        let threshold = options
-            .stop
-            .map_or(u64::MAX, |stop| stop.at)
-            .min(options.fuel.unwrap_or(u64::MAX));
-        self.control(id, mode, count, threshold)?;
+        let left = left_until(options, count);
+        // Rewinding, every frame's first check must go cold: the last landing sets `left`.
+        self.control(id, mode, if mode == REWINDING { 0 } else { left })?;
         {
             let mut st = lock(&self.shared);
             *st = host::HostState {
                 stop: options.stop,
                 fuel: options.fuel,
                 queue: queue.into(),
+                start: (count, left),
                 ..host::HostState::default()
             };
         }
@@ -187,9 +218,9 @@ impl Session {
             .inner
             .invoke(inner, export, args, RunOptions::default());
         let state = std::mem::take(&mut *lock(&self.shared));
-        // Later runs of other instances must not call the host: threshold back to the maximum.
-        let events = self.counted(id)?;
-        self.control(id, 0, events, u64::MAX)?;
+        let events = state.counted(self.left(id)?);
+        // Later runs of other instances must not call the host.
+        self.control(id, 0, i64::MAX)?;
         let report = result?;
         if state.out_of_fuel {
             return Ok(RunReport {
@@ -223,6 +254,9 @@ impl Session {
             RunOutcome::Trapped(Trap::Host(message)) if message.contains(host::OUT_OF_FUEL) => {
                 RunOutcome::OutOfFuel
             }
+            RunOutcome::Trapped(Trap::Host(message)) if message.contains(STACK_EXHAUSTED) => {
+                RunOutcome::Trapped(Trap::CallStackExhausted)
+            }
             other => other,
         };
         Ok(RunReport {
@@ -231,12 +265,14 @@ impl Session {
         })
     }
 
-    /// The instance's event counter.
-    fn counted(&self, id: InstanceId) -> Result<u64, EngineError> {
-        let handle = self.helper_handle(id, names::COUNT)?;
+    /// The instance's events-left counter.
+    fn left(&self, id: InstanceId) -> Result<i64, EngineError> {
+        let handle = self.helper_handle(id, names::LEFT)?;
         match self.inner.global_value(handle)? {
-            Value::I64(v) => Ok(v as u64),
-            other => Err(EngineError::Other(format!("event counter holds {other}"))),
+            Value::I64(v) => Ok(v),
+            other => Err(EngineError::Other(format!(
+                "events-left counter holds {other}"
+            ))),
         }
     }
 
@@ -326,7 +362,7 @@ impl Engine for Session {
         self.inner.compile(wasm)?;
         let analysis =
             ModuleAnalysis::new(wasm).map_err(|e| EngineError::Rejected(e.to_string()))?;
-        let instrumented = baton_instrument::instrument_analysed(wasm, &analysis)
+        let instrumented = baton_instrument::instrument_analysed(wasm, &analysis, &self.options)
             .map_err(|e| EngineError::Rejected(format!("instrumentation: {e}")))?;
         let inner = self.inner.compile(&instrumented.wasm)?;
         let exports = store::read_exports(wasm).map_err(EngineError::Rejected)?;
@@ -503,9 +539,14 @@ impl Engine for Session {
             .take()
             .ok_or_else(|| EngineError::State("no suspended run".into()))?;
         let module = self.module_of(instance)?;
-        let queue = rewind_queue(&module.meta, &module.analysis, &suspended)
-            .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
         let next = suspended.event + 1;
+        let queue = rewind_queue(
+            &module.meta,
+            &module.analysis,
+            &suspended,
+            left_until(options, next),
+        )
+        .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
         let export = names::func(suspended.entry_func);
         self.run(
             instance,
@@ -513,7 +554,7 @@ impl Engine for Session {
             &export,
             &suspended.args,
             options,
-            2,
+            REWINDING,
             next,
             queue.into(),
         )
