@@ -77,6 +77,12 @@ macro_rules! wasmi_adapter {
             format!("{func:?}")
         }
 
+        /// wasmi's value-stack limit (1 MB by default): raised so that `max_frames` is the limit
+        /// a recursion reaches first, as on baton's engines, also for functions with many locals
+        /// (spec `skip-stack-guard-page.wast`, and modules rewritten by `baton instrument`,
+        /// which add spill locals). The stack grows only as deep as a run goes.
+        const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
+
         /// Creates a session.
         pub fn create(config: &EngineConfig) -> Box<dyn Engine> {
             let mut wasmi_config = Config::default();
@@ -94,7 +100,8 @@ macro_rules! wasmi_adapter {
                 .wasm_custom_page_sizes(false)
                 .wasm_wide_arithmetic(false)
                 .consume_fuel(false)
-                .set_max_recursion_depth(usize::try_from(config.max_frames).unwrap_or(usize::MAX));
+                .set_max_recursion_depth(usize::try_from(config.max_frames).unwrap_or(usize::MAX))
+                .set_max_stack_height(MAX_VALUE_STACK_BYTES);
             let engine = $wasmi::Engine::new(&wasmi_config);
             Box::new(Session {
                 store: Store::new(&engine, Arena::default()),

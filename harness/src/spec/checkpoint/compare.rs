@@ -3,9 +3,9 @@
 
 use baton_checkpoint::image::Image;
 
-use crate::spec::expectation::{describe_outcome, Expectation};
+use crate::spec::expectation::{describe_outcome, trap_match, Expectation};
 use crate::spec::report::Verdict;
-use baton_engine::{Engine, InstanceId, RunOutcome};
+use baton_engine::{Engine, InstanceId, RunOutcome, Trap};
 
 /// What every copy of an invocation must reproduce.
 pub(super) struct Expected<'a> {
@@ -31,7 +31,9 @@ impl Expected<'_> {
             return Err(format!("resumed run: {message}"));
         }
         let mut nan_tolerated = false;
-        if !same_outcome(self.outcome, outcome) {
+        if !same_outcome(self.outcome, outcome)
+            && !declared_alias(self.outcome, outcome, engine.trap_aliases())
+        {
             if nan_tolerant && nan_payloads_differ(self.outcome, outcome) {
                 nan_tolerated = true;
             } else {
@@ -73,6 +75,18 @@ fn nan_payloads_differ(a: &RunOutcome, b: &RunOutcome) -> bool {
                 && x.iter()
                     .zip(y)
                     .all(|(p, q)| p.same_across_engines(q) || p.both_nan(q))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the copy trapped with a trap its engine declares as standing for the live run's
+/// (e.g. wasmi's one code for "out of bounds table access" and "undefined element"), as the
+/// expectation accepts it against the suite.
+fn declared_alias(live: &RunOutcome, copy: &RunOutcome, aliases: &[(Trap, &str)]) -> bool {
+    match (live, copy) {
+        (RunOutcome::Trapped(live), RunOutcome::Trapped(copy)) => {
+            trap_match(copy, live.message(), aliases) == Some(true)
         }
         _ => false,
     }
