@@ -27,6 +27,11 @@
 //! integers, so a difference there says nothing; the case is skipped with the fixed reason
 //! [`UNCANONICAL_NANS`] once the engines agree with each other (they are still compared).
 //!
+//! An engine running the primary oracle's code (`instrumented:wasmi`, see
+//! [`runs_oracle_code`]) is compared last; when it differs from the engines and plain wasmi
+//! shows exactly what it shows on the case, the difference is the oracle's (the rewrite kept
+//! wasmi's behaviour), handled as above (skips, then the vote).
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
@@ -67,6 +72,7 @@ pub fn aliases<'a>(a: &'a EngineSpec, b: &'a EngineSpec) -> Vec<(&'a str, &'a st
 /// Runs property 1; `Err` carries the verdict when it fails or cannot be checked.
 pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     let mut order: Vec<&EngineSpec> = ctx.engines.iter().filter(|e| !is_oracle(&e.name)).collect();
+    order.sort_by_key(|e| runs_oracle_code(&e.name));
     order.extend(ctx.engines.iter().filter(|e| e.name == ORACLE));
     let mut runs: Vec<(&EngineSpec, exec::Uninterrupted)> = Vec::new();
     for spec in order {
@@ -114,7 +120,16 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         else {
             continue;
         };
-        if base_spec.name == ORACLE
+        // The oracle's plain run, when `spec` runs the oracle's code and shows what it shows.
+        // (Never when a run ran out of fuel: the oracle has no event fuel and might not end.)
+        let fuel_ran_out = [&base_run.observation, &run.observation]
+            .iter()
+            .any(|o| o.outcomes.contains(&Outcome::OutOfFuel));
+        let inherited = (base_spec.name != ORACLE && runs_oracle_code(&spec.name) && !fuel_ran_out)
+            .then(|| plain_oracle_agrees(ctx, &run.observation, &aliases))
+            .flatten();
+        let oracle_side = base_spec.name == ORACLE || inherited.is_some();
+        if oracle_side
             && depth::first_difference_is_one_sided_exhaustion(
                 &base_run.observation,
                 &run.observation,
@@ -123,8 +138,13 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         {
             return Err(Verdict::Skipped(depth::ONE_SIDED_EXHAUSTION.into()));
         }
-        if base_spec.name == ORACLE && ctx.case.uncanonical_nans {
+        if oracle_side && ctx.case.uncanonical_nans {
             return Err(Verdict::Skipped(UNCANONICAL_NANS.into()));
+        }
+        if let Some(oracle_run) = &inherited {
+            return Err(Verdict::Finding(Box::new(oracle_only(
+                ctx, &runs, base, oracle_run, difference,
+            ))));
         }
         if base_spec.name == ORACLE && engine_count >= 2 {
             return Err(Verdict::Finding(Box::new(oracle_only(
@@ -180,6 +200,25 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     })
 }
 
+/// Whether the engine runs the primary oracle's code (`instrumented:wasmi`: modules rewritten by
+/// `baton instrument`, run by wasmi), so it shares the oracle's divergences.
+pub fn runs_oracle_code(name: &str) -> bool {
+    name.strip_prefix(crate::adapters::instrumented::PREFIX) == Some(ORACLE)
+}
+
+/// The primary oracle's plain run of the case, when it shows exactly `observation`.
+fn plain_oracle_agrees(
+    ctx: &Context<'_>,
+    observation: &Observation,
+    aliases: &[(&str, &str)],
+) -> Option<exec::Uninterrupted> {
+    let oracle = crate::fuzz::engines::resolve(ORACLE).ok()?;
+    let run = exec::uninterrupted(&oracle, ctx.case, &ctx.imports, &ctx.limits).ok()?;
+    compare(&run.observation, observation, aliases, false)
+        .is_none()
+        .then_some(run)
+}
+
 /// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree
 /// with the engine at `engine_index`: `oracle` if the independent vote confirms it, `semantics`
 /// otherwise (see [`vote`]).
@@ -193,7 +232,7 @@ fn oracle_only(
     let (engine_spec, engine_run) = &runs[engine_index];
     let all: Vec<String> = runs
         .iter()
-        .filter(|(s, _)| !is_oracle(&s.name))
+        .filter(|(s, _)| !is_oracle(&s.name) && !runs_oracle_code(&s.name))
         .map(|(s, _)| s.name.clone())
         .collect();
     let mut evidence = observation_evidence(
