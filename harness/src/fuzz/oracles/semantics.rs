@@ -28,7 +28,7 @@
 //! [`UNCANONICAL_NANS`] once the engines agree with each other (they are still compared).
 //!
 //! An engine running the primary oracle's code (`instrumented:wasmi`, see
-//! [`runs_oracle_code`]) is compared last; when it differs from the engines and plain wasmi
+//! [`super::inherited`]) is compared last; when it differs from the engines and plain wasmi
 //! shows exactly what it shows on the case, the difference is the oracle's (the rewrite kept
 //! wasmi's behaviour), handled as above (skips, then the vote).
 //!
@@ -43,6 +43,7 @@ use baton_checkpoint::image::Image;
 pub const UNCANONICAL_NANS: &str = "NaNs not canonicalised: the oracles may compute other NaN bits (the spec allows any arithmetic NaN)";
 
 use super::checkpoint::equivalent;
+use super::inherited::{plain_oracle_agrees, runs_oracle_code};
 use super::{depth, observation_evidence, vote, Context, Verdict};
 use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
@@ -198,25 +199,6 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         final_images,
         nan_exact,
     })
-}
-
-/// Whether the engine runs the primary oracle's code (`instrumented:wasmi`: modules rewritten by
-/// `baton instrument`, run by wasmi), so it shares the oracle's divergences.
-pub fn runs_oracle_code(name: &str) -> bool {
-    name.strip_prefix(crate::adapters::instrumented::PREFIX) == Some(ORACLE)
-}
-
-/// The primary oracle's plain run of the case, when it shows exactly `observation`.
-fn plain_oracle_agrees(
-    ctx: &Context<'_>,
-    observation: &Observation,
-    aliases: &[(&str, &str)],
-) -> Option<exec::Uninterrupted> {
-    let oracle = crate::fuzz::engines::resolve(ORACLE).ok()?;
-    let run = exec::uninterrupted(&oracle, ctx.case, &ctx.imports, &ctx.limits).ok()?;
-    compare(&run.observation, observation, aliases, false)
-        .is_none()
-        .then_some(run)
 }
 
 /// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree

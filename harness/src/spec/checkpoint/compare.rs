@@ -15,6 +15,8 @@ pub(super) struct Expected<'a> {
     /// The live run's main-event count, when the engine counts events: the fuel bounding every
     /// copy, and the count every restored copy must report.
     pub(super) events: Option<u64>,
+    /// The live engine's declared trap aliases.
+    pub(super) live_aliases: &'a [(Trap, &'static str)],
 }
 
 impl Expected<'_> {
@@ -33,6 +35,7 @@ impl Expected<'_> {
         let mut nan_tolerated = false;
         if !same_outcome(self.outcome, outcome)
             && !declared_alias(self.outcome, outcome, engine.trap_aliases())
+            && !declared_alias(outcome, self.outcome, self.live_aliases)
         {
             if nan_tolerant && nan_payloads_differ(self.outcome, outcome) {
                 nan_tolerated = true;
@@ -80,13 +83,13 @@ fn nan_payloads_differ(a: &RunOutcome, b: &RunOutcome) -> bool {
     }
 }
 
-/// Whether the copy trapped with a trap its engine declares as standing for the live run's
-/// (e.g. wasmi's one code for "out of bounds table access" and "undefined element"), as the
-/// expectation accepts it against the suite.
-fn declared_alias(live: &RunOutcome, copy: &RunOutcome, aliases: &[(Trap, &str)]) -> bool {
-    match (live, copy) {
-        (RunOutcome::Trapped(live), RunOutcome::Trapped(copy)) => {
-            trap_match(copy, live.message(), aliases) == Some(true)
+/// Whether run `b` trapped with a trap its engine declares (`aliases`) as standing for run
+/// `a`'s (e.g. wasmi's one code for "out of bounds table access" and "undefined element"), as
+/// the expectation accepts it against the suite.
+fn declared_alias(a: &RunOutcome, b: &RunOutcome, aliases: &[(Trap, &str)]) -> bool {
+    match (a, b) {
+        (RunOutcome::Trapped(a), RunOutcome::Trapped(b)) => {
+            trap_match(b, a.message(), aliases) == Some(true)
         }
         _ => false,
     }
