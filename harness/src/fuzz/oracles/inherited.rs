@@ -2,7 +2,9 @@
 //! rewritten by `baton instrument` on wasmi, the primary oracle, so it shares wasmi's known
 //! miscompilations (reports/README.md). A difference it shows is wasmi's, not baton's, when
 //! - uninterrupted: plain wasmi shows exactly the same observation (then the independent vote
-//!   decides, as for any oracle difference, see [`super::semantics`]);
+//!   decides, as for any oracle difference, see [`super::semantics`]), or V8 running the same
+//!   rewritten module (`instrumented:proc:v8`) shows the engines' observation (wasmi executes
+//!   the rewritten code differently: its miscompilations depend on code shape);
 //! - at a checkpoint: the *same rewritten module* run on V8 (`instrumented:proc:v8`) stops with
 //!   the image the engines took, so the rewrite is right and wasmi executed it differently.
 //!
@@ -38,6 +40,19 @@ pub fn plain_oracle_agrees(
     compare(&run.observation, observation, aliases, false)
         .is_none()
         .then_some(run)
+}
+
+/// Whether [`WITNESS`]'s uninterrupted run shows the engines' `observation`.
+pub fn witness_runs_like(
+    ctx: &Context<'_>,
+    observation: &Observation,
+    aliases: &[(&str, &str)],
+) -> bool {
+    let Ok(witness) = resolve(WITNESS) else {
+        return false;
+    };
+    exec::uninterrupted(&witness, ctx.case, &ctx.imports, &ctx.limits)
+        .is_ok_and(|run| compare(observation, &run.observation, aliases, false).is_none())
 }
 
 /// Whether [`WITNESS`], stopped at the case's checkpoint, takes an image equivalent to

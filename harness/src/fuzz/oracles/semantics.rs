@@ -43,7 +43,7 @@ use baton_checkpoint::image::Image;
 pub const UNCANONICAL_NANS: &str = "NaNs not canonicalised: the oracles may compute other NaN bits (the spec allows any arithmetic NaN)";
 
 use super::checkpoint::equivalent;
-use super::inherited::{plain_oracle_agrees, runs_oracle_code};
+use super::inherited::{plain_oracle_agrees, runs_oracle_code, witness_runs_like, WITNESS};
 use super::{depth, observation_evidence, vote, Context, Verdict};
 use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
@@ -147,28 +147,27 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
                 ctx, &runs, base, oracle_run, difference,
             ))));
         }
+        if runs_oracle_code(&spec.name)
+            && base_spec.name != ORACLE
+            && witness_runs_like(ctx, &base_run.observation, &aliases)
+        {
+            let mut finding = semantics_finding(base_spec, base_run, spec, run, difference);
+            finding.class = Class::Oracle;
+            finding.summary += &format!(
+                "; {WITNESS} (the same rewritten module on V8) agrees with {}: wasmi executes the \
+                 rewritten code differently",
+                base_spec.name
+            );
+            return Err(Verdict::Finding(Box::new(finding)));
+        }
         if base_spec.name == ORACLE && engine_count >= 2 {
             return Err(Verdict::Finding(Box::new(oracle_only(
                 ctx, &runs, other, base_run, difference,
             ))));
         }
-        return Err(Verdict::Finding(Box::new(Finding {
-            class: Class::Semantics,
-            engines: vec![base_spec.name.clone(), spec.name.clone()],
-            summary: format!(
-                "uninterrupted runs differ: {} (expected) vs {}",
-                base_spec.name, spec.name
-            ),
-            first_difference: difference.description,
-            place: difference.place,
-            evidence: observation_evidence(
-                &base_run.observation,
-                &run.observation,
-                &base_spec.name,
-                &spec.name,
-            ),
-            images: Vec::new(),
-        })));
+        return Err(Verdict::Finding(Box::new(semantics_finding(
+            base_spec, base_run, spec, run, difference,
+        ))));
     }
     let reference_run = &runs[reference_index].1;
     let events = runs
@@ -199,6 +198,33 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         final_images,
         nan_exact,
     })
+}
+
+/// The finding for two engines' uninterrupted runs that differ.
+fn semantics_finding(
+    base_spec: &EngineSpec,
+    base_run: &exec::Uninterrupted,
+    spec: &EngineSpec,
+    run: &exec::Uninterrupted,
+    difference: Difference,
+) -> Finding {
+    Finding {
+        class: Class::Semantics,
+        engines: vec![base_spec.name.clone(), spec.name.clone()],
+        summary: format!(
+            "uninterrupted runs differ: {} (expected) vs {}",
+            base_spec.name, spec.name
+        ),
+        first_difference: difference.description,
+        place: difference.place,
+        evidence: observation_evidence(
+            &base_run.observation,
+            &run.observation,
+            &base_spec.name,
+            &spec.name,
+        ),
+        images: Vec::new(),
+    }
 }
 
 /// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree
