@@ -55,14 +55,38 @@ fn identities_hold(name: &str) {
     let g_in_a = funcref(engine, a, "slot", &[Value::I32(0)]);
     let f_in_a = funcref(engine, a, "slot", &[Value::I32(1)]);
     let f_global = funcref(engine, a, "glob", &[]);
-    assert_eq!(engine.func_identity(a, &g_in_a), Some(FuncIdentity::Index(1)), "{name}");
-    assert_eq!(engine.func_identity(a, &f_in_a), Some(FuncIdentity::Index(0)), "{name}");
-    assert_eq!(engine.func_identity(a, &f_global), Some(FuncIdentity::Index(0)), "{name}");
+    assert_eq!(
+        engine.func_identity(a, &g_in_a),
+        Some(FuncIdentity::Index(1)),
+        "{name}"
+    );
+    assert_eq!(
+        engine.func_identity(a, &f_in_a),
+        Some(FuncIdentity::Index(0)),
+        "{name}"
+    );
+    assert_eq!(
+        engine.func_identity(a, &f_global),
+        Some(FuncIdentity::Index(0)),
+        "{name}"
+    );
     // Instance b's function is b's, and foreign to a (every function of a is exported).
     let g_in_b = funcref(engine, b, "slot", &[Value::I32(0)]);
-    assert_eq!(engine.func_identity(b, &g_in_b), Some(FuncIdentity::Index(1)), "{name}");
-    assert_eq!(engine.func_identity(a, &g_in_b), Some(FuncIdentity::Foreign), "{name}");
-    assert_eq!(engine.func_identity(a, &Value::FuncRef(None)), None, "{name}");
+    assert_eq!(
+        engine.func_identity(b, &g_in_b),
+        Some(FuncIdentity::Index(1)),
+        "{name}"
+    );
+    assert_eq!(
+        engine.func_identity(a, &g_in_b),
+        Some(FuncIdentity::Foreign),
+        "{name}"
+    );
+    assert_eq!(
+        engine.func_identity(a, &Value::FuncRef(None)),
+        None,
+        "{name}"
+    );
     let hidden = engine
         .compile(&wat::parse_str(HIDDEN).expect("wat"))
         .expect("compile");
@@ -138,5 +162,9 @@ fn instrumented_wasmi_images_with_function_references_equal_stacks_and_migrate()
     assert!(summary.samples > 40, "{}", summary.line());
     // Both checkpointing engines imaged every sample (not-imageable states are no images).
     assert_eq!(summary.images, 2 * summary.samples, "{}", summary.line());
-    assert!(summary.migrations >= 4 * summary.samples, "{}", summary.line());
+    assert!(
+        summary.migrations >= 4 * summary.samples,
+        "{}",
+        summary.line()
+    );
 }

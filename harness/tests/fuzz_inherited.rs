@@ -84,7 +84,10 @@ fn a_wasmi_miscompilation_shown_by_instrumented_wasmi_is_classified_oracle() {
     if !voter_ready() {
         return;
     }
-    let found = finding(SELECT_EQZ, &engines(&["stack", "register", "instrumented:wasmi"]));
+    let found = finding(
+        SELECT_EQZ,
+        &engines(&["stack", "register", "instrumented:wasmi"]),
+    );
     assert_eq!(found.class, Class::Oracle, "{found:#?}");
 }
 

@@ -142,7 +142,12 @@ mod tests {
         let ids = Identities::new(
             &space(),
             ["a", "b"],
-            [("two", "x"), ("three", "y"), ("again", "y"), ("reexport", "b")],
+            [
+                ("two", "x"),
+                ("three", "y"),
+                ("again", "y"),
+                ("reexport", "b"),
+            ],
         );
         assert_eq!(ids.identify(&"a"), Some(FuncIdentity::Index(0)));
         assert_eq!(ids.identify(&"b"), Some(FuncIdentity::Index(1)));

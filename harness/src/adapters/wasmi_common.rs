@@ -384,7 +384,9 @@ macro_rules! wasmi_adapter {
                 let identities = Identities::new(
                     &space,
                     func_imports,
-                    func_exports.iter().map(|(name, key)| (name.as_str(), key.clone())),
+                    func_exports
+                        .iter()
+                        .map(|(name, key)| (name.as_str(), key.clone())),
                 );
                 let id = InstanceId(u32::try_from(self.instances.len()).unwrap_or(u32::MAX));
                 self.instances.push((instance, exports, identities));

@@ -115,7 +115,10 @@ impl CheckArgs {
         };
         let route = match &self.migrate {
             Some(route) if route.len() != 3 => {
-                anyhow::bail!("--migrate takes three engines A,B,C, got {}", route.join(","))
+                anyhow::bail!(
+                    "--migrate takes three engines A,B,C, got {}",
+                    route.join(",")
+                )
             }
             other => other.clone(),
         };

@@ -42,7 +42,12 @@ impl FuncIds {
     }
 
     /// An instance of `module` was created (instantiated or restored) with `imports`.
-    pub fn instantiated(&mut self, instance: InstanceId, module: ModuleId, imports: &[ExternHandle]) {
+    pub fn instantiated(
+        &mut self,
+        instance: InstanceId,
+        module: ModuleId,
+        imports: &[ExternHandle],
+    ) {
         if self.enabled {
             let funcs = imports
                 .iter()
@@ -65,7 +70,7 @@ impl FuncIds {
             return None;
         };
         let mut identities = self.identities.borrow_mut();
-        if !identities.contains_key(&instance.0) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = identities.entry(instance.0) {
             let (module, imports) = self.instances.get(&instance.0)?;
             let space = self.spaces.get(module)?;
             let exports = exports().ok()?;
@@ -73,8 +78,7 @@ impl FuncIds {
                 .iter()
                 .filter(|(_, handle)| handle.kind == ExternKind::Func)
                 .map(|(name, handle)| (name.as_str(), handle.id));
-            let built = Identities::new(space, imports.iter().copied(), funcs);
-            identities.insert(instance.0, built);
+            slot.insert(Identities::new(space, imports.iter().copied(), funcs));
         }
         identities.get(&instance.0)?.identify(id)
     }
