@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds corpus/programs/*.c to wasm32-wasi (Debian's clang, lld, wasi-libc,
-# libclang-rt-14-dev-wasm32; scripts/setup.sh installs them) into OUT (default:
-# corpus/programs/build). With --expected, also builds each natively with gcc and
-# writes corpus/programs/expected/<name>.stdout and .exit (the checked-in expectations).
+# Builds corpus/programs/*.c to wasm32-wasi commands and corpus/programs/library/*.c to
+# library modules (Debian's clang, lld, wasi-libc, libclang-rt-14-dev-wasm32; scripts/setup.sh
+# installs them) into OUT (default: corpus/programs/build). With --expected, also builds each
+# command natively with gcc and writes corpus/programs/expected/<name>.stdout and .exit (the
+# checked-in expectations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=corpus/programs
@@ -11,6 +12,11 @@ mkdir -p "$OUT"
 for c in "$SRC"/*.c; do
   name=$(basename "$c" .c)
   clang --target=wasm32-wasi -O2 -Wl,--strip-all "$c" -o "$OUT/$name.wasm"
+done
+# Library modules (corpus/programs/library/): exported functions, no entry point, no imports.
+for c in "$SRC"/library/*.c; do
+  name=$(basename "$c" .c)
+  clang --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry -Wl,--strip-all "$c" -o "$OUT/$name.wasm"
 done
 if [[ "${1:-}" == "--expected" ]]; then
   mkdir -p "$SRC/expected"

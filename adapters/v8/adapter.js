@@ -144,6 +144,8 @@ class Server {
             kind: this.pb.LimitationKind.LIMITATION_KIND_QUIETS_SIGNALLING_NANS,
             reason: 'arguments and results cross the JS API as JS numbers, and V8 quiets signalling NaNs on the way',
           }],
+          // Protocol revision 1.2: a function's funcref id is its handle id (lib/session.js).
+          funcref_ids_are_handles: true,
         },
         trap_aliases: traps.TRAP_ALIASES.map(([given, spec]) => ({ trap: { code: code[given], message: '' }, spec_message: spec })),
       },

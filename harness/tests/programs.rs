@@ -48,6 +48,7 @@ fn options(program: &str, engines: &[String], sampling: Sampling, out: &Path) ->
         case: build_case(&path, wasm, &entry, engines, 1_000_000_000).expect("case"),
         sampling,
         chains: true,
+        route: None,
         seed: 1,
         out: out.to_path_buf(),
         progress: false,

@@ -59,6 +59,8 @@ pub struct AdapterInfo {
     pub trap_aliases: Vec<(Trap, String)>,
     /// Its declared limitations, each with its reason.
     pub limitations: Vec<(pb::LimitationKind, String)>,
+    /// Whether its funcref ids are the ids of the functions' handles (revision 1.2).
+    pub funcref_ids_are_handles: bool,
 }
 
 impl AdapterInfo {
@@ -83,6 +85,7 @@ impl AdapterInfo {
                 .map(|(trap, spec)| (trap.clone(), spec.to_string()))
                 .collect(),
             limitations: Vec::new(),
+            funcref_ids_are_handles: false,
         }
     }
 
@@ -116,6 +119,7 @@ impl AdapterInfo {
                         reason: reason.clone(),
                     })
                     .collect(),
+                funcref_ids_are_handles: self.funcref_ids_are_handles,
             }),
             trap_aliases: self
                 .trap_aliases
@@ -184,6 +188,7 @@ impl AdapterInfo {
             wasm_features: capabilities.wasm_features.clone(),
             trap_aliases,
             limitations,
+            funcref_ids_are_handles: capabilities.funcref_ids_are_handles,
         })
     }
 }
@@ -201,6 +206,7 @@ mod tests {
             wasm_features: vec!["multi-value".into()],
             trap_aliases: Vec::new(),
             limitations: vec![(pb::LimitationKind::NoValidation, "lazy".into())],
+            funcref_ids_are_handles: true,
         }
     }
 

@@ -51,7 +51,10 @@ class Session {
     this.modules = new Map(); // id -> { module, info }
     this.instances = new Map(); // id -> { instance, info, handles }
     this.entities = new Map(); // handle id -> { kind, object, type }
-    this.funcIds = new Map(); // JS function -> funcref id
+    // JS function -> funcref id. A function's funcref id is also its handle id (protocol
+    // revision 1.2, `funcref_ids_are_handles`): V8 gives the same JS function for the same
+    // Wasm function every time (an export, a table slot, a global), so one map serves both.
+    this.funcIds = new Map();
     this.funcsById = new Map();
     this.nextId = 1;
     this.funcs = { idOf: (f) => this.funcRefId(f), byId: (id) => this.funcById(id) };
@@ -60,7 +63,12 @@ class Session {
   newId() { return this.nextId++; }
 
   funcRefId(func) {
-    if (!this.funcIds.has(func)) { const id = this.newId(); this.funcIds.set(func, id); this.funcsById.set(id, func); }
+    if (!this.funcIds.has(func)) {
+      const id = this.newId();
+      this.funcIds.set(func, id);
+      this.funcsById.set(id, func);
+      this.entities.set(id, { kind: KIND_NAMES.func, object: func, type: null });
+    }
     return this.funcIds.get(func);
   }
 
@@ -123,6 +131,8 @@ class Session {
       return results.length === 1 ? converted[0] : results.length === 0 ? undefined : converted;
     };
     this.entities.set(id, { kind: KIND_NAMES.func, object: func, type: { params, results } });
+    this.funcIds.set(func, id);
+    this.funcsById.set(id, func);
     return { kind: KIND_NAMES.func, id };
   }
 
@@ -168,6 +178,11 @@ class Session {
         if (exp.kind === 'global') type = entry.info.globalTypes[exp.index].type;
         if (exp.kind === 'func') type = wasmbin.funcType(entry.info, exp.index);
         if (exp.kind === 'table') type = entry.info.tableTypes[exp.index];
+        if (exp.kind === 'func') {
+          const id = this.funcRefId(object);
+          this.entities.set(id, { kind: KIND_NAMES.func, object, type });
+          return { name: exp.name, handle: { kind: KIND_NAMES.func, id } };
+        }
         return { name: exp.name, handle: this.register(KIND_NAMES[exp.kind], object, type) };
       });
     }

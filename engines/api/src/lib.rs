@@ -11,10 +11,13 @@
 //! - safe points: [`EventKind`], [`KindSet`] (shared with the image crate), [`StopRequest`];
 //! - runs: [`RunOptions`], [`RunOutcome`], [`RunReport`]; errors: [`EngineError`];
 //! - host functions that reach the caller's memory: [`MemoryHostFunc`], [`CallerMemory`];
-//! - [`Wrapper`]: an engine around another that forwards everything and hooks results.
+//! - [`Wrapper`]: an engine around another that forwards everything and hooks results;
+//! - [`Identities`]: function identities from an instance's imports and exports, for adapters
+//!   whose engine cannot tell a function's index.
 
 pub mod engine;
 pub mod error;
+pub mod identity;
 pub mod memory;
 pub mod run;
 pub mod trap;
@@ -26,6 +29,7 @@ pub use engine::{
     find_export, Engine, ExternHandle, ExternKind, FuncIdentity, HostFunc, InstanceId, ModuleId,
 };
 pub use error::{AdapterFault, EngineError};
+pub use identity::{FuncSpace, Identities};
 pub use memory::{
     CallerMemory, MemoryAccessError, MemoryHostFunc, SliceMemory, CALLER_MEMORY_EXPORT,
 };

@@ -28,6 +28,7 @@ macro_rules! wasmi_adapter {
             Engine, EngineConfig, EngineError, ExternHandle, ExternKind, HostFunc, InstanceId,
             ModuleId, RunOptions, RunOutcome, RunReport, Trap,
         };
+        use baton_engine::{FuncIdentity, FuncSpace, Identities};
         use baton_engine::{FuncType, GlobalType, MemoryType, TableType, ValType, Value};
 
         /// Extern handles of one session, kept in the store so host functions can reach them.
@@ -60,11 +61,27 @@ macro_rules! wasmi_adapter {
         /// A session of this wasmi version.
         pub struct Session {
             store: Store<Arena>,
-            /// Compiled modules with their imports' declared kinds, in declaration order.
-            modules: Vec<(Module, Vec<ExternKind>)>,
-            /// Instances with their exports (in the module's export order), registered in the arena.
-            instances: Vec<(Instance, Vec<(String, ExternHandle)>)>,
+            /// Compiled modules with their imports' declared kinds, in declaration order, and
+            /// their function index spaces.
+            modules: Vec<(Module, Vec<ExternKind>, FuncSpace)>,
+            /// Instances with their exports (in the module's export order), registered in the
+            /// arena, and the identities of their visible functions.
+            instances: Vec<(Instance, Vec<(String, ExternHandle)>, Identities<String>)>,
         }
+
+        /// A function's identity key: wasmi's `Func` has no `Eq`, but its `Debug` form is its
+        /// store id and its index in the store's function arena, which is what makes two handles
+        /// the same function (`harness/tests/instrumented.rs` checks that keys separate distinct
+        /// functions and match across an export, a table slot and a global).
+        fn func_key(func: &Func) -> String {
+            format!("{func:?}")
+        }
+
+        /// wasmi's value-stack limit (1 MB by default): raised so that `max_frames` is the limit
+        /// a recursion reaches first, as on baton's engines, also for functions with many locals
+        /// (spec `skip-stack-guard-page.wast`, and modules rewritten by `baton instrument`,
+        /// which add spill locals). The stack grows only as deep as a run goes.
+        const MAX_VALUE_STACK_BYTES: usize = 256 << 20;
 
         /// Creates a session.
         pub fn create(config: &EngineConfig) -> Box<dyn Engine> {
@@ -83,7 +100,8 @@ macro_rules! wasmi_adapter {
                 .wasm_custom_page_sizes(false)
                 .wasm_wide_arithmetic(false)
                 .consume_fuel(false)
-                .set_max_recursion_depth(usize::try_from(config.max_frames).unwrap_or(usize::MAX));
+                .set_max_recursion_depth(usize::try_from(config.max_frames).unwrap_or(usize::MAX))
+                .set_max_stack_height(MAX_VALUE_STACK_BYTES);
             let engine = $wasmi::Engine::new(&wasmi_config);
             Box::new(Session {
                 store: Store::new(&engine, Arena::default()),
@@ -221,7 +239,7 @@ macro_rules! wasmi_adapter {
                 usize::try_from(id.0)
                     .ok()
                     .and_then(|index| self.modules.get(index))
-                    .map(|(module, _)| module)
+                    .map(|(module, _, _)| module)
                     .ok_or_else(|| EngineError::BadHandle(format!("{id:?}")))
             }
 
@@ -229,7 +247,7 @@ macro_rules! wasmi_adapter {
                 usize::try_from(id.0)
                     .ok()
                     .and_then(|index| self.instances.get(index))
-                    .map(|(instance, _)| *instance)
+                    .map(|(instance, _, _)| *instance)
                     .ok_or_else(|| EngineError::BadHandle(format!("{id:?}")))
             }
 
@@ -307,8 +325,9 @@ macro_rules! wasmi_adapter {
                     .into_iter()
                     .map(|decl| decl.kind)
                     .collect();
+                let space = FuncSpace::read(wasm).map_err(EngineError::Rejected)?;
                 let id = ModuleId(u32::try_from(self.modules.len()).unwrap_or(u32::MAX));
-                self.modules.push((module, kinds));
+                self.modules.push((module, kinds, space));
                 Ok(id)
             }
 
@@ -317,10 +336,10 @@ macro_rules! wasmi_adapter {
                 module: ModuleId,
                 imports: &[ExternHandle],
             ) -> Result<InstanceId, EngineError> {
-                let kinds = usize::try_from(module.0)
+                let (kinds, space) = usize::try_from(module.0)
                     .ok()
                     .and_then(|index| self.modules.get(index))
-                    .map(|(_, kinds)| kinds.clone())
+                    .map(|(_, kinds, space)| (kinds.clone(), space.clone()))
                     .unwrap_or_default();
                 let module = self.module(module)?.clone();
                 if kinds.len() != imports.len() {
@@ -348,14 +367,29 @@ macro_rules! wasmi_adapter {
                     })?;
                 let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
                 let mut exports = Vec::with_capacity(names.len());
+                let mut func_exports = Vec::new();
                 for name in names {
                     if let Some(ext) = instance.get_export(&self.store, &name) {
+                        if let Extern::Func(func) = &ext {
+                            func_exports.push((name.clone(), func_key(func)));
+                        }
                         let handle = self.push_extern(ext);
                         exports.push((name, handle));
                     }
                 }
+                let func_imports = externs.iter().filter_map(|ext| match ext {
+                    Extern::Func(func) => Some(func_key(func)),
+                    _ => None,
+                });
+                let identities = Identities::new(
+                    &space,
+                    func_imports,
+                    func_exports
+                        .iter()
+                        .map(|(name, key)| (name.as_str(), key.clone())),
+                );
                 let id = InstanceId(u32::try_from(self.instances.len()).unwrap_or(u32::MAX));
-                self.instances.push((instance, exports));
+                self.instances.push((instance, exports, identities));
                 Ok(id)
             }
 
@@ -463,7 +497,7 @@ macro_rules! wasmi_adapter {
                 usize::try_from(instance.0)
                     .ok()
                     .and_then(|index| self.instances.get(index))
-                    .map(|(_, exports)| exports.clone())
+                    .map(|(_, exports, _)| exports.clone())
                     .ok_or_else(|| EngineError::BadHandle(format!("{instance:?}")))
             }
 
@@ -489,6 +523,25 @@ macro_rules! wasmi_adapter {
                 (0..size)
                     .map(|index| table_element(&self.store, table, index))
                     .collect()
+            }
+
+            /// Identified by comparing with the instance's imported and exported functions (see
+            /// [`Identities`]): every function of an instrumented module is exported.
+            fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+                let Value::FuncRef(Some(id)) = value else {
+                    return None;
+                };
+                let handle = ExternHandle {
+                    kind: ExternKind::Func,
+                    id: *id,
+                };
+                let Ok(Extern::Func(func)) = self.store.data().get(handle) else {
+                    return None;
+                };
+                let (_, _, identities) = usize::try_from(instance.0)
+                    .ok()
+                    .and_then(|index| self.instances.get(index))?;
+                identities.identify(&func_key(func))
             }
 
             fn invoke(

@@ -55,6 +55,13 @@ pub struct CheckArgs {
     /// Also restore through chains of three engines.
     #[arg(long)]
     pub chains: bool,
+    /// Migrate through exactly these three engines at each sample (`A,B,C`: stop on A at the
+    /// sample, restore on B and stop at the next sample, restore on C and run to the end, then
+    /// compare with the uninterrupted run), e.g.
+    /// `instrumented:wasmi,register,instrumented:proc:v8`. Without --engines, the engines are
+    /// the oracle and these three.
+    #[arg(long, value_delimiter = ',', num_args = 1, value_name = "A,B,C")]
+    pub migrate: Option<Vec<String>>,
     /// Seed (WASI random generator, chain order).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -106,7 +113,20 @@ impl CheckArgs {
             },
             None => Entry::Wasi(self.wasi_config()?),
         };
-        let engines = self.engines.clone().unwrap_or_else(default_names);
+        let route = match &self.migrate {
+            Some(route) if route.len() != 3 => {
+                anyhow::bail!(
+                    "--migrate takes three engines A,B,C, got {}",
+                    route.join(",")
+                )
+            }
+            other => other.clone(),
+        };
+        let engines = match (&self.engines, &route) {
+            (Some(engines), _) => engines.clone(),
+            (None, Some(route)) => migration_engines(route),
+            (None, None) => default_names(),
+        };
         let wasm = read_module(&self.module)?;
         let case = build_case(&self.module, wasm, &entry, &engines, self.fuel)?;
         Ok(CheckOptions {
@@ -116,12 +136,25 @@ impl CheckArgs {
             } else {
                 Sampling::Count(self.samples)
             },
-            chains: self.chains,
+            chains: self.chains || route.is_some(),
+            route,
             seed: self.seed,
             out: self.out.clone(),
             progress: !self.quiet,
         })
     }
+}
+
+/// The engines of a `--migrate` check: the primary oracle (the reference) and the route's,
+/// each once.
+pub fn migration_engines(route: &[String]) -> Vec<String> {
+    let mut engines = vec![crate::fuzz::engines::ORACLE.to_string()];
+    for name in route {
+        if !engines.contains(name) {
+            engines.push(name.clone());
+        }
+    }
+    engines
 }
 
 /// Runs `baton check`; prints the summary line and findings; returns the summary.

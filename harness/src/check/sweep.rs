@@ -37,6 +37,9 @@ pub struct CheckOptions {
     pub sampling: Sampling,
     /// Also run chains of three engines.
     pub chains: bool,
+    /// The one chain to run at every sample (`--migrate`); `None`: chains rotate over every
+    /// route of three checkpointing engines.
+    pub route: Option<Vec<String>>,
     /// Chooses the chain engines.
     pub seed: u64,
     /// Where findings and `summary.json` go.
@@ -111,7 +114,10 @@ pub fn check(options: &CheckOptions) -> Result<CheckSummary, CheckError> {
             Err(failure) => note_failure(&mut findings, &mut summary, &options.case, failure)?,
         }
     }
-    let chains = chain_routes(&checkpointers, options.seed);
+    let chains = match &options.route {
+        Some(route) => vec![route.clone()],
+        None => chain_routes(&checkpointers, options.seed),
+    };
     for (index, &k) in stops.iter().enumerate() {
         let mut case = options.case.clone();
         case.schedule.k = k;

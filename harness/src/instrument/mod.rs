@@ -46,6 +46,10 @@ use host::{create_imports, lock, Shared};
 /// One compiled module: the original's analysis and the wrapped engine's rewritten module.
 struct ModuleRec {
     inner: ModuleId,
+    /// The rewritten module without its start section, which restores instantiate: a restored
+    /// instance's state is the image's, and running the start function again would repeat its
+    /// host calls (`inner` when the module has no start function).
+    inner_restore: ModuleId,
     meta: Arc<Meta>,
     analysis: Arc<ModuleAnalysis>,
     /// Original exports: name, kind, index.
@@ -75,6 +79,8 @@ pub struct Session {
     /// Maximum sizes of memories and tables this session knows (host objects, exports).
     memory_max: HashMap<u32, Option<u64>>,
     table_max: HashMap<u32, Option<u64>>,
+    /// Set while `restore` instantiates (see [`ModuleRec::inner_restore`]).
+    restoring: bool,
 }
 
 impl Session {
@@ -118,6 +124,7 @@ impl Session {
             instances: Vec::new(),
             memory_max: HashMap::new(),
             table_max: HashMap::new(),
+            restoring: false,
         }
     }
 
@@ -365,10 +372,15 @@ impl Engine for Session {
         let instrumented = baton_instrument::instrument_analysed(wasm, &analysis, &self.options)
             .map_err(|e| EngineError::Rejected(format!("instrumentation: {e}")))?;
         let inner = self.inner.compile(&instrumented.wasm)?;
+        let inner_restore = match without_start(&instrumented.wasm) {
+            Some(wasm) => self.inner.compile(&wasm)?,
+            None => inner,
+        };
         let exports = store::read_exports(wasm).map_err(EngineError::Rejected)?;
         let id = ModuleId(self.modules.len() as u32);
         self.modules.push(ModuleRec {
             inner,
+            inner_restore,
             meta: Arc::new(instrumented.meta),
             analysis: Arc::new(analysis),
             exports,
@@ -388,7 +400,12 @@ impl Engine for Session {
         let baton = self.imports.clone()?;
         let mut all = imports.to_vec();
         all.extend(baton);
-        let inner = self.inner.instantiate(rec.inner, &all)?;
+        let inner_module = if self.restoring {
+            rec.inner_restore
+        } else {
+            rec.inner
+        };
+        let inner = self.inner.instantiate(inner_module, &all)?;
         let analysis = rec.analysis.clone();
         let original = rec.exports.clone();
         // Maximum sizes: imported objects as this session knows them, defined ones declared.
@@ -580,9 +597,10 @@ impl Engine for Session {
             .ok_or_else(|| EngineError::BadHandle(format!("{module:?}")))?;
         baton_checkpoint::validate(image, &rec.analysis)
             .map_err(|e| EngineError::Restore(e.to_string()))?;
-        let id = self
-            .instantiate(module, imports)
-            .map_err(|e| EngineError::Restore(e.to_string()))?;
+        self.restoring = true;
+        let id = self.instantiate(module, imports);
+        self.restoring = false;
+        let id = id.map_err(|e| EngineError::Restore(e.to_string()))?;
         store::restore_store(self, id, image)?;
         if let Some(execution) = &image.execution {
             let suspended = store::suspended_from_image(self, id, execution)?;
@@ -598,4 +616,35 @@ impl Engine for Session {
             FuncIdentity::Index(_) => self.func_index(instance, value).map(FuncIdentity::Index),
         }
     }
+}
+
+/// `wasm` (a valid module) without its start section; `None` when it has none.
+fn without_start(wasm: &[u8]) -> Option<Vec<u8>> {
+    const START: u8 = 8;
+    let mut out = wasm.get(..8)?.to_vec();
+    let mut found = false;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let Some((id, range)) = payload.ok()?.as_section() else {
+            continue;
+        };
+        if id == START {
+            found = true;
+            continue;
+        }
+        let start = usize::try_from(range.start).ok()?;
+        let end = usize::try_from(range.end).ok()?;
+        let contents = wasm.get(start..end)?;
+        out.push(id);
+        let mut size = u32::try_from(contents.len()).ok()?;
+        loop {
+            let byte = (size & 0x7f) as u8;
+            size >>= 7;
+            out.push(if size == 0 { byte } else { byte | 0x80 });
+            if size == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(contents);
+    }
+    found.then_some(out)
 }

@@ -65,7 +65,11 @@ impl Declared {
     /// The declarations of engine `name`: the handshake's for `proc:` adapters (an adapter
     /// that cannot start declares everything: its failures show), everything otherwise.
     pub fn of(name: &str) -> Self {
-        match crate::adapters::process::adapter_info(name) {
+        // `instrumented:<engine>` runs its modules on `<engine>`, with its limitations.
+        let runs_on = name
+            .strip_prefix(crate::adapters::instrumented::PREFIX)
+            .unwrap_or(name);
+        match crate::adapters::process::adapter_info(runs_on) {
             Some(Ok(info)) => Self::from_handshake(name, &info),
             _ => Self::everything(name),
         }

@@ -313,5 +313,6 @@ fn placeholder() -> AdapterInfo {
         wasm_features: Vec::new(),
         trap_aliases: Vec::new(),
         limitations: Vec::new(),
+        funcref_ids_are_handles: false,
     }
 }

@@ -12,6 +12,7 @@
 //! next session starts a fresh one; no bytes from the adapter make this side panic.
 
 mod connection;
+mod funcs;
 pub mod pool;
 
 use std::cell::RefCell;
@@ -22,14 +23,16 @@ use std::time::Duration;
 use baton_checkpoint::image::Image;
 use baton_checkpoint::DecodeLimits;
 use baton_engine::{
-    AdapterFault, Engine, EngineConfig, EngineError, ExternHandle, FuncType, GlobalType, HostFunc,
-    InstanceId, KindSet, MemoryType, ModuleId, RunOptions, RunReport, TableType, Trap, Value,
+    AdapterFault, Engine, EngineConfig, EngineError, ExternHandle, FuncIdentity, FuncType,
+    GlobalType, HostFunc, InstanceId, KindSet, MemoryType, ModuleId, RunOptions, RunReport,
+    TableType, Trap, Value,
 };
 
 use crate::convert as cv;
 use crate::handshake::AdapterInfo;
 use crate::pb::{self, request::Kind as Req, response::Kind as Resp};
 use connection::{unexpected, Connection};
+use funcs::FuncIds;
 
 /// The default per-message timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,6 +77,7 @@ pub struct ProcessEngine {
     connection: RefCell<Result<Connection, EngineError>>,
     host_funcs: RefCell<HashMap<u32, HostFunc>>,
     aliases: &'static [(Trap, &'static str)],
+    funcs: FuncIds,
 }
 
 impl ProcessEngine {
@@ -81,9 +85,12 @@ impl ProcessEngine {
     /// adapter cannot be started, every call of the session reports why.
     pub fn new(name: &str, command: &AdapterCommand, config: &EngineConfig) -> ProcessEngine {
         let connection = open(command, config);
-        let aliases = match &connection {
-            Ok(connection) => intern_aliases(&connection.info.trap_aliases),
-            Err(_) => &[],
+        let (aliases, funcref_ids_are_handles) = match &connection {
+            Ok(connection) => (
+                intern_aliases(&connection.info.trap_aliases),
+                connection.info.funcref_ids_are_handles,
+            ),
+            Err(_) => (&[][..], false),
         };
         ProcessEngine {
             name: name.to_string(),
@@ -91,6 +98,7 @@ impl ProcessEngine {
             connection: RefCell::new(connection),
             host_funcs: RefCell::new(HashMap::new()),
             aliases,
+            funcs: FuncIds::new(funcref_ids_are_handles),
         }
     }
 
@@ -232,7 +240,11 @@ impl Engine for ProcessEngine {
             wasm: wasm.to_vec(),
         });
         match self.request(request, "compile")? {
-            Resp::Module(compiled) => Ok(ModuleId(compiled.module)),
+            Resp::Module(compiled) => {
+                let module = ModuleId(compiled.module);
+                self.funcs.compiled(module, wasm);
+                Ok(module)
+            }
             other => Err(self.wrong_answer("compile", &other)),
         }
     }
@@ -247,7 +259,9 @@ impl Engine for ProcessEngine {
             imports: imports.iter().copied().map(cv::handle_to_pb).collect(),
         });
         let answer = self.request(request, "instantiate")?;
-        self.instance_answer("instantiate", answer)
+        let instance = self.instance_answer("instantiate", answer)?;
+        self.funcs.instantiated(instance, module, imports);
+        Ok(instance)
     }
 
     fn host_func(&mut self, ty: &FuncType, func: HostFunc) -> Result<ExternHandle, EngineError> {
@@ -398,11 +412,20 @@ impl Engine for ProcessEngine {
             image: baton_checkpoint::encode(image),
         });
         let answer = self.request(request, "restore")?;
-        self.instance_answer("restore", answer)
+        let instance = self.instance_answer("restore", answer)?;
+        self.funcs.instantiated(instance, module, imports);
+        Ok(instance)
     }
 
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
         self.aliases
+    }
+
+    /// Only for adapters whose funcref ids are their functions' handle ids (revision 1.2): by
+    /// comparison with the instance's imported and exported functions.
+    fn func_identity(&self, instance: InstanceId, value: &Value) -> Option<FuncIdentity> {
+        self.funcs
+            .identify(instance, value, || self.exports(instance))
     }
 
     /// The kinds the adapter declared in its handshake (the main kinds when it cannot start:

@@ -10,6 +10,7 @@
 use baton_checkpoint::image::Image;
 use baton_checkpoint::{decode, encode, to_text, validate, DecodeLimits};
 
+use super::inherited;
 use super::shape::Shape;
 use super::{unified, Context, Stats};
 use crate::fuzz::case::CaseValue;
@@ -126,13 +127,29 @@ pub fn compare_taken(
                     .find(|c| c.tag() != similar::ChangeTag::Equal)
                     .map(|c| c.to_string().trim_end().to_string())
                     .unwrap_or_default();
+                let (class, summary) = if inherited_from_oracle(ctx, taken, first, other, exact) {
+                    (
+                        Class::Oracle,
+                        format!(
+                            "images at the same event differ: {} vs {}; the same rewritten \
+                             module on V8 gives the engines' image (wasmi executed it \
+                             differently)",
+                            first.engine, other.engine
+                        ),
+                    )
+                } else {
+                    (
+                        Class::Checkpoint,
+                        format!(
+                            "images at the same event differ: {} vs {}",
+                            first.engine, other.engine
+                        ),
+                    )
+                };
                 return Err(Finding {
-                    class: Class::Checkpoint,
+                    class,
                     engines: vec![first.engine.clone(), other.engine.clone()],
-                    summary: format!(
-                        "images at the same event differ: {} vs {}",
-                        first.engine, other.engine
-                    ),
+                    summary,
                     first_difference: format!(
                         "first differing line of the text view: {first_line}"
                     ),
@@ -150,6 +167,31 @@ pub fn compare_taken(
         }
     }
     Ok(())
+}
+
+/// Whether a difference between `a` and `b` is one side running the oracle's code
+/// ([`inherited`]) while the other side's image is every other engine's and V8 running the same
+/// rewritten module takes it too.
+fn inherited_from_oracle(
+    ctx: &Context<'_>,
+    taken: &[Taken],
+    a: &Taken,
+    b: &Taken,
+    exact: bool,
+) -> bool {
+    let engines = match (
+        inherited::runs_oracle_code(&a.engine),
+        inherited::runs_oracle_code(&b.engine),
+    ) {
+        (true, false) => b,
+        (false, true) => a,
+        _ => return false,
+    };
+    taken
+        .iter()
+        .filter(|t| !inherited::runs_oracle_code(&t.engine))
+        .all(|t| equivalent(&engines.image, &t.image, exact))
+        && inherited::witness_agrees(ctx, &engines.image, exact)
 }
 
 /// `image` with every NaN (in globals, entry arguments, locals, operands and the host trace)

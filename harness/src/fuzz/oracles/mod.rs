@@ -17,6 +17,7 @@
 
 pub mod checkpoint;
 pub mod depth;
+pub mod inherited;
 pub mod restore;
 pub mod semantics;
 pub mod shape;

@@ -30,9 +30,11 @@ use baton_engine::StopRequest;
 /// Floats compare bit for bit only when the reference is NaN-exact and the route stays on one
 /// engine: engines may legitimately compute different NaN payloads for intermediate values
 /// even when their final states agree, so a cross-engine route can mix them.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     class: Class,
     reference: &Reference,
+    engines: &[EngineSpec],
     target: &EngineSpec,
     route: &[String],
     observation: &Observation,
@@ -40,7 +42,14 @@ fn judge(
     images: &[(String, Image)],
 ) -> Result<(), Finding> {
     let path = route.join(" -> ");
-    let aliases = aliases(target, target);
+    // Every engine on the route contributed outcomes (a prefix ran on the first): each one's
+    // declared trap aliases apply.
+    let aliases: Vec<(&str, &str)> = engines
+        .iter()
+        .filter(|engine| route.contains(&engine.name))
+        .flat_map(|engine| engine.aliases.iter().copied())
+        .chain(aliases(target, target))
+        .collect();
     let exact = reference.nan_exact && route.iter().all(|engine| *engine == target.name);
     if let Some(difference) = compare(&reference.observation, observation, &aliases, exact) {
         return Err(Finding {
@@ -310,6 +319,7 @@ pub fn pairs(
                     judge(
                         Class::Restore,
                         reference,
+                        ctx.engines,
                         target,
                         &route,
                         &observation,
@@ -411,7 +421,16 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
         Ok(Resumed::NotReached(observation)) => {
             stats.conversions += 1;
             let two = &route[..2];
-            return judge(Class::Chain, reference, b, two, &observation, None, &images);
+            return judge(
+                Class::Chain,
+                reference,
+                ctx.engines,
+                b,
+                two,
+                &observation,
+                None,
+                &images,
+            );
         }
         Ok(Resumed::Finished { .. }) => return Ok(()),
         Ok(Resumed::Unfaithful(restored)) => {
@@ -447,6 +466,7 @@ pub fn chain(ctx: &Context<'_>, reference: &Reference, stats: &mut Stats) -> Res
             judge(
                 Class::Chain,
                 reference,
+                ctx.engines,
                 c,
                 &route,
                 &observation,

@@ -27,6 +27,11 @@
 //! integers, so a difference there says nothing; the case is skipped with the fixed reason
 //! [`UNCANONICAL_NANS`] once the engines agree with each other (they are still compared).
 //!
+//! An engine running the primary oracle's code (`instrumented:wasmi`, see
+//! [`super::inherited`]) is compared last; when it differs from the engines and plain wasmi
+//! shows exactly what it shows on the case, the difference is the oracle's (the rewrite kept
+//! wasmi's behaviour), handled as above (skips, then the vote).
+//!
 //! Invariants: engines with event fuel run first; the oracles (which have no event fuel) run only
 //! when none of them ran out of fuel, so a non-terminating module can never hang an oracle;
 //! trap messages an engine declares as aliases compare equal.
@@ -38,6 +43,7 @@ use baton_checkpoint::image::Image;
 pub const UNCANONICAL_NANS: &str = "NaNs not canonicalised: the oracles may compute other NaN bits (the spec allows any arithmetic NaN)";
 
 use super::checkpoint::equivalent;
+use super::inherited::{plain_oracle_agrees, runs_oracle_code, witness_runs_like, WITNESS};
 use super::{depth, observation_evidence, vote, Context, Verdict};
 use crate::fuzz::engines::{is_oracle, EngineSpec, ORACLE};
 use crate::fuzz::exec::{self, FailureKind};
@@ -67,6 +73,7 @@ pub fn aliases<'a>(a: &'a EngineSpec, b: &'a EngineSpec) -> Vec<(&'a str, &'a st
 /// Runs property 1; `Err` carries the verdict when it fails or cannot be checked.
 pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     let mut order: Vec<&EngineSpec> = ctx.engines.iter().filter(|e| !is_oracle(&e.name)).collect();
+    order.sort_by_key(|e| runs_oracle_code(&e.name));
     order.extend(ctx.engines.iter().filter(|e| e.name == ORACLE));
     let mut runs: Vec<(&EngineSpec, exec::Uninterrupted)> = Vec::new();
     for spec in order {
@@ -114,7 +121,16 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         else {
             continue;
         };
-        if base_spec.name == ORACLE
+        // The oracle's plain run, when `spec` runs the oracle's code and shows what it shows.
+        // (Never when a run ran out of fuel: the oracle has no event fuel and might not end.)
+        let fuel_ran_out = [&base_run.observation, &run.observation]
+            .iter()
+            .any(|o| o.outcomes.contains(&Outcome::OutOfFuel));
+        let inherited = (base_spec.name != ORACLE && runs_oracle_code(&spec.name) && !fuel_ran_out)
+            .then(|| plain_oracle_agrees(ctx, &run.observation, &aliases))
+            .flatten();
+        let oracle_side = base_spec.name == ORACLE || inherited.is_some();
+        if oracle_side
             && depth::first_difference_is_one_sided_exhaustion(
                 &base_run.observation,
                 &run.observation,
@@ -123,31 +139,35 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
         {
             return Err(Verdict::Skipped(depth::ONE_SIDED_EXHAUSTION.into()));
         }
-        if base_spec.name == ORACLE && ctx.case.uncanonical_nans {
+        if oracle_side && ctx.case.uncanonical_nans {
             return Err(Verdict::Skipped(UNCANONICAL_NANS.into()));
+        }
+        if let Some(oracle_run) = &inherited {
+            return Err(Verdict::Finding(Box::new(oracle_only(
+                ctx, &runs, base, oracle_run, difference,
+            ))));
+        }
+        if runs_oracle_code(&spec.name)
+            && base_spec.name != ORACLE
+            && witness_runs_like(ctx, &base_run.observation, &aliases)
+        {
+            let mut finding = semantics_finding(base_spec, base_run, spec, run, difference);
+            finding.class = Class::Oracle;
+            finding.summary += &format!(
+                "; {WITNESS} (the same rewritten module on V8) agrees with {}: wasmi executes the \
+                 rewritten code differently",
+                base_spec.name
+            );
+            return Err(Verdict::Finding(Box::new(finding)));
         }
         if base_spec.name == ORACLE && engine_count >= 2 {
             return Err(Verdict::Finding(Box::new(oracle_only(
                 ctx, &runs, other, base_run, difference,
             ))));
         }
-        return Err(Verdict::Finding(Box::new(Finding {
-            class: Class::Semantics,
-            engines: vec![base_spec.name.clone(), spec.name.clone()],
-            summary: format!(
-                "uninterrupted runs differ: {} (expected) vs {}",
-                base_spec.name, spec.name
-            ),
-            first_difference: difference.description,
-            place: difference.place,
-            evidence: observation_evidence(
-                &base_run.observation,
-                &run.observation,
-                &base_spec.name,
-                &spec.name,
-            ),
-            images: Vec::new(),
-        })));
+        return Err(Verdict::Finding(Box::new(semantics_finding(
+            base_spec, base_run, spec, run, difference,
+        ))));
     }
     let reference_run = &runs[reference_index].1;
     let events = runs
@@ -180,6 +200,33 @@ pub fn check(ctx: &Context<'_>) -> Result<Reference, Verdict> {
     })
 }
 
+/// The finding for two engines' uninterrupted runs that differ.
+fn semantics_finding(
+    base_spec: &EngineSpec,
+    base_run: &exec::Uninterrupted,
+    spec: &EngineSpec,
+    run: &exec::Uninterrupted,
+    difference: Difference,
+) -> Finding {
+    Finding {
+        class: Class::Semantics,
+        engines: vec![base_spec.name.clone(), spec.name.clone()],
+        summary: format!(
+            "uninterrupted runs differ: {} (expected) vs {}",
+            base_spec.name, spec.name
+        ),
+        first_difference: difference.description,
+        place: difference.place,
+        evidence: observation_evidence(
+            &base_run.observation,
+            &run.observation,
+            &base_spec.name,
+            &spec.name,
+        ),
+        images: Vec::new(),
+    }
+}
+
 /// The finding when the primary oracle (`oracle_run`) differs from every engine, which all agree
 /// with the engine at `engine_index`: `oracle` if the independent vote confirms it, `semantics`
 /// otherwise (see [`vote`]).
@@ -193,7 +240,7 @@ fn oracle_only(
     let (engine_spec, engine_run) = &runs[engine_index];
     let all: Vec<String> = runs
         .iter()
-        .filter(|(s, _)| !is_oracle(&s.name))
+        .filter(|(s, _)| !is_oracle(&s.name) && !runs_oracle_code(&s.name))
         .map(|(s, _)| s.name.clone())
         .collect();
     let mut evidence = observation_evidence(

@@ -3,9 +3,9 @@
 
 use baton_checkpoint::image::Image;
 
-use crate::spec::expectation::{describe_outcome, Expectation};
+use crate::spec::expectation::{describe_outcome, trap_match, Expectation};
 use crate::spec::report::Verdict;
-use baton_engine::{Engine, InstanceId, RunOutcome};
+use baton_engine::{Engine, InstanceId, RunOutcome, Trap};
 
 /// What every copy of an invocation must reproduce.
 pub(super) struct Expected<'a> {
@@ -15,6 +15,8 @@ pub(super) struct Expected<'a> {
     /// The live run's main-event count, when the engine counts events: the fuel bounding every
     /// copy, and the count every restored copy must report.
     pub(super) events: Option<u64>,
+    /// The live engine's declared trap aliases.
+    pub(super) live_aliases: &'a [(Trap, &'static str)],
 }
 
 impl Expected<'_> {
@@ -31,7 +33,10 @@ impl Expected<'_> {
             return Err(format!("resumed run: {message}"));
         }
         let mut nan_tolerated = false;
-        if !same_outcome(self.outcome, outcome) {
+        if !same_outcome(self.outcome, outcome)
+            && !declared_alias(self.outcome, outcome, engine.trap_aliases())
+            && !declared_alias(outcome, self.outcome, self.live_aliases)
+        {
             if nan_tolerant && nan_payloads_differ(self.outcome, outcome) {
                 nan_tolerated = true;
             } else {
@@ -73,6 +78,18 @@ fn nan_payloads_differ(a: &RunOutcome, b: &RunOutcome) -> bool {
                 && x.iter()
                     .zip(y)
                     .all(|(p, q)| p.same_across_engines(q) || p.both_nan(q))
+        }
+        _ => false,
+    }
+}
+
+/// Whether run `b` trapped with a trap its engine declares (`aliases`) as standing for run
+/// `a`'s (e.g. wasmi's one code for "out of bounds table access" and "undefined element"), as
+/// the expectation accepts it against the suite.
+fn declared_alias(a: &RunOutcome, b: &RunOutcome, aliases: &[(Trap, &str)]) -> bool {
+    match (a, b) {
+        (RunOutcome::Trapped(a), RunOutcome::Trapped(b)) => {
+            trap_match(b, a.message(), aliases) == Some(true)
         }
         _ => false,
     }

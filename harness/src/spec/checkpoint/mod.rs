@@ -210,6 +210,7 @@ impl CheckpointRun {
             final_image: &final_image,
             expectation,
             events: report.events,
+            live_aliases: live.trap_aliases(),
         };
         let mut sessions = match Sessions::new(
             &self.source,
