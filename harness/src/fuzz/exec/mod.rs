@@ -420,6 +420,52 @@ pub fn resume_with_fuel(
     })
 }
 
+/// What an engine's restore made of one image offered by [`restore_each`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Restored {
+    /// The restore succeeded.
+    Accepted,
+    /// The restore returned this error.
+    Refused(EngineError),
+}
+
+/// Offers each of `images` to `spec`'s restore, nothing else (no resume): on one fresh engine
+/// session built with `limits` (never the per-thread cache, whose sessions may have been built
+/// with other limits), reopened after a failure. A panic or a too-slow restore is that image's
+/// [`Failure`].
+pub fn restore_each(
+    spec: &EngineSpec,
+    case: &Case,
+    imports: &[FuncImport],
+    limits: &Limits,
+    images: &[Image],
+) -> Vec<Result<Restored, Failure>> {
+    let mut kept: Option<session::Session<'_>> = None;
+    images
+        .iter()
+        .map(|image| {
+            let mut slot = kept.take();
+            let result = guarded(spec, limits, || {
+                let mut session = match slot.take() {
+                    Some(session) => session,
+                    None => session::Session::open_fresh(spec, case, imports, *limits)?,
+                };
+                let restored = session
+                    .engine
+                    .restore(session.module, &session.imports, image);
+                Ok((session, restored))
+            });
+            result.map(|(session, restored)| {
+                kept = Some(session);
+                match restored {
+                    Ok(_) => Restored::Accepted,
+                    Err(error) => Restored::Refused(error),
+                }
+            })
+        })
+        .collect()
+}
+
 /// The kinds a schedule may use (the main kinds; `any` is optional for engines).
 pub const SCHEDULE_KINDS: [EventKind; 4] = [
     EventKind::Entry,
