@@ -20,8 +20,8 @@
 # Cost per mutant: the build uses the `mutants` cargo profile (Cargo.toml: release with
 # incremental builds, 256 codegen units and opt-level 1 for the workspace's own crates,
 # dependencies optimised as usual), so a mutant rebuilds the engine and relinks the harness in
-# about half a minute on 2 loaded cores instead of minutes; one mutant at a time (JOBS=1) so the
-# gate's timing is not skewed. PROFILE=release restores the old behaviour.
+# about half a minute on 2 loaded cores instead of minutes; one mutant at a time (cargo-mutants'
+# default; `--jobs` cannot go with `--in-place`). PROFILE=release restores the old behaviour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES="${FILES:-engines/stack/src/checkpoint.rs engines/register/src/checkpoint.rs engines/threaded/src/checkpoint.rs engines/runtime/src/image_map.rs}"
@@ -42,6 +42,5 @@ cargo test --profile "${PROFILE}" -p baton "${gate[@]}" "${gate_args[@]}" || {
 }
 # shellcheck disable=SC2086 # MUTANTS_ARGS is a list of options
 cargo mutants "${filters[@]}" --test-package baton --profile "${PROFILE}" --baseline skip \
-  --jobs "${JOBS:-1}" \
   --timeout "${TIMEOUT:-300}" --cargo-arg=--test --cargo-arg=mapping_gate ${MUTANTS_ARGS:-} \
   -- "${gate_args[@]}"

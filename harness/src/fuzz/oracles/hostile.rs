@@ -97,9 +97,15 @@ pub fn check(ctx: &Context<'_>, taken: &[Taken], stats: &mut Stats) -> Result<()
     if !sampled(ctx) {
         return Ok(());
     }
+    stats.shape.hostile = probe(ctx, base)?;
+    Ok(())
+}
+
+/// Offers the hostile images derived from `base` (every one, unsampled); what was offered.
+pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
     let analysis = match ctx.analysis() {
         Ok(analysis) => analysis,
-        Err(_) => return Ok(()),
+        Err(_) => return Ok(Probe::default()),
     };
     let hostile = module_contradictions(&base.image, &analysis, ctx.case.schedule.k);
     let mut probe = Probe::default();
@@ -128,8 +134,7 @@ pub fn check(ctx: &Context<'_>, taken: &[Taken], stats: &mut Stats) -> Result<()
         )];
         offer(ctx, &exact, &base.engine, &[], &accept, skip, &mut probe)?;
     }
-    stats.shape.hostile = probe;
-    Ok(())
+    Ok(probe)
 }
 
 /// The hostile images of `image` that contradict the module (the shared validator refuses
@@ -215,4 +220,135 @@ fn offer(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::fuzz::corpus::seed_cases;
+    use crate::fuzz::engines::{resolve, EngineSpec};
+    use crate::fuzz::exec::Checkpointed;
+    use crate::fuzz::host;
+    use baton_engine::{Engine, EngineConfig, Wrapper};
+
+    /// Two frames deep inside a loop, with a passive data segment dropped first.
+    const WAT: &str = r#"(module
+      (memory 1 2)
+      (table 2 4 funcref)
+      (data $d "abc")
+      (func $inner (param i32) (result i32)
+        (local $n i32)
+        (local.set $n (i32.const 3))
+        (loop $l (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get 0))
+      (func (export "run") (param i32) (result i32)
+        (data.drop $d)
+        (call $inner (i32.add (local.get 0) (i32.const 1)))))"#;
+
+    /// An engine that restores the real image whatever it is offered (a restore that never
+    /// refuses).
+    struct AcceptsAnything {
+        inner: Box<dyn Engine>,
+        real: Image,
+    }
+
+    impl Wrapper for AcceptsAnything {
+        fn inner(&self) -> &dyn Engine {
+            self.inner.as_ref()
+        }
+        fn inner_mut(&mut self) -> &mut dyn Engine {
+            self.inner.as_mut()
+        }
+        fn before_restore(&mut self, _image: &Image) -> Option<Image> {
+            Some(self.real.clone())
+        }
+    }
+
+    /// The `register` engine under another name, created by `create`.
+    fn variant(name: &str, create: crate::fuzz::engines::Factory) -> EngineSpec {
+        EngineSpec {
+            name: name.into(),
+            create,
+            ..resolve("register").expect("registered")
+        }
+    }
+
+    #[test]
+    fn hostile_images_are_refused_and_a_lax_restore_is_caught() {
+        let wasm = wat::parse_str(WAT).expect("parses");
+        let register = resolve("register").expect("registered");
+        let engines = vec![register.clone(), resolve("threaded").expect("registered")];
+        let cases = seed_cases(&wasm, &engines, 8).expect("cases");
+        let limits = Limits::default();
+        let imports = host::func_imports(&wasm).expect("imports");
+        // The stop inside $inner's loop: two frames.
+        let (case, image, prefix) = cases
+            .into_iter()
+            .find_map(|case| {
+                let stop = Context {
+                    case: &case,
+                    engines: &engines,
+                    imports: imports.clone(),
+                    limits,
+                }
+                .stop();
+                match exec::checkpoint(&register, &case, &imports, &limits, 0, stop) {
+                    Ok(Checkpointed::Suspended { image, prefix })
+                        if image.execution.as_ref().is_some_and(|e| e.frames.len() == 2) =>
+                    {
+                        Some((case.clone(), *image, prefix))
+                    }
+                    _ => None,
+                }
+            })
+            .expect("a stop with two frames");
+        assert!(image.dropped_data.iter().all(|d| *d), "the segment was dropped");
+        let base = Taken {
+            engine: "register".into(),
+            image: image.clone(),
+            prefix,
+        };
+        let run = |engines: &[EngineSpec]| {
+            let ctx = Context {
+                case: &case,
+                engines,
+                imports: imports.clone(),
+                limits,
+            };
+            probe(&ctx, &base)
+        };
+        let probed = run(&engines).expect("both engines refuse every hostile image");
+        assert!(probed.images >= 20, "{probed:?}");
+        // Every module contradiction refused by both engines; the frame-limit image too.
+        assert_eq!(probed.refused, 2 * probed.images);
+
+        // An engine that restores whatever it is offered.
+        let real = image.clone();
+        let lax = variant(
+            "accepts-anything",
+            Arc::new(move |config: &EngineConfig| -> Box<dyn Engine> {
+                Box::new(AcceptsAnything {
+                    inner: (resolve("register").expect("registered").create)(config),
+                    real: real.clone(),
+                })
+            }),
+        );
+        let finding = run(&[register.clone(), lax]).expect_err("a lax restore is caught");
+        assert_eq!(finding.class, Class::Hostile);
+        assert_eq!(finding.engines, ["accepts-anything"]);
+        assert!(finding.first_difference.contains("accepted it"), "{finding:?}");
+
+        // An engine that ignores the frame limit it was built with.
+        let unlimited = variant(
+            "no-frame-limit",
+            Arc::new(|_: &EngineConfig| {
+                (resolve("register").expect("registered").create)(&EngineConfig::default())
+            }),
+        );
+        let finding = run(&[unlimited]).expect_err("the frame limit is probed");
+        assert_eq!(finding.class, Class::Hostile);
+        assert_eq!(finding.place, "hostile image: 2 frames with max_frames 1");
+    }
 }
