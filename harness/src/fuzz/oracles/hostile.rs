@@ -54,11 +54,16 @@ type Extra = fn(&mut Image) -> bool;
 
 /// Hostile changes not in `baton certify`'s list, by name.
 const EXTRAS: &[(&str, Extra)] = &[
-    ("an extra dropped-element flag (segment index out of range)", |i| {
-        i.dropped_elements.push(true);
-        true
+    (
+        "an extra dropped-element flag (segment index out of range)",
+        |i| {
+            i.dropped_elements.push(true);
+            true
+        },
+    ),
+    ("a dropped-data flag missing", |i| {
+        i.dropped_data.pop().is_some()
     }),
-    ("a dropped-data flag missing", |i| i.dropped_data.pop().is_some()),
     ("table larger than its maximum", |i| {
         i.tables.iter_mut().any(|t| match t.max {
             Some(max) => {
@@ -110,7 +115,15 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
     let hostile = module_contradictions(&base.image, &analysis, ctx.case.schedule.k);
     let mut probe = Probe::default();
     // Offered at the campaign's limits: every one must be refused.
-    offer(ctx, &ctx.limits, &base.engine, &hostile, &[], &[], &mut probe)?;
+    offer(
+        ctx,
+        &ctx.limits,
+        &base.engine,
+        &hostile,
+        &[],
+        &[],
+        &mut probe,
+    )?;
     // The frame limit: one frame too many is refused, exactly the limit accepted.
     let frames = base.image.execution.as_ref().map_or(0, |e| e.frames.len());
     if let Ok(count @ 1..) = u32::try_from(frames) {
@@ -139,7 +152,11 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
 
 /// The hostile images of `image` that contradict the module (the shared validator refuses
 /// them), named.
-fn module_contradictions(image: &Image, analysis: &ModuleAnalysis, seed: u64) -> Vec<(String, Image)> {
+fn module_contradictions(
+    image: &Image,
+    analysis: &ModuleAnalysis,
+    seed: u64,
+) -> Vec<(String, Image)> {
     let none = Sizes {
         truncations: 0,
         bit_flips: 0,
@@ -175,7 +192,10 @@ fn offer(
     let offered: Vec<&(String, Image)> = refuse.iter().chain(accept).collect();
     let images: Vec<Image> = offered.iter().map(|(_, image)| image.clone()).collect();
     probe.images += refuse.len() as u64;
-    for spec in ctx.checkpointers().filter(|e| !skip.contains(&e.name.as_str())) {
+    for spec in ctx
+        .checkpointers()
+        .filter(|e| !skip.contains(&e.name.as_str()))
+    {
         let results = exec::restore_each(spec, ctx.case, &ctx.imports, limits, &images);
         for (index, result) in results.into_iter().enumerate() {
             let must_accept = index >= refuse.len();
@@ -296,7 +316,10 @@ mod tests {
                 .stop();
                 match exec::checkpoint(&register, &case, &imports, &limits, 0, stop) {
                     Ok(Checkpointed::Suspended { image, prefix })
-                        if image.execution.as_ref().is_some_and(|e| e.frames.len() == 2) =>
+                        if image
+                            .execution
+                            .as_ref()
+                            .is_some_and(|e| e.frames.len() == 2) =>
                     {
                         Some((case.clone(), *image, prefix))
                     }
@@ -304,7 +327,10 @@ mod tests {
                 }
             })
             .expect("a stop with two frames");
-        assert!(image.dropped_data.iter().all(|d| *d), "the segment was dropped");
+        assert!(
+            image.dropped_data.iter().all(|d| *d),
+            "the segment was dropped"
+        );
         let base = Taken {
             engine: "register".into(),
             image: image.clone(),
@@ -338,7 +364,10 @@ mod tests {
         let finding = run(&[register.clone(), lax]).expect_err("a lax restore is caught");
         assert_eq!(finding.class, Class::Hostile);
         assert_eq!(finding.engines, ["accepts-anything"]);
-        assert!(finding.first_difference.contains("accepted it"), "{finding:?}");
+        assert!(
+            finding.first_difference.contains("accepted it"),
+            "{finding:?}"
+        );
 
         // An engine that ignores the frame limit it was built with.
         let unlimited = variant(

@@ -67,7 +67,6 @@ pub struct Stats {
     pub fuel_probes: u64,
     /// What the case reached, for the campaign's distribution ([`shape::Distribution`]).
     pub shape: shape::CaseShape,
-
 }
 
 /// How a case ended.
