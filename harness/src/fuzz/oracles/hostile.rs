@@ -32,8 +32,14 @@ use crate::fuzz::rng::fnv1a;
 /// the stack engine restores an image with more live frames than its limit, which
 /// docs/safe-points.md forbids; its `checkpoint::thread_from_image` lacks the check that
 /// `baton_runtime::image_map::execution_entry` makes for the other engines). The frame-limit
-/// probe skips them until that is fixed; every other hostile image is still offered to them.
+/// probe skips them (and their mutants) until that is fixed; every other hostile image is
+/// still offered to them.
 pub const FRAME_LIMIT_UNENFORCED: &[&str] = &["stack"];
+
+/// The registry engine behind `name` (a mutant `mutant-<kind>:<engine>` is its engine's).
+fn base_engine(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
 
 /// One case in `SHARE` is probed (restores are cheap, but a probe offers dozens of images to
 /// every engine).
@@ -44,7 +50,11 @@ pub const SHARE: u64 = 8;
 pub struct Probe {
     /// Hostile images offered (each to every checkpointing engine).
     pub images: u64,
-    /// Restores refused with a typed error (`images` times the engines, when all is well).
+    /// Restores of them that had to be refused (each image times the engines it was offered
+    /// to).
+    #[serde(default)]
+    pub restores: u64,
+    /// Restores refused with a typed error (equal to `restores` when all is well).
     pub refused: u64,
 }
 
@@ -91,7 +101,9 @@ const EXTRAS: &[(&str, Extra)] = &[
 
 /// Whether `ctx`'s case is probed.
 pub fn sampled(ctx: &Context<'_>) -> bool {
-    fnv1a(&ctx.case.module).wrapping_add(ctx.case.schedule.k) % SHARE == 0
+    fnv1a(&ctx.case.module)
+        .wrapping_add(ctx.case.schedule.k)
+        .is_multiple_of(SHARE)
 }
 
 /// Property 6 on the first engine's image in `taken` (when the case is sampled).
@@ -194,8 +206,9 @@ fn offer(
     probe.images += refuse.len() as u64;
     for spec in ctx
         .checkpointers()
-        .filter(|e| !skip.contains(&e.name.as_str()))
+        .filter(|e| !skip.contains(&base_engine(&e.name)))
     {
+        probe.restores += refuse.len() as u64;
         let results = exec::restore_each(spec, ctx.case, &ctx.imports, limits, &images);
         for (index, result) in results.into_iter().enumerate() {
             let must_accept = index >= refuse.len();
@@ -349,6 +362,7 @@ mod tests {
         assert!(probed.images >= 20, "{probed:?}");
         // Every module contradiction refused by both engines; the frame-limit image too.
         assert_eq!(probed.refused, 2 * probed.images);
+        assert_eq!(probed.refused, probed.restores);
 
         // An engine that restores whatever it is offered.
         let real = image.clone();

@@ -171,7 +171,11 @@ pub struct Distribution {
     /// Hostile images offered (each to every checkpointing engine).
     #[serde(default)]
     pub hostile_images: u64,
-    /// Restores of hostile images refused with a typed error.
+    /// Restores of hostile images that had to be refused (images times engines).
+    #[serde(default)]
+    pub hostile_restores: u64,
+    /// Restores of hostile images refused with a typed error (equal to `hostile_restores`
+    /// unless a `hostile` finding).
     #[serde(default)]
     pub hostile_refused: u64,
     /// The percentages: `reach`, `imports_state`, `any_stops`, `nan_exact`, `hostile_cases` of
@@ -188,6 +192,7 @@ impl Distribution {
         self.nan_exact += u64::from(case.nan_exact);
         self.hostile_cases += u64::from(case.hostile.images > 0);
         self.hostile_images += case.hostile.images;
+        self.hostile_restores += case.hostile.restores;
         self.hostile_refused += case.hostile.refused;
         if let Some(shape) = case.checkpoint {
             self.reached += 1;
