@@ -8,7 +8,7 @@
 //! tables beyond their maximum, a foreign module hash, ...), plus the few this module adds
 //! ([`EXTRAS`]: dropped-segment flags out of range, a table beyond its maximum). And the limit
 //! no validator knows: the real image restored on engines built with `max_frames` one below its
-//! frame count must be refused, with exactly its frame count accepted.
+//! frame count (two or more) must be refused, with exactly its frame count accepted.
 //!
 //! Invariants: a case is probed when `fnv1a(module) + k` is a multiple of [`SHARE`] (a pure
 //! function of the case, so a finding reproduces); only images the validator refuses are
@@ -138,7 +138,9 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
     )?;
     // The frame limit: one frame too many is refused, exactly the limit accepted.
     let frames = base.image.execution.as_ref().map_or(0, |e| e.frames.len());
-    if let Ok(count @ 1..) = u32::try_from(frames) {
+    // From two frames on: a limit of 0 means "the default" to out-of-process adapters
+    // (docs/adapter-protocol.md).
+    if let Ok(count @ 2..) = u32::try_from(frames) {
         let real = [(
             format!("{count} frames with max_frames {}", count - 1),
             base.image.clone(),
