@@ -429,25 +429,30 @@ pub enum Restored {
     Refused(EngineError),
 }
 
-/// Offers each of `images` to `spec`'s restore, nothing else (no resume): on one fresh engine
-/// session built with `limits` (never the per-thread cache, whose sessions may have been built
-/// with other limits), reopened after a failure. A panic or a too-slow restore is that image's
-/// [`Failure`].
+/// Offers each of `images` to `spec`'s restore, nothing else (no resume), on one engine
+/// session, reopened after a failure. With `cached`, the session comes from (and goes back to)
+/// the per-thread cache, whose sessions are built with the campaign's limits: `limits` must be
+/// those. Otherwise it is built afresh with `limits` and dropped at the end. A panic or a
+/// too-slow restore is that image's [`Failure`].
 pub fn restore_each(
     spec: &EngineSpec,
     case: &Case,
     imports: &[FuncImport],
     limits: &Limits,
-    images: &[Image],
+    images: &[&Image],
+    cached: bool,
 ) -> Vec<Result<Restored, Failure>> {
     let mut kept: Option<session::Session<'_>> = None;
-    images
+    let results = images
         .iter()
         .map(|image| {
             let mut slot = kept.take();
             let result = guarded(spec, limits, || {
                 let mut session = match slot.take() {
                     Some(session) => session,
+                    None if cached => {
+                        session::Session::open(spec, case, imports, Hosts::fresh(case), *limits)?
+                    }
                     None => session::Session::open_fresh(spec, case, imports, *limits)?,
                 };
                 let restored = session
@@ -463,7 +468,11 @@ pub fn restore_each(
                 }
             })
         })
-        .collect()
+        .collect();
+    if let (Some(session), true) = (kept, cached) {
+        session.keep(&case.module);
+    }
+    results
 }
 
 /// The kinds a schedule may use (the main kinds; `any` is optional for engines).

@@ -116,16 +116,8 @@ pub(super) fn with_session<T>(
     guarded(spec, limits, || {
         let mut session = Session::open(spec, case, imports, hosts, *limits)?;
         let result = body(&mut session);
-        if result.is_ok() && session.uses < MAX_SESSION_USES {
-            put_cached(
-                &spec.name,
-                &case.module,
-                CachedSession {
-                    engine: session.engine,
-                    module: session.module,
-                    uses: session.uses,
-                },
-            );
+        if result.is_ok() {
+            session.keep(&case.module);
         }
         result
     })
@@ -217,6 +209,19 @@ impl<'a> Session<'a> {
     ) -> Result<Self, Failure> {
         let (engine, module) = compiled(spec, case, limits)?;
         Self::link(spec, engine, module, 1, imports, Hosts::fresh(case), limits)
+    }
+
+    /// Puts the session back into the per-thread cache for module `wasm`, unless its uses are
+    /// spent.
+    pub(super) fn keep(self, wasm: &[u8]) {
+        if self.uses < MAX_SESSION_USES {
+            let cached = CachedSession {
+                engine: self.engine,
+                module: self.module,
+                uses: self.uses,
+            };
+            put_cached(&self.spec.name, wasm, cached);
+        }
     }
 
     pub(super) fn options(&self, stop: Option<StopRequest>) -> RunOptions {

@@ -43,7 +43,7 @@ fn base_engine(name: &str) -> &str {
 
 /// One case in `SHARE` is probed (restores are cheap, but a probe offers dozens of images to
 /// every engine).
-pub const SHARE: u64 = 8;
+pub const SHARE: u64 = 16;
 
 /// What a probe found, for the campaign's tally.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,17 +204,19 @@ fn offer(
     probe: &mut Probe,
 ) -> Result<(), Finding> {
     let offered: Vec<&(String, Image)> = refuse.iter().chain(accept).collect();
-    let images: Vec<Image> = offered.iter().map(|(_, image)| image.clone()).collect();
+    let images: Vec<&Image> = offered.iter().map(|(_, image)| image).collect();
+    // The campaign's own limits: the cached sessions were built with them.
+    let cached = std::ptr::eq(limits, &ctx.limits);
     probe.images += refuse.len() as u64;
     for spec in ctx
         .checkpointers()
         .filter(|e| !skip.contains(&base_engine(&e.name)))
     {
         probe.restores += refuse.len() as u64;
-        let results = exec::restore_each(spec, ctx.case, &ctx.imports, limits, &images);
+        let results = exec::restore_each(spec, ctx.case, &ctx.imports, limits, &images, cached);
         for (index, result) in results.into_iter().enumerate() {
             let must_accept = index >= refuse.len();
-            let (label, image) = (&offered[index].0, &images[index]);
+            let (label, image) = (&offered[index].0, images[index]);
             let problem = match result {
                 Err(failure) => {
                     let mut finding = Finding::from_failure(
