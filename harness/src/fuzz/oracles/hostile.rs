@@ -13,7 +13,8 @@
 //! Invariants: a case is probed when `fnv1a(module) + k` is a multiple of [`SHARE`] (a pure
 //! function of the case, so a finding reproduces); only images the validator refuses are
 //! offered at the default limits (what the format allows, an engine may accept); each image is
-//! offered to every engine on a session of its own limits, restore only (no resume).
+//! offered to every engine, restore only (no resume): at the campaign's limits on its cached
+//! session, at other limits on a fresh one.
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{value::Kind, FuncRef, Image, Value};
