@@ -28,6 +28,9 @@ pub enum Class {
     Restore,
     /// 5: a chain of restores differs from the uninterrupted run.
     Chain,
+    /// 6: an engine's restore accepted a hostile image (one that contradicts the module or the
+    /// frame limit), or refused it without a typed restore error.
+    Hostile,
     /// An engine panicked.
     Panic,
     /// An engine ran past the wall-clock limit.
@@ -39,13 +42,14 @@ pub enum Class {
 
 impl Class {
     /// Every class, in property order.
-    pub const ALL: [Class; 9] = [
+    pub const ALL: [Class; 10] = [
         Class::Semantics,
         Class::Oracle,
         Class::Checkpoint,
         Class::Codec,
         Class::Restore,
         Class::Chain,
+        Class::Hostile,
         Class::Panic,
         Class::Timeout,
         Class::Adapter,
@@ -60,6 +64,7 @@ impl Class {
             Class::Codec => "codec",
             Class::Restore => "restore",
             Class::Chain => "chain",
+            Class::Hostile => "hostile",
             Class::Panic => "panic",
             Class::Timeout => "timeout",
             Class::Adapter => "adapter",

@@ -420,6 +420,61 @@ pub fn resume_with_fuel(
     })
 }
 
+/// What an engine's restore made of one image offered by [`restore_each`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Restored {
+    /// The restore succeeded.
+    Accepted,
+    /// The restore returned this error.
+    Refused(EngineError),
+}
+
+/// Offers each of `images` to `spec`'s restore, nothing else (no resume), on one engine
+/// session, reopened after a failure. With `cached`, the session comes from (and goes back to)
+/// the per-thread cache, whose sessions are built with the campaign's limits: `limits` must be
+/// those. Otherwise it is built afresh with `limits` and dropped at the end. A panic or a
+/// too-slow restore is that image's [`Failure`].
+pub fn restore_each(
+    spec: &EngineSpec,
+    case: &Case,
+    imports: &[FuncImport],
+    limits: &Limits,
+    images: &[&Image],
+    cached: bool,
+) -> Vec<Result<Restored, Failure>> {
+    let mut kept: Option<session::Session<'_>> = None;
+    let results = images
+        .iter()
+        .map(|image| {
+            let mut slot = kept.take();
+            let result = guarded(spec, limits, || {
+                let mut session = match slot.take() {
+                    Some(session) => session,
+                    None if cached => {
+                        session::Session::open(spec, case, imports, Hosts::fresh(case), *limits)?
+                    }
+                    None => session::Session::open_fresh(spec, case, imports, *limits)?,
+                };
+                let restored = session
+                    .engine
+                    .restore(session.module, &session.imports, image);
+                Ok((session, restored))
+            });
+            result.map(|(session, restored)| {
+                kept = Some(session);
+                match restored {
+                    Ok(_) => Restored::Accepted,
+                    Err(error) => Restored::Refused(error),
+                }
+            })
+        })
+        .collect();
+    if let (Some(session), true) = (kept, cached) {
+        session.keep(&case.module);
+    }
+    results
+}
+
 /// The kinds a schedule may use (the main kinds; `any` is optional for engines).
 pub const SCHEDULE_KINDS: [EventKind; 4] = [
     EventKind::Entry,

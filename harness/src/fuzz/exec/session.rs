@@ -116,19 +116,26 @@ pub(super) fn with_session<T>(
     guarded(spec, limits, || {
         let mut session = Session::open(spec, case, imports, hosts, *limits)?;
         let result = body(&mut session);
-        if result.is_ok() && session.uses < MAX_SESSION_USES {
-            put_cached(
-                &spec.name,
-                &case.module,
-                CachedSession {
-                    engine: session.engine,
-                    module: session.module,
-                    uses: session.uses,
-                },
-            );
+        if result.is_ok() {
+            session.keep(&case.module);
         }
         result
     })
+}
+
+/// A new engine for `spec` built with `limits`, and `case`'s module compiled on it.
+fn compiled(
+    spec: &EngineSpec,
+    case: &Case,
+    limits: Limits,
+) -> Result<(Box<dyn Engine>, ModuleId), Failure> {
+    let mut engine = (spec.create)(&EngineConfig {
+        max_frames: limits.max_frames,
+    });
+    let module = engine
+        .compile(&case.module)
+        .map_err(|e| engine_failure(spec, "compile", e))?;
+    Ok((engine, module))
 }
 
 impl<'a> Session<'a> {
@@ -139,22 +146,30 @@ impl<'a> Session<'a> {
         hosts: Hosts,
         limits: Limits,
     ) -> Result<Self, Failure> {
+        let (engine, module, uses) = match take_cached(&spec.name, &case.module) {
+            Some(cached) => (cached.engine, cached.module, cached.uses + 1),
+            None => {
+                let (engine, module) = compiled(spec, case, limits)?;
+                (engine, module, 1)
+            }
+        };
+        Self::link(spec, engine, module, uses, imports, hosts, limits)
+    }
+
+    /// Links `imports` into `engine` for `module`, bound to `hosts`.
+    fn link(
+        spec: &'a EngineSpec,
+        mut engine: Box<dyn Engine>,
+        module: ModuleId,
+        uses: u32,
+        imports: &[FuncImport],
+        hosts: Hosts,
+        limits: Limits,
+    ) -> Result<Self, Failure> {
         let Hosts {
             harness: host,
             wasi,
         } = hosts;
-        let (mut engine, module, uses) = match take_cached(&spec.name, &case.module) {
-            Some(cached) => (cached.engine, cached.module, cached.uses + 1),
-            None => {
-                let mut engine = (spec.create)(&EngineConfig {
-                    max_frames: limits.max_frames,
-                });
-                let module = engine
-                    .compile(&case.module)
-                    .map_err(|e| engine_failure(spec, "compile", e))?;
-                (engine, module, 1)
-            }
-        };
         let mut handles = Vec::with_capacity(imports.len());
         for import in imports {
             let handle = match &wasi {
@@ -182,6 +197,31 @@ impl<'a> Session<'a> {
             imports: handles,
             uses,
         })
+    }
+
+    /// A session compiled afresh with `limits` (never from the per-thread cache, and not put
+    /// back into it), linked to fresh hosts.
+    pub(super) fn open_fresh(
+        spec: &'a EngineSpec,
+        case: &Case,
+        imports: &[FuncImport],
+        limits: Limits,
+    ) -> Result<Self, Failure> {
+        let (engine, module) = compiled(spec, case, limits)?;
+        Self::link(spec, engine, module, 1, imports, Hosts::fresh(case), limits)
+    }
+
+    /// Puts the session back into the per-thread cache for module `wasm`, unless its uses are
+    /// spent.
+    pub(super) fn keep(self, wasm: &[u8]) {
+        if self.uses < MAX_SESSION_USES {
+            let cached = CachedSession {
+                engine: self.engine,
+                module: self.module,
+                uses: self.uses,
+            };
+            put_cached(&self.spec.name, wasm, cached);
+        }
     }
 
     pub(super) fn options(&self, stop: Option<StopRequest>) -> RunOptions {

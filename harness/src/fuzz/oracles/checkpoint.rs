@@ -11,7 +11,7 @@ use baton_checkpoint::image::Image;
 use baton_checkpoint::{decode, encode, to_text, validate, DecodeLimits};
 
 use super::inherited;
-use super::shape::Shape;
+use super::shape::{dropped_passive, Shape};
 use super::{unified, Context, Stats};
 use crate::fuzz::case::CaseValue;
 use crate::fuzz::exec::{self, Checkpointed, FailureKind};
@@ -303,7 +303,10 @@ pub fn codec(ctx: &Context<'_>, taken: &[Taken], stats: &mut Stats) -> Result<()
         evidence: Vec::new(),
         images: Vec::new(),
     })?;
-    stats.shape.checkpoint = Shape::of(&analysis, &taken[0].image);
+    stats.shape.checkpoint = Shape::of(&analysis, &taken[0].image).map(|shape| Shape {
+        dropped_segment: dropped_passive(&ctx.case.module, &taken[0].image),
+        ..shape
+    });
     let mut seen: Vec<Vec<u8>> = Vec::new();
     for t in taken {
         let bytes = encode(&t.image);

@@ -5,7 +5,9 @@
 //! 2. [`checkpoint`]: at event `k` every checkpointing engine's image is byte-identical;
 //! 3. [`checkpoint`] (codec): `decode(encode(image)) == image` and the image validates;
 //! 4. [`restore`]: every ordered pair `(A, B)` (self included) restores and matches;
-//! 5. [`restore`] (chain): `A → B` at `k1` then `B → C` at `k2 > k1` matches too.
+//! 5. [`restore`] (chain): `A → B` at `k1` then `B → C` at `k2 > k1` matches too;
+//! 6. [`hostile`] (a sampled share of cases): images derived from the real one that contradict
+//!    the module or the frame limit are refused by every restore with a typed error.
 //!
 //! Invariants: a property with nothing to check (no engine stopped, fewer than two engines)
 //! passes vacuously and is counted as such in [`Stats`]; an engine that lacks an operation is
@@ -17,6 +19,7 @@
 
 pub mod checkpoint;
 pub mod depth;
+pub mod hostile;
 pub mod inherited;
 pub mod restore;
 pub mod semantics;
@@ -206,6 +209,9 @@ fn run_checkpoint_properties(
         return Verdict::Finding(Box::new(finding));
     }
     if let Err(finding) = restore::chain(ctx, reference, stats) {
+        return Verdict::Finding(Box::new(finding));
+    }
+    if let Err(finding) = hostile::check(ctx, &images, stats) {
         return Verdict::Finding(Box::new(finding));
     }
     Verdict::Pass

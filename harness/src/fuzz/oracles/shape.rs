@@ -13,6 +13,8 @@ use baton_checkpoint::image::{value::Kind, Image};
 use baton_checkpoint::EventKind;
 use serde::{Deserialize, Serialize};
 
+use super::hostile;
+
 /// The state at one checkpoint.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shape {
@@ -32,6 +34,10 @@ pub struct Shape {
     pub table_grown: bool,
     /// The stop's event number (how deep into the invocation it is).
     pub event: u64,
+    /// A passive data or element segment has been dropped (`data.drop` / `elem.drop` ran; set
+    /// by the caller from the module, see [`dropped_passive`]).
+    #[serde(default)]
+    pub dropped_segment: bool,
 }
 
 impl Shape {
@@ -78,6 +84,34 @@ impl Shape {
     }
 }
 
+/// Whether `image` (of the module `wasm`) flags a passive data or element segment as dropped:
+/// active and declarative segments are dropped by instantiation, passive ones only by
+/// `data.drop` / `elem.drop`.
+pub fn dropped_passive(wasm: &[u8], image: &Image) -> bool {
+    let (mut data, mut elements) = (0usize, 0usize);
+    let mut dropped = false;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
+        match payload {
+            wasmparser::Payload::DataSection(reader) => {
+                for segment in reader.into_iter().flatten() {
+                    let passive = matches!(segment.kind, wasmparser::DataKind::Passive);
+                    dropped |= passive && image.dropped_data.get(data) == Some(&true);
+                    data += 1;
+                }
+            }
+            wasmparser::Payload::ElementSection(reader) => {
+                for segment in reader.into_iter().flatten() {
+                    let passive = matches!(segment.kind, wasmparser::ElementKind::Passive);
+                    dropped |= passive && image.dropped_elements.get(elements) == Some(&true);
+                    elements += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    dropped
+}
+
 /// What one case contributes to the distribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseShape {
@@ -89,6 +123,9 @@ pub struct CaseShape {
     pub any_stops: bool,
     /// The comparisons were bit-exact on floats.
     pub nan_exact: bool,
+    /// Hostile images offered and refused (property 6; zero when the case was not probed).
+    #[serde(default)]
+    pub hostile: hostile::Probe,
 }
 
 /// Stops at or past this event number count as deep.
@@ -125,8 +162,24 @@ pub struct Distribution {
     pub any_stops: u64,
     /// Cases compared bit-exactly on floats.
     pub nan_exact: u64,
-    /// The percentages: `reach`, `imports_state`, `any_stops`, `nan_exact` of cases; the
-    /// others of checkpoints reached.
+    /// Checkpoints after a passive data or element segment was dropped.
+    #[serde(default)]
+    pub dropped_segment: u64,
+    /// Cases probed with hostile images (property 6).
+    #[serde(default)]
+    pub hostile_cases: u64,
+    /// Hostile images offered (each to every checkpointing engine).
+    #[serde(default)]
+    pub hostile_images: u64,
+    /// Restores of hostile images that had to be refused (images times engines).
+    #[serde(default)]
+    pub hostile_restores: u64,
+    /// Restores of hostile images refused with a typed error (equal to `hostile_restores`
+    /// unless a `hostile` finding).
+    #[serde(default)]
+    pub hostile_refused: u64,
+    /// The percentages: `reach`, `imports_state`, `any_stops`, `nan_exact`, `hostile_cases` of
+    /// cases; the others of checkpoints reached.
     pub percent: BTreeMap<String, f64>,
 }
 
@@ -137,6 +190,10 @@ impl Distribution {
         self.imports_state += u64::from(case.imports_state);
         self.any_stops += u64::from(case.any_stops);
         self.nan_exact += u64::from(case.nan_exact);
+        self.hostile_cases += u64::from(case.hostile.images > 0);
+        self.hostile_images += case.hostile.images;
+        self.hostile_restores += case.hostile.restores;
+        self.hostile_refused += case.hostile.refused;
         if let Some(shape) = case.checkpoint {
             self.reached += 1;
             self.entry += u64::from(shape.entry);
@@ -148,6 +205,7 @@ impl Distribution {
             self.memory_grown += u64::from(shape.memory_grown);
             self.table_grown += u64::from(shape.table_grown);
             self.deep += u64::from(shape.event >= DEEP_EVENT);
+            self.dropped_segment += u64::from(shape.dropped_segment);
         }
         self.update_percent();
     }
@@ -175,6 +233,11 @@ impl Distribution {
             ("memory_grown".to_string(), of(self.memory_grown, reached)),
             ("table_grown".to_string(), of(self.table_grown, reached)),
             ("deep".to_string(), of(self.deep, reached)),
+            (
+                "dropped_segment".to_string(),
+                of(self.dropped_segment, reached),
+            ),
+            ("hostile_cases".to_string(), of(self.hostile_cases, cases)),
         ]);
     }
 

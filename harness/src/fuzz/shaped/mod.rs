@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn shaped_modules_validate_and_import_only_host_state() {
-        let mut deep = 0;
+        let (mut deep, mut segments) = (0, 0);
         for seed in 0..200 {
             let mut rng = SplitMix64::new(seed);
             let (wasm, invocations) = generate(&mut rng, 1024).expect("renders");
@@ -63,7 +63,9 @@ mod tests {
             let plan = Plan::draw(&mut SplitMix64::new(seed), 1024);
             assert!(plan.depth as u32 + plan.recursion + 1 < 1024);
             deep += u32::from(plan.recursion > 900);
+            segments += u32::from(plan.segments);
         }
         assert!(deep > 0, "some plans recurse close to the frame limit");
+        assert!(segments > 0, "some plans drop passive segments");
     }
 }

@@ -1,6 +1,6 @@
 //! What a shaped case's module is made of, drawn from the choices: the call chain's depth, how
 //! each hop calls (direct or through the table), loop lengths, recursion, growth and the host
-//! state it imports.
+//! state it imports, and passive segments dropped before the chain.
 //!
 //! Invariants: `depth` is in `1..=MAX_DEPTH`; `indirect` and `iterations` have one entry per
 //! chain function; the deepest frame count a plan can reach (`depth + recursion + 1`) stays
@@ -42,6 +42,9 @@ pub struct Plan {
     pub may_trap: bool,
     /// Invocations of `f0` (1 to 3).
     pub invocations: usize,
+    /// The module has a passive data and a passive element segment, which `f0` copies once
+    /// (`memory.init`, `table.init`) and drops (`data.drop`, `elem.drop`) before the chain.
+    pub segments: bool,
 }
 
 impl Plan {
@@ -86,6 +89,7 @@ impl Plan {
             host_calls: rng.below(3) == 0,
             may_trap: rng.below(8) == 0,
             invocations: 1 + rng.below(3) as usize,
+            segments: rng.below(3) == 0,
         }
     }
 }

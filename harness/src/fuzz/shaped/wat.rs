@@ -8,11 +8,15 @@
 //! traps) inside a block that takes parameters and returns three values, with a copy of a local
 //! left on the operand stack and the local overwritten; the deepest function may recurse
 //! (`rec`), then every function passes its `i64` through a `br_table` carrying a value and
-//! writes its funcref into a spare table slot (identity observable at the end).
+//! writes its funcref into a spare table slot (identity observable at the end). With
+//! [`Plan::segments`], `f0` first copies a passive data segment into memory and a passive
+//! element segment into the table (once, guarded by a global) and drops both (every
+//! invocation), so checkpoints after it carry dropped flags of passive segments.
 //!
 //! Invariants: the module validates with baton's features; every memory access is in bounds;
 //! every loop is counted and recursion bounded, so the module terminates; `memory.grow` and
-//! `table.grow` stay within the declared maxima for three invocations.
+//! `table.grow` stay within the declared maxima for three invocations; `memory.init` and
+//! `table.init` run only before their segment is dropped.
 
 use std::fmt::Write;
 
@@ -50,6 +54,11 @@ pub fn render(plan: &Plan) -> String {
         "  (elem (table $tab) (i32.const 0) func {} $rec)",
         funcs.join(" ")
     );
+    if plan.segments {
+        w.push_str("  (global $copied (mut i32) (i32.const 0))\n");
+        w.push_str("  (data $pd \"\\01\\02\\03\\04baton\\ff\")\n");
+        let _ = writeln!(w, "  (elem $pe func $rec {})", funcs.join(" "));
+    }
     for level in 0..d {
         chain_function(&mut w, plan, level);
     }
@@ -82,6 +91,15 @@ fn chain_function(w: &mut String, plan: &Plan, level: usize) {
     w.push_str("    (local.set $e2 (local.get $e))\n");
     if level == 0 && plan.grow_memory {
         w.push_str("    (drop (memory.grow (i32.const 1)))\n");
+    }
+    if level == 0 && plan.segments {
+        // The copies land outside the loops' stores (below 0x4060) and in a spare table slot.
+        let _ = writeln!(
+            w,
+            "    (if (i32.eqz (global.get $copied)) (then (memory.init $pd (i32.const 0x5000) (i32.const 0) (i32.const 10)) (table.init $tab $pe (i32.const {}) (i32.const 0) (i32.const 2)) (global.set $copied (i32.const 1))))",
+            d + 1
+        );
+        w.push_str("    (data.drop $pd) (elem.drop $pe)\n");
     }
     if level == 0 && plan.grow_table {
         w.push_str("    (drop (table.grow $tab (local.get $fr) (i32.const 1)))\n");
