@@ -257,7 +257,7 @@ impl InstanceObjects {
 /// engine makes: the stop, the invoked function and its arguments.
 #[derive(Clone, Debug)]
 pub struct ExecutionEntry {
-    /// The stop's kind (never [`EventKind::Any`]).
+    /// The stop's kind (never [`EventKind::Any`] from [`execution_entry`]).
     pub kind: EventKind,
     /// The stop's event number.
     pub event: u64,
@@ -278,17 +278,29 @@ pub fn execution_entry(
     config: Config,
     engine: &str,
 ) -> Result<ExecutionEntry, ImageError> {
-    let safe_point = source
-        .safe_point
-        .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = EventKind::from_image_number(safe_point.kind)
-        .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
-    if kind == EventKind::Any {
+    let entry = any_execution_entry(objects, this, source, config)?;
+    if entry.kind == EventKind::Any {
         return Err(mismatch(
             "execution",
             format!("{engine} restores only at entry, loop, call and return safe points"),
         ));
     }
+    Ok(entry)
+}
+
+/// [`execution_entry`] for an engine that also restores at [`EventKind::Any`] safe points:
+/// the same checks (frame count within `config.max_frames` included) on a stop of any kind.
+pub fn any_execution_entry(
+    objects: &InstanceObjects,
+    this: &Rc<dyn Any>,
+    source: &image::Execution,
+    config: Config,
+) -> Result<ExecutionEntry, ImageError> {
+    let safe_point = source
+        .safe_point
+        .ok_or_else(|| mismatch("execution", "no safe point"))?;
+    let kind = EventKind::from_image_number(safe_point.kind)
+        .ok_or_else(|| mismatch("execution", "unknown safe-point kind"))?;
     let entry = source
         .entry
         .as_ref()

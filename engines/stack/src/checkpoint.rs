@@ -12,6 +12,7 @@
 
 use baton_checkpoint::analysis::{ModuleAnalysis, PointInfo};
 use baton_checkpoint::image::{Entry, Execution, Frame as ImageFrame, SafePoint};
+use baton_runtime::image_map::{any_execution_entry, ExecutionEntry};
 use baton_runtime::value::val_type_from_wasmparser;
 use baton_runtime::{EventKind, ImageError, ValType};
 
@@ -192,57 +193,28 @@ pub(crate) fn thread_from_image(
     let this = &instance.this();
     let module = &instance.core.module;
     let objects = &instance.core.objects;
-    let entry = execution
-        .entry
-        .as_ref()
-        .ok_or_else(|| mismatch("execution", "no entry"))?;
-    let safe_point = execution
-        .safe_point
-        .as_ref()
-        .ok_or_else(|| mismatch("execution", "no safe point"))?;
-    let kind = EventKind::from_image_number(safe_point.kind)
-        .ok_or_else(|| mismatch("safe point", "unknown kind"))?;
-    let entry_type = module
-        .info()
-        .func_type(entry.func)
-        .ok_or_else(|| mismatch("entry", format!("no function {}", entry.func)))?;
-    if entry_type.params.len() != entry.args.len() {
-        return Err(mismatch(
-            "entry",
-            "argument count differs from the signature",
-        ));
-    }
-    let args = entry
-        .args
-        .iter()
-        .zip(entry_type.params.iter())
-        .enumerate()
-        .map(|(i, (arg, ty))| {
-            objects.val_from_image(arg, *ty, this, &|| format!("entry argument {i}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let ExecutionEntry {
+        kind,
+        event,
+        func,
+        args,
+    } = any_execution_entry(objects, this, execution, instance.config)?;
     let (next_event, skip) = match kind {
-        EventKind::Any => (safe_point.event, Skip::Any),
-        EventKind::Call => (safe_point.event.saturating_add(1), Skip::AnyAndCall),
+        EventKind::Any => (event, Skip::Any),
+        EventKind::Call => (event.saturating_add(1), Skip::AnyAndCall),
         EventKind::Entry | EventKind::Loop | EventKind::Return => {
-            (safe_point.event.saturating_add(1), Skip::Nothing)
+            (event.saturating_add(1), Skip::Nothing)
         }
     };
     let mut thread = Thread {
-        entry: Some(EntryCall {
-            func: entry.func,
-            args,
-        }),
+        entry: Some(EntryCall { func, args }),
         next_event,
         skip,
-        stopped_at: Some((kind, safe_point.event)),
+        stopped_at: Some((kind, event)),
         events: true,
         ..Thread::default()
     };
     let count = execution.frames.len();
-    if count == 0 {
-        return Err(mismatch("execution", "no frames"));
-    }
     let mut ret_pc = 0u32;
     for (index, frame) in execution.frames.iter().enumerate() {
         let place = format!("frame {index} (function {})", frame.func);

@@ -29,19 +29,6 @@ use crate::fuzz::exec::{self, Limits, Restored};
 use crate::fuzz::finding::{Class, Evidence, Finding};
 use crate::fuzz::rng::fnv1a;
 
-/// Engines whose restore does not enforce `max_frames` yet (a real gap, found by this property:
-/// the stack engine restores an image with more live frames than its limit, which
-/// docs/safe-points.md forbids; its `checkpoint::thread_from_image` lacks the check that
-/// `baton_runtime::image_map::execution_entry` makes for the other engines). The frame-limit
-/// probe skips them (and their mutants) until that is fixed; every other hostile image is
-/// still offered to them.
-pub const FRAME_LIMIT_UNENFORCED: &[&str] = &["stack"];
-
-/// The registry engine behind `name` (a mutant `mutant-<kind>:<engine>` is its engine's).
-fn base_engine(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
-}
-
 /// One case in `SHARE` is probed (restores are cheap, but a probe offers dozens of images to
 /// every engine).
 pub const SHARE: u64 = 16;
@@ -128,15 +115,7 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
     let hostile = module_contradictions(&base.image, &analysis, ctx.case.schedule.k);
     let mut probe = Probe::default();
     // Offered at the campaign's limits: every one must be refused.
-    offer(
-        ctx,
-        &ctx.limits,
-        &base.engine,
-        &hostile,
-        &[],
-        &[],
-        &mut probe,
-    )?;
+    offer(ctx, &ctx.limits, &base.engine, &hostile, &[], &mut probe)?;
     // The frame limit: one frame too many is refused, exactly the limit accepted.
     let frames = base.image.execution.as_ref().map_or(0, |e| e.frames.len());
     // From two frames on: a limit of 0 means "the default" to out-of-process adapters
@@ -150,8 +129,7 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
             max_frames: count - 1,
             ..ctx.limits
         };
-        let skip = FRAME_LIMIT_UNENFORCED;
-        offer(ctx, &below, &base.engine, &real, &[], skip, &mut probe)?;
+        offer(ctx, &below, &base.engine, &real, &[], &mut probe)?;
         let exact = Limits {
             max_frames: count,
             ..ctx.limits
@@ -160,7 +138,7 @@ pub fn probe(ctx: &Context<'_>, base: &Taken) -> Result<Probe, Finding> {
             format!("{count} frames with max_frames {count}"),
             base.image.clone(),
         )];
-        offer(ctx, &exact, &base.engine, &[], &accept, skip, &mut probe)?;
+        offer(ctx, &exact, &base.engine, &[], &accept, &mut probe)?;
     }
     Ok(probe)
 }
@@ -193,7 +171,7 @@ fn module_contradictions(
 }
 
 /// Offers `refuse` (each must be refused) and `accept` (each must be restored) to every
-/// checkpointing engine built with `limits` but those named in `skip`; tallies into `probe`.
+/// checkpointing engine built with `limits`; tallies into `probe`.
 /// `imager` names the engine that took the real image.
 fn offer(
     ctx: &Context<'_>,
@@ -201,7 +179,6 @@ fn offer(
     imager: &str,
     refuse: &[(String, Image)],
     accept: &[(String, Image)],
-    skip: &[&str],
     probe: &mut Probe,
 ) -> Result<(), Finding> {
     let offered: Vec<&(String, Image)> = refuse.iter().chain(accept).collect();
@@ -209,10 +186,7 @@ fn offer(
     // The campaign's own limits: the cached sessions were built with them.
     let cached = std::ptr::eq(limits, &ctx.limits);
     probe.images += refuse.len() as u64;
-    for spec in ctx
-        .checkpointers()
-        .filter(|e| !skip.contains(&base_engine(&e.name)))
-    {
+    for spec in ctx.checkpointers() {
         probe.restores += refuse.len() as u64;
         let results = exec::restore_each(spec, ctx.case, &ctx.imports, limits, &images, cached);
         for (index, result) in results.into_iter().enumerate() {
@@ -317,7 +291,11 @@ mod tests {
     fn hostile_images_are_refused_and_a_lax_restore_is_caught() {
         let wasm = wat::parse_str(WAT).expect("parses");
         let register = resolve("register").expect("registered");
-        let engines = vec![register.clone(), resolve("threaded").expect("registered")];
+        let engines = vec![
+            register.clone(),
+            resolve("threaded").expect("registered"),
+            resolve("stack").expect("registered"),
+        ];
         let cases = seed_cases(&wasm, &engines, 8).expect("cases");
         let limits = Limits::default();
         let imports = host::func_imports(&wasm).expect("imports");
@@ -363,10 +341,10 @@ mod tests {
             };
             probe(&ctx, &base)
         };
-        let probed = run(&engines).expect("both engines refuse every hostile image");
+        let probed = run(&engines).expect("every engine refuses every hostile image");
         assert!(probed.images >= 20, "{probed:?}");
-        // Every module contradiction refused by both engines; the frame-limit image too.
-        assert_eq!(probed.refused, 2 * probed.images);
+        // Every module contradiction refused by all three engines; the frame-limit image too.
+        assert_eq!(probed.refused, 3 * probed.images);
         assert_eq!(probed.refused, probed.restores);
 
         // An engine that restores whatever it is offered.
