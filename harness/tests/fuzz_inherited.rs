@@ -3,15 +3,11 @@
 //! (`oracle` when the independent engines side with the engines), while a real engine
 //! difference found alongside stays `semantics` (instrumented engines are compared last).
 
-use std::sync::Arc;
-
-use baton::adapters;
 use baton::fuzz::corpus::seed_cases;
 use baton::fuzz::engines::{resolve_all, EngineSpec};
 use baton::fuzz::exec::Limits;
 use baton::fuzz::finding::{Class, Finding};
 use baton::fuzz::oracles::{check, Verdict};
-use baton_engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport, Value, Wrapper};
 
 /// wasmi 2.0 traps "integer divide by zero" here (reports/README.md, "Known oracle
 /// divergences"); the spec result is 131076.
@@ -27,29 +23,9 @@ const SELECT_EQZ: &str = r#"(module (global (mut i32) (i32.const 7))
     select
     i32.div_u))"#;
 
-/// An engine whose i32 results are one too big.
-struct OffByOne(Box<dyn Engine>);
-
-impl Wrapper for OffByOne {
-    fn inner(&self) -> &dyn Engine {
-        self.0.as_ref()
-    }
-    fn inner_mut(&mut self) -> &mut dyn Engine {
-        self.0.as_mut()
-    }
-    fn wrapper_name(&self) -> &'static str {
-        "off-by-one"
-    }
-    fn after_run(&mut self, _instance: InstanceId, report: &mut RunReport) {
-        if let RunOutcome::Returned(values) = &mut report.outcome {
-            for value in values {
-                if let Value::I32(v) = value {
-                    *v = v.wrapping_add(1);
-                }
-            }
-        }
-    }
-}
+#[path = "support/off_by_one.rs"]
+mod off_by_one;
+use off_by_one::off_by_one;
 
 fn engines(names: &[&str]) -> Vec<EngineSpec> {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
@@ -93,14 +69,7 @@ fn a_wasmi_miscompilation_shown_by_instrumented_wasmi_is_classified_oracle() {
 
 #[test]
 fn an_engine_difference_beside_instrumented_wasmi_stays_semantics() {
-    let entry = adapters::find("register").expect("register");
-    let wrong = EngineSpec {
-        name: "off-by-one-register".into(),
-        checkpoints: false,
-        create: Arc::new(move |config: &EngineConfig| Box::new(OffByOne((entry.create)(config)))),
-        aliases: Vec::new(),
-        kinds: baton_engine::KindSet::MAIN,
-    };
+    let wrong = off_by_one("register");
     // instrumented:wasmi first: it is still compared after the engines.
     let mut list = engines(&["instrumented:wasmi", "stack"]);
     list.push(wrong);

@@ -12,9 +12,7 @@ use baton::fuzz::engines::{resolve_all, EngineSpec, ORACLE, TIE_BREAKER};
 use baton::fuzz::exec::Limits;
 use baton::fuzz::finding::{Class, Finding};
 use baton::fuzz::oracles::{check, depth, Verdict};
-use baton_engine::Value;
-use baton_engine::Wrapper;
-use baton_engine::{Engine, EngineConfig, InstanceId, RunOutcome, RunReport};
+use baton_engine::EngineConfig;
 
 /// The wasmi 2.0 miscompilation pinned down in reports/README.md ("Known oracle divergences"):
 /// the spec result is 1; wasmi 2.0 traps "integer divide by zero".
@@ -31,41 +29,9 @@ const FORTY_TWO: &str = r#"
     i32.add))
 "#;
 
-/// An engine whose returned i32 results are one too big (an engine bug in uninterrupted runs).
-struct OffByOne(Box<dyn Engine>);
-
-impl Wrapper for OffByOne {
-    fn inner(&self) -> &dyn Engine {
-        self.0.as_ref()
-    }
-    fn inner_mut(&mut self) -> &mut dyn Engine {
-        self.0.as_mut()
-    }
-    fn wrapper_name(&self) -> &'static str {
-        "off-by-one"
-    }
-    fn after_run(&mut self, _instance: InstanceId, report: &mut RunReport) {
-        if let RunOutcome::Returned(values) = &mut report.outcome {
-            for value in values {
-                if let Value::I32(v) = value {
-                    *v = v.wrapping_add(1);
-                }
-            }
-        }
-    }
-}
-
-/// `base` wrapped in [`OffByOne`], as a harness engine (uninterrupted runs only).
-fn off_by_one(base: &'static str) -> EngineSpec {
-    let entry = adapters::find(base).expect("registered engine");
-    EngineSpec {
-        name: format!("off-by-one-{base}"),
-        checkpoints: false,
-        create: Arc::new(move |config: &EngineConfig| Box::new(OffByOne((entry.create)(config)))),
-        aliases: Vec::new(),
-        kinds: baton_engine::KindSet::MAIN,
-    }
-}
+#[path = "support/off_by_one.rs"]
+mod off_by_one;
+use off_by_one::off_by_one;
 
 fn registry(names: &[&str]) -> Vec<EngineSpec> {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
