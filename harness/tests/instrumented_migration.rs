@@ -12,34 +12,19 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use baton::check::cli::migration_engines;
 use baton::check::samples::Sampling;
 use baton::check::target::{build_case, Entry};
 use baton::check::{check, CheckOptions, CheckSummary};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+#[path = "support/programs.rs"]
+mod programs;
+use programs::{built, root};
 
 /// The program, built once per test binary.
-fn program() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("migration-programs-{}", std::process::id()));
-        let status = Command::new("bash")
-            .arg(root().join("scripts/build-programs.sh"))
-            .env("OUT", &out)
-            .status()
-            .expect("bash runs");
-        assert!(
-            status.success(),
-            "scripts/build-programs.sh failed: run scripts/setup.sh to install clang, lld, wasi-libc and libclang-rt-14-dev-wasm32"
-        );
-        out.join("quicksort.wasm")
-    })
+fn program() -> PathBuf {
+    built().join("quicksort.wasm")
 }
 
 /// Whether the V8 adapter is set up; prints why not.
@@ -55,7 +40,7 @@ fn v8_ready() -> bool {
 
 fn migrate(route: [&str; 3], args: &[&str], samples: u64, name: &str) -> CheckSummary {
     let path = program();
-    let wasm = std::fs::read(path).expect("built module");
+    let wasm = std::fs::read(&path).expect("built module");
     let route: Vec<String> = route.iter().map(|s| s.to_string()).collect();
     let entry = Entry::Invoke {
         export: "checksum".into(),
@@ -65,7 +50,7 @@ fn migrate(route: [&str; 3], args: &[&str], samples: u64, name: &str) -> CheckSu
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let options = CheckOptions {
-        case: build_case(path, wasm, &entry, &engines, 100_000_000).expect("case"),
+        case: build_case(&path, wasm, &entry, &engines, 100_000_000).expect("case"),
         sampling: Sampling::Count(samples),
         chains: true,
         route: Some(route),

@@ -6,7 +6,6 @@
 //! as an engine) makes `baton check` fail with a finding `baton reproduce` replays.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use baton::check::samples::Sampling;
 use baton::check::target::{build_case, Entry};
@@ -18,27 +17,9 @@ use baton::wasi::WasiConfig;
 
 const PROGRAMS: [&str; 3] = ["sortnums", "words", "files"];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Builds every program once per test binary; returns the output directory.
-fn built() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("programs-{}", std::process::id()));
-        let status = std::process::Command::new("bash")
-            .arg(root().join("scripts/build-programs.sh"))
-            .env("OUT", &out)
-            .status()
-            .expect("bash runs");
-        assert!(
-            status.success(),
-            "scripts/build-programs.sh failed: run scripts/setup.sh to install clang, lld, wasi-libc and libclang-rt-14-dev-wasm32"
-        );
-        out
-    })
-}
+#[path = "support/programs.rs"]
+mod programs;
+use programs::{built, root};
 
 fn options(program: &str, engines: &[String], sampling: Sampling, out: &Path) -> CheckOptions {
     let path = built().join(format!("{program}.wasm"));
