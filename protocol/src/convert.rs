@@ -8,7 +8,7 @@
 use baton_checkpoint::image::SafePointKind;
 use baton_engine::{
     EngineError, EventKind, ExternHandle, ExternKind, FuncType, GlobalType, KindSet, MemoryType,
-    RunOptions, RunOutcome, RunReport, StopRequest, TableType, Trap, ValType, Value,
+    RunOptions, RunOutcome, RunReport, StopLocation, StopRequest, TableType, Trap, ValType, Value,
 };
 use thiserror::Error;
 
@@ -291,9 +291,17 @@ pub fn report_to_pb(report: &RunReport) -> pb::RunReport {
         }),
         RunOutcome::Trapped(trap) => Outcome::Trapped(trap_to_pb(trap)),
         RunOutcome::OutOfFuel => Outcome::OutOfFuel(pb::OutOfFuel {}),
-        RunOutcome::Suspended { kind, event } => Outcome::Suspended(pb::Suspended {
+        RunOutcome::Suspended {
+            kind,
+            event,
+            location,
+        } => Outcome::Suspended(pb::Suspended {
             kind: kind.to_image() as i32,
             event: *event,
+            location: location.map(|at| pb::StopLocation {
+                func: at.func,
+                pc: at.pc,
+            }),
         }),
     };
     pb::RunReport {
@@ -312,6 +320,10 @@ pub fn report_from_pb(report: &pb::RunReport) -> Converted<RunReport> {
         Outcome::Suspended(suspended) => RunOutcome::Suspended {
             kind: kind_from_pb(suspended.kind)?,
             event: suspended.event,
+            location: suspended.location.map(|at| StopLocation {
+                func: at.func,
+                pc: at.pc,
+            }),
         },
     };
     Ok(RunReport {
@@ -447,6 +459,12 @@ mod tests {
             RunOutcome::Suspended {
                 kind: EventKind::Loop,
                 event: 7,
+                location: None,
+            },
+            RunOutcome::Suspended {
+                kind: EventKind::Call,
+                event: 9,
+                location: Some(StopLocation { func: 3, pc: 12 }),
             },
         ];
         for outcome in reports {

@@ -61,6 +61,8 @@ pub struct AdapterInfo {
     pub limitations: Vec<(pb::LimitationKind, String)>,
     /// Whether its funcref ids are the ids of the functions' handles (revision 1.2).
     pub funcref_ids_are_handles: bool,
+    /// Whether every suspension it reports carries the stop's location (revision 1.3).
+    pub locates_stops: bool,
 }
 
 impl AdapterInfo {
@@ -86,6 +88,7 @@ impl AdapterInfo {
                 .collect(),
             limitations: Vec::new(),
             funcref_ids_are_handles: false,
+            locates_stops: checkpoints && engine.locates_stops(),
         }
     }
 
@@ -120,6 +123,7 @@ impl AdapterInfo {
                     })
                     .collect(),
                 funcref_ids_are_handles: self.funcref_ids_are_handles,
+                locates_stops: self.locates_stops,
             }),
             trap_aliases: self
                 .trap_aliases
@@ -189,6 +193,7 @@ impl AdapterInfo {
             trap_aliases,
             limitations,
             funcref_ids_are_handles: capabilities.funcref_ids_are_handles,
+            locates_stops: capabilities.locates_stops,
         })
     }
 }
@@ -207,6 +212,7 @@ mod tests {
             trap_aliases: Vec::new(),
             limitations: vec![(pb::LimitationKind::NoValidation, "lazy".into())],
             funcref_ids_are_handles: true,
+            locates_stops: true,
         }
     }
 

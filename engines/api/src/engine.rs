@@ -168,6 +168,13 @@ pub trait Engine {
         KindSet::MAIN
     }
 
+    /// Whether every [`crate::RunOutcome::Suspended`] this engine reports carries its `location`
+    /// (then a missing one is a bug the harness reports). `false` (the default): locations,
+    /// when present, are still checked against the image.
+    fn locates_stops(&self) -> bool {
+        false
+    }
+
     /// Traps this engine reports where the spec suite expects another message, declared so the
     /// runner can accept them explicitly and count them: `(trap the engine gives, spec message
     /// it stands for)`. Empty for engines that follow the trap contract exactly.

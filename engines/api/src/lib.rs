@@ -33,7 +33,7 @@ pub use identity::{FuncSpace, Identities};
 pub use memory::{
     CallerMemory, MemoryAccessError, MemoryHostFunc, SliceMemory, CALLER_MEMORY_EXPORT,
 };
-pub use run::{EngineConfig, RunOptions, RunOutcome, RunReport, StopRequest};
+pub use run::{EngineConfig, RunOptions, RunOutcome, RunReport, StopLocation, StopRequest};
 pub use trap::Trap;
 pub use value::{format_values, FuncType, GlobalType, MemoryType, TableType, ValType, Value};
 pub use wrapper::Wrapper;

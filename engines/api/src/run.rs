@@ -52,7 +52,19 @@ pub enum RunOutcome {
         kind: EventKind,
         /// The event's number.
         event: u64,
+        /// Where the innermost frame stopped, when the engine reports it; it must equal the
+        /// innermost frame of the image taken at this stop (the harness checks it).
+        location: Option<StopLocation>,
     },
+}
+
+/// Where a run suspended: the innermost frame's function and pc, in the image's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StopLocation {
+    /// The function's index in the instance's function index space.
+    pub func: u32,
+    /// The pc as an image offset (see the image's `Frame.pc`).
+    pub pc: u32,
 }
 
 /// A run's outcome plus the number of main-kind events fired so far in the invocation.

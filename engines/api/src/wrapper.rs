@@ -165,6 +165,10 @@ impl<W: Wrapper> Engine for W {
         self.inner().safe_point_kinds()
     }
 
+    fn locates_stops(&self) -> bool {
+        self.inner().locates_stops()
+    }
+
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
         self.inner().trap_aliases()
     }

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{Entry, Execution as ImageExecution, Frame, SafePoint};
 use baton_runtime::image_map::{execution_entry, mismatch, ExecutionEntry};
-use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
+use baton_runtime::{Config, EventKind, ImageError, StopLocation, Val, ValType};
 
 use crate::code::Instr;
 use crate::compiler::{CompiledFunc, Loc, Operand, PointKind, SafePoint as MapPoint};
@@ -66,12 +66,15 @@ fn frame_point<'f>(
 }
 
 /// Function index and image pc of the innermost frame of a stopped execution.
-pub fn stop_location(execution: &Execution) -> Option<(u32, u32)> {
+pub fn stop_location(execution: &Execution) -> Option<StopLocation> {
     let stopped = execution.stopped?;
     let top = execution.frames.last()?;
     let func = execution.inner.module.func(top.func)?;
     let point = frame_point(func, top, Some(stopped.kind))?;
-    Some((top.func, point.pc))
+    Some(StopLocation {
+        func: top.func,
+        pc: point.pc,
+    })
 }
 
 /// A constant operand's value.

@@ -131,12 +131,10 @@ impl Instance {
                 RunOutcome::OutOfFuel
             }
             Exit::Stopped(stopped) => {
-                let (func, pc) = crate::checkpoint::stop_location(execution).unwrap_or((0, 0));
                 RunOutcome::Stopped(StopInfo {
                     kind: stopped.kind,
                     event: stopped.event,
-                    func,
-                    pc,
+                    location: crate::checkpoint::stop_location(execution),
                 })
             }
         }

@@ -39,7 +39,7 @@ pub use instance_link::InstanceLink;
 pub use module::{parse_module, ModuleInfo};
 pub use objects::InstanceObjects;
 pub use session::Session;
-pub use stop::{EventKind, KindSet, RunOutcome, StopInfo, StopRequest};
+pub use stop::{EventKind, KindSet, RunOutcome, StopInfo, StopLocation, StopRequest};
 pub use store::{Global, GlobalType, Memory, MemoryType, Table, TableType};
 pub use trap::Trap;
 pub use value::{FuncType, RefType, Val, ValType};

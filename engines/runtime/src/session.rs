@@ -252,6 +252,7 @@ impl<D: Driving> Session<D> {
             crate::RunOutcome::Stopped(info) => RunOutcome::Suspended {
                 kind: info.kind,
                 event: info.event,
+                location: info.location,
             },
         };
         RunReport {
@@ -488,6 +489,12 @@ impl<D: Driving> Engine for Session<D> {
 
     fn safe_point_kinds(&self) -> KindSet {
         D::EVENT_KINDS
+    }
+
+    /// Every driving engine places its stops (`StopInfo::location`); `None` there means its
+    /// maps failed to, which the harness reports.
+    fn locates_stops(&self) -> bool {
+        true
     }
 
     fn restore(

@@ -4,7 +4,7 @@
 //! Events of the four main kinds (entry, loop, call, return) share one counter per invocation;
 //! `any` events fire at every instruction boundary and do not consume numbers.
 
-pub use baton_engine::{EventKind, KindSet, StopRequest};
+pub use baton_engine::{EventKind, KindSet, StopLocation, StopRequest};
 
 use crate::trap::Trap;
 use crate::value::Val;
@@ -16,10 +16,9 @@ pub struct StopInfo {
     pub kind: EventKind,
     /// The event's number (for `any`: the number the next main event would get).
     pub event: u64,
-    /// The innermost frame's function (index in the instance's function index space).
-    pub func: u32,
-    /// The innermost frame's pc, as an image offset (see the image's `Frame.pc`).
-    pub pc: u32,
+    /// The innermost frame's function and image pc; `None` when the engine's own maps cannot
+    /// place the stop (the image taken there would be refused too).
+    pub location: Option<StopLocation>,
 }
 
 /// How a run ended.

@@ -91,9 +91,12 @@ fn check_any_stops(module: &Module, analysis: &ModuleAnalysis, export: &str, arg
     while let RunOutcome::Stopped(info) = outcome {
         let at = format!("{export}({arg}) stop {stops} ({info:?})");
         assert_eq!(info.kind, EventKind::Any, "{at}");
+        let location = info
+            .location
+            .unwrap_or_else(|| panic!("{at}: stop not located"));
         let point = analysis
-            .function(info.func)
-            .and_then(|function| function.at(info.pc))
+            .function(location.func)
+            .and_then(|function| function.at(location.pc))
             .unwrap_or_else(|| panic!("{at}: pc is not an instruction boundary"));
         assert!(point.reachable, "{at}: stopped in dead code");
         let image = original

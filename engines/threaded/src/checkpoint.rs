@@ -24,7 +24,7 @@ use std::rc::Rc;
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, SafePoint};
 use baton_runtime::image_map::{execution_entry, mismatch, ExecutionEntry};
-use baton_runtime::{Config, EventKind, ImageError, Val, ValType};
+use baton_runtime::{Config, EventKind, ImageError, StopLocation, Val, ValType};
 
 use crate::code::{Instr, Word};
 use crate::compiler::{Loc, PointKind, SafePoint as MapPoint};
@@ -147,12 +147,15 @@ fn point_of<'c>(
 }
 
 /// Function index and image pc of the innermost frame of a stopped run.
-pub(crate) fn stop_location(module: &ModuleCode, suspended: &Suspended) -> Option<(u32, u32)> {
+pub(crate) fn stop_location(module: &ModuleCode, suspended: &Suspended) -> Option<StopLocation> {
     let frames = frames_of(&suspended.records).ok()?;
     let last = frames.last()?;
     let code = module.func(last.func)?;
     let point = point_of(code, last, suspended.kind).ok()?;
-    Some((last.func, point.pc))
+    Some(StopLocation {
+        func: last.func,
+        pc: point.pc,
+    })
 }
 
 /// The registers a frame's tail holds.

@@ -142,14 +142,12 @@ impl Instance {
                     entry_args,
                     events,
                 };
-                let (func, pc) = crate::checkpoint::stop_location(&self.inner.module, &suspended)
-                    .unwrap_or((0, 0));
+                let location = crate::checkpoint::stop_location(&self.inner.module, &suspended);
                 self.suspended = Some(suspended);
                 RunOutcome::Stopped(StopInfo {
                     kind,
                     event,
-                    func,
-                    pc,
+                    location,
                 })
             }
         }

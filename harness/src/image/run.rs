@@ -48,7 +48,7 @@ impl std::fmt::Display for RunSummary {
             }
             Some(RunOutcome::Trapped(trap)) => write!(f, "{}: trapped: {trap}", self.engine)?,
             Some(RunOutcome::OutOfFuel) => write!(f, "{}: out of fuel", self.engine)?,
-            Some(RunOutcome::Suspended { kind, event }) => {
+            Some(RunOutcome::Suspended { kind, event, .. }) => {
                 write!(f, "{}: suspended at {kind} event {event}", self.engine)?
             }
         }

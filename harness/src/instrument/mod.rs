@@ -22,7 +22,7 @@ use baton_checkpoint::image::{Entry, Execution, Frame, Image, SafePoint};
 use baton_engine::{
     Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncIdentity, FuncType,
     GlobalType, HostFunc, InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport,
-    TableType, Trap, Value,
+    StopLocation, TableType, Trap, Value,
 };
 use baton_instrument::{names, Meta, Options};
 
@@ -239,6 +239,10 @@ impl Session {
             let module = self.module_of(id)?;
             let frames = frames_from_raw(&module.meta, &module.analysis, state.frames)
                 .map_err(|e| EngineError::Other(format!("unwind: {e}")))?;
+            let location = frames.last().map(|frame| StopLocation {
+                func: frame.func,
+                pc: frame.pc,
+            });
             self.instance_mut(id)?.suspended = Some(Suspended {
                 entry_func,
                 args: args.to_vec(),
@@ -247,7 +251,11 @@ impl Session {
                 frames,
             });
             return Ok(RunReport {
-                outcome: RunOutcome::Suspended { kind, event },
+                outcome: RunOutcome::Suspended {
+                    kind,
+                    event,
+                    location,
+                },
                 events: Some(event + 1),
             });
         }
@@ -361,6 +369,11 @@ impl Engine for Session {
 
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
         self.inner.trap_aliases()
+    }
+
+    /// Every stop is located: the innermost unwound frame's function and original pc.
+    fn locates_stops(&self) -> bool {
+        true
     }
 
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {

@@ -76,7 +76,7 @@ pub fn describe_outcome(outcome: &RunOutcome) -> String {
         RunOutcome::Returned(values) => format!("returned {}", format_values(values)),
         RunOutcome::Trapped(trap) => format!("trapped {:?}", trap.message()),
         RunOutcome::OutOfFuel => "ran out of fuel".to_string(),
-        RunOutcome::Suspended { kind, event } => format!("suspended at {kind:?} event {event}"),
+        RunOutcome::Suspended { kind, event, .. } => format!("suspended at {kind:?} event {event}"),
     }
 }
 

@@ -314,5 +314,6 @@ fn placeholder() -> AdapterInfo {
         trap_aliases: Vec::new(),
         limitations: Vec::new(),
         funcref_ids_are_handles: false,
+        locates_stops: false,
     }
 }

@@ -434,6 +434,11 @@ impl Engine for ProcessEngine {
         self.info()
             .map_or(KindSet::MAIN, |info| info.safe_point_kinds)
     }
+
+    /// What the adapter declared in its handshake (revision 1.3).
+    fn locates_stops(&self) -> bool {
+        self.info().is_ok_and(|info| info.locates_stops)
+    }
 }
 
 /// Whether `error` is an adapter failure of this fault kind (for tests and classifiers).

@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use baton_runtime::{Config, EventKind, RunOutcome, StopInfo, StopRequest, Trap};
+use baton_runtime::{Config, EventKind, RunOutcome, StopInfo, StopLocation, StopRequest, Trap};
 
 use crate::exec::events::{Decision, Events};
 use crate::exec::run::{run_loop, Exit};
@@ -104,8 +104,10 @@ fn enter_and_run(
                 return Ok(RunOutcome::Stopped(StopInfo {
                     kind: EventKind::Entry,
                     event: number,
-                    func,
-                    pc: callee.offsets.first().copied().unwrap_or(0),
+                    location: callee
+                        .offsets
+                        .first()
+                        .map(|&pc| StopLocation { func, pc }),
                 }));
             }
             Decision::Continue => {}

@@ -36,7 +36,7 @@ use std::rc::Rc;
 use baton_runtime::numeric::convert as cv;
 use baton_runtime::numeric::float::{f32_ops, f64_ops};
 use baton_runtime::numeric::int::{i32_ops, i64_ops};
-use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopInfo, Trap, Val};
+use baton_runtime::{Config, EventKind, FuncRef, RunOutcome, StopInfo, StopLocation, Trap, Val};
 
 use crate::exec::entry::code_of;
 use crate::exec::events::{Decision, Events};
@@ -132,8 +132,7 @@ pub(crate) fn run_loop<const SLOW: bool>(
             return Ok(Exit::Done(RunOutcome::Stopped(StopInfo {
                 kind: $kind,
                 event: $number,
-                func,
-                pc: code.offsets.get($at).copied().unwrap_or(0),
+                location: code.offsets.get($at).map(|&pc| StopLocation { func, pc }),
             })));
         }};
     }

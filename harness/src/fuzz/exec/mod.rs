@@ -23,6 +23,7 @@ use super::observation::{Observation, Outcome};
 use baton_checkpoint::encode;
 use baton_engine::{EngineError, InstanceId, RunOptions, RunOutcome, StopRequest};
 
+pub mod location;
 mod session;
 mod stepper;
 
@@ -281,7 +282,7 @@ pub fn checkpoint(
         let report = session.invoke(instance, invocation, case, Some(stop))?;
         match report.outcome {
             RunOutcome::Suspended { .. } => {
-                let image = Box::new(session.image(instance)?);
+                let image = Box::new(session.suspended_image(instance, &report.outcome)?);
                 Ok(Checkpointed::Suspended { image, prefix })
             }
             _ => Ok(Checkpointed::NotReached),
@@ -362,7 +363,9 @@ pub fn resume_from(
             .map_err(|e| engine_failure(spec, "resume", e))?;
         if let RunOutcome::Suspended { .. } = report.outcome {
             if stop.is_some() {
-                return Ok(Resumed::Suspended(session.image(instance)?));
+                return Ok(Resumed::Suspended(
+                    session.suspended_image(instance, &report.outcome)?,
+                ));
             }
         }
         let step = format!("resume invocation {invocation}");

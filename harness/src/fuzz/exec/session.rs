@@ -293,7 +293,7 @@ impl<'a> Session<'a> {
             }
             RunOutcome::Trapped(trap) => Outcome::Trapped(trap.clone()),
             RunOutcome::OutOfFuel => Outcome::OutOfFuel,
-            RunOutcome::Suspended { kind, event } => {
+            RunOutcome::Suspended { kind, event, .. } => {
                 return Err(fail(
                     self.spec,
                     FailureKind::Error,
@@ -314,6 +314,21 @@ impl<'a> Session<'a> {
             wasi.store_into(&mut image);
         }
         Ok(image)
+    }
+
+    /// The image of an instance that just suspended with `outcome`, checked against the stop
+    /// location the run reported ([`super::location`]).
+    pub(super) fn suspended_image(
+        &mut self,
+        instance: InstanceId,
+        outcome: &RunOutcome,
+    ) -> Result<Image, Failure> {
+        let image = self.image(instance)?;
+        let required = self.engine.locates_stops();
+        match super::location::disagreement(outcome, &image, required) {
+            Some(message) => Err(fail(self.spec, FailureKind::Error, "stop location", message)),
+            None => Ok(image),
+        }
     }
 
     pub(super) fn final_image(&mut self, instance: InstanceId) -> Result<Option<Image>, Failure> {

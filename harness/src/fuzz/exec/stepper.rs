@@ -132,8 +132,13 @@ impl<'a> Stepper<'a> {
                     ));
                 }
                 self.state = State::Suspended;
-                let image = Box::new(self.session.image(self.instance)?);
-                Ok(Step::Suspended { image, event })
+                let image = self
+                    .session
+                    .suspended_image(self.instance, &report.outcome)?;
+                Ok(Step::Suspended {
+                    image: Box::new(image),
+                    event,
+                })
             }
             _ => Ok(Step::Finished),
         }

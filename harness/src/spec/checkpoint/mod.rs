@@ -44,6 +44,7 @@ use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
 use baton_checkpoint::EventKind;
 
+use crate::fuzz::exec::location;
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
@@ -296,8 +297,8 @@ impl CheckpointRun {
                     return None;
                 }
             };
-            match outcome {
-                RunOutcome::Suspended { kind, event } => {
+            match &outcome {
+                &RunOutcome::Suspended { kind, event, .. } => {
                     // Main events are numbered consecutively; an `any` stop records the number
                     // the next main event will get.
                     if event != events || !kinds.contains(kind) {
@@ -309,7 +310,7 @@ impl CheckpointRun {
                     if kind != EventKind::Any {
                         events += 1;
                     }
-                    match self.check_image(sessions, copy, expected) {
+                    match self.check_image(sessions, copy, expected, &outcome) {
                         Ok(StopPoint::Checked) => {}
                         Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
                         Err(message) => failures.add(format!(
@@ -322,7 +323,7 @@ impl CheckpointRun {
                     // after as many main events as the engine counted.
                     let source = &mut sessions.source;
                     if let Err(message) =
-                        expected.check(source.engine.as_mut(), copy, &ended, false)
+                        expected.check(source.engine.as_mut(), copy, ended, false)
                     {
                         failures.add(format!("checkpoint: run past its last stop: {message}"));
                     }
@@ -399,6 +400,7 @@ impl CheckpointRun {
         sessions: &mut Sessions,
         copy: InstanceId,
         expected: &Expected<'_>,
+        stopped: &RunOutcome,
     ) -> Result<StopPoint, String> {
         let source = &mut sessions.source;
         let image = match source.engine.take_image(copy) {
@@ -406,6 +408,10 @@ impl CheckpointRun {
             Err(EngineError::NotImageable(_)) => return Ok(StopPoint::NotImageable),
             Err(error) => return Err(format!("take image: {error}")),
         };
+        let required = source.engine.locates_stops();
+        if let Some(message) = location::disagreement(stopped, &image, required) {
+            return Err(format!("stop location: {message}"));
+        }
         self.stats.images_taken += 1;
         let bytes = encode(&image);
         let decoded = decode(&bytes, &DecodeLimits::default())
