@@ -64,11 +64,15 @@ pub enum Corruption {
     /// Images taken lose a bit of the first NaN's payload in a frame or global (caught by
     /// bit-exact NaN comparison).
     NanPayload,
+    /// The stop a run reports is placed one byte past where it stopped, while its image is
+    /// right (a stop report computed from the wrong native position; caught by the
+    /// stop-location check only).
+    MisplacedStop,
 }
 
 impl Corruption {
     /// Every variant.
-    pub const ALL: [Corruption; 10] = [
+    pub const ALL: [Corruption; 11] = [
         Corruption::WrongOperand,
         Corruption::SwappedOperands,
         Corruption::OffByOnePc,
@@ -79,6 +83,7 @@ impl Corruption {
         Corruption::LossyLocal,
         Corruption::SwappedFuncref,
         Corruption::NanPayload,
+        Corruption::MisplacedStop,
     ];
 
     /// The variant's name (as used in `mutant-<name>:<engine>`).
@@ -94,6 +99,7 @@ impl Corruption {
             Corruption::LossyLocal => "lossy-local",
             Corruption::SwappedFuncref => "swapped-funcref",
             Corruption::NanPayload => "nan-payload",
+            Corruption::MisplacedStop => "misplaced-stop",
         }
     }
 
@@ -117,8 +123,8 @@ impl Corruption {
     }
 
     /// Applies the corruption to a suspended image; `baseline` is the memory as of
-    /// instantiation or restore. Returns whether anything changed (never, for [`Stage::Resume`]
-    /// corruptions, which change runs, not images).
+    /// instantiation or restore. Returns whether anything changed (never, for corruptions of
+    /// runs rather than images: [`Corruption::DoubleEvent`], [`Corruption::MisplacedStop`]).
     pub fn apply(self, image: &mut Image, baseline: &[Memory]) -> bool {
         match self {
             Corruption::WrongOperand => wrong_operand(image),
@@ -153,7 +159,7 @@ impl Corruption {
                     None => false,
                 }
             }
-            Corruption::DoubleEvent => false,
+            Corruption::DoubleEvent | Corruption::MisplacedStop => false,
             Corruption::LossyLocal => lossy_local(image),
             Corruption::SwappedFuncref => swapped_funcref(image),
             Corruption::NanPayload => nan_payload(image),
@@ -221,6 +227,16 @@ impl Wrapper for MutantEngine {
     }
 
     fn after_run(&mut self, instance: InstanceId, report: &mut RunReport) {
+        if let (
+            Corruption::MisplacedStop,
+            RunOutcome::Suspended {
+                location: Some(location),
+                ..
+            },
+        ) = (self.corruption, &mut report.outcome)
+        {
+            location.pc += 1;
+        }
         if !self.shifted.contains(&instance) {
             return;
         }
