@@ -224,9 +224,7 @@ pub(crate) fn rebuild(
             .at_pc(frame.pc, wanted)
             .ok_or_else(|| mismatch(&place, format!("no {wanted:?} safe point at this pc")))?;
         let end = fp + func.frame_cells as usize;
-        if cells.len() < end {
-            cells.resize(end, 0);
-        }
+        cells.resize(cells.len().max(end), 0);
         cells[fp + func.local_cells as usize..fp + func.local_cells as usize + func.consts.len()]
             .copy_from_slice(&func.consts);
         if frame.locals.len() != func.locals.len() {

@@ -234,12 +234,6 @@ pub(crate) fn thread_from_image(
                 .ok_or_else(|| mismatch(&place, "fewer operands than call arguments"))?;
             operand_types.truncate(keep);
         }
-        if frame.locals.len() != code.locals.len() || frame.operands.len() != operand_types.len() {
-            return Err(mismatch(
-                &place,
-                "locals or operands do not fit the function",
-            ));
-        }
         let base = thread.stack.len() as u32;
         let values = frame
             .locals

@@ -26,7 +26,6 @@ use baton_checkpoint::image::{self, Entry, Execution as ImageExecution, Frame, S
 use baton_runtime::image_map::{execution_entry, mismatch, ExecutionEntry};
 use baton_runtime::{Config, EventKind, ImageError, StopLocation, Val, ValType};
 
-use crate::code::{Instr, Word};
 use crate::compiler::{Loc, PointKind, SafePoint as MapPoint};
 use crate::executor::{Events, Native};
 use crate::instance::{InstanceInner, Suspended};
@@ -258,14 +257,6 @@ fn value_of(
         .val_from_image(value, ty, this, &|| place.to_string())
 }
 
-/// The callee a direct call op at `pos` names, if it is one.
-fn direct_callee(code: &FuncCode, pos: u32) -> Option<u32> {
-    match code.compiled.code.get(pos as usize..pos as usize + 3)? {
-        [Word::Op(Instr::Call), Word::Imm(0), Word::Imm(func)] => Some(*func as u32),
-        _ => None,
-    }
-}
-
 /// Builds the unwind record of an image's execution (the image already validated and the
 /// store restored).
 pub(crate) fn rebuild(
@@ -300,22 +291,6 @@ pub(crate) fn rebuild(
             .points
             .at_pc(wanted, frame.pc)
             .ok_or_else(|| mismatch(&place, format!("no {wanted:?} safe point at this pc")))?;
-        if let Some(callee) = source.frames.get(depth + 1) {
-            match direct_callee(code, point.pos) {
-                Some(target) if target != callee.func => {
-                    return Err(mismatch(
-                        &place,
-                        format!("calls function {target}, not {}", callee.func),
-                    ))
-                }
-                _ => {}
-            }
-            let call_ty = point.operands.len() >= point.consumed as usize;
-            let callee_ty = module.info.func_type(callee.func);
-            if !call_ty || callee_ty.is_none() {
-                return Err(mismatch(&place, "bad call"));
-            }
-        }
         let mut slots = vec![0u64; compiled.frame_size as usize];
         let base = compiled.const_base() as usize;
         slots[base..base + compiled.consts.len()].copy_from_slice(&compiled.consts);
