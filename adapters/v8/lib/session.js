@@ -92,18 +92,30 @@ class Session {
     if (!entry) throw new Failure('bad_handle', `module ${moduleId}`);
     const { module, info } = entry;
     if (imports.length !== info.imports.length) throw new Failure('link', `${imports.length} imports given, the module has ${info.imports.length}`);
-    const importObject = {};
+    // The JS API links by name, but baton links by position: one module may import the same
+    // `module.name` twice with different entities. The JS API's "read the imports" step gets
+    // each import's `importObject[module][name]` exactly once, in the module's import order,
+    // so a name imported more than once is a getter handing out its entities in that order.
+    const byName = new Map();
     info.imports.forEach((imp, i) => {
       const entity = this.entities.get(imports[i].id);
       if (!entity || entity.kind !== KIND_NAMES[imp.kind] || imports[i].kind !== entity.kind) {
         throw new Failure('link', `import ${imp.module}.${imp.name}: handle ${imports[i].id} is not a ${imp.kind} of this session`);
       }
-      const space = (importObject[imp.module] ??= {});
-      if (Object.prototype.hasOwnProperty.call(space, imp.name) && space[imp.name] !== entity.object) {
-        throw new Failure('unsupported', `import ${imp.module}.${imp.name} twice with different entities (the JS API links by name)`);
-      }
-      space[imp.name] = entity.object;
+      const key = JSON.stringify([imp.module, imp.name]);
+      if (!byName.has(key)) byName.set(key, { module: imp.module, name: imp.name, objects: [] });
+      byName.get(key).objects.push(entity.object);
     });
+    const importObject = {};
+    for (const { module: moduleName, name, objects } of byName.values()) {
+      const space = (importObject[moduleName] ??= {});
+      if (objects.every((object) => object === objects[0])) {
+        space[name] = objects[0];
+      } else {
+        let next = 0;
+        Object.defineProperty(space, name, { enumerable: true, get: () => objects[next++ % objects.length] });
+      }
+    }
     let instance;
     try {
       instance = new WebAssembly.Instance(module, importObject);
