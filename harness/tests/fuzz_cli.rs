@@ -81,32 +81,34 @@ fn mutant_findings_exit_one_reproduce_and_shrink() {
         "findings make the campaign fail"
     );
     let dirs = finding_dirs(&out);
-    let codec = dirs
+    // The image's pc contradicts where the run reported its stop: the stop-location check of
+    // the checkpoint property sees it (before the validator would).
+    let finding = dirs
         .iter()
         .find(|d| {
             d.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("codec-"))
+                .is_some_and(|n| n.to_string_lossy().starts_with("checkpoint-"))
         })
-        .expect("an off-by-one pc is a codec finding");
-    let replay = baton(&["reproduce", codec.to_str().expect("utf-8 path")]);
+        .expect("an off-by-one pc is a checkpoint finding");
+    let replay = baton(&["reproduce", finding.to_str().expect("utf-8 path")]);
     assert_eq!(
         replay.status.code(),
         Some(1),
         "reproduce exits 1 while the case fails"
     );
-    assert!(String::from_utf8_lossy(&replay.stdout).contains("property: **codec**"));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("property: **checkpoint**"));
     let shrunk = baton(&[
         "shrink",
         "--attempts",
         "50",
-        codec.to_str().expect("utf-8 path"),
+        finding.to_str().expect("utf-8 path"),
     ]);
     assert!(
         shrunk.status.success(),
         "{}",
         String::from_utf8_lossy(&shrunk.stderr)
     );
-    let minimized = codec.join("minimized");
+    let minimized = finding.join("minimized");
     assert!(minimized.join("case.json").is_file());
     let again = baton(&["reproduce", minimized.to_str().expect("utf-8 path")]);
     assert_eq!(

@@ -130,13 +130,11 @@ impl Instance {
                 self.execution = None;
                 RunOutcome::OutOfFuel
             }
-            Exit::Stopped(stopped) => {
-                RunOutcome::Stopped(StopInfo {
-                    kind: stopped.kind,
-                    event: stopped.event,
-                    location: crate::checkpoint::stop_location(execution),
-                })
-            }
+            Exit::Stopped(stopped) => RunOutcome::Stopped(StopInfo {
+                kind: stopped.kind,
+                event: stopped.event,
+                location: crate::checkpoint::stop_location(execution),
+            }),
         }
     }
 

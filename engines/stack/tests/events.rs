@@ -18,7 +18,11 @@ fn events(kinds: KindSet) -> Vec<(EventKind, u64, u32)> {
     let mut outcome = inst.invoke("f", &[Val::I32(1)], stop).expect("invoke");
     let mut seen = Vec::new();
     while let RunOutcome::Stopped(info) = outcome {
-        seen.push((info.kind, info.event, info.location.expect("stack locates every stop").func));
+        seen.push((
+            info.kind,
+            info.event,
+            info.location.expect("stack locates every stop").func,
+        ));
         outcome = inst.resume(stop).expect("resume");
     }
     assert_eq!(outcome, RunOutcome::Finished(vec![Val::I32(1)]));

@@ -104,10 +104,7 @@ fn enter_and_run(
                 return Ok(RunOutcome::Stopped(StopInfo {
                     kind: EventKind::Entry,
                     event: number,
-                    location: callee
-                        .offsets
-                        .first()
-                        .map(|&pc| StopLocation { func, pc }),
+                    location: callee.offsets.first().map(|&pc| StopLocation { func, pc }),
                 }));
             }
             Decision::Continue => {}

@@ -75,7 +75,10 @@ mod tests {
         for required in [false, true] {
             assert_eq!(disagreement(&stopped_at(2, 17), &image, required), None);
             let wrong_pc = disagreement(&stopped_at(2, 16), &image, required).expect("pc");
-            assert!(wrong_pc.contains("pc 16") && wrong_pc.contains("pc 17"), "{wrong_pc}");
+            assert!(
+                wrong_pc.contains("pc 16") && wrong_pc.contains("pc 17"),
+                "{wrong_pc}"
+            );
             let outer = disagreement(&stopped_at(0, 5), &image, required);
             assert!(outer.is_some(), "outer frame");
             let frameless = disagreement(&stopped_at(2, 17), &Image::default(), required);

@@ -326,7 +326,12 @@ impl<'a> Session<'a> {
         let image = self.image(instance)?;
         let required = self.engine.locates_stops();
         match super::location::disagreement(outcome, &image, required) {
-            Some(message) => Err(fail(self.spec, FailureKind::Error, "stop location", message)),
+            Some(message) => Err(fail(
+                self.spec,
+                FailureKind::Error,
+                "stop location",
+                message,
+            )),
             None => Ok(image),
         }
     }

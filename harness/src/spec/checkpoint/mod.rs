@@ -44,11 +44,11 @@ use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
 use baton_checkpoint::EventKind;
 
-use crate::fuzz::exec::location;
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
 use super::SpecEngine;
+use crate::fuzz::exec::location;
 use baton_engine::Value;
 use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
@@ -322,8 +322,7 @@ impl CheckpointRun {
                     // The copy ran out of stops: it must have ended exactly like the live run,
                     // after as many main events as the engine counted.
                     let source = &mut sessions.source;
-                    if let Err(message) =
-                        expected.check(source.engine.as_mut(), copy, ended, false)
+                    if let Err(message) = expected.check(source.engine.as_mut(), copy, ended, false)
                     {
                         failures.add(format!("checkpoint: run past its last stop: {message}"));
                     }
