@@ -193,10 +193,18 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let indirect = imm(ip, 1) != 0;
             let fp0_f = f64::from_bits(fp0);
             let signal = match (ctx.rewind.is_empty(), indirect) {
-                (true, true) => perform_call::<true, true, ENTER>(ip, frame, ctx, r0, fp0_f),
-                (true, false) => perform_call::<true, false, ENTER>(ip, frame, ctx, r0, fp0_f),
-                (false, true) => perform_call::<true, true, REWIND>(ip, frame, ctx, r0, fp0_f),
-                (false, false) => perform_call::<true, false, REWIND>(ip, frame, ctx, r0, fp0_f),
+                (true, true) => {
+                    perform_call::<true, true, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (true, false) => {
+                    perform_call::<true, false, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (false, true) => {
+                    perform_call::<true, true, REWIND, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (false, false) => {
+                    perform_call::<true, false, REWIND, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
             };
             match signal {
                 Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
@@ -404,14 +412,19 @@ pub fn op_return(
 /// between them, see [`perform_call`]); otherwise the cold [`call_slow`] fires them one at a
 /// time. The check is in [`perform_call`], so the op itself is the same with and without
 /// safe points.
-pub fn op_call<const POLL: bool, const INDIRECT: bool>(
+///
+/// `CALLEE`: what lowering knew about the callee of a direct call — [`LEAF_CALLEE`] or
+/// [`EVENTFUL_CALLEE`] (its [`FuncCode::call_events`], so the call op counts its events
+/// with a constant and needs no look at the callee for it), or [`ANY_CALLEE`] (indirect
+/// calls, imports: looked up per call).
+pub fn op_call<const POLL: bool, const INDIRECT: bool, const CALLEE: u64>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
     fp0: f64,
 ) -> Signal {
-    match perform_call::<POLL, INDIRECT, ENTER_COUNTED>(ip, frame, ctx, r0, fp0) {
+    match perform_call::<POLL, INDIRECT, ENTER_COUNTED, CALLEE>(ip, frame, ctx, r0, fp0) {
         Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0.to_bits()),
         signal => signal,
     }
@@ -435,8 +448,19 @@ fn call_slow<const INDIRECT: bool>(
     }) {
         return signal;
     }
-    perform_call::<true, INDIRECT, ENTER>(ip, frame, ctx, r0, fp0)
+    perform_call::<true, INDIRECT, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0)
 }
+
+/// The `CALLEE` of a call op whose callee is not known at lowering (indirect calls, imports):
+/// its [`FuncCode::call_events`] is looked up per call.
+pub const ANY_CALLEE: u64 = 0;
+/// The `CALLEE` of a direct call of a function whose body fires no events (a *leaf*): the call
+/// op counts call, entry and return events at once (`FuncCode::call_events` 3).
+pub const LEAF_CALLEE: u64 = 3;
+/// The `CALLEE` of a direct call of a function whose body fires events: the call op counts
+/// call and entry events at once, the return event after the call (`FuncCode::call_events`
+/// 2).
+pub const EVENTFUL_CALLEE: u64 = 2;
 
 /// How a call op reaches its callee (the `HOW` parameter of [`perform_call`]): enters it,
 /// its entry event already counted when compiled with safe points (see [`op_call`]).
@@ -458,9 +482,10 @@ enum Target<'m> {
 /// rewind record),
 /// then fires the return event (`POLL`). [`Signal::At`] gives the number of words to the op
 /// after the call. Out of line so that the call op keeps no stack memory and continues by a
-/// real tail call.
+/// real tail call. `CALLEE`: the callee's [`FuncCode::call_events`] when known at lowering,
+/// else [`ANY_CALLEE`] (see [`op_call`]).
 #[inline(never)]
-fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
+fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const CALLEE: u64>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
@@ -472,6 +497,9 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     // fit, and every call that does not enter own code (an import, a trap while resolving the
     // callee, the frame limit), takes `call_slow`, which fires the call event first.
     const { assert!(HOW <= REWIND) };
+    const {
+        assert!(CALLEE == ANY_CALLEE || CALLEE == LEAF_CALLEE || CALLEE == EVENTFUL_CALLEE);
+    };
     let counted = POLL && HOW == ENTER_COUNTED;
     let module = ctx.module;
     let rewind_callee = HOW == REWIND;
@@ -514,8 +542,15 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     };
     match target {
         Target::Own(func, callee) => {
-            if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(callee.call_events))
-            {
+            // The events counted now (call, entry, and the return of a leaf callee) and after
+            // the callee returned (the return of a callee that fires events itself): together
+            // always 3.
+            let (now, after) = if CALLEE == ANY_CALLEE {
+                (callee.call_events, callee.return_events)
+            } else {
+                (CALLEE, LEAF_CALLEE - CALLEE)
+            };
+            if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(now)) {
                 return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
             }
             if ctx.depth >= ctx.max_frames {
@@ -534,9 +569,14 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
             ctx.native_depth -= 1;
             ctx.depth -= 1;
             ctx.code = code;
-            let return_counted = counted && callee.call_events == 3;
             match signal {
-                Signal::Return if return_counted => return Signal::At(next as u64),
+                // One unconditional subtraction (of 0 after a leaf callee: never short).
+                Signal::Return if counted => {
+                    if !ctx.events.take_fast(after) {
+                        return return_slow(ip, next, ctx, r0, fp0);
+                    }
+                    return Signal::At(next as u64);
+                }
                 Signal::Return => {}
                 Signal::Unwind => {
                     let at = position(ctx, ip) as u32;
@@ -545,7 +585,7 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
                     return Signal::Unwind;
                 }
                 other => {
-                    if return_counted {
+                    if counted && after == 0 {
                         // The callee trapped: its return, counted in advance, never happens.
                         ctx.events.give_back(1);
                     }
