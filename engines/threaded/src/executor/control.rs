@@ -76,10 +76,9 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 
 /// [`enter`] with the function's code already looked up.
 ///
-/// With safe points the code starts with the [`Instr::Entry`](crate::code::Instr::Entry) op
-/// at position 0; its event is fired here instead of by dispatching to it (the same event at
-/// the same moment: nothing runs between setting up the frame and that op), and the body runs
-/// from position 1. A stop there records `Resume` at 1, exactly as the op would. With
+/// With safe points the entry event is fired here, after the frame is set up and before the
+/// body's first op at position 0 (the code has no op for it: its safe point is keyed by
+/// position 0, see [`crate::compiler::points`]). A stop there records `Resume` at 0. With
 /// `ENTRY_FIRED` the caller already counted the entry event (see [`op_call`]). `POLL`: the
 /// module was compiled with safe points.
 #[inline(always)]
@@ -100,15 +99,15 @@ fn enter_code<'m, const POLL: bool, const ENTRY_FIRED: bool>(
     ctx.code = &code.cells;
     let signal = if POLL && !ENTRY_FIRED {
         match fire(ctx, EventKind::Entry, |_| Native::Resume {
-            at: 1,
+            at: 0,
             r0: 0,
             fp0: 0,
         }) {
             Some(signal) => signal,
-            None => run_chain(1, frame, ctx, 0, 0),
+            None => run_chain(0, frame, ctx, 0, 0),
         }
     } else {
-        run_chain(usize::from(POLL), frame, ctx, 0, 0)
+        run_chain(0, frame, ctx, 0, 0)
     };
     if signal == Signal::Unwind {
         record_function(ctx, func, frame, code.frame_size);

@@ -177,7 +177,6 @@ fn bulk_handler(kind: Bulk) -> Handler {
 /// and call ops fire no events at all.
 pub fn handler(instr: Instr, polling: bool) -> Handler {
     match instr {
-        Instr::Entry => handlers::entry,
         Instr::Unreachable => handlers::unreachable,
         Instr::Bin(op, shape, to_slot) => {
             let row = BIN_HANDLERS
@@ -290,7 +289,7 @@ fn direct_call_handler(
 }
 
 /// Whether a function body has no op that fires an event (`Loop`, `Call`, `CallIndirect`; the
-/// `Entry` op's event is fired by the caller's activation).
+/// entry event is fired by the activation, or counted by the call op).
 pub fn fires_no_events(code: &[Word]) -> bool {
     !code.iter().any(|word| {
         matches!(
