@@ -541,56 +541,22 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const
     };
     match target {
         Target::Own(func, callee) => {
-            // The events counted now (call, entry, and the return of a leaf callee) and after
-            // the callee returned (the return of a callee that fires events itself): together
-            // always 3.
-            let (now, after) = if CALLEE == ANY_CALLEE {
-                (callee.call_events, callee.return_events)
-            } else {
-                (CALLEE, LEAF_CALLEE - CALLEE)
+            let own = OwnCall {
+                func,
+                callee,
+                base,
+                next,
             };
-            if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(now)) {
-                return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
-            }
-            if ctx.depth >= ctx.max_frames {
-                return ctx.trap(Trap::CallStackExhausted);
-            }
-            let code = ctx.code;
-            ctx.depth += 1;
-            ctx.native_depth += 1;
-            let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
-                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                    run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
-                })
+            // An indirect call op that counts in advance looks at the callee's event count
+            // once and continues with constants. (A direct call op knows it from lowering,
+            // unless the callee is an import, which takes `call_slow` above.)
+            return if CALLEE != ANY_CALLEE || !counted || !INDIRECT {
+                call_own::<POLL, INDIRECT, HOW, CALLEE>(ip, frame, ctx, r0, fp0, own)
+            } else if callee.call_events == LEAF_CALLEE {
+                call_own::<POLL, INDIRECT, HOW, LEAF_CALLEE>(ip, frame, ctx, r0, fp0, own)
             } else {
-                run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+                call_own::<POLL, INDIRECT, HOW, EVENTFUL_CALLEE>(ip, frame, ctx, r0, fp0, own)
             };
-            ctx.native_depth -= 1;
-            ctx.depth -= 1;
-            ctx.code = code;
-            match signal {
-                // One unconditional subtraction (of 0 after a leaf callee: never short).
-                Signal::Return if counted => {
-                    if !ctx.events.take_fast(after) {
-                        return return_slow(ip, next, ctx, r0, fp0);
-                    }
-                    return Signal::At(next as u64);
-                }
-                Signal::Return => {}
-                Signal::Unwind => {
-                    let at = position(ctx, ip) as u32;
-                    let fp0 = fp0.to_bits();
-                    push_record(ctx, Native::Call { at, r0, fp0 });
-                    return Signal::Unwind;
-                }
-                other => {
-                    if counted && after == 0 {
-                        // The callee trapped: its return, counted in advance, never happens.
-                        ctx.events.give_back(1);
-                    }
-                    return other;
-                }
-            }
         }
         Target::Foreign(func, ty) => {
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
@@ -602,6 +568,94 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const
         return return_slow(ip, next, ctx, r0, fp0);
     }
     Signal::At(next as u64)
+}
+
+/// The callee of a call op that enters own code, resolved by [`perform_call`].
+#[derive(Clone, Copy)]
+struct OwnCall<'m> {
+    /// Function index.
+    func: u32,
+    /// Its code.
+    callee: &'m FuncCode,
+    /// The slot its frame starts at.
+    base: usize,
+    /// Words from the call op to the op after it.
+    next: usize,
+}
+
+/// [`perform_call`] for a callee of this instance: counts the events (`HOW` and `CALLEE` as
+/// there; `CALLEE` is the callee's [`FuncCode::call_events`] or [`ANY_CALLEE`]), runs the
+/// callee and fires or counts the return event.
+#[inline(always)]
+fn call_own<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const CALLEE: u64>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'m>,
+    r0: u64,
+    fp0: f64,
+    own: OwnCall<'m>,
+) -> Signal {
+    let OwnCall {
+        func,
+        callee,
+        base,
+        next,
+    } = own;
+    let counted = POLL && HOW == ENTER_COUNTED;
+    // The events counted now (call, entry, and the return of a leaf callee) and after the
+    // callee returned (the return of a callee that fires events itself): together always 3.
+    let (now, after) = if CALLEE == ANY_CALLEE {
+        (callee.call_events, callee.return_events)
+    } else {
+        (CALLEE, LEAF_CALLEE - CALLEE)
+    };
+    if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(now)) {
+        return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
+    }
+    if ctx.depth >= ctx.max_frames {
+        return ctx.trap(Trap::CallStackExhausted);
+    }
+    let code = ctx.code;
+    ctx.depth += 1;
+    ctx.native_depth += 1;
+    let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+        })
+    } else {
+        run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+    };
+    ctx.native_depth -= 1;
+    ctx.depth -= 1;
+    ctx.code = code;
+    match signal {
+        // One unconditional subtraction (of 0 after a leaf callee: never short).
+        Signal::Return if counted => {
+            if !ctx.events.take_fast(after) {
+                return return_slow(ip, next, ctx, r0, fp0);
+            }
+            Signal::At(next as u64)
+        }
+        Signal::Return => {
+            if POLL && !ctx.events.fire_fast() {
+                return return_slow(ip, next, ctx, r0, fp0);
+            }
+            Signal::At(next as u64)
+        }
+        Signal::Unwind => {
+            let at = position(ctx, ip) as u32;
+            let fp0 = fp0.to_bits();
+            push_record(ctx, Native::Call { at, r0, fp0 });
+            Signal::Unwind
+        }
+        other => {
+            if counted && after == 0 {
+                // The callee trapped: its return, counted in advance, never happens.
+                ctx.events.give_back(1);
+            }
+            other
+        }
+    }
 }
 
 /// The return event of the call op `ip` starts with on the slow path (a possible stop or the
