@@ -11,7 +11,7 @@
 use baton_runtime::{EventKind, FuncRef, Trap, Val};
 
 use super::handlers::{imm, jump, next, position, run_chain, slot};
-use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
+use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, CONTINUE_UNIT, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
 use crate::module::FuncCode;
 use crate::values::{from_bits, to_bits};
@@ -260,9 +260,11 @@ fn run_loop<const POLL: bool, const LEAF: bool>(
 /// `POLL` (no safe points) re-entering fires no event.
 ///
 /// `LEAF`: the body has no loop or call op, so this loop's own events are the only ones while
-/// it runs; their fast path then decrements a local copy of the event budget (a register)
-/// instead of the counter in `ctx`, which is brought up to date before anything else looks at
-/// it (the slow path of an event, and whatever signal leaves the loop).
+/// it runs; their fast path then decrements a local budget (a register) taken out of the
+/// counter in `ctx` ([`take_local`]), whose rest goes back before anything else looks at the
+/// counter (the slow path of an event, and whatever signal leaves the loop). An iteration's
+/// event costs one decrement over a build without safe points: the test whether the body
+/// restarts this loop (packed `Continue` 0) and whether an event is left is one comparison.
 fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     at: usize,
     frame: &mut [u64],
@@ -278,26 +280,31 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     // The body's code, looked up once for all iterations (every nested call restores
     // `ctx.code` to this function's code before it returns here).
     let body: &'m [Cell] = ctx.code.get(at + 1..).unwrap_or(&[]);
-    // `LEAF`: the budget when the local copy was taken, and what is left of it.
-    let (mut taken, mut left) = if POLL && LEAF {
-        let budget = ctx.events.fast_budget();
-        (budget, budget)
-    } else {
-        (0, 0)
-    };
+    // `LEAF`: what is left of the local budget, taken out of the counter's (see
+    // [`take_local`]). It is at most `CONTINUE_UNIT - 1`, so a packed `Continue` below it is
+    // one of this loop (depth 0) with an event left: one comparison for both.
+    let mut left = if POLL && LEAF { take_local(ctx) } else { 0 };
     loop {
+        if POLL && LEAF {
+            if let Signal::Continue(packed) = signal {
+                if packed < left {
+                    left -= 1;
+                    signal = run_body(at, body, frame, ctx);
+                    continue;
+                }
+            }
+        }
         match signal {
+            Signal::Continue(0) if POLL && LEAF => {
+                // The local budget is used up.
+                match leaf_loop_event(ctx, at) {
+                    Ok(budget) => left = budget,
+                    Err(signal) => return signal,
+                }
+                signal = run_body(at, body, frame, ctx);
+            }
             Signal::Continue(0) => {
-                if POLL && LEAF {
-                    let (rest, used_up) = left.overflowing_sub(1);
-                    left = rest;
-                    if used_up {
-                        match leaf_loop_event(ctx, at, taken) {
-                            Ok(budget) => (taken, left) = (budget, budget),
-                            Err(signal) => return signal,
-                        }
-                    }
-                } else if POLL {
+                if POLL {
                     if let Some(signal) =
                         fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 })
                     {
@@ -306,11 +313,11 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
                 }
                 signal = run_body(at, body, frame, ctx);
             }
-            _ if POLL && LEAF && taken != left => {
-                ctx.events.consume_fast(taken - left);
-                taken = left;
+            _ if POLL && LEAF && left != 0 => {
+                give_back_local(ctx, left);
+                left = 0;
             }
-            Signal::Continue(depth) => return Signal::Continue(depth - 1),
+            Signal::Continue(packed) => return Signal::Continue(packed - CONTINUE_UNIT),
             Signal::Break(packed) => {
                 let (depth, target) = unpack_break(packed);
                 if depth == 0 {
@@ -327,16 +334,40 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     }
 }
 
-/// A leaf loop's event when its local budget is used up (`taken` was the budget when the
-/// local copy was taken): brings the counter up to date and fires the event on the slow path;
-/// the new budget to take a local copy of, or the signal to leave with.
+/// Takes a leaf loop's local budget out of the counter's: at most `CONTINUE_UNIT - 1` events
+/// (see [`loop_run`]; a loop that uses it up takes another). Until [`give_back_local`] the
+/// counter is behind by what is left of it, which nothing looks at: the loop's body fires no
+/// events, and every signal leaving the loop gives the rest back first.
+#[inline(always)]
+fn take_local(ctx: &mut Ctx<'_>) -> u64 {
+    let budget = local_share(ctx.events.fast_budget());
+    ctx.events.consume_fast(budget);
+    budget
+}
+
+/// How much of the counter's `budget` a leaf loop takes as its local budget.
+#[inline(always)]
+fn local_share(budget: u64) -> u64 {
+    budget.min(CONTINUE_UNIT - 1)
+}
+
+/// Gives the unused rest `left` of a leaf loop's local budget back to the counter (out of
+/// line: the loop's registers stay free for its iterations).
 #[cold]
 #[inline(never)]
-fn leaf_loop_event(ctx: &mut Ctx<'_>, at: usize, taken: u64) -> Result<u64, Signal> {
-    ctx.events.consume_fast(taken);
+fn give_back_local(ctx: &mut Ctx<'_>, left: u64) {
+    ctx.events.give_back(left);
+}
+
+/// A leaf loop's event when its local budget is used up (the counter is up to date then):
+/// fires the event (on the slow path when the counter's budget is used up too); the new local
+/// budget, or the signal to leave with.
+#[cold]
+#[inline(never)]
+fn leaf_loop_event(ctx: &mut Ctx<'_>, at: usize) -> Result<u64, Signal> {
     match fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 }) {
         Some(signal) => Err(signal),
-        None => Ok(ctx.events.fast_budget()),
+        None => Ok(take_local(ctx)),
     }
 }
 
@@ -845,4 +876,28 @@ fn call_out(
         frame[base + i] = to_bits(value, &mut refs);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pack_continue;
+    use super::*;
+
+    /// The leaf loop's one comparison `packed < left`: true exactly for a restart of this loop
+    /// (depth 0) with an event left in the local budget, whatever the counter's budget was.
+    #[test]
+    fn a_packed_continue_is_below_a_local_budget_only_for_depth_zero() {
+        for budget in [0, 1, 2, 1000, u64::from(u32::MAX), u64::MAX / 2, u64::MAX] {
+            let left = local_share(budget);
+            assert!(left <= budget);
+            assert_eq!(pack_continue(0) < left, budget > 0, "budget {budget}");
+            for depth in [1, 2, 7, u64::from(u32::MAX), u64::MAX] {
+                assert!(
+                    pack_continue(depth) >= left,
+                    "depth {depth}, budget {budget}"
+                );
+            }
+        }
+        assert_eq!(pack_continue(3) - CONTINUE_UNIT, pack_continue(2));
+    }
 }

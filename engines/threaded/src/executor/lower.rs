@@ -2,7 +2,7 @@
 //! address at the same position (immediates are copied), so code positions are shared.
 
 use super::handlers::{self, R, RR, RS, S, SR, SS};
-use super::{bulk, control, Cell, Handler};
+use super::{bulk, control, pack_continue, Cell, Handler};
 use crate::code::{Bulk, Instr, LoadKind, Shape1, Shape2, StoreKind, Word};
 use crate::ops::{binop_list, unop_list, BinOp, UnOp};
 use crate::values::Class;
@@ -243,9 +243,13 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
 /// [`FuncCode::call_events`](crate::module::FuncCode::call_events) when it is a function of
 /// the module (`None` for imports): a direct call of it gets the call op specialised for that
 /// count ([`control::op_call`]'s `CALLEE`), which counts the call's events with a constant.
+///
+/// The `depth` immediates of `Continue` and `BinContinue` ops are packed for
+/// [`Signal::Continue`](super::Signal::Continue) ([`pack_continue`]).
 pub fn lower(code: &[Word], polling: bool, call_events: impl Fn(u32) -> Option<u64>) -> Vec<Cell> {
     let leaf = leaf_loops(code);
-    code.iter()
+    let mut cells: Vec<Cell> = code
+        .iter()
         .enumerate()
         .map(|(at, word)| match *word {
             Word::Op(Instr::Loop) if polling && leaf.contains(&at) => Cell {
@@ -265,7 +269,20 @@ pub fn lower(code: &[Word], polling: bool, call_events: impl Fn(u32) -> Option<u
                 imm: value,
             },
         })
-        .collect()
+        .collect();
+    for (at, word) in code.iter().enumerate() {
+        let depth_at = match word {
+            Word::Op(Instr::Continue) => at + 1,
+            Word::Op(Instr::BinContinue(_, shape)) => {
+                at + if *shape == Shape2::SS { 2 } else { 1 } + 2
+            }
+            _ => continue,
+        };
+        if let Some(cell) = cells.get_mut(depth_at) {
+            cell.imm = pack_continue(cell.imm);
+        }
+    }
+    cells
 }
 
 /// The call op (with safe points) of the direct call at `at`: specialised for its callee's
