@@ -169,8 +169,6 @@ pub enum Bulk {
 /// One operation of the threaded code (immediates follow it in the stream).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Instr {
-    /// The entry safe point (position 0 of every function compiled with polling).
-    Entry,
     /// Traps with `unreachable`.
     Unreachable,
     /// A binary numeric operation; result in the register of its class, or (`true`) in the

@@ -32,33 +32,47 @@ pub struct FuncCode {
     /// one budget decrement: 3 (call, entry and return) when the body has no loop or call op
     /// (nothing fires between entry and return), 2 (call and entry) otherwise.
     pub call_events: u64,
+    /// The events the call op counts after such a call returned: `3 - call_events` (the return
+    /// event, unless it was counted in advance).
+    pub return_events: u64,
 }
 
 impl FuncCode {
     /// Lowers `compiled` (with safe points if `polling`), after checking that every slot its
     /// handlers access unchecked lies in its frame ([`executor::check_slots`]; an error is a
-    /// compiler bug).
-    pub fn new(compiled: CompiledFunc, polling: bool) -> Result<FuncCode, String> {
+    /// compiler bug). `call_events`: [`FuncCode::call_events`] of the module's functions by
+    /// function index (`None` for imports), see [`executor::lower`].
+    pub fn new(
+        compiled: CompiledFunc,
+        polling: bool,
+        call_events: impl Fn(u32) -> Option<u64>,
+    ) -> Result<FuncCode, String> {
         executor::check_slots(&compiled.code, compiled.frame_size as usize)?;
-        let cells = executor::lower(&compiled.code, polling);
+        let cells = executor::lower(&compiled.code, polling, call_events);
         let params = compiled.ty.params.len();
         let zeros = compiled.locals.len().saturating_sub(params);
         let init = std::iter::repeat_n(0, zeros)
             .chain(compiled.consts.iter().copied())
             .collect();
-        let call_events = if executor::fires_no_events(&compiled.code) {
-            3
-        } else {
-            2
-        };
+        let call_events = call_events_of(&compiled);
         Ok(FuncCode {
             call_events,
+            return_events: 3 - call_events,
             frame_size: compiled.frame_size as usize,
             compiled,
             cells,
             init,
             params,
         })
+    }
+}
+
+/// [`FuncCode::call_events`] of a compiled function.
+fn call_events_of(compiled: &CompiledFunc) -> u64 {
+    if executor::fires_no_events(&compiled.code) {
+        3
+    } else {
+        2
     }
 }
 
@@ -114,7 +128,7 @@ impl Module {
         let parsed = baton_runtime::parse_module(bytes)?;
         let info = parsed.info;
         let mut allocations = FuncValidatorAllocations::default();
-        let mut funcs = Vec::with_capacity(parsed.bodies.len());
+        let mut compiled_funcs = Vec::with_capacity(parsed.bodies.len());
         for body in parsed.bodies {
             let mut validator = body.validator.into_validator(allocations);
             validator
@@ -128,9 +142,26 @@ impl Module {
                         what: e.to_string(),
                     }
                 })?;
-            let code = FuncCode::new(compiled, polling).map_err(|e| ModuleError::Unsupported {
-                offset: body.body.range().start,
-                what: format!("internal compiler error: {e}"),
+            compiled_funcs.push((compiled, body.body.range().start));
+        }
+        // Every function's event count first: lowering specialises direct calls for their
+        // callee's.
+        let events: Vec<u64> = compiled_funcs
+            .iter()
+            .map(|(compiled, _)| call_events_of(compiled))
+            .collect();
+        let imported = info.num_imported_funcs;
+        let callee_events = |func: u32| {
+            let defined = func.checked_sub(imported)?;
+            events.get(defined as usize).copied()
+        };
+        let mut funcs = Vec::with_capacity(compiled_funcs.len());
+        for (compiled, offset) in compiled_funcs {
+            let code = FuncCode::new(compiled, polling, callee_events).map_err(|e| {
+                ModuleError::Unsupported {
+                    offset,
+                    what: format!("internal compiler error: {e}"),
+                }
             })?;
             funcs.push(code);
         }

@@ -144,6 +144,25 @@ const PROGRAMS: &[(&str, &str, &[Val])] = &[
             (i32.add (local.get $acc) (call $sum (local.get $n)))))"#,
         &[Val::I32(4)],
     ),
+    (
+        "a leaf loop restarting itself and, from inside, its outer loop (br_if, br_table)",
+        r#"(module
+          (func (export "f") (param $n i32) (result i32)
+            (local $i i32) (local $j i32) (local $acc i32)
+            (loop $outer
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (local.set $j (i32.const 0))
+              (block $exit
+                (loop $inner
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (local.set $acc
+                    (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $j))))
+                  (br_if $exit (i32.ge_u (local.get $i) (local.get $n)))
+                  (br_if $outer (i32.eq (local.get $j) (i32.const 3)))
+                  (br_table $inner $outer (i32.ge_u (local.get $j) (local.get $i))))))
+            (local.get $acc)))"#,
+        &[Val::I32(6)],
+    ),
 ];
 
 baton_runtime::cross_engine_tests!(
@@ -151,7 +170,8 @@ baton_runtime::cross_engine_tests!(
     baton_stack::Instance,
     PROGRAMS,
     3,
-    6
+    6,
+    7
 );
 
 /// A leaf callee (its return counted in advance) that traps, and fuel limits around the trap:

@@ -2,9 +2,10 @@
 //! Wasm pc, the native loop frames around it and, for every Wasm operand, its type and where
 //! the threaded code keeps it. [`crate::checkpoint`] is their only reader.
 //!
-//! Keys (code positions): an `entry` point is keyed by the position right after the `Entry`
-//! op, a `loop` point by its `Loop` op, a `call` point by its `Call`/`CallIndirect` op and a
-//! `return` point by the position right after the call (where the caller's code resumes).
+//! Keys (code positions): an `entry` point is keyed by position 0, where the body's code starts
+//! (the entry event has no op: the activation fires it before running the code), a `loop`
+//! point by its `Loop` op, a `call` point by its `Call`/`CallIndirect` op and a `return` point
+//! by the position right after the call (where the caller's code resumes).
 //!
 //! Invariants: at most one point per (kind, key) and per (kind, pc); `loops` lists the code
 //! positions of the `Loop` ops whose bodies enclose the point, outermost first (for a loop

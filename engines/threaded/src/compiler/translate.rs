@@ -39,6 +39,8 @@ pub struct Compiler<'a> {
     /// The greatest code position a jump was patched to (fusing the op before a position
     /// with the op at it is only allowed when nothing jumps to the latter).
     pub(super) last_target: usize,
+    /// The entry safe point is recorded (at the first operator, with polling).
+    pub(super) entry_recorded: bool,
 }
 
 type Step = Result<(), String>;
@@ -68,6 +70,7 @@ impl<'a> Compiler<'a> {
             const_slots: HashMap::new(),
             retarget: None,
             last_target: 0,
+            entry_recorded: false,
         };
         compiler.labels.push(Label::function(ty.results.to_vec()));
         compiler
@@ -112,9 +115,11 @@ impl<'a> Compiler<'a> {
 
     /// Translates one operator at body offset `pc` (`next` is the following one's).
     pub fn operator(&mut self, op: &Operator<'_>, pc: u32, next: u32) -> Step {
-        if self.code.is_empty() && self.polling {
-            self.emit(Instr::Entry);
-            self.point(super::PointKind::Entry, 1, pc, 0);
+        if self.polling && !self.entry_recorded {
+            // The entry safe point: before the first op, at position 0 (no code of its own;
+            // the activation fires the event).
+            self.entry_recorded = true;
+            self.point(super::PointKind::Entry, 0, pc, 0);
         }
         if let Some(done) = self.control(op, pc, next)? {
             return done;

@@ -11,7 +11,7 @@
 use baton_runtime::{EventKind, FuncRef, Trap, Val};
 
 use super::handlers::{imm, jump, next, position, run_chain, slot};
-use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, SEGMENT_SLOTS};
+use super::{unpack_break, Cell, Ctx, Exit, Native, Signal, CONTINUE_UNIT, SEGMENT_SLOTS};
 use crate::instance::call_foreign;
 use crate::module::FuncCode;
 use crate::values::{from_bits, to_bits};
@@ -76,10 +76,9 @@ pub fn enter(ctx: &mut Ctx<'_>, func: u32, frame: &mut [u64]) -> Signal {
 
 /// [`enter`] with the function's code already looked up.
 ///
-/// With safe points the code starts with the [`Instr::Entry`](crate::code::Instr::Entry) op
-/// at position 0; its event is fired here instead of by dispatching to it (the same event at
-/// the same moment: nothing runs between setting up the frame and that op), and the body runs
-/// from position 1. A stop there records `Resume` at 1, exactly as the op would. With
+/// With safe points the entry event is fired here, after the frame is set up and before the
+/// body's first op at position 0 (the code has no op for it: its safe point is keyed by
+/// position 0, see [`crate::compiler::points`]). A stop there records `Resume` at 0. With
 /// `ENTRY_FIRED` the caller already counted the entry event (see [`op_call`]). `POLL`: the
 /// module was compiled with safe points.
 #[inline(always)]
@@ -100,15 +99,15 @@ fn enter_code<'m, const POLL: bool, const ENTRY_FIRED: bool>(
     ctx.code = &code.cells;
     let signal = if POLL && !ENTRY_FIRED {
         match fire(ctx, EventKind::Entry, |_| Native::Resume {
-            at: 1,
+            at: 0,
             r0: 0,
             fp0: 0,
         }) {
             Some(signal) => signal,
-            None => run_chain(1, frame, ctx, 0, 0),
+            None => run_chain(0, frame, ctx, 0, 0),
         }
     } else {
-        run_chain(usize::from(POLL), frame, ctx, 0, 0)
+        run_chain(0, frame, ctx, 0, 0)
     };
     if signal == Signal::Unwind {
         record_function(ctx, func, frame, code.frame_size);
@@ -193,10 +192,18 @@ fn rewind_inner(frame: &mut [u64], ctx: &mut Ctx<'_>) -> Signal {
             let indirect = imm(ip, 1) != 0;
             let fp0_f = f64::from_bits(fp0);
             let signal = match (ctx.rewind.is_empty(), indirect) {
-                (true, true) => perform_call::<true, true, ENTER>(ip, frame, ctx, r0, fp0_f),
-                (true, false) => perform_call::<true, false, ENTER>(ip, frame, ctx, r0, fp0_f),
-                (false, true) => perform_call::<true, true, REWIND>(ip, frame, ctx, r0, fp0_f),
-                (false, false) => perform_call::<true, false, REWIND>(ip, frame, ctx, r0, fp0_f),
+                (true, true) => {
+                    perform_call::<true, true, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (true, false) => {
+                    perform_call::<true, false, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (false, true) => {
+                    perform_call::<true, true, REWIND, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
+                (false, false) => {
+                    perform_call::<true, false, REWIND, ANY_CALLEE>(ip, frame, ctx, r0, fp0_f)
+                }
             };
             match signal {
                 Signal::At(k) => run_chain(at as usize + k as usize, frame, ctx, r0, fp0),
@@ -253,9 +260,11 @@ fn run_loop<const POLL: bool, const LEAF: bool>(
 /// `POLL` (no safe points) re-entering fires no event.
 ///
 /// `LEAF`: the body has no loop or call op, so this loop's own events are the only ones while
-/// it runs; their fast path then decrements a local copy of the event budget (a register)
-/// instead of the counter in `ctx`, which is brought up to date before anything else looks at
-/// it (the slow path of an event, and whatever signal leaves the loop).
+/// it runs; their fast path then decrements a local budget (a register) taken out of the
+/// counter in `ctx` ([`take_local`]), whose rest goes back before anything else looks at the
+/// counter (the slow path of an event, and whatever signal leaves the loop). An iteration's
+/// event costs one decrement over a build without safe points: the test whether the body
+/// restarts this loop (packed `Continue` 0) and whether an event is left is one comparison.
 fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     at: usize,
     frame: &mut [u64],
@@ -271,26 +280,31 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     // The body's code, looked up once for all iterations (every nested call restores
     // `ctx.code` to this function's code before it returns here).
     let body: &'m [Cell] = ctx.code.get(at + 1..).unwrap_or(&[]);
-    // `LEAF`: the budget when the local copy was taken, and what is left of it.
-    let (mut taken, mut left) = if POLL && LEAF {
-        let budget = ctx.events.fast_budget();
-        (budget, budget)
-    } else {
-        (0, 0)
-    };
+    // `LEAF`: what is left of the local budget, taken out of the counter's (see
+    // [`take_local`]). It is at most `CONTINUE_UNIT - 1`, so a packed `Continue` below it is
+    // one of this loop (depth 0) with an event left: one comparison for both.
+    let mut left = if POLL && LEAF { take_local(ctx) } else { 0 };
     loop {
+        if POLL && LEAF {
+            if let Signal::Continue(packed) = signal {
+                if packed < left {
+                    left -= 1;
+                    signal = run_body(at, body, frame, ctx);
+                    continue;
+                }
+            }
+        }
         match signal {
+            Signal::Continue(0) if POLL && LEAF => {
+                // The local budget is used up.
+                match leaf_loop_event(ctx, at) {
+                    Ok(budget) => left = budget,
+                    Err(signal) => return signal,
+                }
+                signal = run_body(at, body, frame, ctx);
+            }
             Signal::Continue(0) => {
-                if POLL && LEAF {
-                    let (rest, used_up) = left.overflowing_sub(1);
-                    left = rest;
-                    if used_up {
-                        match leaf_loop_event(ctx, at, taken) {
-                            Ok(budget) => (taken, left) = (budget, budget),
-                            Err(signal) => return signal,
-                        }
-                    }
-                } else if POLL {
+                if POLL {
                     if let Some(signal) =
                         fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 })
                     {
@@ -299,11 +313,11 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
                 }
                 signal = run_body(at, body, frame, ctx);
             }
-            _ if POLL && LEAF && taken != left => {
-                ctx.events.consume_fast(taken - left);
-                taken = left;
+            _ if POLL && LEAF && left != 0 => {
+                give_back_local(ctx, left);
+                left = 0;
             }
-            Signal::Continue(depth) => return Signal::Continue(depth - 1),
+            Signal::Continue(packed) => return Signal::Continue(packed - CONTINUE_UNIT),
             Signal::Break(packed) => {
                 let (depth, target) = unpack_break(packed);
                 if depth == 0 {
@@ -320,16 +334,40 @@ fn loop_run<'m, const POLL: bool, const LEAF: bool>(
     }
 }
 
-/// A leaf loop's event when its local budget is used up (`taken` was the budget when the
-/// local copy was taken): brings the counter up to date and fires the event on the slow path;
-/// the new budget to take a local copy of, or the signal to leave with.
+/// Takes a leaf loop's local budget out of the counter's: at most `CONTINUE_UNIT - 1` events
+/// (see [`loop_run`]; a loop that uses it up takes another). Until [`give_back_local`] the
+/// counter is behind by what is left of it, which nothing looks at: the loop's body fires no
+/// events, and every signal leaving the loop gives the rest back first.
+#[inline(always)]
+fn take_local(ctx: &mut Ctx<'_>) -> u64 {
+    let budget = local_share(ctx.events.fast_budget());
+    ctx.events.consume_fast(budget);
+    budget
+}
+
+/// How much of the counter's `budget` a leaf loop takes as its local budget.
+#[inline(always)]
+fn local_share(budget: u64) -> u64 {
+    budget.min(CONTINUE_UNIT - 1)
+}
+
+/// Gives the unused rest `left` of a leaf loop's local budget back to the counter (out of
+/// line: the loop's registers stay free for its iterations).
 #[cold]
 #[inline(never)]
-fn leaf_loop_event(ctx: &mut Ctx<'_>, at: usize, taken: u64) -> Result<u64, Signal> {
-    ctx.events.consume_fast(taken);
+fn give_back_local(ctx: &mut Ctx<'_>, left: u64) {
+    ctx.events.give_back(left);
+}
+
+/// A leaf loop's event when its local budget is used up (the counter is up to date then):
+/// fires the event (on the slow path when the counter's budget is used up too); the new local
+/// budget, or the signal to leave with.
+#[cold]
+#[inline(never)]
+fn leaf_loop_event(ctx: &mut Ctx<'_>, at: usize) -> Result<u64, Signal> {
     match fire(ctx, EventKind::Loop, |_| Native::Loop { at: at as u32 }) {
         Some(signal) => Err(signal),
-        None => Ok(ctx.events.fast_budget()),
+        None => Ok(take_local(ctx)),
     }
 }
 
@@ -404,14 +442,19 @@ pub fn op_return(
 /// between them, see [`perform_call`]); otherwise the cold [`call_slow`] fires them one at a
 /// time. The check is in [`perform_call`], so the op itself is the same with and without
 /// safe points.
-pub fn op_call<const POLL: bool, const INDIRECT: bool>(
+///
+/// `CALLEE`: what lowering knew about the callee of a direct call — [`LEAF_CALLEE`] or
+/// [`EVENTFUL_CALLEE`] (its [`FuncCode::call_events`], so the call op counts its events
+/// with a constant and needs no look at the callee for it), or [`ANY_CALLEE`] (indirect
+/// calls, imports: looked up per call).
+pub fn op_call<const POLL: bool, const INDIRECT: bool, const CALLEE: u64>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'_>,
     r0: u64,
     fp0: f64,
 ) -> Signal {
-    match perform_call::<POLL, INDIRECT, ENTER_COUNTED>(ip, frame, ctx, r0, fp0) {
+    match perform_call::<POLL, INDIRECT, ENTER_COUNTED, CALLEE>(ip, frame, ctx, r0, fp0) {
         Signal::At(k) => next!(ip, k as usize, frame, ctx, r0, fp0.to_bits()),
         signal => signal,
     }
@@ -435,8 +478,19 @@ fn call_slow<const INDIRECT: bool>(
     }) {
         return signal;
     }
-    perform_call::<true, INDIRECT, ENTER>(ip, frame, ctx, r0, fp0)
+    perform_call::<true, INDIRECT, ENTER, ANY_CALLEE>(ip, frame, ctx, r0, fp0)
 }
+
+/// The `CALLEE` of a call op whose callee is not known at lowering (indirect calls, imports):
+/// its [`FuncCode::call_events`] is looked up per call.
+pub const ANY_CALLEE: u64 = 0;
+/// The `CALLEE` of a direct call of a function whose body fires no events (a *leaf*): the call
+/// op counts call, entry and return events at once (`FuncCode::call_events` 3).
+pub const LEAF_CALLEE: u64 = 3;
+/// The `CALLEE` of a direct call of a function whose body fires events: the call op counts
+/// call and entry events at once, the return event after the call (`FuncCode::call_events`
+/// 2).
+pub const EVENTFUL_CALLEE: u64 = 2;
 
 /// How a call op reaches its callee (the `HOW` parameter of [`perform_call`]): enters it,
 /// its entry event already counted when compiled with safe points (see [`op_call`]).
@@ -458,9 +512,10 @@ enum Target<'m> {
 /// rewind record),
 /// then fires the return event (`POLL`). [`Signal::At`] gives the number of words to the op
 /// after the call. Out of line so that the call op keeps no stack memory and continues by a
-/// real tail call.
+/// real tail call. `CALLEE`: the callee's [`FuncCode::call_events`] when known at lowering,
+/// else [`ANY_CALLEE`] (see [`op_call`]).
 #[inline(never)]
-fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
+fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const CALLEE: u64>(
     ip: &[Cell],
     frame: &mut [u64],
     ctx: &mut Ctx<'m>,
@@ -472,6 +527,9 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     // fit, and every call that does not enter own code (an import, a trap while resolving the
     // callee, the frame limit), takes `call_slow`, which fires the call event first.
     const { assert!(HOW <= REWIND) };
+    const {
+        assert!(CALLEE == ANY_CALLEE || CALLEE == LEAF_CALLEE || CALLEE == EVENTFUL_CALLEE);
+    };
     let counted = POLL && HOW == ENTER_COUNTED;
     let module = ctx.module;
     let rewind_callee = HOW == REWIND;
@@ -514,44 +572,22 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
     };
     match target {
         Target::Own(func, callee) => {
-            if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(callee.call_events))
-            {
-                return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
-            }
-            if ctx.depth >= ctx.max_frames {
-                return ctx.trap(Trap::CallStackExhausted);
-            }
-            let code = ctx.code;
-            ctx.depth += 1;
-            ctx.native_depth += 1;
-            let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
-                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                    run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
-                })
-            } else {
-                run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+            let own = OwnCall {
+                func,
+                callee,
+                base,
+                next,
             };
-            ctx.native_depth -= 1;
-            ctx.depth -= 1;
-            ctx.code = code;
-            let return_counted = counted && callee.call_events == 3;
-            match signal {
-                Signal::Return if return_counted => return Signal::At(next as u64),
-                Signal::Return => {}
-                Signal::Unwind => {
-                    let at = position(ctx, ip) as u32;
-                    let fp0 = fp0.to_bits();
-                    push_record(ctx, Native::Call { at, r0, fp0 });
-                    return Signal::Unwind;
-                }
-                other => {
-                    if return_counted {
-                        // The callee trapped: its return, counted in advance, never happens.
-                        ctx.events.give_back(1);
-                    }
-                    return other;
-                }
-            }
+            // An indirect call op that counts in advance looks at the callee's event count
+            // once and continues with constants. (A direct call op knows it from lowering,
+            // unless the callee is an import, which takes `call_slow` above.)
+            return if CALLEE != ANY_CALLEE || !counted || !INDIRECT {
+                call_own::<POLL, INDIRECT, HOW, CALLEE>(ip, frame, ctx, r0, fp0, own)
+            } else if callee.call_events == LEAF_CALLEE {
+                call_own::<POLL, INDIRECT, HOW, LEAF_CALLEE>(ip, frame, ctx, r0, fp0, own)
+            } else {
+                call_own::<POLL, INDIRECT, HOW, EVENTFUL_CALLEE>(ip, frame, ctx, r0, fp0, own)
+            };
         }
         Target::Foreign(func, ty) => {
             if let Err(trap) = call_out(ctx, &func, frame, base, ty) {
@@ -563,6 +599,94 @@ fn perform_call<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8>(
         return return_slow(ip, next, ctx, r0, fp0);
     }
     Signal::At(next as u64)
+}
+
+/// The callee of a call op that enters own code, resolved by [`perform_call`].
+#[derive(Clone, Copy)]
+struct OwnCall<'m> {
+    /// Function index.
+    func: u32,
+    /// Its code.
+    callee: &'m FuncCode,
+    /// The slot its frame starts at.
+    base: usize,
+    /// Words from the call op to the op after it.
+    next: usize,
+}
+
+/// [`perform_call`] for a callee of this instance: counts the events (`HOW` and `CALLEE` as
+/// there; `CALLEE` is the callee's [`FuncCode::call_events`] or [`ANY_CALLEE`]), runs the
+/// callee and fires or counts the return event.
+#[inline(always)]
+fn call_own<'m, const POLL: bool, const INDIRECT: bool, const HOW: u8, const CALLEE: u64>(
+    ip: &[Cell],
+    frame: &mut [u64],
+    ctx: &mut Ctx<'m>,
+    r0: u64,
+    fp0: f64,
+    own: OwnCall<'m>,
+) -> Signal {
+    let OwnCall {
+        func,
+        callee,
+        base,
+        next,
+    } = own;
+    let counted = POLL && HOW == ENTER_COUNTED;
+    // The events counted now (call, entry, and the return of a leaf callee) and after the
+    // callee returned (the return of a callee that fires events itself): together always 3.
+    let (now, after) = if CALLEE == ANY_CALLEE {
+        (callee.call_events, callee.return_events)
+    } else {
+        (CALLEE, LEAF_CALLEE - CALLEE)
+    };
+    if counted && (ctx.depth >= ctx.max_frames || !ctx.events.take_fast(now)) {
+        return call_slow::<INDIRECT>(ip, frame, ctx, r0, fp0);
+    }
+    if ctx.depth >= ctx.max_frames {
+        return ctx.trap(Trap::CallStackExhausted);
+    }
+    let code = ctx.code;
+    ctx.depth += 1;
+    ctx.native_depth += 1;
+    let signal = if ctx.native_depth.is_multiple_of(CHECK_EVERY) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+        })
+    } else {
+        run_callee::<POLL, HOW>(ctx, func, callee, frame, base)
+    };
+    ctx.native_depth -= 1;
+    ctx.depth -= 1;
+    ctx.code = code;
+    match signal {
+        // One unconditional subtraction (of 0 after a leaf callee: never short).
+        Signal::Return if counted => {
+            if !ctx.events.take_fast(after) {
+                return return_slow(ip, next, ctx, r0, fp0);
+            }
+            Signal::At(next as u64)
+        }
+        Signal::Return => {
+            if POLL && !ctx.events.fire_fast() {
+                return return_slow(ip, next, ctx, r0, fp0);
+            }
+            Signal::At(next as u64)
+        }
+        Signal::Unwind => {
+            let at = position(ctx, ip) as u32;
+            let fp0 = fp0.to_bits();
+            push_record(ctx, Native::Call { at, r0, fp0 });
+            Signal::Unwind
+        }
+        other => {
+            if counted && after == 0 {
+                // The callee trapped: its return, counted in advance, never happens.
+                ctx.events.give_back(1);
+            }
+            other
+        }
+    }
 }
 
 /// The return event of the call op `ip` starts with on the slow path (a possible stop or the
@@ -752,4 +876,28 @@ fn call_out(
         frame[base + i] = to_bits(value, &mut refs);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::pack_continue;
+    use super::*;
+
+    /// The leaf loop's one comparison `packed < left`: true exactly for a restart of this loop
+    /// (depth 0) with an event left in the local budget, whatever the counter's budget was.
+    #[test]
+    fn a_packed_continue_is_below_a_local_budget_only_for_depth_zero() {
+        for budget in [0, 1, 2, 1000, u64::from(u32::MAX), u64::MAX / 2, u64::MAX] {
+            let left = local_share(budget);
+            assert!(left <= budget);
+            assert_eq!(pack_continue(0) < left, budget > 0, "budget {budget}");
+            for depth in [1, 2, 7, u64::from(u32::MAX), u64::MAX] {
+                assert!(
+                    pack_continue(depth) >= left,
+                    "depth {depth}, budget {budget}"
+                );
+            }
+        }
+        assert_eq!(pack_continue(3) - CONTINUE_UNIT, pack_continue(2));
+    }
 }

@@ -1,11 +1,10 @@
 //! The straight-line handlers: numeric operations, moves, jumps, `select`, globals, loads and
 //! stores. Each reads its immediates after its own position and continues with [`next!`].
 
-use baton_runtime::{EventKind, Trap};
+use baton_runtime::Trap;
 
-use super::{Cell, Ctx, Native, Signal};
+use super::{Cell, Ctx, Signal};
 use crate::ops::{eval_bin, eval_un, BIN_OPS, UN_OPS};
-use baton_runtime::events::Fired;
 
 /// Continues with the op `$k` words after the current one (`$ip`): a tail call with
 /// `baton_tail_calls`, a return to the driver loop otherwise.
@@ -328,31 +327,6 @@ pub fn unreachable(
     _fp0: f64,
 ) -> Signal {
     ctx.trap(Trap::Unreachable)
-}
-
-/// The entry safe point.
-pub fn entry(ip: &[Cell], frame: &mut [u64], ctx: &mut Ctx<'_>, r0: u64, fp0: f64) -> Signal {
-    let fp0 = fp0.to_bits();
-    match ctx.events.fire(EventKind::Entry) {
-        Fired::Continue => next!(ip, 1, frame, ctx, r0, fp0),
-        Fired::Stop(event) => {
-            ctx.stopped = Some((EventKind::Entry, event));
-            let at = position(ctx, ip) + 1;
-            super::control::push_record(
-                ctx,
-                Native::Resume {
-                    at: at as u32,
-                    r0,
-                    fp0,
-                },
-            );
-            Signal::Unwind
-        }
-        Fired::OutOfFuel => {
-            ctx.abort = Some(super::Exit::OutOfFuel);
-            Signal::Abort
-        }
-    }
 }
 
 /// Jump.

@@ -2,7 +2,7 @@
 //! address at the same position (immediates are copied), so code positions are shared.
 
 use super::handlers::{self, R, RR, RS, S, SR, SS};
-use super::{bulk, control, Cell, Handler};
+use super::{bulk, control, pack_continue, Cell, Handler};
 use crate::code::{Bulk, Instr, LoadKind, Shape1, Shape2, StoreKind, Word};
 use crate::ops::{binop_list, unop_list, BinOp, UnOp};
 use crate::values::Class;
@@ -177,7 +177,6 @@ fn bulk_handler(kind: Bulk) -> Handler {
 /// and call ops fire no events at all.
 pub fn handler(instr: Instr, polling: bool) -> Handler {
     match instr {
-        Instr::Entry => handlers::entry,
         Instr::Unreachable => handlers::unreachable,
         Instr::Bin(op, shape, to_slot) => {
             let row = BIN_HANDLERS
@@ -217,10 +216,10 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
         Instr::Loop => control::op_loop::<false, false>,
         Instr::LoopEnd => control::loop_end,
         Instr::Return => control::op_return,
-        Instr::Call if polling => control::op_call::<true, false>,
-        Instr::Call => control::op_call::<false, false>,
-        Instr::CallIndirect if polling => control::op_call::<true, true>,
-        Instr::CallIndirect => control::op_call::<false, true>,
+        Instr::Call if polling => control::op_call::<true, false, { control::ANY_CALLEE }>,
+        Instr::Call => control::op_call::<false, false, { control::ANY_CALLEE }>,
+        Instr::CallIndirect if polling => control::op_call::<true, true, { control::ANY_CALLEE }>,
+        Instr::CallIndirect => control::op_call::<false, true, { control::ANY_CALLEE }>,
         Instr::Select(Class::Int) => handlers::select::<false, false>,
         Instr::Select(Class::Float) => handlers::select::<true, false>,
         Instr::Select(Class::Ref) => handlers::select::<false, true>,
@@ -239,13 +238,26 @@ pub fn handler(instr: Instr, polling: bool) -> Handler {
 /// Lowers a function's code (compiled with safe points if `polling`). Loops whose bodies
 /// contain no loop or call op (*leaf* loops: their loop events are the only events while they
 /// run) get the loop handler that keeps the event budget in a local ([`leaf_loops`]).
-pub fn lower(code: &[Word], polling: bool) -> Vec<Cell> {
+///
+/// `call_events` gives, for a function index, the callee's
+/// [`FuncCode::call_events`](crate::module::FuncCode::call_events) when it is a function of
+/// the module (`None` for imports): a direct call of it gets the call op specialised for that
+/// count ([`control::op_call`]'s `CALLEE`), which counts the call's events with a constant.
+///
+/// The `depth` immediates of `Continue` and `BinContinue` ops are packed for
+/// [`Signal::Continue`](super::Signal::Continue) ([`pack_continue`]).
+pub fn lower(code: &[Word], polling: bool, call_events: impl Fn(u32) -> Option<u64>) -> Vec<Cell> {
     let leaf = leaf_loops(code);
-    code.iter()
+    let mut cells: Vec<Cell> = code
+        .iter()
         .enumerate()
         .map(|(at, word)| match *word {
             Word::Op(Instr::Loop) if polling && leaf.contains(&at) => Cell {
                 op: control::op_loop::<true, true>,
+                imm: 0,
+            },
+            Word::Op(Instr::Call) if polling => Cell {
+                op: direct_call_handler(code, at, &call_events),
                 imm: 0,
             },
             Word::Op(instr) => Cell {
@@ -257,11 +269,44 @@ pub fn lower(code: &[Word], polling: bool) -> Vec<Cell> {
                 imm: value,
             },
         })
-        .collect()
+        .collect();
+    for (at, word) in code.iter().enumerate() {
+        let depth_at = match word {
+            Word::Op(Instr::Continue) => at + 1,
+            Word::Op(Instr::BinContinue(_, shape)) => {
+                at + if *shape == Shape2::SS { 2 } else { 1 } + 2
+            }
+            _ => continue,
+        };
+        if let Some(cell) = cells.get_mut(depth_at) {
+            cell.imm = pack_continue(cell.imm);
+        }
+    }
+    cells
+}
+
+/// The call op (with safe points) of the direct call at `at`: specialised for its callee's
+/// event count when that is a function of the module.
+fn direct_call_handler(
+    code: &[Word],
+    at: usize,
+    call_events: impl Fn(u32) -> Option<u64>,
+) -> Handler {
+    let callee = match code.get(at + 2) {
+        Some(Word::Imm(func)) => u32::try_from(*func).ok().and_then(&call_events),
+        _ => None,
+    };
+    match callee {
+        Some(control::LEAF_CALLEE) => control::op_call::<true, false, { control::LEAF_CALLEE }>,
+        Some(control::EVENTFUL_CALLEE) => {
+            control::op_call::<true, false, { control::EVENTFUL_CALLEE }>
+        }
+        _ => control::op_call::<true, false, { control::ANY_CALLEE }>,
+    }
 }
 
 /// Whether a function body has no op that fires an event (`Loop`, `Call`, `CallIndirect`; the
-/// `Entry` op's event is fired by the caller's activation).
+/// entry event is fired by the activation, or counted by the call op).
 pub fn fires_no_events(code: &[Word]) -> bool {
     !code.iter().any(|word| {
         matches!(

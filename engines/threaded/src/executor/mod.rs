@@ -59,7 +59,11 @@ pub struct Cell {
 pub enum Signal {
     /// The function returned (results in slots `0..m` of its frame).
     Return,
-    /// Leave this many more native loop frames, then restart that loop's body.
+    /// Leave `depth` more native loop frames, then restart that loop's body; packed as
+    /// `depth << 32` ([`CONTINUE_UNIT`] per frame, see [`pack_continue`]; lowering packs the
+    /// `Continue` ops' immediates), so that a leaf loop tests "restart me, and an event is left
+    /// in the local budget" with one comparison (`packed < left`, see
+    /// `control::loop_run`).
     Continue(u64),
     /// Leave `depth` more native loop frames, then continue at code position `target`, packed
     /// as `depth << 32 | target` (see [`Signal::breaking`]) so the signal is two registers.
@@ -82,6 +86,15 @@ impl Signal {
     pub fn breaking(depth: u32, target: u32) -> Signal {
         Signal::Break((u64::from(depth) << 32) | u64::from(target))
     }
+}
+
+/// One native loop frame in a packed [`Signal::Continue`].
+pub const CONTINUE_UNIT: u64 = 1 << 32;
+
+/// The packed [`Signal::Continue`] payload for leaving `depth` more loop frames (depths beyond
+/// `u32::MAX` saturate; no function nests that deep).
+pub fn pack_continue(depth: u64) -> u64 {
+    depth.min(u64::from(u32::MAX)) * CONTINUE_UNIT
 }
 
 /// The depth and target of a packed [`Signal::Break`].
