@@ -334,10 +334,14 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::GlobalGet(l.mode));
             self.emit(Instruction::I32Eqz);
             self.emit(Instruction::BrIf(self.depth_of(landing.at)));
-            self.emit(Instruction::CallIndirect {
-                type_index,
-                table_index: l.funcs_table,
-            });
+            match (l.funcs_table, l.dispatchers.get(&type_index)) {
+                (Some(table_index), _) => self.emit(Instruction::CallIndirect {
+                    type_index,
+                    table_index,
+                }),
+                (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
+                (None, None) => self.emit(Instruction::Unreachable),
+            }
             self.emit(Instruction::Br(self.depth_of(after)));
         } else {
             self.emit(Instruction::Br(self.depth_of(landing.at)));
