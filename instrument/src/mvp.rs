@@ -57,7 +57,7 @@ pub(crate) fn check(wasm: &[u8], analysis: &ModuleAnalysis) -> Result<MvpFacts, 
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for ty in reader.into_iter_err_on_gc_types() {
                     let ty = ty?;
                     if ty.params().iter().chain(ty.results()).any(|t| is_ref(*t)) {
@@ -70,7 +70,7 @@ pub(crate) fn check(wasm: &[u8], analysis: &ModuleAnalysis) -> Result<MvpFacts, 
                 }
             }
             Payload::ImportSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for import in reader.into_imports() {
                     let import = import?;
                     match import.ty {
@@ -99,7 +99,7 @@ pub(crate) fn check(wasm: &[u8], analysis: &ModuleAnalysis) -> Result<MvpFacts, 
                 }
             }
             Payload::GlobalSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for global in reader {
                     if is_ref(global?.ty.content_type) {
                         return Err(InstrumentError::feature(
@@ -113,7 +113,7 @@ pub(crate) fn check(wasm: &[u8], analysis: &ModuleAnalysis) -> Result<MvpFacts, 
             Payload::ElementSection(reader) => {
                 for element in reader {
                     let element = element?;
-                    let offset = element.range.start as u64;
+                    let offset = element.range.start;
                     let (table, offset_expr) = match element.kind {
                         ElementKind::Active {
                             table_index,
