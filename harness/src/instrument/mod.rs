@@ -88,14 +88,22 @@ impl Session {
     ///
     /// Engines behind the adapter protocol (`proc:`) do not enforce baton's `max_frames`, so
     /// their modules count frames themselves (`Options::max_frames`); in-process engines do.
-    pub fn new(name: &'static str, mut inner: Box<dyn Engine>, config: &EngineConfig) -> Self {
+    /// `mvp`: the inner engine lacks reference types (its handshake does not declare them), so
+    /// modules get the MVP rewrite (`Options::mvp`).
+    pub fn new(
+        name: &'static str,
+        mut inner: Box<dyn Engine>,
+        config: &EngineConfig,
+        mvp: bool,
+    ) -> Self {
         let shared = Shared::default();
-        let imports = create_imports(inner.as_mut(), &shared);
+        let imports = create_imports(inner.as_mut(), &shared, mvp);
         let options = Options {
             max_frames: inner
                 .name()
                 .starts_with(crate::adapters::process::PREFIX)
                 .then_some(config.max_frames),
+            mvp,
         };
         Session::with_options(name, inner, shared, imports, options)
     }
@@ -103,7 +111,7 @@ impl Session {
     /// Wraps `inner`, rewriting modules with `options`.
     pub fn with_rewrite(name: &'static str, mut inner: Box<dyn Engine>, options: Options) -> Self {
         let shared = Shared::default();
-        let imports = create_imports(inner.as_mut(), &shared);
+        let imports = create_imports(inner.as_mut(), &shared, options.mvp);
         Session::with_options(name, inner, shared, imports, options)
     }
 
@@ -297,7 +305,7 @@ impl Session {
         match self.inner.func_identity(inner, value)? {
             FuncIdentity::Index(k) => {
                 let imported = self.module_of(id).ok()?.analysis.imported_func_count();
-                let imports = baton_instrument::layout::IMPORTS;
+                let imports = baton_instrument::layout::import_count(self.options.mvp);
                 if k < imported {
                     Some(k)
                 } else {
