@@ -305,6 +305,55 @@ fn mvp_rewrite_on_wasmi_matches_stack_at_every_event() {
     );
 }
 
+/// An MVP rewrite cannot write tables: restoring an image whose table is not what the element
+/// segments build is refused with a typed error naming the table; the true table is accepted.
+#[test]
+fn mvp_restore_refuses_a_table_the_segments_do_not_build() {
+    let wasm = wat::parse_str(MVP_FLOATS).expect("wat");
+    let mut stack = session("stack", MVP_FLOATS);
+    let s = fresh(&mut stack);
+    let outcome = stack
+        .engine
+        .invoke(s, "run", &[Value::I32(3)], stop_at(4))
+        .expect("runs")
+        .outcome;
+    assert!(
+        matches!(outcome, RunOutcome::Suspended { .. }),
+        "{outcome:?}"
+    );
+    let image = stack.engine.take_image(s).expect("image");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let mut mvp = baton::instrument::Session::with_rewrite(
+        "instrumented(mvp):wasmi",
+        (wasmi.create)(&EngineConfig::default()),
+        baton_instrument::Options {
+            mvp: true,
+            ..baton_instrument::Options::default()
+        },
+    );
+    let module = mvp.compile(&wasm).expect("compile");
+    let restored = mvp
+        .restore(module, &[], &image)
+        .expect("the true table restores");
+    let mut bad = image.clone();
+    bad.tables[0].elements[5] = image.tables[0].elements[2].clone();
+    match mvp.restore(module, &[], &bad) {
+        Err(EngineError::Restore(message)) => assert!(message.contains("table 0"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let finished = mvp
+        .resume(restored, RunOptions::default())
+        .expect("resumes")
+        .outcome;
+    let s = fresh(&mut stack);
+    let expected = stack
+        .engine
+        .invoke(s, "run", &[Value::I32(3)], RunOptions::default())
+        .expect("runs")
+        .outcome;
+    assert_eq!(finished, expected);
+}
+
 #[test]
 fn recursive_loop_in_blocks_matches_stack_at_every_event() {
     let (events, imaged, _) = check(RECURSIVE, "rec", &[Value::I32(3)]);
