@@ -280,6 +280,42 @@ fn mvp_rewrite_on_wasm3_matches_stack_at_every_event() {
     assert_eq!(imaged, events, "every stop imaged");
 }
 
+/// A function exported three times: Wasm3 keeps only the first three export names of a
+/// function, so resuming must enter it by an original name, not the added `__baton_f0`.
+#[test]
+fn wasm3_resumes_a_function_exported_three_times() {
+    let text = r#"(module (func (export "a") (export "b") (export "c") (param i32) (result i32)
+        (i32.add (local.get 0) (i32.const 1))))"#;
+    let mut pair = session("instrumented:proc:wasm3", text);
+    let i = fresh(&mut pair);
+    let stopped = pair
+        .engine
+        .invoke(i, "b", &[Value::I32(41)], stop_at(0))
+        .expect("runs")
+        .outcome;
+    assert!(
+        matches!(stopped, RunOutcome::Suspended { .. }),
+        "{stopped:?}"
+    );
+    let image = pair.engine.take_image(i).expect("image");
+    let resumed = pair
+        .engine
+        .resume(i, RunOptions::default())
+        .expect("resumes")
+        .outcome;
+    assert_eq!(resumed, RunOutcome::Returned(vec![Value::I32(42)]));
+    let r = pair
+        .engine
+        .restore(pair.module, &[], &image)
+        .expect("restores");
+    let resumed = pair
+        .engine
+        .resume(r, RunOptions::default())
+        .expect("resumes the restored run")
+        .outcome;
+    assert_eq!(resumed, RunOutcome::Returned(vec![Value::I32(42)]));
+}
+
 /// The MVP rewrite on an in-process engine (wasmi), which has reference types but must not
 /// need them.
 #[test]
