@@ -316,6 +316,55 @@ fn wasm3_resumes_a_function_exported_three_times() {
     assert_eq!(resumed, RunOutcome::Returned(vec![Value::I32(42)]));
 }
 
+/// Sixteen mixed results (`func.wast`'s `large-sig`) and an explicit `return`: the MVP
+/// rewrite returns them directly (Wasm3 0.5.0 garbles a multi-value block mixing ints and
+/// floats), on the plain run and after a checkpoint at every event.
+#[test]
+fn wasm3_returns_many_mixed_results() {
+    let text = r#"(module
+      (func $sig (export "large-sig")
+        (param i32 i64 f32 f32 i32 f64 f32 i32 i32 i32 f32 f64 f64 f64 i32 i32 f32)
+        (result f64 f32 i32 i32 i32 i64 f32 i32 i32 f32 f64 f64 i32 f32 i32 f64)
+        (local.get 5) (local.get 2) (local.get 0) (local.get 8) (local.get 7) (local.get 1)
+        (local.get 3) (local.get 9) (local.get 4) (local.get 6) (local.get 13) (local.get 11)
+        (local.get 15) (local.get 16) (local.get 14) (local.get 12))
+      (func (export "early") (param i32) (result f64 f32 i64 f64)
+        (if (local.get 0)
+          (then (f64.const 1.5) (f32.const 2.5) (i64.const 3) (f64.const 4.5) (br 1)))
+        (f64.const 5.5) (f32.const 6.5) (i64.const 7) (f64.const 8.5)
+        (return)))"#;
+    let args = [
+        Value::I32(0),
+        Value::I64(1),
+        Value::F32(2.0f32.to_bits()),
+        Value::F32(3.0f32.to_bits()),
+        Value::I32(4),
+        Value::F64(5.0f64.to_bits()),
+        Value::F32(6.0f32.to_bits()),
+        Value::I32(7),
+        Value::I32(8),
+        Value::I32(9),
+        Value::F32(10.0f32.to_bits()),
+        Value::F64(11.0f64.to_bits()),
+        Value::F64(12.0f64.to_bits()),
+        Value::F64(13.0f64.to_bits()),
+        Value::I32(14),
+        Value::I32(15),
+        Value::F32(16.0f32.to_bits()),
+    ];
+    let (events, imaged, _) = check_on("instrumented:proc:wasm3", text, "large-sig", &args);
+    assert_eq!((events, imaged), (1, 1), "one entry event, imaged");
+    for flag in [0, 1] {
+        let (events, _, _) = check_on(
+            "instrumented:proc:wasm3",
+            text,
+            "early",
+            &[Value::I32(flag)],
+        );
+        assert_eq!(events, 1);
+    }
+}
+
 /// The MVP rewrite on an in-process engine (wasmi), which has reference types but must not
 /// need them.
 #[test]

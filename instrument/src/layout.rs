@@ -170,6 +170,8 @@ pub(crate) struct Layout {
     pub funcs_table: Option<u32>,
     /// Number of added function imports ([`import_count`]).
     pub imports: u32,
+    /// Whether this is an MVP rewrite (`Options::mvp`).
+    pub mvp: bool,
     /// MVP rewrite: per type index used by `call_indirect`, the added function
     /// `(params.., callee: i32) -> results` calling the callee (original index) directly.
     pub dispatchers: HashMap<u32, u32>,

@@ -135,6 +135,7 @@ pub(crate) fn rewrite(
         elem_flags,
         funcs_table: (!options.mvp).then_some(analysis.tables().len() as u32),
         imports: added_imports,
+        mvp: options.mvp,
         dispatchers: indirect_types
             .iter()
             .enumerate()
