@@ -334,10 +334,14 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::GlobalGet(l.mode));
             self.emit(Instruction::I32Eqz);
             self.emit(Instruction::BrIf(self.depth_of(landing.at)));
-            self.emit(Instruction::CallIndirect {
-                type_index,
-                table_index: l.funcs_table,
-            });
+            match (l.funcs_table, l.dispatchers.get(&type_index)) {
+                (Some(table_index), _) => self.emit(Instruction::CallIndirect {
+                    type_index,
+                    table_index,
+                }),
+                (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
+                (None, None) => self.emit(Instruction::Unreachable),
+            }
             self.emit(Instruction::Br(self.depth_of(after)));
         } else {
             self.emit(Instruction::Br(self.depth_of(landing.at)));
@@ -634,6 +638,9 @@ impl<'a> Emitter<'a> {
                     .ok_or_else(|| InstrumentError::at(offset, "end without block"))?;
                 self.check_done(&done, offset)?;
                 if self.open.is_empty() {
+                    if l.mvp {
+                        self.direct_return();
+                    }
                     self.tail();
                 } else {
                     self.end();
@@ -641,7 +648,12 @@ impl<'a> Emitter<'a> {
             }
             Operator::Br { relative_depth } => {
                 let d = self.orig_depth(relative_depth, offset)?;
-                self.emit(Instruction::Br(d));
+                if l.mvp && d == self.depth_of(1) {
+                    // To the function's label: a return (see `direct_return`).
+                    self.direct_return();
+                } else {
+                    self.emit(Instruction::Br(d));
+                }
                 self.kill();
             }
             Operator::BrIf { relative_depth } => {
@@ -655,6 +667,10 @@ impl<'a> Emitter<'a> {
                 }
                 let default = self.orig_depth(targets.default(), offset)?;
                 self.emit(Instruction::BrTable(Cow::Owned(mapped), default));
+                self.kill();
+            }
+            Operator::Return if l.mvp => {
+                self.direct_return();
                 self.kill();
             }
             Operator::Return => {
@@ -707,6 +723,17 @@ impl<'a> Emitter<'a> {
             ));
         }
         Ok(())
+    }
+
+    /// MVP: restores the frame depth and returns the results on the stack directly, so they
+    /// never leave the body block through its end (Wasm3 0.5.0 returns wrong values from a
+    /// multi-value block mixing ints and floats).
+    fn direct_return(&mut self) {
+        if let Some((global, _)) = self.layout.depth {
+            self.emit(Instruction::LocalGet(self.depth));
+            self.emit(Instruction::GlobalSet(global));
+        }
+        self.emit(Instruction::Return);
     }
 
     /// The function's end: close the body, restore the depth, return, and the unwind tail.

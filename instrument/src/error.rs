@@ -19,9 +19,36 @@ pub enum InstrumentError {
     /// The module uses a construct the instrumentation does not support.
     #[error("unsupported by the instrumentation: {0}")]
     Unsupported(String),
+    /// The MVP rewrite (`Options::mvp`) cannot handle a feature the module uses.
+    #[error("the MVP rewrite cannot handle {feature} ({})", place(*.func, *.offset))]
+    Feature {
+        /// The feature and construct, e.g. "reference types (table.get)".
+        feature: String,
+        /// The function using it (original index space), when it is in a body.
+        func: Option<u32>,
+        /// Byte offset in the original module.
+        offset: u64,
+    },
+}
+
+/// `function F, offset O` or `offset O`.
+fn place(func: Option<u32>, offset: u64) -> String {
+    match func {
+        Some(func) => format!("function {func}, offset {offset:#x}"),
+        None => format!("offset {offset:#x}"),
+    }
 }
 
 impl InstrumentError {
+    /// A feature the MVP rewrite cannot handle.
+    pub(crate) fn feature(feature: impl Into<String>, func: Option<u32>, offset: u64) -> Self {
+        InstrumentError::Feature {
+            feature: feature.into(),
+            func,
+            offset,
+        }
+    }
+
     /// An error at `offset`.
     pub(crate) fn at(offset: u64, message: impl Into<String>) -> Self {
         InstrumentError::At {

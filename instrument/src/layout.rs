@@ -25,6 +25,57 @@ pub const VALUE_TYPES: [ValType; 6] = [
     ValType::EXTERNREF,
 ];
 
+/// The value types of the typed save/load imports of an MVP rewrite ([`crate::Options::mvp`]):
+/// the numeric ones only (an MVP module has no reference-typed values, and an MVP engine cannot
+/// link a host function taking one).
+pub const MVP_VALUE_TYPES: [ValType; 4] = [ValType::I32, ValType::I64, ValType::F32, ValType::F64];
+
+/// Number of added function imports of an MVP rewrite.
+pub const MVP_IMPORTS: u32 = 11;
+
+/// Names of the added imports of an MVP rewrite, in order (as [`IMPORT_NAMES`] without the
+/// reference-typed `save_*` and `load_*`).
+pub const MVP_IMPORT_NAMES: [&str; MVP_IMPORTS as usize] = [
+    "event",
+    "frame_done",
+    "save_i32",
+    "save_i64",
+    "save_f32",
+    "save_f64",
+    "load_i32",
+    "load_i64",
+    "load_f32",
+    "load_f64",
+    "stack_exhausted",
+];
+
+/// The value types of the typed save/load imports (full or MVP rewrite).
+pub fn value_types(mvp: bool) -> &'static [ValType] {
+    if mvp {
+        &MVP_VALUE_TYPES
+    } else {
+        &VALUE_TYPES
+    }
+}
+
+/// The names of the added imports, in order (full or MVP rewrite).
+pub fn import_names(mvp: bool) -> &'static [&'static str] {
+    if mvp {
+        &MVP_IMPORT_NAMES
+    } else {
+        &IMPORT_NAMES
+    }
+}
+
+/// The number of added function imports (full or MVP rewrite): defined functions shift by it.
+pub fn import_count(mvp: bool) -> u32 {
+    if mvp {
+        MVP_IMPORTS
+    } else {
+        IMPORTS
+    }
+}
+
 /// Names of the added imports, in order: `event(kind, site, left) -> stop` (`left`: the
 /// events-left counter after counting this event, negative from the threshold on),
 /// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
@@ -61,7 +112,8 @@ pub fn wire(ty: ValType) -> ValType {
     }
 }
 
-/// Position of `ty` in [`VALUE_TYPES`].
+/// Position of `ty` in [`VALUE_TYPES`] (the numeric types have the same position in
+/// [`MVP_VALUE_TYPES`]).
 pub fn type_slot(ty: ValType) -> usize {
     VALUE_TYPES.iter().position(|t| *t == ty).unwrap_or(0)
 }
@@ -113,8 +165,16 @@ pub(crate) struct Layout {
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.
     pub elem_flags: Vec<Option<u32>>,
-    /// The added table holding every original function at its index.
-    pub funcs_table: u32,
+    /// The added table holding every original function at its index (none in an MVP
+    /// rewrite, which re-enters a `call_indirect` callee through [`Layout::dispatchers`]).
+    pub funcs_table: Option<u32>,
+    /// Number of added function imports ([`import_count`]).
+    pub imports: u32,
+    /// Whether this is an MVP rewrite (`Options::mvp`).
+    pub mvp: bool,
+    /// MVP rewrite: per type index used by `call_indirect`, the added function
+    /// `(params.., callee: i32) -> results` calling the callee (original index) directly.
+    pub dispatchers: HashMap<u32, u32>,
 }
 
 impl Layout {
@@ -123,8 +183,13 @@ impl Layout {
         if func < self.imported_funcs {
             func
         } else {
-            func + IMPORTS
+            func + self.imports
         }
+    }
+
+    /// Number of typed save (and of load) imports.
+    fn typed(&self) -> u32 {
+        (self.imports - 3) / 2
     }
 
     /// The `event` import.
@@ -144,12 +209,12 @@ impl Layout {
 
     /// The `load_<ty>` import.
     pub fn load(&self, ty: ValType) -> u32 {
-        self.imported_funcs + 8 + type_slot(ty) as u32
+        self.imported_funcs + 2 + self.typed() + type_slot(ty) as u32
     }
 
     /// The `stack_exhausted` import.
     pub fn stack_exhausted(&self) -> u32 {
-        self.imported_funcs + 14
+        self.imported_funcs + 2 + 2 * self.typed()
     }
 
     /// Saves the value of `ty` on top of the stack (floats as their bits).
@@ -177,6 +242,8 @@ impl Layout {
 pub(crate) struct Remap {
     /// Original imported function count.
     pub imported_funcs: u32,
+    /// Number of added function imports.
+    pub imports: u32,
 }
 
 impl Reencode for Remap {
@@ -189,7 +256,7 @@ impl Reencode for Remap {
         Ok(if func < self.imported_funcs {
             func
         } else {
-            func + IMPORTS
+            func + self.imports
         })
     }
 }

@@ -18,6 +18,8 @@
 //! [`Meta`] tells the host what each site is (original pcs: the image's pcs are the original
 //! module's). The host side lives in the harness (`instrumented:<engine>` adapters).
 //!
+//! [`Options::mvp`] rewrites for engines without reference types (see its docs).
+//!
 //! Declared limitations: SIMD is outside baton's feature set; the `any` kind is not
 //! instrumented (engines report the main kinds only).
 
@@ -26,13 +28,14 @@ pub mod error;
 pub mod layout;
 pub mod meta;
 mod module;
+mod mvp;
 pub mod names;
 mod plan;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 
 pub use error::InstrumentError;
-pub use meta::{Level, Meta, Site, SiteKind};
+pub use meta::{Level, Meta, SegmentOffset, Site, SiteKind, TableSegment};
 
 /// An instrumented module and what its host needs.
 #[derive(Debug, Clone)]
@@ -50,6 +53,14 @@ pub struct Options {
     /// `stack_exhausted` import (before its `entry` event), for engines that do not enforce
     /// baton's `max_frames` themselves. Costs a global update per call and return.
     pub max_frames: Option<u32>,
+    /// Rewrite for an engine without reference types (WebAssembly 1.0 plus multi-value and
+    /// mutable globals, e.g. Wasm3): no private function table (a rewound `call_indirect`
+    /// re-enters its callee through a per-type direct dispatch), no table helpers (the host
+    /// derives the tables from the element segments, [`Meta::table_segments`]), only numeric
+    /// save/load imports, and no `memory.fill`. A module the MVP rewrite cannot handle
+    /// (reference types, several tables, table instructions, an imported table, passive or
+    /// declarative element segments) is refused with [`InstrumentError::Feature`].
+    pub mvp: bool,
 }
 
 /// Rewrites `wasm` (which must be valid under baton's feature set) with default options.

@@ -64,6 +64,27 @@ pub struct Level {
     pub sites: Vec<u32>,
 }
 
+/// Where an active element segment starts in its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentOffset {
+    /// A constant offset.
+    Const(u32),
+    /// The value of (imported, immutable) global `g`, original index.
+    Global(u32),
+}
+
+/// An active element segment of an MVP module: from instantiation on (nothing in an MVP module
+/// can change a table afterwards), table `table` holds `funcs` from `offset` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSegment {
+    /// The table (original index).
+    pub table: u32,
+    /// Its start.
+    pub offset: SegmentOffset,
+    /// Function indices (original index space), in order.
+    pub funcs: Vec<u32>,
+}
+
 /// Everything the host side of an instrumented module needs.
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
@@ -83,6 +104,11 @@ pub struct Meta {
     pub func_exports: Vec<(String, u32)>,
     /// Number of functions in the original index space.
     pub func_count: u32,
+    /// Whether the module was rewritten in MVP mode (`Options::mvp`): no table helpers, the
+    /// host derives the tables from [`Meta::table_segments`].
+    pub mvp: bool,
+    /// MVP mode: the module's active element segments, in order (the tables' only contents).
+    pub table_segments: Vec<TableSegment>,
 }
 
 impl Meta {

@@ -15,9 +15,10 @@ use wasmparser::{ElementKind, Parser, Payload, ValType};
 use crate::body::Emitter;
 use crate::error::InstrumentError;
 use crate::layout::{
-    enc, wire, Layout, Remap, Types, HOST_MODULE, IMPORTS, IMPORT_NAMES, VALUE_TYPES,
+    enc, import_count, import_names, value_types, wire, Layout, Remap, Types, HOST_MODULE,
 };
 use crate::meta::{Level, Meta, Site};
+use crate::mvp;
 use crate::names;
 use crate::plan::plan;
 use crate::{Instrumented, Options};
@@ -37,6 +38,7 @@ struct Sections<'a> {
     data: Option<wasmparser::DataSectionReader<'a>>,
     code: Vec<wasmparser::FunctionBody<'a>>,
     type_count: u32,
+    data_count: bool,
 }
 
 fn read_sections(wasm: &[u8]) -> Result<Sections<'_>, InstrumentError> {
@@ -56,6 +58,7 @@ fn read_sections(wasm: &[u8]) -> Result<Sections<'_>, InstrumentError> {
             Payload::StartSection { func, .. } => s.start = Some(func),
             Payload::ElementSection(r) => s.elements = Some(r),
             Payload::DataSection(r) => s.data = Some(r),
+            Payload::DataCountSection { .. } => s.data_count = true,
             Payload::CodeSectionEntry(body) => s.code.push(body),
             _ => {}
         }
@@ -71,10 +74,24 @@ pub(crate) fn rewrite(
 ) -> Result<Instrumented, InstrumentError> {
     let s = read_sections(wasm)?;
     let imported_funcs = analysis.imported_func_count();
-    let mut remap = Remap { imported_funcs };
+    let added_imports = import_count(options.mvp);
+    let mut remap = Remap {
+        imported_funcs,
+        imports: added_imports,
+    };
+    let facts = if options.mvp {
+        Some(mvp::check(wasm, analysis)?)
+    } else {
+        None
+    };
     let mut types = Types::new(s.type_count);
     let mut meta = Meta {
         func_count: analysis.func_count(),
+        mvp: options.mvp,
+        table_segments: facts
+            .as_ref()
+            .map(|f| f.segments.clone())
+            .unwrap_or_default(),
         ..Meta::default()
     };
 
@@ -102,15 +119,28 @@ pub(crate) fn rewrite(
     };
     let data_flags: Vec<Option<u32>> = data_kinds.iter().map(&mut flag).collect();
     let elem_flags: Vec<Option<u32>> = elem_kinds.iter().map(&mut flag).collect();
+    let rw_site = imported_funcs + added_imports + s.code.len() as u32;
+    // MVP: the direct dispatches follow the rewind helper, one per `call_indirect` type.
+    let indirect_types: Vec<u32> = facts
+        .as_ref()
+        .map(|f| f.indirect_types.iter().copied().collect())
+        .unwrap_or_default();
     let layout = Layout {
         imported_funcs,
         mode: global_total,
         left: global_total + 1,
         depth,
-        rw_site: imported_funcs + IMPORTS + s.code.len() as u32,
+        rw_site,
         data_flags,
         elem_flags,
-        funcs_table: analysis.tables().len() as u32,
+        funcs_table: (!options.mvp).then_some(analysis.tables().len() as u32),
+        imports: added_imports,
+        mvp: options.mvp,
+        dispatchers: indirect_types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| (*ty, rw_site + 1 + i as u32))
+            .collect(),
     };
     meta.data_passive = data_kinds;
     meta.elem_passive = elem_kinds;
@@ -123,14 +153,14 @@ pub(crate) fn rewrite(
     let mut import_types = Vec::new();
     import_types.push(types.index(&[ValType::I32, ValType::I32, ValType::I64], &[ValType::I32]));
     import_types.push(types.index(&[ValType::I32], &[]));
-    for ty in VALUE_TYPES {
-        import_types.push(types.index(&[wire(ty)], &[]));
+    for ty in value_types(options.mvp) {
+        import_types.push(types.index(&[wire(*ty)], &[]));
     }
-    for ty in VALUE_TYPES {
-        import_types.push(types.index(&[], &[wire(ty)]));
+    for ty in value_types(options.mvp) {
+        import_types.push(types.index(&[], &[wire(*ty)]));
     }
     import_types.push(types.index(&[], &[]));
-    for (name, ty) in IMPORT_NAMES.iter().zip(&import_types) {
+    for (name, ty) in import_names(options.mvp).iter().zip(&import_types) {
         imports.import(HOST_MODULE, name, EntityType::Function(*ty));
     }
 
@@ -182,11 +212,18 @@ pub(crate) fn rewrite(
         code.function(&emitter.run(body, &mut remap)?);
     }
     let defined = s.code.len() as u32;
-    let mut next_func = imported_funcs + IMPORTS + defined;
+    let mut next_func = imported_funcs + added_imports + defined;
     // The rewind helper first (its index is `layout.rw_site`), not exported.
     functions.function(types.index(&[], &[ValType::I32]));
     code.function(&rw_site_body(&layout));
     next_func += 1;
+    // MVP: the direct dispatches (indices `layout.dispatchers`), not exported.
+    for ty in &indirect_types {
+        let (ty_index, body) = dispatcher(analysis, &layout, &mut types, *ty)?;
+        functions.function(ty_index);
+        code.function(&body);
+        next_func += 1;
+    }
     let mut exports = ExportSection::new();
     if let Some(r) = s.exports.clone() {
         for export in r.clone() {
@@ -217,7 +254,7 @@ pub(crate) fn rewrite(
         exports.export(name, ExportKind::Func, next_func);
         next_func += 1;
     };
-    let helpers = helper_bodies(analysis, &layout);
+    let helpers = helper_bodies(analysis, &layout, options.mvp);
     for (name, params, results, body) in helpers {
         add_helper(
             &name,
@@ -244,13 +281,15 @@ pub(crate) fn rewrite(
         remap.parse_table_section(&mut tables, r)?;
     }
     let count = u64::from(analysis.func_count());
-    tables.table(TableType {
-        element_type: RefType::FUNCREF,
-        table64: false,
-        minimum: count,
-        maximum: Some(count),
-        shared: false,
-    });
+    if layout.funcs_table.is_some() {
+        tables.table(TableType {
+            element_type: RefType::FUNCREF,
+            table64: false,
+            minimum: count,
+            maximum: Some(count),
+            shared: false,
+        });
+    }
     let mut memories = MemorySection::new();
     if let Some(r) = s.memories.clone() {
         remap.parse_memory_section(&mut memories, r)?;
@@ -290,12 +329,14 @@ pub(crate) fn rewrite(
     if let Some(r) = s.elements.clone() {
         remap.parse_element_section(&mut elements, r)?;
     }
-    let all: Vec<u32> = (0..analysis.func_count()).map(|k| layout.func(k)).collect();
-    elements.active(
-        Some(layout.funcs_table),
-        &ConstExpr::i32_const(0),
-        Elements::Functions(all.into()),
-    );
+    if let Some(funcs_table) = layout.funcs_table {
+        let all: Vec<u32> = (0..analysis.func_count()).map(|k| layout.func(k)).collect();
+        elements.active(
+            Some(funcs_table),
+            &ConstExpr::i32_const(0),
+            Elements::Functions(all.into()),
+        );
+    }
     let mut data = DataSection::new();
     if let Some(r) = s.data.clone() {
         remap.parse_data_section(&mut data, r)?;
@@ -329,7 +370,8 @@ pub(crate) fn rewrite(
         });
     }
     module.section(&elements);
-    if !meta.data_passive.is_empty() {
+    // A data count section is bulk memory's: an MVP rewrite keeps the original's choice.
+    if !meta.data_passive.is_empty() && (!options.mvp || s.data_count) {
         module.section(&DataCountSection {
             count: meta.data_passive.len() as u32,
         });
@@ -388,13 +430,99 @@ fn refuse_if() -> [Instruction<'static>; 4] {
     ]
 }
 
+/// Zeroes memory `m` (local 1 of the caller is scratch): `memory.fill`, or in an MVP rewrite a
+/// loop of `i64.store`s from the top down (a memory's byte size is a multiple of 8).
+fn zero_memory(m: u32, mvp: bool) -> Vec<Instruction<'static>> {
+    use Instruction as I;
+    if !mvp {
+        return vec![
+            I::I32Const(0),
+            I::I32Const(0),
+            I::MemorySize(m),
+            I::I32Const(16),
+            I::I32Shl,
+            I::MemoryFill(m),
+        ];
+    }
+    vec![
+        I::MemorySize(m),
+        I::I32Const(16),
+        I::I32Shl,
+        I::LocalSet(1),
+        I::Block(wasm_encoder::BlockType::Empty),
+        I::Loop(wasm_encoder::BlockType::Empty),
+        I::LocalGet(1),
+        I::I32Eqz,
+        I::BrIf(1),
+        I::LocalGet(1),
+        I::I32Const(8),
+        I::I32Sub,
+        I::LocalTee(1),
+        I::I64Const(0),
+        I::I64Store(MemArg {
+            offset: 0,
+            align: 3,
+            target: wasm_encoder::MemArgTarget::Memory(m),
+            ordering: None,
+        }),
+        I::Br(0),
+        I::End,
+        I::End,
+    ]
+}
+
 /// A helper without parameters, results or locals.
 fn nullary(name: &str, instrs: &[Instruction<'_>]) -> Helper {
     (name.into(), vec![], vec![], body_of(&[], instrs))
 }
 
-/// The exported state helpers (see [`names`]).
-fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
+/// MVP: the direct dispatch of `call_indirect` type `ty`: `(params.., callee) -> results`
+/// calls original function `callee` (a defined function of a type equal to `ty`) directly, and
+/// traps on any other index. A `br_table` over the function index space picks the call.
+fn dispatcher(
+    analysis: &ModuleAnalysis,
+    l: &Layout,
+    types: &mut Types,
+    ty: u32,
+) -> Result<(u32, Function), InstrumentError> {
+    use Instruction as I;
+    let sig = analysis.func_type(ty).ok_or_else(|| {
+        InstrumentError::Unsupported(format!("call_indirect of unknown type {ty}"))
+    })?;
+    let params = sig.params().to_vec();
+    let mut with_callee = params.clone();
+    with_callee.push(ValType::I32);
+    let type_index = types.index(&with_callee, sig.results());
+    let callees: Vec<u32> = (analysis.imported_func_count()..analysis.func_count())
+        .filter(|f| analysis.func_type_of(*f) == Some(sig))
+        .collect();
+    let mut instrs = Vec::new();
+    if !callees.is_empty() {
+        let n = callees.len() as u32;
+        for _ in 0..=n {
+            instrs.push(I::Block(wasm_encoder::BlockType::Empty));
+        }
+        // Depth `i` ends case `i`'s block (its call follows), depth `n` the fail block.
+        let targets: Vec<u32> = (0..analysis.func_count())
+            .map(|f| callees.iter().position(|c| *c == f).map_or(n, |i| i as u32))
+            .collect();
+        instrs.push(I::LocalGet(params.len() as u32));
+        instrs.push(I::BrTable(targets.into(), n));
+        for callee in &callees {
+            instrs.push(I::End);
+            instrs.extend((0..params.len() as u32).map(I::LocalGet));
+            instrs.push(I::Call(l.func(*callee)));
+            instrs.push(I::Return);
+        }
+        instrs.push(I::End);
+    }
+    instrs.push(I::Unreachable);
+    Ok((type_index, body_of(&[], &instrs)))
+}
+
+/// The exported state helpers (see [`names`]); an MVP rewrite has no table helpers and zeroes
+/// memory without `memory.fill`.
+fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout, mvp: bool) -> Vec<Helper> {
     use Instruction as I;
     let mut out: Vec<Helper> = Vec::new();
     let mut control = vec![
@@ -438,21 +566,14 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
                 I::I32Eq,
             ])
             .chain(refuse_if())
-            .chain([
-                I::I32Const(0),
-                I::I32Const(0),
-                I::MemorySize(m),
-                I::I32Const(16),
-                I::I32Shl,
-                I::MemoryFill(m),
-                I::I32Const(0),
-            ])
+            .chain(zero_memory(m, mvp))
+            .chain([I::I32Const(0)])
             .collect::<Vec<_>>();
         out.push((
             names::memory_resize(i),
             vec![ValType::I32],
             vec![ValType::I32],
-            body_of(&[], &resize),
+            body_of(&[ValType::I32], &resize),
         ));
         let fill = [
             I::Loop(wasm_encoder::BlockType::Empty),
@@ -482,7 +603,9 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout) -> Vec<Helper> {
             body_of(&[ValType::I32], &fill),
         ));
     }
-    for (t, table) in analysis.tables().iter().enumerate() {
+    // MVP: no table instructions; the host derives the tables from the element segments.
+    let tables = if mvp { &[][..] } else { analysis.tables() };
+    for (t, table) in tables.iter().enumerate() {
         let ti = t as u32;
         let ty = ValType::Ref(table.element_type);
         let null = if table.element_type == wasmparser::RefType::EXTERNREF {

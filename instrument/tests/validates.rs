@@ -46,6 +46,7 @@ fn the_frame_limit_adds_a_depth_global_and_still_validates() {
         &wasm,
         &Options {
             max_frames: Some(64),
+            ..Options::default()
         },
     )
     .expect("instrument");

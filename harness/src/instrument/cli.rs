@@ -14,6 +14,10 @@ pub struct InstrumentArgs {
     /// enforce baton's `max_frames`).
     #[arg(long)]
     pub max_frames: Option<u32>,
+    /// Rewrite for an engine without reference types (e.g. Wasm3): no added table, numeric
+    /// host imports only; modules using reference types or several tables are refused.
+    #[arg(long)]
+    pub mvp: bool,
 }
 
 /// Rewrites `args.input` into `args.output`; returns a one-line summary.
@@ -25,6 +29,7 @@ pub fn run(args: &InstrumentArgs) -> Result<String, String> {
         .into_owned();
     let options = baton_instrument::Options {
         max_frames: args.max_frames,
+        mvp: args.mvp,
     };
     let out = baton_instrument::instrument_with(&wasm, &options)
         .map_err(|e| format!("{}: {e}", args.input.display()))?;

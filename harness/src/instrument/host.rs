@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use baton_checkpoint::EventKind;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
-use baton_instrument::layout::{IMPORT_NAMES, STACK_EXHAUSTED, VALUE_TYPES};
+use baton_instrument::layout::{value_types, STACK_EXHAUSTED};
 
 /// The trap message `event` uses to end a run that ran out of fuel.
 pub const OUT_OF_FUEL: &str = "baton instrumented: out of fuel";
@@ -90,12 +90,15 @@ fn wire_type(ty: ValType) -> ValType {
     }
 }
 
-/// Creates the imported functions in `engine`, in [`IMPORT_NAMES`] order.
+/// Creates the imported functions in `engine`, in `baton_instrument::layout::import_names(mvp)`
+/// order (`mvp`: the MVP rewrite's, without reference-typed `save_*`/`load_*`, which an engine
+/// without reference types could not even create).
 pub fn create_imports(
     engine: &mut dyn Engine,
     shared: &Shared,
+    mvp: bool,
 ) -> Result<Vec<ExternHandle>, EngineError> {
-    let mut handles = Vec::with_capacity(IMPORT_NAMES.len());
+    let mut handles = Vec::with_capacity(baton_instrument::layout::import_names(mvp).len());
     let state = shared.clone();
     handles.push(engine.host_func(
         &FuncType::new(
@@ -139,9 +142,9 @@ pub fn create_imports(
             Ok(vec![])
         }),
     )?);
-    for ty in VALUE_TYPES {
+    for ty in value_types(mvp) {
         let state = shared.clone();
-        let ty = engine_type(ty);
+        let ty = engine_type(*ty);
         handles.push(engine.host_func(
             &FuncType::new(vec![wire_type(ty)], vec![]),
             Arc::new(move |args: &[Value]| {
@@ -158,9 +161,9 @@ pub fn create_imports(
             }),
         )?);
     }
-    for ty in VALUE_TYPES {
+    for ty in value_types(mvp) {
         let state = shared.clone();
-        let ty = engine_type(ty);
+        let ty = engine_type(*ty);
         handles.push(engine.host_func(
             &FuncType::new(vec![], vec![wire_type(ty)]),
             Arc::new(move |_: &[Value]| {

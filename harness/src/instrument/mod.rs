@@ -88,14 +88,22 @@ impl Session {
     ///
     /// Engines behind the adapter protocol (`proc:`) do not enforce baton's `max_frames`, so
     /// their modules count frames themselves (`Options::max_frames`); in-process engines do.
-    pub fn new(name: &'static str, mut inner: Box<dyn Engine>, config: &EngineConfig) -> Self {
+    /// `mvp`: the inner engine lacks reference types (its handshake does not declare them), so
+    /// modules get the MVP rewrite (`Options::mvp`).
+    pub fn new(
+        name: &'static str,
+        mut inner: Box<dyn Engine>,
+        config: &EngineConfig,
+        mvp: bool,
+    ) -> Self {
         let shared = Shared::default();
-        let imports = create_imports(inner.as_mut(), &shared);
+        let imports = create_imports(inner.as_mut(), &shared, mvp);
         let options = Options {
             max_frames: inner
                 .name()
                 .starts_with(crate::adapters::process::PREFIX)
                 .then_some(config.max_frames),
+            mvp,
         };
         Session::with_options(name, inner, shared, imports, options)
     }
@@ -103,7 +111,7 @@ impl Session {
     /// Wraps `inner`, rewriting modules with `options`.
     pub fn with_rewrite(name: &'static str, mut inner: Box<dyn Engine>, options: Options) -> Self {
         let shared = Shared::default();
-        let imports = create_imports(inner.as_mut(), &shared);
+        let imports = create_imports(inner.as_mut(), &shared, options.mvp);
         Session::with_options(name, inner, shared, imports, options)
     }
 
@@ -305,7 +313,7 @@ impl Session {
         match self.inner.func_identity(inner, value)? {
             FuncIdentity::Index(k) => {
                 let imported = self.module_of(id).ok()?.analysis.imported_func_count();
-                let imports = baton_instrument::layout::IMPORTS;
+                let imports = baton_instrument::layout::import_count(self.options.mvp);
                 if k < imported {
                     Some(k)
                 } else {
@@ -577,7 +585,17 @@ impl Engine for Session {
             left_until(options, next),
         )
         .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
-        let export = names::func(suspended.entry_func);
+        // The entry's own export name when it has one (Wasm3 keeps only the first three export
+        // names of a function, so an added `__baton_f{k}` after three original ones is lost).
+        let export = module
+            .meta
+            .func_exports
+            .iter()
+            .find(|(_, func)| *func == suspended.entry_func)
+            .map_or_else(
+                || names::func(suspended.entry_func),
+                |(name, _)| name.clone(),
+            );
         self.run(
             instance,
             suspended.entry_func,

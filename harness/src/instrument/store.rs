@@ -2,10 +2,11 @@
 //! helpers the instrumentation exports (never through the module's own code or memory), and
 //! value conversions between the wrapped engine and the image.
 
+use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{self, value::Kind, Chunk, Execution, Image, CHUNK_SIZE};
 use baton_checkpoint::EventKind;
 use baton_engine::{EngineError, ExternKind, InstanceId, Value};
-use baton_instrument::names;
+use baton_instrument::{names, Meta, SegmentOffset};
 use wasmparser::{ExternalKind, Parser, Payload};
 
 use super::frames::{SavedFrame, Suspended};
@@ -124,7 +125,15 @@ pub fn store_image(session: &mut Session, id: InstanceId) -> Result<Image, Engin
     }
     let (globals, _) = session.helper(id, names::GLOBALS_SAVE, &[], Vec::new())?;
     image.globals = session.values_to_image(id, &globals)?;
-    for t in 0..analysis.tables().len() {
+    if meta.mvp {
+        image.tables = mvp_tables(&analysis, &meta, &globals, |t| {
+            session
+                .instance(id)
+                .map(|i| i.table_max.get(t).copied().flatten())
+        })?;
+    }
+    let tables = if meta.mvp { 0 } else { analysis.tables().len() };
+    for t in 0..tables {
         let (elements, _) = session.helper(id, &names::table_save(t), &[], Vec::new())?;
         image.tables.push(image::Table {
             elements: session.values_to_image(id, &elements)?,
@@ -144,6 +153,63 @@ pub fn store_image(session: &mut Session, id: InstanceId) -> Result<Image, Engin
         .map(|passive| !passive || flags.next().unwrap_or(false))
         .collect();
     Ok(image)
+}
+
+/// The tables of an instance of an MVP-rewritten module: nothing in it can change a table
+/// after instantiation (`Options::mvp` refuses every module where something could), so each
+/// table holds its declared minimum of nulls overwritten by the active element segments, in
+/// order (`globals`: the instance's globals, for segment offsets read from a global).
+fn mvp_tables(
+    analysis: &ModuleAnalysis,
+    meta: &Meta,
+    globals: &[Value],
+    max: impl Fn(usize) -> Result<Option<u64>, EngineError>,
+) -> Result<Vec<image::Table>, EngineError> {
+    let null = image::Value {
+        kind: Some(Kind::Funcref(image::FuncRef { index: None })),
+    };
+    let mut tables = Vec::new();
+    for (t, table) in analysis.tables().iter().enumerate() {
+        let size = usize::try_from(table.initial).map_err(restore_error)?;
+        tables.push(image::Table {
+            elements: vec![null.clone(); size],
+            max: max(t)?,
+        });
+    }
+    for (s, segment) in meta.table_segments.iter().enumerate() {
+        let start = match segment.offset {
+            SegmentOffset::Const(offset) => offset,
+            SegmentOffset::Global(g) => match globals.get(g as usize) {
+                Some(Value::I32(offset)) => *offset as u32,
+                other => {
+                    return Err(EngineError::Other(format!(
+                        "element segment {s}: offset global {g} holds {other:?}"
+                    )))
+                }
+            },
+        };
+        let elements = tables
+            .get_mut(segment.table as usize)
+            .map(|table| &mut table.elements)
+            .ok_or_else(|| {
+                EngineError::Other(format!("element segment {s}: no table {}", segment.table))
+            })?;
+        for (i, func) in segment.funcs.iter().enumerate() {
+            let slot = (start as usize)
+                .checked_add(i)
+                .and_then(|at| elements.get_mut(at))
+                .ok_or_else(|| {
+                    EngineError::Other(format!(
+                        "element segment {s} does not fit table {} (instantiation would trap)",
+                        segment.table
+                    ))
+                })?;
+            *slot = image::Value {
+                kind: Some(Kind::Funcref(image::FuncRef { index: Some(*func) })),
+            };
+        }
+    }
+    Ok(tables)
 }
 
 fn restore_error(what: impl std::fmt::Display) -> EngineError {
@@ -200,7 +266,24 @@ pub fn restore_store(
         }
     }
     session.helper(id, names::GLOBALS_LOAD, &[], queue)?;
-    for (t, table) in image.tables.iter().enumerate() {
+    if meta.mvp {
+        // The rewrite cannot write tables: the image's must be the ones the segments built.
+        let expected = mvp_tables(&analysis, &meta, &current, |t| {
+            session
+                .instance(id)
+                .map(|i| i.table_max.get(t).copied().flatten())
+        })?;
+        for (t, (table, expected)) in image.tables.iter().zip(&expected).enumerate() {
+            if table != expected {
+                return Err(restore_error(format!(
+                    "table {t}: the image's elements or maximum differ from what the element \
+                     segments put there (the MVP rewrite cannot write tables)"
+                )));
+            }
+        }
+    }
+    let tables = if meta.mvp { &[][..] } else { &image.tables[..] };
+    for (t, table) in tables.iter().enumerate() {
         let max = session.instance(id)?.table_max.get(t).copied().flatten();
         if table.max != max {
             return Err(restore_error(format!("table {t}: maximum differs")));

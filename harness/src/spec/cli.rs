@@ -122,7 +122,13 @@ pub fn options(args: &SpecArgs) -> Result<SpecOptions, SpecCliError> {
             max_frames: args.max_frames,
         },
         checkpoint,
-        declared: super::declared::Declared::of(source.name),
+        // A pair's target must be able to restore every module it is given.
+        declared: match &args.engines {
+            Some(pair) if pair.len() == 2 => {
+                super::declared::Declared::of_pair(source.name, &pair[1])
+            }
+            _ => super::declared::Declared::of(source.name),
+        },
     })
 }
 

@@ -75,6 +75,42 @@ impl Declared {
         }
     }
 
+    /// The declarations of a checkpoint pair: images taken on `source` are restored on
+    /// `target`, so a directive either cannot run is skipped. The features either lacks are
+    /// missing (an instrumented target without reference types, e.g.
+    /// `instrumented:proc:wasm3`, cannot restore a module using them), each with the
+    /// declaring engine named; limitations of both count.
+    pub fn of_pair(source: &str, target: &str) -> Self {
+        let declared = Self::of(source);
+        if target == source {
+            return declared;
+        }
+        declared.merged(Self::of(target))
+    }
+
+    /// What either `self` or `other` cannot do (see [`Declared::of_pair`]).
+    pub fn merged(mut self, other: Declared) -> Self {
+        if other.missing_features.is_empty() && other.limitations.is_empty() {
+            return self;
+        }
+        self.engine = if self.missing_features.is_empty() && self.limitations.is_empty() {
+            other.engine.clone()
+        } else {
+            format!("{} / {}", self.engine, other.engine)
+        };
+        for feature in other.missing_features {
+            if !self.missing_features.contains(&feature) {
+                self.missing_features.push(feature);
+            }
+        }
+        for (kind, reason) in other.limitations {
+            if !self.limitations.iter().any(|(k, _)| *k == kind) {
+                self.limitations.push((kind, reason));
+            }
+        }
+        self
+    }
+
     /// The reason given for `kind`, when declared.
     pub fn limitation(&self, kind: LimitationKind) -> Option<String> {
         self.limitations
@@ -163,6 +199,25 @@ mod tests {
         let reason = declared.module_skip(&memory).expect("memory import");
         assert!(reason.contains("function-imports-only: api"), "{reason}");
         assert_eq!(declared.module_skip(&func), None);
+        // A pair whose target lacks features skips what the target cannot restore.
+        let pair = Declared::everything("stack").merged(wasm3_like());
+        assert_eq!(pair.engine, "proc:x");
+        assert!(pair.module_skip(&tables).is_some());
+        assert_eq!(pair.module_skip(&plain), None);
+        let both = wasm3_like().merged(Declared {
+            engine: "proc:y".into(),
+            missing_features: vec!["multi-value"],
+            limitations: Vec::new(),
+        });
+        assert_eq!(both.engine, "proc:x / proc:y");
+        assert_eq!(
+            both.missing_features,
+            vec!["bulk-memory", "reference-types", "multi-value"]
+        );
+        assert_eq!(
+            Declared::of_pair("stack", "stack"),
+            Declared::everything("stack")
+        );
         let everything = Declared::everything("stack");
         for module in [&plain, &tables, &invalid, &memory] {
             assert_eq!(everything.module_skip(module), None);
