@@ -12,8 +12,9 @@
 //! end
 //! [unwinding: save locals (last first), frame_done(site), zero results]
 //! ```
-//! The normal path of an event check is `$l -= 1; global $left = $l; if $l < 0 { cold }`,
-//! starting from the global instead of `$l` at the entry and after calls of module functions. Everything else happens
+//! The normal path of an event check is `$l -= 1; if $l < 0 { cold }`, starting from the
+//! global instead of `$l` at the entry and after calls of module functions; `global $left = $l`
+//! follows before calls, instructions that can trap, the normal exit and in the cold path. Everything else happens
 //! in the cold path, entered when the threshold is reached (the host's `event`), while
 //! unwinding (the host set no new threshold, so `$left` stays negative: the return check after
 //! a call finds the mode "unwinding", drops the meaningless results, saves its part, leaves),
