@@ -12,8 +12,9 @@
 //! end
 //! [unwinding: save locals (last first), frame_done(site), zero results]
 //! ```
-//! The normal path of an event check is `$l -= 1; global $left = $l; if $l < 0 { cold }`,
-//! starting from the global instead of `$l` at the entry and after calls of module functions. Everything else happens
+//! The normal path of an event check is `$l -= 1; if $l < 0 { cold }`, starting from the
+//! global instead of `$l` at the entry and after calls of module functions; `global $left = $l`
+//! follows before calls, instructions that can trap, the normal exit and in the cold path. Everything else happens
 //! in the cold path, entered when the threshold is reached (the host's `event`), while
 //! unwinding (the host set no new threshold, so `$left` stays negative: the return check after
 //! a call finds the mode "unwinding", drops the meaningless results, saves its part, leaves),
@@ -39,7 +40,7 @@ use wasmparser::{FunctionBody, Operator, ValType};
 use crate::error::InstrumentError;
 use crate::layout::{enc, zero, Layout, Remap, Types};
 use crate::meta::SiteKind;
-use crate::plan::{block_sig, call_sig, PlanLevel};
+use crate::plan::{block_sig, call_sig, cannot_trap, PlanLevel};
 
 /// The mode value of an unwind.
 const UNWINDING: i32 = 1;
@@ -102,6 +103,8 @@ pub(crate) struct Emitter<'a> {
     uw_site: u32,
     left: u32,
     depth: u32,
+    /// Whether `$l` may differ from the events-left global here (see `store_left`).
+    stale: bool,
 }
 
 impl<'a> Emitter<'a> {
@@ -132,6 +135,7 @@ impl<'a> Emitter<'a> {
             uw_site,
             left: uw_site + 1,
             depth: uw_site + 2,
+            stale: false,
         }
     }
 
@@ -239,11 +243,11 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I64Const(1));
         self.emit(Instruction::I64Sub);
         self.emit(Instruction::LocalTee(self.left));
-        self.emit(Instruction::GlobalSet(l.left));
-        self.emit(Instruction::LocalGet(self.left));
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
         self.open_if(types);
+        // The cold path starts with the store the normal path defers (see `store_left`).
+        self.store_left();
         match cold {
             Cold::Plain => {}
             Cold::Dispatch { entry } => {
@@ -273,6 +277,18 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::GlobalSet(l.mode));
         self.unwind_from(types, site);
         self.end();
+        self.stale = true;
+    }
+
+    /// `global $left = $l`: the normal path of a check leaves the global stale; it is stored
+    /// only where something other than this frame's code can read it or the run can end:
+    /// before a call (the callee starts from it, a host function or a trap ends the run),
+    /// before an instruction that can trap (the host counts the events of a trapped run from
+    /// it), at the function's normal exit (the caller reloads it) and in the cold path.
+    fn store_left(&mut self) {
+        self.emit(Instruction::LocalGet(self.left));
+        self.emit(Instruction::GlobalSet(self.layout.left));
+        self.stale = false;
     }
 
     /// The dispatch of the innermost open level (rewinding): reloads the locals (`entry`),
@@ -573,6 +589,7 @@ impl<'a> Emitter<'a> {
         };
         self.check(3, call_id, &call_types, cold, false);
         self.end();
+        self.store_left();
         // A call of an import cannot stop, unwind or count events of this module.
         let import = match *op {
             Operator::CallIndirect {
@@ -617,6 +634,15 @@ impl<'a> Emitter<'a> {
     ) -> Result<(), InstrumentError> {
         let l = self.layout;
         let dead = self.open.last().is_none_or(|open| open.dead);
+        let call = matches!(op, Operator::Call { .. } | Operator::CallIndirect { .. });
+        // (A call stores after its own event check.)
+        if self.stale && !call && !cannot_trap(&op) {
+            self.store_left();
+        }
+        if matches!(op, Operator::Else | Operator::End) {
+            // A merge (or the other arm): branches from anywhere inside may arrive stale.
+            self.stale = true;
+        }
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
                 self.open_original(&op, offset, pc, remap)?;
@@ -740,6 +766,7 @@ impl<'a> Emitter<'a> {
     fn tail(&mut self) {
         let l = self.layout;
         self.end();
+        self.store_left();
         if let Some((global, _)) = l.depth {
             self.emit(Instruction::LocalGet(self.depth));
             self.emit(Instruction::GlobalSet(global));

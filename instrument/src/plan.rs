@@ -120,6 +120,92 @@ fn is_pure(op: &Operator<'_>) -> bool {
     )
 }
 
+/// Whether `op` cannot trap or call out (the instrumentation's events-left global need not be
+/// up to date before it): pure instructions, local and global writes, non-trapping float
+/// arithmetic and conversions, and control flow within the function.
+pub(crate) fn cannot_trap(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    is_pure(op)
+        || matches!(
+            op,
+            O::LocalSet { .. }
+                | O::LocalTee { .. }
+                | O::GlobalSet { .. }
+                | O::Block { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::Else
+                | O::End
+                | O::Br { .. }
+                | O::BrIf { .. }
+                | O::BrTable { .. }
+                | O::Return
+                | O::MemorySize { .. }
+                | O::F32Abs
+                | O::F32Neg
+                | O::F32Ceil
+                | O::F32Floor
+                | O::F32Trunc
+                | O::F32Nearest
+                | O::F32Sqrt
+                | O::F32Add
+                | O::F32Sub
+                | O::F32Mul
+                | O::F32Div
+                | O::F32Min
+                | O::F32Max
+                | O::F32Copysign
+                | O::F32Eq
+                | O::F32Ne
+                | O::F32Lt
+                | O::F32Gt
+                | O::F32Le
+                | O::F32Ge
+                | O::F64Abs
+                | O::F64Neg
+                | O::F64Ceil
+                | O::F64Floor
+                | O::F64Trunc
+                | O::F64Nearest
+                | O::F64Sqrt
+                | O::F64Add
+                | O::F64Sub
+                | O::F64Mul
+                | O::F64Div
+                | O::F64Min
+                | O::F64Max
+                | O::F64Copysign
+                | O::F64Eq
+                | O::F64Ne
+                | O::F64Lt
+                | O::F64Gt
+                | O::F64Le
+                | O::F64Ge
+                | O::F32ConvertI32S
+                | O::F32ConvertI32U
+                | O::F32ConvertI64S
+                | O::F32ConvertI64U
+                | O::F64ConvertI32S
+                | O::F64ConvertI32U
+                | O::F64ConvertI64S
+                | O::F64ConvertI64U
+                | O::F32DemoteF64
+                | O::F64PromoteF32
+                | O::I32ReinterpretF32
+                | O::I64ReinterpretF64
+                | O::F32ReinterpretI32
+                | O::F64ReinterpretI64
+                | O::I32TruncSatF32S
+                | O::I32TruncSatF32U
+                | O::I32TruncSatF64S
+                | O::I32TruncSatF64U
+                | O::I64TruncSatF32S
+                | O::I64TruncSatF32U
+                | O::I64TruncSatF64S
+                | O::I64TruncSatF64U
+        )
+}
+
 /// Parameters and results of a block type.
 pub(crate) fn block_sig(
     analysis: &ModuleAnalysis,
