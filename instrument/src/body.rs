@@ -751,10 +751,12 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    /// MVP: restores the frame depth and returns the results on the stack directly, so they
-    /// never leave the body block through its end (Wasm3 0.5.0 returns wrong values from a
-    /// multi-value block mixing ints and floats).
+    /// MVP: stores the events-left global (the caller reloads it), restores the frame depth
+    /// and returns the results on the stack directly, so they never leave the body block
+    /// through its end (Wasm3 0.5.0 returns wrong values from a multi-value block mixing ints
+    /// and floats).
     fn direct_return(&mut self) {
+        self.store_left();
         if let Some((global, _)) = self.layout.depth {
             self.emit(Instruction::LocalGet(self.depth));
             self.emit(Instruction::GlobalSet(global));
