@@ -41,7 +41,7 @@ pub fn run(ctx: &Context<'_>) -> CheckResult {
                 cap: ctx.battery.checkpoint_cap,
                 kinds: KindSet::MAIN,
             }),
-            declared: crate::spec::declared::Declared::of(&source.name),
+            declared: crate::spec::declared::Declared::of_pair(&source.name, &target.name),
         };
         let route = format!("{} -> {}", source.name, target.name);
         let mut stats = CheckpointStats::default();
