@@ -572,3 +572,58 @@ fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
     // The depth starts again from zero on the next run of the same session.
     assert_eq!(run(&mut limited, LIMIT as i32 - 1), below);
 }
+
+/// A leaf without locals (no local copy of its entry depth: its exit takes one off the depth
+/// global) called many more times than the frame limit, one frame deep each time: the depth
+/// must come back down after every call, so the run returns like on `stack`; then a stop at
+/// every event of the leaf's first call images and restores like `stack`.
+#[test]
+fn a_lean_leaf_restores_the_frame_depth_at_every_exit() {
+    const LIMIT: u32 = 8;
+    let wat_text = r#"(module
+      (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 3)))
+      (func (export "run") (param $n i32) (result i32) (local $acc i32)
+        (block $done (loop $again
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $acc (call $leaf (local.get $acc)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $again)))
+        (local.get $acc)))"#;
+    let wasm = wat::parse_str(wat_text).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let limited = baton::instrument::Session::with_rewrite(
+        "instrumented(limit):wasmi",
+        (wasmi.create)(&EngineConfig::default()),
+        baton_instrument::Options {
+            max_frames: Some(LIMIT),
+            ..baton_instrument::Options::default()
+        },
+    );
+    let mut engine: Box<dyn Engine> = Box::new(limited);
+    let module = engine.compile(&wasm).expect("compile");
+    let mut pair = Pair { engine, module };
+    let calls = 5 * LIMIT as i32;
+    let mut stack =
+        (adapters::find("stack").expect("stack").create)(&EngineConfig { max_frames: LIMIT });
+    let stack_module = stack.compile(&wasm).expect("compile");
+    let s = stack.instantiate(stack_module, &[]).expect("instantiate");
+    let on_stack = stack
+        .invoke(s, "run", &[Value::I32(calls)], RunOptions::default())
+        .expect("runs");
+    assert_eq!(
+        on_stack.outcome,
+        RunOutcome::Returned(vec![Value::I32(3 * calls)])
+    );
+    let i = fresh(&mut pair);
+    let report = pair
+        .engine
+        .invoke(i, "run", &[Value::I32(calls)], RunOptions::default())
+        .expect("runs");
+    assert_eq!(
+        (report.outcome, report.events),
+        (on_stack.outcome, on_stack.events)
+    );
+    let (events, imaged, _) = check_with(pair, wat_text, "run", &[Value::I32(2)]);
+    assert!(events >= 8, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}

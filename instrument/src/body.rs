@@ -86,6 +86,17 @@ struct Open {
     dispatch_first: bool,
 }
 
+/// The locals the rewrite adds to a function.
+#[derive(Debug, Clone, Copy)]
+struct Added {
+    /// The site an unwind leaves from (read by the unwind tail).
+    uw_site: u32,
+    /// `$l`: the local copy of the events-left global.
+    left: u32,
+    /// The frame depth at entry (restored at the exit).
+    depth: u32,
+}
+
 /// Emits one function.
 pub(crate) struct Emitter<'a> {
     layout: &'a Layout,
@@ -100,9 +111,10 @@ pub(crate) struct Emitter<'a> {
     open: Vec<Open>,
     locals: Vec<ValType>,
     next_level: usize,
-    uw_site: u32,
-    left: u32,
-    depth: u32,
+    /// The added locals; `None` in a lean function (see [`Emitter::new`]).
+    added: Option<Added>,
+    /// In a lean function, the site of its unwinds (its one site).
+    lean_site: Option<u32>,
     /// Whether `$l` may differ from the events-left global here (see `store_left`).
     stale: bool,
 }
@@ -118,8 +130,20 @@ impl<'a> Emitter<'a> {
         site_ids: &'a [Vec<u32>],
     ) -> Self {
         let mut locals = function.locals().to_vec();
-        let uw_site = locals.len() as u32;
-        locals.extend([ValType::I32, ValType::I64, ValType::I32]);
+        // A function with no locals of its own whose one site is its entry stays without
+        // locals: an engine may set up a frame without locals faster (wasmi: about 18 host
+        // instructions per call), and a leaf needs no local copy of the counter.
+        let sites: usize = levels.iter().map(|level| level.sites.len()).sum();
+        let lean = locals.len() == function.params().len() && sites <= 1;
+        let added = (!lean).then(|| {
+            let uw_site = locals.len() as u32;
+            locals.extend([ValType::I32, ValType::I64, ValType::I32]);
+            Added {
+                uw_site,
+                left: uw_site + 1,
+                depth: uw_site + 2,
+            }
+        });
         Emitter {
             layout,
             types,
@@ -132,9 +156,8 @@ impl<'a> Emitter<'a> {
             open: Vec::new(),
             locals,
             next_level: 0,
-            uw_site,
-            left: uw_site + 1,
-            depth: uw_site + 2,
+            added,
+            lean_site: None,
             stale: false,
         }
     }
@@ -224,8 +247,13 @@ impl<'a> Emitter<'a> {
             self.emit_all(self.layout.save_seq(*ty));
         }
         self.save_spills();
-        self.emit(Instruction::I32Const(site as i32));
-        self.emit(Instruction::LocalSet(self.uw_site));
+        match self.added {
+            Some(added) => {
+                self.emit(Instruction::I32Const(site as i32));
+                self.emit(Instruction::LocalSet(added.uw_site));
+            }
+            None => self.lean_site = Some(site),
+        }
         let depth = self.depth_to_unwind();
         self.emit(Instruction::Br(depth));
     }
@@ -235,14 +263,25 @@ impl<'a> Emitter<'a> {
     /// function), the check starts from the global.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, fresh: bool) {
         let l = self.layout;
-        self.emit(if fresh {
-            Instruction::GlobalGet(l.left)
-        } else {
-            Instruction::LocalGet(self.left)
-        });
-        self.emit(Instruction::I64Const(1));
-        self.emit(Instruction::I64Sub);
-        self.emit(Instruction::LocalTee(self.left));
+        match self.added {
+            Some(added) => {
+                self.emit(if fresh {
+                    Instruction::GlobalGet(l.left)
+                } else {
+                    Instruction::LocalGet(added.left)
+                });
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Sub);
+                self.emit(Instruction::LocalTee(added.left));
+            }
+            None => {
+                self.emit(Instruction::GlobalGet(l.left));
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Sub);
+                self.emit(Instruction::GlobalSet(l.left));
+                self.emit(Instruction::GlobalGet(l.left));
+            }
+        }
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
         self.open_if(types);
@@ -269,7 +308,7 @@ impl<'a> Emitter<'a> {
         }
         self.emit(Instruction::I32Const(kind));
         self.emit(Instruction::I32Const(site as i32));
-        self.emit(Instruction::LocalGet(self.left));
+        self.get_left();
         self.emit(Instruction::Call(l.event()));
         self.emit(Instruction::I32Eqz);
         self.emit(Instruction::BrIf(0));
@@ -285,10 +324,21 @@ impl<'a> Emitter<'a> {
     /// before a call (the callee starts from it, a host function or a trap ends the run),
     /// before an instruction that can trap (the host counts the events of a trapped run from
     /// it), at the function's normal exit (the caller reloads it) and in the cold path.
+    /// A lean function has no local copy: nothing to store.
     fn store_left(&mut self) {
-        self.emit(Instruction::LocalGet(self.left));
-        self.emit(Instruction::GlobalSet(self.layout.left));
+        if let Some(added) = self.added {
+            self.emit(Instruction::LocalGet(added.left));
+            self.emit(Instruction::GlobalSet(self.layout.left));
+        }
         self.stale = false;
+    }
+
+    /// Pushes the events-left count (the local copy, or the global in a lean function).
+    fn get_left(&mut self) {
+        self.emit(match self.added {
+            Some(added) => Instruction::LocalGet(added.left),
+            None => Instruction::GlobalGet(self.layout.left),
+        });
     }
 
     /// The dispatch of the innermost open level (rewinding): reloads the locals (`entry`),
@@ -331,8 +381,10 @@ impl<'a> Emitter<'a> {
     }
 
     fn reload_left(&mut self) {
-        self.emit(Instruction::GlobalGet(self.layout.left));
-        self.emit(Instruction::LocalSet(self.left));
+        if let Some(added) = self.added {
+            self.emit(Instruction::GlobalGet(self.layout.left));
+            self.emit(Instruction::LocalSet(added.left));
+        }
     }
 
     /// Loads site `i`'s operands and branches to its landing; a `call_indirect` in progress
@@ -471,14 +523,19 @@ impl<'a> Emitter<'a> {
         self.ctl.push(Ctl::Orig);
         if let Some((global, limit)) = l.depth {
             self.emit(Instruction::GlobalGet(global));
-            self.emit(Instruction::LocalTee(self.depth));
+            if let Some(added) = self.added {
+                self.emit(Instruction::LocalTee(added.depth));
+            }
             self.emit(Instruction::I32Const(limit as i32));
             self.emit(Instruction::I32GeU);
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
             self.emit(Instruction::Call(l.stack_exhausted()));
             self.emit(Instruction::Unreachable);
             self.emit(Instruction::End);
-            self.emit(Instruction::LocalGet(self.depth));
+            match self.added {
+                Some(added) => self.emit(Instruction::LocalGet(added.depth)),
+                None => self.emit(Instruction::GlobalGet(global)),
+            }
             self.emit(Instruction::I32Const(1));
             self.emit(Instruction::I32Add);
             self.emit(Instruction::GlobalSet(global));
@@ -757,11 +814,25 @@ impl<'a> Emitter<'a> {
     /// and floats).
     fn direct_return(&mut self) {
         self.store_left();
-        if let Some((global, _)) = self.layout.depth {
-            self.emit(Instruction::LocalGet(self.depth));
-            self.emit(Instruction::GlobalSet(global));
-        }
+        self.restore_depth();
         self.emit(Instruction::Return);
+    }
+
+    /// With a frame limit: the depth global back to its value at entry (kept in a local, or
+    /// one less than now in a lean function, whose every exit is paired with its entry).
+    fn restore_depth(&mut self) {
+        let Some((global, _)) = self.layout.depth else {
+            return;
+        };
+        match self.added {
+            Some(added) => self.emit(Instruction::LocalGet(added.depth)),
+            None => {
+                self.emit(Instruction::GlobalGet(global));
+                self.emit(Instruction::I32Const(1));
+                self.emit(Instruction::I32Sub);
+            }
+        }
+        self.emit(Instruction::GlobalSet(global));
     }
 
     /// The function's end: close the body, restore the depth, return, and the unwind tail.
@@ -769,10 +840,7 @@ impl<'a> Emitter<'a> {
         let l = self.layout;
         self.end();
         self.store_left();
-        if let Some((global, _)) = l.depth {
-            self.emit(Instruction::LocalGet(self.depth));
-            self.emit(Instruction::GlobalSet(global));
-        }
+        self.restore_depth();
         self.emit(Instruction::Return);
         self.end();
         let locals = self.function.locals().to_vec();
@@ -780,7 +848,10 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::LocalGet(i as u32));
             self.emit_all(l.save_seq(*ty));
         }
-        self.emit(Instruction::LocalGet(self.uw_site));
+        match (self.added, self.lean_site) {
+            (Some(added), _) => self.emit(Instruction::LocalGet(added.uw_site)),
+            (None, site) => self.emit(Instruction::I32Const(site.unwrap_or(0) as i32)),
+        }
         self.emit(Instruction::Call(l.frame_done()));
         for ty in self.function.results().to_vec() {
             self.emit(zero(ty));

@@ -67,3 +67,41 @@ fn the_frame_limit_adds_a_depth_global_and_still_validates() {
     assert!(text.contains("i32.const 64"), "the limit is compiled in");
     assert!(text.contains(r#"(import "baton" "stack_exhausted""#));
 }
+
+/// A function without locals of its own whose one event is its entry (a leaf) gets no added
+/// locals: its check works on the events-left global directly (engines such as wasmi set up
+/// a frame without locals faster). A function with calls still gets its local copy.
+#[test]
+fn a_leaf_without_locals_gets_no_added_locals() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (export "run") (param i32) (result i32) (call $leaf (local.get 0))))"#,
+    )
+    .expect("wat");
+    for options in [
+        Options::default(),
+        Options {
+            max_frames: Some(8),
+            mvp: true,
+        },
+    ] {
+        let out = instrument_with(&wasm, &options).expect("instrument");
+        wasmparser::Validator::new()
+            .validate_all(&out.wasm)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut declared = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(&out.wasm) {
+            if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+                let mut count = 0;
+                for local in body.get_locals_reader().expect("locals") {
+                    count += local.expect("local").0;
+                }
+                declared.push(count);
+            }
+        }
+        // The rewrite's own helpers follow the two original functions.
+        assert_eq!(declared[0], 0, "the leaf, {options:?}");
+        assert!(declared[1] > 0, "the caller, {options:?}");
+    }
+}
