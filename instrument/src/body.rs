@@ -29,6 +29,11 @@
 //! after pure code), otherwise in a `mode != 0` check at the level's start. Operands under a
 //! nested level are copied into spill locals when it is entered, so an unwind inside it can
 //! save them (they are otherwise unreachable until it ends).
+//!
+//! A *lean* function (no locals of its own, its entry the only site: a leaf) gets no added
+//! locals at all: its check decrements the global itself, its unwinds leave from the entry
+//! site, and with a frame limit its exit takes one off the depth global instead of restoring
+//! a saved value (an engine may set up a frame without locals faster).
 
 use std::borrow::Cow;
 
