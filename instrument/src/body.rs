@@ -36,6 +36,7 @@
 //! a saved value (an engine may set up a frame without locals faster).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use baton_checkpoint::analysis::{FunctionAnalysis, ModuleAnalysis};
 use wasm_encoder::reencode::Reencode;
@@ -122,6 +123,23 @@ pub(crate) struct Emitter<'a> {
     lean_site: Option<u32>,
     /// Whether `$l` may differ from the events-left global here (see `store_left`).
     stale: bool,
+    /// Landing blocks (by control-stack position) whose operands pass through locals
+    /// instead of block results (see [`lands_through_locals`]).
+    landing_locals: HashMap<usize, Vec<u32>>,
+}
+
+/// Whether a landing carrying `types` takes them through locals: in the MVP rewrite when two
+/// or more are floats. Wasm3 0.5.0 miscompiles a `br` that carries several `f32`/`f64`
+/// values out of nested blocks (the deeper float is replaced by the top one), and a pad's
+/// `br` to its landing is such a branch; through locals, the pad stores the operands and
+/// branches with none, and the normal path stores them at the landing's end; both reload
+/// them after it.
+fn lands_through_locals(mvp: bool, types: &[ValType]) -> bool {
+    mvp && types
+        .iter()
+        .filter(|t| matches!(t, ValType::F32 | ValType::F64))
+        .count()
+        >= 2
 }
 
 impl<'a> Emitter<'a> {
@@ -164,6 +182,7 @@ impl<'a> Emitter<'a> {
             added,
             lean_site: None,
             stale: false,
+            landing_locals: HashMap::new(),
         }
     }
 
@@ -226,9 +245,20 @@ impl<'a> Emitter<'a> {
         self.ctl.push(Ctl::Added);
     }
 
+    /// Closes the innermost block (a landing through locals: stores its operands first and
+    /// reloads them after it).
     fn end(&mut self) {
+        let locals = self
+            .landing_locals
+            .remove(&(self.ctl.len().wrapping_sub(1)));
+        for local in locals.iter().flatten().rev() {
+            self.emit(Instruction::LocalSet(*local));
+        }
         self.emit(Instruction::End);
         self.ctl.pop();
+        for local in locals.iter().flatten() {
+            self.emit(Instruction::LocalGet(*local));
+        }
     }
 
     /// Saves the spilled operands of every open level, innermost first, top first.
@@ -403,10 +433,17 @@ impl<'a> Emitter<'a> {
         for ty in types {
             self.emit_all(l.load_seq(ty));
         }
+        let at_locals = self.landing_locals.get(&landing.at).cloned();
+        for local in at_locals.iter().flatten().rev() {
+            self.emit(Instruction::LocalSet(*local));
+        }
         if let Some(after) = landing.after {
             self.emit(Instruction::GlobalGet(l.mode));
             self.emit(Instruction::I32Eqz);
             self.emit(Instruction::BrIf(self.depth_of(landing.at)));
+            for local in at_locals.iter().flatten() {
+                self.emit(Instruction::LocalGet(*local));
+            }
             match (l.funcs_table, l.dispatchers.get(&type_index)) {
                 (Some(table_index), _) => self.emit(Instruction::CallIndirect {
                     type_index,
@@ -414,6 +451,10 @@ impl<'a> Emitter<'a> {
                 }),
                 (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
                 (None, None) => self.emit(Instruction::Unreachable),
+            }
+            let after_locals = self.landing_locals.get(&after).cloned();
+            for local in after_locals.iter().flatten().rev() {
+                self.emit(Instruction::LocalSet(*local));
             }
             self.emit(Instruction::Br(self.depth_of(after)));
         } else {
@@ -448,7 +489,13 @@ impl<'a> Emitter<'a> {
         });
         let mut landings = vec![Landing { at: 0, after: None }; sites.len()];
         for (i, after, types) in order.into_iter().rev() {
-            self.block(&params, &types);
+            if lands_through_locals(self.layout.mvp, &types) {
+                let locals: Vec<u32> = types.iter().map(|t| self.local(*t)).collect();
+                self.block(&params, &[]);
+                self.landing_locals.insert(self.ctl.len() - 1, locals);
+            } else {
+                self.block(&params, &types);
+            }
             let pos = self.ctl.len() - 1;
             if after {
                 landings[i].after = Some(pos);
