@@ -641,3 +641,43 @@ fn a_lean_leaf_restores_the_frame_depth_at_every_exit() {
     assert!(events >= 8, "{events} events");
     assert_eq!(imaged, events, "every stop imaged");
 }
+
+/// Like every engine, `instrumented:*` refuses to restore an image holding more frames than
+/// its `max_frames`, and accepts exactly that many (the hostile-image property).
+#[test]
+fn restore_refuses_more_frames_than_max_frames() {
+    let mut stack = session("stack", RECURSIVE);
+    let image = (0..)
+        .find_map(|k| {
+            let s = fresh(&mut stack);
+            let outcome = stack
+                .engine
+                .invoke(s, "rec", &[Value::I32(3)], stop_at(k))
+                .expect("runs")
+                .outcome;
+            assert!(
+                matches!(outcome, RunOutcome::Suspended { .. }),
+                "{outcome:?}"
+            );
+            let image = stack.engine.take_image(s).expect("image");
+            image
+                .execution
+                .as_ref()
+                .is_some_and(|e| e.frames.len() >= 3)
+                .then_some(image)
+        })
+        .expect("a stop three frames deep");
+    let frames = image.execution.as_ref().map_or(0, |e| e.frames.len()) as u32;
+    let wasm = wat::parse_str(RECURSIVE).expect("wat");
+    let entry = adapters::find("instrumented:wasmi").expect("registered");
+    for (max_frames, accepted) in [(frames - 1, false), (frames, true)] {
+        let mut engine = (entry.create)(&EngineConfig { max_frames });
+        let module = engine.compile(&wasm).expect("compile");
+        let restored = engine.restore(module, &[], &image);
+        assert_eq!(
+            restored.is_ok(),
+            accepted,
+            "{frames} frames, max_frames {max_frames}: {restored:?}"
+        );
+    }
+}

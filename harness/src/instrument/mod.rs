@@ -81,6 +81,9 @@ pub struct Session {
     table_max: HashMap<u32, Option<u64>>,
     /// Set while `restore` instantiates (see [`ModuleRec::inner_restore`]).
     restoring: bool,
+    /// The most frames a run may hold (baton's `max_frames`): `restore` refuses an image
+    /// with more, as every engine does.
+    max_frames: u32,
 }
 
 impl Session {
@@ -105,10 +108,13 @@ impl Session {
                 .then_some(config.max_frames),
             mvp,
         };
-        Session::with_options(name, inner, shared, imports, options)
+        let mut session = Session::with_options(name, inner, shared, imports, options);
+        session.max_frames = config.max_frames;
+        session
     }
 
-    /// Wraps `inner`, rewriting modules with `options`.
+    /// Wraps `inner`, rewriting modules with `options` (the frame limit: the rewrite's, or
+    /// the default `max_frames`).
     pub fn with_rewrite(name: &'static str, mut inner: Box<dyn Engine>, options: Options) -> Self {
         let shared = Shared::default();
         let imports = create_imports(inner.as_mut(), &shared, options.mvp);
@@ -133,6 +139,9 @@ impl Session {
             memory_max: HashMap::new(),
             table_max: HashMap::new(),
             restoring: false,
+            max_frames: options
+                .max_frames
+                .unwrap_or(EngineConfig::default().max_frames),
         }
     }
 
@@ -628,6 +637,13 @@ impl Engine for Session {
             .ok_or_else(|| EngineError::BadHandle(format!("{module:?}")))?;
         baton_checkpoint::validate(image, &rec.analysis)
             .map_err(|e| EngineError::Restore(e.to_string()))?;
+        let frames = image.execution.as_ref().map_or(0, |e| e.frames.len());
+        if frames > self.max_frames as usize {
+            return Err(EngineError::Restore(format!(
+                "execution: {frames} frames, more than max_frames {}",
+                self.max_frames
+            )));
+        }
         self.restoring = true;
         let id = self.instantiate(module, imports);
         self.restoring = false;
