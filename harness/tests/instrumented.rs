@@ -217,8 +217,9 @@ const MVP_FLOATS: &str = r#"
   (type $ff (func (param f32) (result f32)))
   (type $dd (func (param f64 i32) (result f64)))
   (table 8 funcref)
-  (elem (i32.const 2) $fac-f32 $fac-f64)
+  (elem (i32.const 2) $fac-f32 $fac-f64 $half)
   (memory 1)
+  (func $half (type $dd) (f64.mul (local.get 0) (f64.const 0.5)))
   (func $fac-f32 (type $ff)
     (if (result f32) (f32.eq (local.get 0) (f32.const 0.0))
       (then (f32.const 1.0))
@@ -233,7 +234,8 @@ const MVP_FLOATS: &str = r#"
           (call_indirect (type $dd) (f64.sub (local.get 0) (f64.const 1.0)) (local.get 1)
             (local.get 1))))))
   (func (export "run") (param $n i32) (result f64)
-    (f64.store (i32.const 8) (f64.const 0.5))
+    (f64.store (i32.const 8)
+      (call_indirect (type $dd) (f64.const 1.0) (i32.const 0) (i32.const 4)))
     (f64.add
       (f64.promote_f32 (call $fac-f32 (f32.convert_i32_s (local.get $n))))
       (call $fac-f64 (f64.convert_i32_s (local.get $n)) (i32.const 3)))
@@ -278,10 +280,11 @@ fn mvp_rewrite_on_wasm3_matches_stack_at_every_event() {
     assert_eq!(imaged, events, "every stop imaged");
 }
 
-/// Wasm3 0.5.0 miscompiles a `br` carrying several float values out of nested blocks, as a
-/// rewind's pad branching to its landing with a site's operands would (the float
-/// factorials' call sites hold two floats): the MVP rewrite lands such operands through
-/// locals, so every stop of [`MVP_FLOATS`] resumes with the right floats on Wasm3.
+/// Wasm3 0.5.0 miscompiles a `br` carrying several values, one a float, out of nested
+/// blocks, as a rewind's pad branching to its landing with a site's operands would (the
+/// float factorials' call sites hold two floats; `$half`'s result lands over an `i32`
+/// address): the MVP rewrite lands such operands through locals, so every stop of
+/// [`MVP_FLOATS`] resumes with the right values on Wasm3.
 #[test]
 fn mvp_rewrite_on_wasm3_lands_several_floats() {
     let (events, imaged, _) = check_on(

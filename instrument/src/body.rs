@@ -128,18 +128,17 @@ pub(crate) struct Emitter<'a> {
     landing_locals: HashMap<usize, Vec<u32>>,
 }
 
-/// Whether a landing carrying `types` takes them through locals: in the MVP rewrite when two
-/// or more are floats. Wasm3 0.5.0 miscompiles a `br` that carries several `f32`/`f64`
-/// values out of nested blocks (the deeper float is replaced by the top one), and a pad's
-/// `br` to its landing is such a branch; through locals, the pad stores the operands and
-/// branches with none, and the normal path stores them at the landing's end; both reload
-/// them after it.
+/// Whether a landing carrying `types` takes them through locals: in the MVP rewrite when it
+/// carries several values and one is a float. Wasm3 0.5.0 miscompiles a `br` that carries
+/// several values out of nested blocks when one is an `f32`/`f64` (a deeper value is replaced
+/// by the top one: two floats, or an `i32` under an `f64`), and a pad's `br` to its landing is
+/// such a branch; through locals, the pad stores the operands and branches with none, and
+/// the normal path stores them at the landing's end; both reload them after it.
 fn lands_through_locals(mvp: bool, types: &[ValType]) -> bool {
-    mvp && types
-        .iter()
-        .filter(|t| matches!(t, ValType::F32 | ValType::F64))
-        .count()
-        >= 2
+    mvp && types.len() >= 2
+        && types
+            .iter()
+            .any(|t| matches!(t, ValType::F32 | ValType::F64))
 }
 
 impl<'a> Emitter<'a> {
