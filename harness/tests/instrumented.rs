@@ -8,6 +8,7 @@
 
 use baton::adapters;
 use baton_checkpoint::encode;
+use baton_checkpoint::image::Image;
 use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, StopRequest,
     Value,
@@ -107,6 +108,21 @@ fn stop_at(k: u64) -> RunOptions {
         stop: Some(StopRequest::new(KindSet::MAIN, k)),
         fuel: None,
     }
+}
+
+/// A fresh instance of `pair` stopped at event `k` of `export(args)`, and its image.
+fn stopped_image(pair: &mut Pair, export: &str, args: &[Value], k: u64) -> (InstanceId, Image) {
+    let i = fresh(pair);
+    let outcome = pair
+        .engine
+        .invoke(i, export, args, stop_at(k))
+        .expect("runs")
+        .outcome;
+    assert!(
+        matches!(outcome, RunOutcome::Suspended { .. }),
+        "{outcome:?}"
+    );
+    (i, pair.engine.take_image(i).expect("image"))
 }
 
 /// Walks every event of `export(args)` on both engines, comparing images and cross-restoring:
@@ -304,17 +320,7 @@ fn wasm3_resumes_a_function_exported_three_times() {
     let text = r#"(module (func (export "a") (export "b") (export "c") (param i32) (result i32)
         (i32.add (local.get 0) (i32.const 1))))"#;
     let mut pair = session("instrumented:proc:wasm3", text);
-    let i = fresh(&mut pair);
-    let stopped = pair
-        .engine
-        .invoke(i, "b", &[Value::I32(41)], stop_at(0))
-        .expect("runs")
-        .outcome;
-    assert!(
-        matches!(stopped, RunOutcome::Suspended { .. }),
-        "{stopped:?}"
-    );
-    let image = pair.engine.take_image(i).expect("image");
+    let (i, image) = stopped_image(&mut pair, "b", &[Value::I32(41)], 0);
     let resumed = pair
         .engine
         .resume(i, RunOptions::default())
@@ -652,17 +658,7 @@ fn restore_refuses_more_frames_than_max_frames() {
     let mut stack = session("stack", RECURSIVE);
     let image = (0..)
         .find_map(|k| {
-            let s = fresh(&mut stack);
-            let outcome = stack
-                .engine
-                .invoke(s, "rec", &[Value::I32(3)], stop_at(k))
-                .expect("runs")
-                .outcome;
-            assert!(
-                matches!(outcome, RunOutcome::Suspended { .. }),
-                "{outcome:?}"
-            );
-            let image = stack.engine.take_image(s).expect("image");
+            let (_, image) = stopped_image(&mut stack, "rec", &[Value::I32(3)], k);
             image
                 .execution
                 .as_ref()
