@@ -30,20 +30,25 @@
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
 //! the scratch session's own spectest; imported memories, tables and globals as private host
-//! objects shaped like the idle image's (restoring fills them with the image's contents), so a
-//! copy never writes to state the live instance shares. Functions imported from another
+//! objects, new for each copy and shaped like the image it restores (restoring fills them with
+//! the image's contents), so a copy never writes to state the live instance or another copy
+//! shares (a memory an earlier copy grew could not be restored to a smaller image by an engine
+//! that cannot shrink memories, e.g. `instrumented:*`). Functions imported from another
 //! instance (a "provider", whose state is in no image of this one) come from a copy of the
 //! provider restored, in the same scratch session, from its idle image before the invocation
 //! (providers of providers likewise). That reproduces the live run only if the invocation left
 //! every provider's state unchanged, which is checked afterwards: otherwise the invocation is
 //! counted as `skipped (shared state)` and checked live only. States the image format cannot
 //! express (a table or global holding another instance's function) are counted as not
-//! imageable, never as passes.
+//! imageable, never as passes. An invocation whose live run exhausted the engine's native stack
+//! before `max_frames` frames, on engines declaring `native-stack` (V8: the depth varies with
+//! its code tier), is checked live only and is a skip with the reason.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
 use baton_checkpoint::EventKind;
 
+use super::declared::{Declared, LimitationKind};
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
@@ -52,7 +57,7 @@ use crate::fuzz::exec::location;
 use baton_engine::Value;
 use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
-    StopRequest,
+    StopRequest, Trap,
 };
 use compare::Expected;
 use scratch::{function_providers, provider_images, same_images, Scratch, Sessions};
@@ -126,16 +131,26 @@ pub struct CheckpointRun {
     settings: CheckpointSettings,
     config: EngineConfig,
     stats: CheckpointStats,
+    /// The `native-stack` limitation's reason, when the engines declare it.
+    native_stack: Option<String>,
 }
 
 impl CheckpointRun {
-    /// Starts counting for a file.
-    pub fn new(source: SpecEngine, settings: CheckpointSettings, config: &EngineConfig) -> Self {
+    /// Starts counting for a file; `declared`: what the engines declare (a `native-stack`
+    /// limitation excuses the invocations that exhaust the native stack, see
+    /// [`CheckpointRun::check_invocation`]).
+    pub fn new(
+        source: SpecEngine,
+        settings: CheckpointSettings,
+        config: &EngineConfig,
+        declared: &Declared,
+    ) -> Self {
         Self {
             source,
             settings,
             config: *config,
             stats: CheckpointStats::default(),
+            native_stack: declared.limitation(LimitationKind::NativeStack),
         }
     }
 
@@ -145,6 +160,10 @@ impl CheckpointRun {
     }
 
     /// Runs one invocation live and checks it at every stop point (see the module docs).
+    ///
+    /// An invocation whose live run ended because the engine's native stack ran out
+    /// ([`Engine::exhausted_native_stack`]) on an engine declaring `native-stack` is checked
+    /// live only: its copies could run out at another depth. It is a skip with the reason.
     pub fn check_invocation(
         &mut self,
         live: &mut dyn Engine,
@@ -187,6 +206,9 @@ impl CheckpointRun {
         if matches!(verdict, Verdict::Fail(_)) {
             return verdict;
         }
+        if let Some(reason) = self.native_stack_skip(live, record.id, &report.outcome) {
+            return Verdict::Skip(reason);
+        }
         let final_image = match live.take_image(record.id) {
             Ok(image) => image,
             Err(EngineError::NotImageable(_)) => {
@@ -218,7 +240,6 @@ impl CheckpointRun {
             &self.settings.target,
             &self.config,
             record,
-            &idle,
             &before,
         ) {
             Ok(sessions) => sessions,
@@ -255,6 +276,26 @@ impl CheckpointRun {
         }
     }
 
+    /// Why an invocation whose live run ended with `outcome` is checked live only: it exhausted
+    /// the engine's native stack, and the engines declare `native-stack`.
+    fn native_stack_skip(
+        &self,
+        live: &dyn Engine,
+        instance: InstanceId,
+        outcome: &RunOutcome,
+    ) -> Option<String> {
+        let reason = self.native_stack.as_ref()?;
+        let native = *outcome == RunOutcome::Trapped(Trap::CallStackExhausted)
+            && live.exhausted_native_stack(instance);
+        native.then(|| {
+            format!(
+                "checked live only: its live run exhausted the native stack of {} before {} frames, at a depth its copies need not reproduce: {reason}",
+                live.name(),
+                self.config.max_frames
+            )
+        })
+    }
+
     /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
     /// each stop) until it ends or reaches the cap, checking an image at every stop. Returns the
     /// invocation's main-event count when the copy ended before the cap.
@@ -270,10 +311,10 @@ impl CheckpointRun {
         failures: &mut Failures,
     ) -> Option<u64> {
         let source = &mut sessions.source;
-        let copy = match source.engine.restore(source.module, &source.imports, idle) {
+        let copy = match source.restore(idle) {
             Ok(copy) => copy,
             Err(error) => {
-                failures.add(format!("checkpoint: restore idle image: {error}"));
+                failures.add(format!("checkpoint: idle image: {error}"));
                 return None;
             }
         };
@@ -355,10 +396,10 @@ impl CheckpointRun {
     ) {
         let source = &mut sessions.source;
         for fuel in [Some(events), events.checked_sub(1)].into_iter().flatten() {
-            let copy = match source.engine.restore(source.module, &source.imports, idle) {
+            let copy = match source.restore(idle) {
                 Ok(copy) => copy,
                 Err(error) => {
-                    failures.add(format!("checkpoint: restore idle image: {error}"));
+                    failures.add(format!("checkpoint: idle image for fuel {fuel}: {error}"));
                     return;
                 }
             };
@@ -472,10 +513,7 @@ impl CheckpointRun {
         let (Some(fuel), true) = (live.checked_sub(1), fired < live) else {
             return Ok(());
         };
-        let restored = target
-            .engine
-            .restore(target.module, &target.imports, image)
-            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        let restored = target.restore(image)?;
         let options = RunOptions {
             stop: None,
             fuel: Some(fuel),
@@ -531,10 +569,7 @@ fn next_stop(kinds: KindSet, fuel: Option<u64>) -> RunOptions {
 /// Restores `image` into a fresh instance of `target` and checks restore fidelity: the
 /// engine's own image right after the restore must equal `image` byte for byte.
 fn restore_checked(target: &mut Scratch, image: &Image) -> Result<InstanceId, String> {
-    let restored = target
-        .engine
-        .restore(target.module, &target.imports, image)
-        .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+    let restored = target.restore(image)?;
     match target.engine.take_image(restored) {
         Ok(back) if encode(&back) != encode(image) => Err(format!(
             "restore fidelity: right after the restore, {}'s image differs from the restored one ({})",
