@@ -328,17 +328,22 @@ fn limited_instrumented(name: &'static str, rewrite_limit: u32, wasmi_limit: u32
     }
 }
 
-fn checkpointed(engine: SpecEngine, limitations: Vec<(LimitationKind, String)>) -> SpecOptions {
+/// Checkpoint-everywhere from `source` to `target` (40 frames, cap 10) with `limitations`.
+fn checkpointed(
+    source: SpecEngine,
+    target: SpecEngine,
+    limitations: Vec<(LimitationKind, String)>,
+) -> SpecOptions {
     SpecOptions {
-        engine: engine.clone(),
+        engine: source.clone(),
         config: EngineConfig { max_frames: 40 },
         checkpoint: Some(CheckpointSettings {
-            target: engine.clone(),
+            target: target.clone(),
             cap: 10,
             kinds: KindSet::MAIN,
         }),
         declared: Declared {
-            engine: engine.name,
+            engine: target.name,
             missing_features: Vec::new(),
             limitations,
         },
@@ -354,10 +359,10 @@ const RUNAWAY: &str = r#"
 (assert_return (invoke "one") (i32.const 1))
 "#;
 
-/// `native-stack` excuses exactly the invocations whose live run exhausted the engine's own
-/// stack before the frame limit: they are checked live (a wrong expectation still fails) and
-/// skipped with the reason; an exhaustion at the frame limit, and everything else, is
-/// checkpointed as usual. Without the declaration nothing is skipped.
+/// `native-stack` excuses exactly the invocations whose live run (or a restored copy) exhausted
+/// the engine's own stack before the frame limit: they are checked live (a wrong expectation
+/// still fails) and skipped with the reason; an exhaustion at the frame limit, and everything
+/// else, is checkpointed as usual. Without the declaration nothing is skipped.
 #[test]
 fn native_stack_exhaustion_is_checked_live_only_when_declared() {
     let declared = vec![(LimitationKind::NativeStack, "bytes, not frames".into())];
@@ -365,11 +370,14 @@ fn native_stack_exhaustion_is_checked_live_only_when_declared() {
     let report = run_wast(
         "runaway.wast",
         RUNAWAY,
-        &checkpointed(native.clone(), declared.clone()),
+        &checkpointed(native.clone(), native.clone(), declared.clone()),
     );
     assert_eq!(report.skipped, 1, "{:#?}", report.skips);
     let reason = &report.skips[0].message;
-    assert!(reason.contains("checked live only"), "{reason}");
+    assert!(
+        reason.contains("checked live only: its live run"),
+        "{reason}"
+    );
     assert!(
         reason.contains("declares native-stack: bytes, not frames"),
         "{reason}"
@@ -381,16 +389,49 @@ fn native_stack_exhaustion_is_checked_live_only_when_declared() {
         "only `one` is checkpointed"
     );
 
-    let undeclared = run_wast("runaway.wast", RUNAWAY, &checkpointed(native, Vec::new()));
+    let undeclared = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(native.clone(), native.clone(), Vec::new()),
+    );
     assert_eq!(undeclared.skipped, 0);
     assert_eq!(undeclared.checkpoint.invocations, 2);
 
     let at_limit = limited_instrumented("instrumented(limit):wasmi", 20, 40);
-    let report = run_wast("runaway.wast", RUNAWAY, &checkpointed(at_limit, declared));
+    let report = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(at_limit.clone(), at_limit, declared.clone()),
+    );
     assert_eq!(report.skipped, 0, "{:#?}", report.skips);
     assert_eq!(report.checkpoint.invocations, 2);
     assert!(report.checkpoint.images_taken >= 10);
     assert_eq!(report.checkpoint.failed, 0);
+
+    // `stack` exhausts at 40 frames; copies restored on the target run out at 20.
+    let stack: SpecEngine = adapters::find("stack").expect("stack").into();
+    let report = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(stack.clone(), native.clone(), declared),
+    );
+    assert_eq!(report.skipped, 1, "{:#?}", report.skips);
+    assert!(
+        report.skips[0]
+            .message
+            .contains("checked live only: a restored copy exhausted the native stack of instrumented(native):wasmi"),
+        "{:#?}",
+        report.skips
+    );
+    assert_eq!(report.failed, 1, "{:#?}", report.failures);
+    assert_eq!(report.checkpoint.invocations, 1);
+    let undeclared = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(stack, native, Vec::new()),
+    );
+    assert_eq!(undeclared.skipped, 0);
+    assert_eq!(undeclared.failed, 2, "{:#?}", undeclared.failures);
 }
 
 /// An invocation that grows an imported memory and table: every copy must get its own, or the

@@ -40,9 +40,10 @@
 //! every provider's state unchanged, which is checked afterwards: otherwise the invocation is
 //! counted as `skipped (shared state)` and checked live only. States the image format cannot
 //! express (a table or global holding another instance's function) are counted as not
-//! imageable, never as passes. An invocation whose live run exhausted the engine's native stack
-//! before `max_frames` frames, on engines declaring `native-stack` (V8: the depth varies with
-//! its code tier), is checked live only and is a skip with the reason.
+//! imageable, never as passes. An invocation whose live run, walked copy or restored copy
+//! exhausted an engine's native stack before `max_frames` frames, when the engines declare
+//! `native-stack` (V8: the depth varies with its code tier), is checked live only and is a skip
+//! with the reason (unless a check failed before); other runs of copies are not excused.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
@@ -161,9 +162,10 @@ impl CheckpointRun {
 
     /// Runs one invocation live and checks it at every stop point (see the module docs).
     ///
-    /// An invocation whose live run ended because the engine's native stack ran out
-    /// ([`Engine::exhausted_native_stack`]) on an engine declaring `native-stack` is checked
-    /// live only: its copies could run out at another depth. It is a skip with the reason.
+    /// An invocation whose live run, walked copy or restored copy ended because an engine's
+    /// native stack ran out ([`Engine::exhausted_native_stack`]), when the engines declare
+    /// `native-stack`, is checked live only: other runs could run out at another depth. It is a
+    /// skip with the reason.
     pub fn check_invocation(
         &mut self,
         live: &mut dyn Engine,
@@ -206,7 +208,9 @@ impl CheckpointRun {
         if matches!(verdict, Verdict::Fail(_)) {
             return verdict;
         }
-        if let Some(reason) = self.native_stack_skip(live, record.id, &report.outcome) {
+        if let Some(reason) =
+            self.native_stack_skip(live, record.id, &report.outcome, "its live run")
+        {
             return Verdict::Skip(reason);
         }
         let final_image = match live.take_image(record.id) {
@@ -249,7 +253,7 @@ impl CheckpointRun {
             }
         };
         let mut failures = Failures::default();
-        let events = self.walk_stops(
+        let walk = self.walk_stops(
             &mut sessions,
             export,
             args,
@@ -258,8 +262,8 @@ impl CheckpointRun {
             &expected,
             &mut failures,
         );
-        if let Some(events) = events {
-            self.check_fuel(
+        match walk {
+            Walk::Ended(events) => self.check_fuel(
                 &mut sessions,
                 export,
                 args,
@@ -267,7 +271,13 @@ impl CheckpointRun {
                 events,
                 &expected,
                 &mut failures,
-            );
+            ),
+            Walk::NativeStack(reason) if failures.count == 0 => {
+                // Counted above; only its stops before that copy were checked.
+                self.stats.invocations -= 1;
+                return Verdict::Skip(reason);
+            }
+            Walk::NativeStack(_) | Walk::Stopped => {}
         }
         self.stats.failed += failures.count;
         match failures.first {
@@ -276,21 +286,23 @@ impl CheckpointRun {
         }
     }
 
-    /// Why an invocation whose live run ended with `outcome` is checked live only: it exhausted
-    /// the engine's native stack, and the engines declare `native-stack`.
+    /// Why an invocation is checked live only when `run` (its live run, or a restored copy's)
+    /// of `instance` on `engine` ended with `outcome`: it exhausted the engine's native stack,
+    /// and the engines declare `native-stack`.
     fn native_stack_skip(
         &self,
-        live: &dyn Engine,
+        engine: &dyn Engine,
         instance: InstanceId,
         outcome: &RunOutcome,
+        run: &str,
     ) -> Option<String> {
         let reason = self.native_stack.as_ref()?;
         let native = *outcome == RunOutcome::Trapped(Trap::CallStackExhausted)
-            && live.exhausted_native_stack(instance);
+            && engine.exhausted_native_stack(instance);
         native.then(|| {
             format!(
-                "checked live only: its live run exhausted the native stack of {} before {} frames, at a depth its copies need not reproduce: {reason}",
-                live.name(),
+                "checked live only: {run} exhausted the native stack of {} before {} frames, a depth other runs need not repeat: {reason}",
+                engine.name(),
                 self.config.max_frames
             )
         })
@@ -298,7 +310,8 @@ impl CheckpointRun {
 
     /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
     /// each stop) until it ends or reaches the cap, checking an image at every stop. Returns the
-    /// invocation's main-event count when the copy ended before the cap.
+    /// invocation's main-event count when the copy ended before the cap, or why it is checked
+    /// live only (a restored copy exhausted a declared native stack).
     #[allow(clippy::too_many_arguments)]
     fn walk_stops(
         &mut self,
@@ -309,13 +322,13 @@ impl CheckpointRun {
         report: &RunReport,
         expected: &Expected<'_>,
         failures: &mut Failures,
-    ) -> Option<u64> {
+    ) -> Walk {
         let source = &mut sessions.source;
         let copy = match source.restore(idle) {
             Ok(copy) => copy,
             Err(error) => {
                 failures.add(format!("checkpoint: idle image: {error}"));
-                return None;
+                return Walk::Stopped;
             }
         };
         let kinds = self.settings.kinds;
@@ -329,13 +342,13 @@ impl CheckpointRun {
         loop {
             if stops >= self.settings.cap {
                 self.stats.capped += 1;
-                return None;
+                return Walk::Stopped;
             }
             let outcome = match run {
                 Ok(report) => report.outcome,
                 Err(error) => {
                     failures.add(format!("checkpoint: run to stop {stops}: {error}"));
-                    return None;
+                    return Walk::Stopped;
                 }
             };
             match &outcome {
@@ -346,7 +359,7 @@ impl CheckpointRun {
                         failures.add(format!(
                             "checkpoint: stop {stops} is {kind:?} event {event}, expected event {events} of a requested kind"
                         ));
-                        return None;
+                        return Walk::Stopped;
                     }
                     if kind != EventKind::Any {
                         events += 1;
@@ -354,6 +367,7 @@ impl CheckpointRun {
                     match self.check_image(sessions, copy, expected, &outcome) {
                         Ok(StopPoint::Checked) => {}
                         Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
+                        Ok(StopPoint::NativeStack(reason)) => return Walk::NativeStack(reason),
                         Err(message) => failures.add(format!(
                             "checkpoint at stop {stops} ({kind:?} event {event}): {message}"
                         )),
@@ -363,6 +377,14 @@ impl CheckpointRun {
                     // The copy ran out of stops: it must have ended exactly like the live run,
                     // after as many main events as the engine counted.
                     let source = &mut sessions.source;
+                    if let Some(reason) = self.native_stack_skip(
+                        source.engine.as_ref(),
+                        copy,
+                        ended,
+                        "the copy stopped at every event",
+                    ) {
+                        return Walk::NativeStack(reason);
+                    }
                     if let Err(message) = expected.check(source.engine.as_mut(), copy, ended, false)
                     {
                         failures.add(format!("checkpoint: run past its last stop: {message}"));
@@ -372,7 +394,7 @@ impl CheckpointRun {
                             "checkpoint: the engine counted {counted} events, but stopping at every event shows {events}"
                         ));
                     }
-                    return Some(events);
+                    return Walk::Ended(events);
                 }
             }
             stops += 1;
@@ -473,6 +495,14 @@ impl CheckpointRun {
             .engine
             .resume(restored, options)
             .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
+        if let Some(reason) = self.native_stack_skip(
+            target.engine.as_ref(),
+            restored,
+            &finished.outcome,
+            "a restored copy",
+        ) {
+            return Ok(StopPoint::NativeStack(reason));
+        }
         let nan_tolerated = expected.check(
             target.engine.as_mut(),
             restored,
@@ -541,6 +571,20 @@ enum StopPoint {
     Checked,
     /// The state at the stop cannot be imaged (format limitation); skipped and counted.
     NotImageable,
+    /// The restored copy exhausted the target's native stack (declared `native-stack`): the
+    /// invocation is checked live only, for this reason.
+    NativeStack(String),
+}
+
+/// How the walk over an invocation's stops ended.
+enum Walk {
+    /// The copy ended before the cap, after this many main events.
+    Ended(u64),
+    /// The cap was reached, or a check on the way could not go on.
+    Stopped,
+    /// A restored copy exhausted the target's native stack: why the invocation is checked
+    /// live only.
+    NativeStack(String),
 }
 
 /// The failures of one invocation's checks: how many, and the first message.
