@@ -680,3 +680,44 @@ fn restore_refuses_more_frames_than_max_frames() {
         );
     }
 }
+
+/// With the rewrite's frame limit on, the session tells an exhaustion of the wrapped engine's
+/// own stack (here wasmi's lower frame limit stands for V8's native stack) from its own frame
+/// limit, per instance and per run (`Engine::exhausted_native_stack`).
+#[test]
+fn the_wrapped_engines_own_exhaustion_is_told_apart_from_the_frame_limit() {
+    let down = r#"(module (func $d (export "d") (param i32)
+        (if (local.get 0) (then (call $d (i32.sub (local.get 0) (i32.const 1)))))))"#;
+    let wasm = wat::parse_str(down).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let session = |rewrite: u32, own: u32| {
+        baton::instrument::Session::with_rewrite(
+            "instrumented(limits):wasmi",
+            (wasmi.create)(&EngineConfig { max_frames: own }),
+            baton_instrument::Options {
+                max_frames: Some(rewrite),
+                ..baton_instrument::Options::default()
+            },
+        )
+    };
+    let run = |engine: &mut dyn Engine, instance: InstanceId, depth: i32| {
+        let report = engine
+            .invoke(instance, "d", &[Value::I32(depth)], RunOptions::default())
+            .expect("runs");
+        (report.outcome, engine.exhausted_native_stack(instance))
+    };
+    let exhausted = RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted);
+    for (rewrite, own, native) in [(40, 20, true), (20, 40, false)] {
+        let mut engine = session(rewrite, own);
+        let module = engine.compile(&wasm).expect("compile");
+        let deep = engine.instantiate(module, &[]).expect("instantiate");
+        let other = engine.instantiate(module, &[]).expect("instantiate");
+        assert_eq!(run(&mut engine, deep, 100), (exhausted.clone(), native));
+        assert!(!engine.exhausted_native_stack(other), "per instance");
+        assert_eq!(
+            run(&mut engine, deep, 5),
+            (RunOutcome::Returned(Vec::new()), false),
+            "per run"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use baton::adapters;
 use baton::spec::declared::{Declared, LimitationKind};
-use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecOptions};
+use baton::spec::{run_suite, run_wast, CheckpointSettings, SpecEngine, SpecOptions};
 use baton_engine::EngineConfig;
 use baton_engine::KindSet;
 
@@ -303,4 +303,166 @@ fn declared_limitations_skip_exactly_what_they_excuse_with_reasons() {
     let plain = run_wast("declared.wast", DECLARED, &options("stack"));
     assert_eq!(plain.skipped, 0);
     assert!(plain.failed >= 3, "{:#?}", plain.failures);
+}
+
+/// `instrumented:wasmi` with the rewrite's frame limit at `rewrite_limit` frames while wasmi
+/// itself allows `wasmi_limit`: when wasmi's limit is the lower one, its own exhaustion plays
+/// the part of a native stack running out before the frame limit (V8's, on large frames).
+fn limited_instrumented(name: &'static str, rewrite_limit: u32, wasmi_limit: u32) -> SpecEngine {
+    SpecEngine {
+        name: name.into(),
+        create: std::sync::Arc::new(move |_: &EngineConfig| {
+            let wasmi = adapters::find("wasmi").expect("wasmi");
+            let inner = (wasmi.create)(&EngineConfig {
+                max_frames: wasmi_limit,
+            });
+            Box::new(baton::instrument::Session::with_rewrite(
+                name,
+                inner,
+                baton_instrument::Options {
+                    max_frames: Some(rewrite_limit),
+                    ..baton_instrument::Options::default()
+                },
+            )) as Box<dyn baton_engine::Engine>
+        }),
+    }
+}
+
+/// Checkpoint-everywhere from `source` to `target` (40 frames, cap 10) with `limitations`.
+fn checkpointed(
+    source: SpecEngine,
+    target: SpecEngine,
+    limitations: Vec<(LimitationKind, String)>,
+) -> SpecOptions {
+    SpecOptions {
+        engine: source.clone(),
+        config: EngineConfig { max_frames: 40 },
+        checkpoint: Some(CheckpointSettings {
+            target: target.clone(),
+            cap: 10,
+            kinds: KindSet::MAIN,
+        }),
+        declared: Declared {
+            engine: target.name,
+            missing_features: Vec::new(),
+            limitations,
+        },
+    }
+}
+
+const RUNAWAY: &str = r#"
+(module
+  (func $r (export "runaway") (call $r))
+  (func (export "one") (result i32) (i32.const 1)))
+(assert_exhaustion (invoke "runaway") "call stack exhausted")
+(assert_return (invoke "runaway"))
+(assert_return (invoke "one") (i32.const 1))
+"#;
+
+/// `native-stack` excuses exactly the invocations whose live run (or a restored copy) exhausted
+/// the engine's own stack before the frame limit: they are checked live (a wrong expectation
+/// still fails) and skipped with the reason; an exhaustion at the frame limit, and everything
+/// else, is checkpointed as usual. Without the declaration nothing is skipped.
+#[test]
+fn native_stack_exhaustion_is_checked_live_only_when_declared() {
+    let declared = vec![(LimitationKind::NativeStack, "bytes, not frames".into())];
+    let native = limited_instrumented("instrumented(native):wasmi", 40, 20);
+    let report = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(native.clone(), native.clone(), declared.clone()),
+    );
+    assert_eq!(report.skipped, 1, "{:#?}", report.skips);
+    let reason = &report.skips[0].message;
+    assert!(
+        reason.contains("checked live only: its live run"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("declares native-stack: bytes, not frames"),
+        "{reason}"
+    );
+    assert_eq!(report.failed, 1, "{:#?}", report.failures);
+    assert!(report.failures[0].message.contains("call stack exhausted"));
+    assert_eq!(
+        report.checkpoint.invocations, 1,
+        "only `one` is checkpointed"
+    );
+
+    let undeclared = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(native.clone(), native.clone(), Vec::new()),
+    );
+    assert_eq!(undeclared.skipped, 0);
+    assert_eq!(undeclared.checkpoint.invocations, 2);
+
+    let at_limit = limited_instrumented("instrumented(limit):wasmi", 20, 40);
+    let report = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(at_limit.clone(), at_limit, declared.clone()),
+    );
+    assert_eq!(report.skipped, 0, "{:#?}", report.skips);
+    assert_eq!(report.checkpoint.invocations, 2);
+    assert!(report.checkpoint.images_taken >= 10);
+    assert_eq!(report.checkpoint.failed, 0);
+
+    // `stack` exhausts at 40 frames; copies restored on the target run out at 20.
+    let stack: SpecEngine = adapters::find("stack").expect("stack").into();
+    let report = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(stack.clone(), native.clone(), declared),
+    );
+    assert_eq!(report.skipped, 1, "{:#?}", report.skips);
+    assert!(
+        report.skips[0]
+            .message
+            .contains("checked live only: a restored copy exhausted the native stack of instrumented(native):wasmi"),
+        "{:#?}",
+        report.skips
+    );
+    assert_eq!(report.failed, 1, "{:#?}", report.failures);
+    assert_eq!(report.checkpoint.invocations, 1);
+    let undeclared = run_wast(
+        "runaway.wast",
+        RUNAWAY,
+        &checkpointed(stack, native, Vec::new()),
+    );
+    assert_eq!(undeclared.skipped, 0);
+    assert_eq!(undeclared.failed, 2, "{:#?}", undeclared.failures);
+}
+
+/// An invocation that grows an imported memory and table: every copy must get its own, or the
+/// copies restored after the first one (the fuel checks) would need them shrunk, which an
+/// instrumented engine cannot do ("memory 0: cannot resize to 1 pages").
+#[test]
+fn copies_restore_into_their_own_imported_memory_and_table() {
+    let wast = r#"
+(module $owner (memory (export "mem") 1 4) (table (export "tab") 1 4 funcref))
+(register "owner" $owner)
+(module
+  (import "owner" "mem" (memory 1 4))
+  (import "owner" "tab" (table 1 4 funcref))
+  (func (export "grow") (param i32) (result i32)
+    (drop (table.grow (ref.null func) (local.get 0)))
+    (memory.grow (local.get 0))))
+(assert_return (invoke "grow" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "grow" (i32.const 2)) (i32.const 2))
+(assert_return (invoke "grow" (i32.const 0)) (i32.const 4))
+"#;
+    let engine = adapters::find("instrumented:wasmi").expect("resolves");
+    let options = SpecOptions {
+        checkpoint: Some(CheckpointSettings {
+            target: engine.into(),
+            cap: 10,
+            kinds: KindSet::MAIN,
+        }),
+        ..options("instrumented:wasmi")
+    };
+    let report = run_wast("grow.wast", wast, &options);
+    assert_eq!(report.failed, 0, "{:#?}", report.failures);
+    assert_eq!(report.checkpoint.invocations, 3);
+    assert_eq!(report.checkpoint.fuel_checks, 6);
 }

@@ -182,6 +182,16 @@ pub trait Engine {
         &[]
     }
 
+    /// Whether `instance`'s last run ended in [`Trap::CallStackExhausted`] because the engine's
+    /// own (native) stack ran out before [`crate::EngineConfig::max_frames`] frames. Such a
+    /// stack is a number of bytes, not of frames, so the depth (and event count) of that
+    /// exhaustion depends on frame sizes and need not repeat in another run. `false` (the
+    /// default): the engine exhausts its call stack at `max_frames`, or cannot tell.
+    fn exhausted_native_stack(&self, instance: InstanceId) -> bool {
+        let _ = instance;
+        false
+    }
+
     /// Builds the `Unsupported` error for this engine.
     fn unsupported(&self, what: &'static str) -> EngineError {
         EngineError::Unsupported {

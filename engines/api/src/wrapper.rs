@@ -172,4 +172,8 @@ impl<W: Wrapper> Engine for W {
     fn trap_aliases(&self) -> &'static [(Trap, &'static str)] {
         self.inner().trap_aliases()
     }
+
+    fn exhausted_native_stack(&self, instance: InstanceId) -> bool {
+        self.inner().exhausted_native_stack(instance)
+    }
 }

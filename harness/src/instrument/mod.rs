@@ -7,7 +7,10 @@
 //!
 //! Declared limitations: a non-null function reference in the imaged state (table, global,
 //! local, operand) is not imageable unless the wrapped engine tells function identities
-//! (`Engine::func_identity`; wasmi does not); `any` stops are not offered.
+//! (`Engine::func_identity`; wasmi does not); `any` stops are not offered. With the rewrite's
+//! frame limit on, a wrapped engine whose own stack runs out first (V8's native stack, on
+//! functions with large frames) ends the run with "call stack exhausted" at a depth the limit
+//! does not fix; the session tells such runs apart (`Engine::exhausted_native_stack`).
 
 pub mod cli;
 pub mod frames;
@@ -65,6 +68,9 @@ struct InstanceRec {
     memory_max: Vec<Option<u64>>,
     table_max: Vec<Option<u64>>,
     suspended: Option<Suspended>,
+    /// The last run ended because the wrapped engine's own stack ran out before the rewrite's
+    /// frame limit (see [`Engine::exhausted_native_stack`]).
+    native_exhaustion: bool,
 }
 
 /// A session of `instrumented:<engine>`.
@@ -237,7 +243,9 @@ impl Session {
                 ..host::HostState::default()
             };
         }
-        let inner = self.instance(id)?.inner;
+        let instance = self.instance_mut(id)?;
+        instance.native_exhaustion = false;
+        let inner = instance.inner;
         let result = self
             .inner
             .invoke(inner, export, args, RunOptions::default());
@@ -282,6 +290,10 @@ impl Session {
                 state.queue.len()
             )));
         }
+        // The rewrite's frame limit traps through the `stack_exhausted` import (a host trap);
+        // the wrapped engine's own exhaustion is its native stack running out first.
+        self.instance_mut(id)?.native_exhaustion = self.options.max_frames.is_some()
+            && report.outcome == RunOutcome::Trapped(Trap::CallStackExhausted);
         let outcome = match report.outcome {
             RunOutcome::Trapped(Trap::Host(message)) if message.contains(host::OUT_OF_FUEL) => {
                 RunOutcome::OutOfFuel
@@ -393,6 +405,13 @@ impl Engine for Session {
         true
     }
 
+    /// With the rewrite's frame limit on (`instrumented:proc:*`), a call-stack exhaustion the
+    /// wrapped engine reports itself is its native stack running out before the limit.
+    fn exhausted_native_stack(&self, instance: InstanceId) -> bool {
+        self.instance(instance)
+            .is_ok_and(|instance| instance.native_exhaustion)
+    }
+
     fn compile(&mut self, wasm: &[u8]) -> Result<ModuleId, EngineError> {
         // The wrapped engine judges the original bytes (the rewrite re-encodes, and so would
         // hide malformed encodings it tolerates).
@@ -492,6 +511,7 @@ impl Engine for Session {
             memory_max,
             table_max,
             suspended: None,
+            native_exhaustion: false,
         });
         Ok(id)
     }

@@ -84,10 +84,14 @@ impl FileRunner {
     pub fn new(options: &SpecOptions) -> Result<Self, EngineError> {
         let mut engine = (options.engine.create)(&options.config);
         let spectest = spectest::instantiate(engine.as_mut())?;
-        let checkpoint = options
-            .checkpoint
-            .clone()
-            .map(|settings| CheckpointRun::new(options.engine.clone(), settings, &options.config));
+        let checkpoint = options.checkpoint.clone().map(|settings| {
+            CheckpointRun::new(
+                options.engine.clone(),
+                settings,
+                &options.config,
+                &options.declared,
+            )
+        });
         Ok(Self {
             engine,
             spectest,

@@ -30,20 +30,26 @@
 //! Scratch sessions are created per invocation and dropped after it, so copies never touch the
 //! live session and memory is bounded. Imports of copies are rebuilt: spectest functions from
 //! the scratch session's own spectest; imported memories, tables and globals as private host
-//! objects shaped like the idle image's (restoring fills them with the image's contents), so a
-//! copy never writes to state the live instance shares. Functions imported from another
+//! objects, new for each copy and shaped like the image it restores (restoring fills them with
+//! the image's contents), so a copy never writes to state the live instance or another copy
+//! shares (a memory an earlier copy grew could not be restored to a smaller image by an engine
+//! that cannot shrink memories, e.g. `instrumented:*`). Functions imported from another
 //! instance (a "provider", whose state is in no image of this one) come from a copy of the
 //! provider restored, in the same scratch session, from its idle image before the invocation
 //! (providers of providers likewise). That reproduces the live run only if the invocation left
 //! every provider's state unchanged, which is checked afterwards: otherwise the invocation is
 //! counted as `skipped (shared state)` and checked live only. States the image format cannot
 //! express (a table or global holding another instance's function) are counted as not
-//! imageable, never as passes.
+//! imageable, never as passes. An invocation whose live run, walked copy or restored copy
+//! exhausted an engine's native stack before `max_frames` frames, when the engines declare
+//! `native-stack` (V8: the depth varies with its code tier), is checked live only and is a skip
+//! with the reason (unless a check failed before); other runs of copies are not excused.
 
 use baton_checkpoint::codec::{decode, encode, DecodeLimits};
 use baton_checkpoint::image::Image;
 use baton_checkpoint::EventKind;
 
+use super::declared::{Declared, LimitationKind};
 use super::expectation::{describe_outcome, Expectation};
 use super::report::Verdict;
 use super::runner::InstanceRecord;
@@ -52,7 +58,7 @@ use crate::fuzz::exec::location;
 use baton_engine::Value;
 use baton_engine::{
     Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, RunReport,
-    StopRequest,
+    StopRequest, Trap,
 };
 use compare::Expected;
 use scratch::{function_providers, provider_images, same_images, Scratch, Sessions};
@@ -126,16 +132,26 @@ pub struct CheckpointRun {
     settings: CheckpointSettings,
     config: EngineConfig,
     stats: CheckpointStats,
+    /// The `native-stack` limitation's reason, when the engines declare it.
+    native_stack: Option<String>,
 }
 
 impl CheckpointRun {
-    /// Starts counting for a file.
-    pub fn new(source: SpecEngine, settings: CheckpointSettings, config: &EngineConfig) -> Self {
+    /// Starts counting for a file; `declared`: what the engines declare (a `native-stack`
+    /// limitation excuses the invocations that exhaust the native stack, see
+    /// [`CheckpointRun::check_invocation`]).
+    pub fn new(
+        source: SpecEngine,
+        settings: CheckpointSettings,
+        config: &EngineConfig,
+        declared: &Declared,
+    ) -> Self {
         Self {
             source,
             settings,
             config: *config,
             stats: CheckpointStats::default(),
+            native_stack: declared.limitation(LimitationKind::NativeStack),
         }
     }
 
@@ -145,6 +161,11 @@ impl CheckpointRun {
     }
 
     /// Runs one invocation live and checks it at every stop point (see the module docs).
+    ///
+    /// An invocation whose live run, walked copy or restored copy ended because an engine's
+    /// native stack ran out ([`Engine::exhausted_native_stack`]), when the engines declare
+    /// `native-stack`, is checked live only: other runs could run out at another depth. It is a
+    /// skip with the reason.
     pub fn check_invocation(
         &mut self,
         live: &mut dyn Engine,
@@ -187,6 +208,11 @@ impl CheckpointRun {
         if matches!(verdict, Verdict::Fail(_)) {
             return verdict;
         }
+        if let Some(reason) =
+            self.native_stack_skip(live, record.id, &report.outcome, "its live run")
+        {
+            return Verdict::Skip(reason);
+        }
         let final_image = match live.take_image(record.id) {
             Ok(image) => image,
             Err(EngineError::NotImageable(_)) => {
@@ -218,7 +244,6 @@ impl CheckpointRun {
             &self.settings.target,
             &self.config,
             record,
-            &idle,
             &before,
         ) {
             Ok(sessions) => sessions,
@@ -228,7 +253,7 @@ impl CheckpointRun {
             }
         };
         let mut failures = Failures::default();
-        let events = self.walk_stops(
+        let walk = self.walk_stops(
             &mut sessions,
             export,
             args,
@@ -237,8 +262,8 @@ impl CheckpointRun {
             &expected,
             &mut failures,
         );
-        if let Some(events) = events {
-            self.check_fuel(
+        match walk {
+            Walk::Ended(events) => self.check_fuel(
                 &mut sessions,
                 export,
                 args,
@@ -246,7 +271,13 @@ impl CheckpointRun {
                 events,
                 &expected,
                 &mut failures,
-            );
+            ),
+            Walk::NativeStack(reason) if failures.count == 0 => {
+                // Counted above; only its stops before that copy were checked.
+                self.stats.invocations -= 1;
+                return Verdict::Skip(reason);
+            }
+            Walk::NativeStack(_) | Walk::Stopped => {}
         }
         self.stats.failed += failures.count;
         match failures.first {
@@ -255,9 +286,32 @@ impl CheckpointRun {
         }
     }
 
+    /// Why an invocation is checked live only when `run` (its live run, or a restored copy's)
+    /// of `instance` on `engine` ended with `outcome`: it exhausted the engine's native stack,
+    /// and the engines declare `native-stack`.
+    fn native_stack_skip(
+        &self,
+        engine: &dyn Engine,
+        instance: InstanceId,
+        outcome: &RunOutcome,
+        run: &str,
+    ) -> Option<String> {
+        let reason = self.native_stack.as_ref()?;
+        let native = *outcome == RunOutcome::Trapped(Trap::CallStackExhausted)
+            && engine.exhausted_native_stack(instance);
+        native.then(|| {
+            format!(
+                "checked live only: {run} exhausted the native stack of {} before {} frames, a depth other runs need not repeat: {reason}",
+                engine.name(),
+                self.config.max_frames
+            )
+        })
+    }
+
     /// Restores one copy from the idle image and stops it at event 0, 1, 2, ... (resuming after
     /// each stop) until it ends or reaches the cap, checking an image at every stop. Returns the
-    /// invocation's main-event count when the copy ended before the cap.
+    /// invocation's main-event count when the copy ended before the cap, or why it is checked
+    /// live only (a restored copy exhausted a declared native stack).
     #[allow(clippy::too_many_arguments)]
     fn walk_stops(
         &mut self,
@@ -268,13 +322,13 @@ impl CheckpointRun {
         report: &RunReport,
         expected: &Expected<'_>,
         failures: &mut Failures,
-    ) -> Option<u64> {
+    ) -> Walk {
         let source = &mut sessions.source;
-        let copy = match source.engine.restore(source.module, &source.imports, idle) {
+        let copy = match source.restore(idle) {
             Ok(copy) => copy,
             Err(error) => {
-                failures.add(format!("checkpoint: restore idle image: {error}"));
-                return None;
+                failures.add(format!("checkpoint: idle image: {error}"));
+                return Walk::Stopped;
             }
         };
         let kinds = self.settings.kinds;
@@ -288,13 +342,13 @@ impl CheckpointRun {
         loop {
             if stops >= self.settings.cap {
                 self.stats.capped += 1;
-                return None;
+                return Walk::Stopped;
             }
             let outcome = match run {
                 Ok(report) => report.outcome,
                 Err(error) => {
                     failures.add(format!("checkpoint: run to stop {stops}: {error}"));
-                    return None;
+                    return Walk::Stopped;
                 }
             };
             match &outcome {
@@ -305,7 +359,7 @@ impl CheckpointRun {
                         failures.add(format!(
                             "checkpoint: stop {stops} is {kind:?} event {event}, expected event {events} of a requested kind"
                         ));
-                        return None;
+                        return Walk::Stopped;
                     }
                     if kind != EventKind::Any {
                         events += 1;
@@ -313,6 +367,7 @@ impl CheckpointRun {
                     match self.check_image(sessions, copy, expected, &outcome) {
                         Ok(StopPoint::Checked) => {}
                         Ok(StopPoint::NotImageable) => self.stats.stops_not_imageable += 1,
+                        Ok(StopPoint::NativeStack(reason)) => return Walk::NativeStack(reason),
                         Err(message) => failures.add(format!(
                             "checkpoint at stop {stops} ({kind:?} event {event}): {message}"
                         )),
@@ -322,6 +377,14 @@ impl CheckpointRun {
                     // The copy ran out of stops: it must have ended exactly like the live run,
                     // after as many main events as the engine counted.
                     let source = &mut sessions.source;
+                    if let Some(reason) = self.native_stack_skip(
+                        source.engine.as_ref(),
+                        copy,
+                        ended,
+                        "the copy stopped at every event",
+                    ) {
+                        return Walk::NativeStack(reason);
+                    }
                     if let Err(message) = expected.check(source.engine.as_mut(), copy, ended, false)
                     {
                         failures.add(format!("checkpoint: run past its last stop: {message}"));
@@ -331,7 +394,7 @@ impl CheckpointRun {
                             "checkpoint: the engine counted {counted} events, but stopping at every event shows {events}"
                         ));
                     }
-                    return Some(events);
+                    return Walk::Ended(events);
                 }
             }
             stops += 1;
@@ -355,10 +418,10 @@ impl CheckpointRun {
     ) {
         let source = &mut sessions.source;
         for fuel in [Some(events), events.checked_sub(1)].into_iter().flatten() {
-            let copy = match source.engine.restore(source.module, &source.imports, idle) {
+            let copy = match source.restore(idle) {
                 Ok(copy) => copy,
                 Err(error) => {
-                    failures.add(format!("checkpoint: restore idle image: {error}"));
+                    failures.add(format!("checkpoint: idle image for fuel {fuel}: {error}"));
                     return;
                 }
             };
@@ -432,6 +495,14 @@ impl CheckpointRun {
             .engine
             .resume(restored, options)
             .map_err(|error| format!("resume on {}: {error}", target.engine.name()))?;
+        if let Some(reason) = self.native_stack_skip(
+            target.engine.as_ref(),
+            restored,
+            &finished.outcome,
+            "a restored copy",
+        ) {
+            return Ok(StopPoint::NativeStack(reason));
+        }
         let nan_tolerated = expected.check(
             target.engine.as_mut(),
             restored,
@@ -472,10 +543,7 @@ impl CheckpointRun {
         let (Some(fuel), true) = (live.checked_sub(1), fired < live) else {
             return Ok(());
         };
-        let restored = target
-            .engine
-            .restore(target.module, &target.imports, image)
-            .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+        let restored = target.restore(image)?;
         let options = RunOptions {
             stop: None,
             fuel: Some(fuel),
@@ -503,6 +571,20 @@ enum StopPoint {
     Checked,
     /// The state at the stop cannot be imaged (format limitation); skipped and counted.
     NotImageable,
+    /// The restored copy exhausted the target's native stack (declared `native-stack`): the
+    /// invocation is checked live only, for this reason.
+    NativeStack(String),
+}
+
+/// How the walk over an invocation's stops ended.
+enum Walk {
+    /// The copy ended before the cap, after this many main events.
+    Ended(u64),
+    /// The cap was reached, or a check on the way could not go on.
+    Stopped,
+    /// A restored copy exhausted the target's native stack: why the invocation is checked
+    /// live only.
+    NativeStack(String),
 }
 
 /// The failures of one invocation's checks: how many, and the first message.
@@ -531,10 +613,7 @@ fn next_stop(kinds: KindSet, fuel: Option<u64>) -> RunOptions {
 /// Restores `image` into a fresh instance of `target` and checks restore fidelity: the
 /// engine's own image right after the restore must equal `image` byte for byte.
 fn restore_checked(target: &mut Scratch, image: &Image) -> Result<InstanceId, String> {
-    let restored = target
-        .engine
-        .restore(target.module, &target.imports, image)
-        .map_err(|error| format!("restore on {}: {error}", target.engine.name()))?;
+    let restored = target.restore(image)?;
     match target.engine.take_image(restored) {
         Ok(back) if encode(&back) != encode(image) => Err(format!(
             "restore fidelity: right after the restore, {}'s image differs from the restored one ({})",

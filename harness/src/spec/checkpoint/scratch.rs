@@ -1,5 +1,11 @@
 //! Scratch sessions for checkpoint copies: the module compiled again, imports rebuilt as
 //! private objects or restored provider copies, so nothing a copy does reaches the live session.
+//!
+//! Every copy gets its own private memories, tables and globals ([`Scratch::imports_for`]): a
+//! copy that grew an imported memory or table must not leave it grown for the next copy, since
+//! an engine that restores through Wasm (`instrumented:*`) cannot shrink it to the next image's
+//! size. Provider copies are shared by the copies of one invocation: the invocation leaves
+//! their state unchanged, or it is not checkpointed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +26,12 @@ use baton_engine::{GlobalType, MemoryType, TableType, ValType, Value};
 pub(super) struct Scratch {
     pub(super) engine: Box<dyn Engine>,
     pub(super) module: ModuleId,
-    pub(super) imports: Vec<ExternHandle>,
+    /// The session's spectest exports.
+    spectest: Vec<(String, ExternHandle)>,
+    /// The live instance the copies are copies of.
+    record: InstanceRecord,
+    /// Provider copies by live provider instance.
+    restored: HashMap<InstanceId, InstanceId>,
 }
 
 /// The scratch sessions of one invocation: the source engine's, where one copy runs from stop
@@ -37,25 +48,23 @@ impl Sessions {
         target: &SpecEngine,
         config: &EngineConfig,
         record: &InstanceRecord,
-        idle: &Image,
         providers: &[ProviderImage],
     ) -> Result<Self, String> {
         Ok(Self {
-            source: Scratch::new(source, config, record, idle, providers)?,
-            target: Scratch::new(target, config, record, idle, providers)?,
+            source: Scratch::new(source, config, record, providers)?,
+            target: Scratch::new(target, config, record, providers)?,
         })
     }
 }
 
 impl Scratch {
     /// A fresh session of `entry`: the providers restored from their images (providers
-    /// first), then the record's module compiled and its imports rebuilt (see
-    /// [`build_imports`]).
+    /// first), then the record's module compiled. Each copy gets its imports when it is
+    /// restored ([`Scratch::restore`]).
     fn new(
         entry: &SpecEngine,
         config: &EngineConfig,
         record: &InstanceRecord,
-        idle: &Image,
         providers: &[ProviderImage],
     ) -> Result<Self, String> {
         let mut engine = (entry.create)(config);
@@ -75,12 +84,34 @@ impl Scratch {
         let module = engine
             .compile(&record.wasm)
             .map_err(|error| format!("compile on {}: {error}", entry.name))?;
-        let imports = build_imports(engine.as_mut(), &spectest, record, idle, &restored)?;
         Ok(Self {
             engine,
             module,
-            imports,
+            spectest,
+            record: record.clone(),
+            restored,
         })
+    }
+
+    /// Imports for one more copy, to restore `image` into: spectest functions and provider
+    /// exports as every copy has them, and memories, tables and globals created anew, shaped
+    /// like `image`'s, so no earlier copy has grown them.
+    fn imports_for(&mut self, image: &Image) -> Result<Vec<ExternHandle>, String> {
+        build_imports(
+            self.engine.as_mut(),
+            &self.spectest,
+            &self.record,
+            image,
+            &self.restored,
+        )
+    }
+
+    /// Restores `image` into a new copy with its own imports ([`Scratch::imports_for`]).
+    pub(super) fn restore(&mut self, image: &Image) -> Result<InstanceId, String> {
+        let imports = self.imports_for(image)?;
+        self.engine
+            .restore(self.module, &imports, image)
+            .map_err(|error| format!("restore on {}: {error}", self.engine.name()))
     }
 }
 
