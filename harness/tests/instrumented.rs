@@ -721,3 +721,122 @@ fn the_wrapped_engines_own_exhaustion_is_told_apart_from_the_frame_limit() {
         );
     }
 }
+
+/// Functions only called directly (`$fib`, `$mix`, `$leaf`) follow the counter-passing
+/// convention: the callee checks its caller's call event with its own entry. `$fib`'s calls
+/// open its `else` level after pure code, `$mix` takes and returns floats with operands under
+/// its calls, and `run` calls `$leaf` inside a block over an operand.
+const COUNTER_PASSING: &str = r#"
+(module
+  (global $g (mut i32) (i32.const 0))
+  (func $fib (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else
+        (i64.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func $mix (param $a i32) (param $x f64) (param $b i64) (result f64 i32)
+    (local $t i64) (local $y f32)
+    (local.set $t (i64.add (local.get $b) (call $fib (local.get $a))))
+    (local.set $y (f32.demote_f64 (local.get $x)))
+    (loop $l
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (br_if $l (i32.lt_u (global.get $g) (i32.const 3))))
+    (f64.add (local.get $x) (f64.convert_i64_s (local.get $t)))
+    (i32.add (i32.const 100) (call $leaf (local.get $a))))
+  (func $leaf (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "run") (param $n i32) (result f64 i32)
+    (local $r i32)
+    (local.set $r (i32.add (i32.const 5) (block (result i32) (call $leaf (local.get $n)))))
+    (call $mix (local.get $n) (f64.const 1.5) (i64.extend_i32_u (local.get $r)))))
+"#;
+
+#[test]
+fn counter_passing_calls_match_stack_at_every_event() {
+    let (events, imaged, not_imageable) = check(COUNTER_PASSING, "run", &[Value::I32(4)]);
+    assert!(events >= 40, "{events} events");
+    assert_eq!(not_imageable, 0);
+    assert_eq!(imaged, events, "every stop imaged");
+}
+
+/// Restored from the stack engine's image at event `k`, the instrumented engine's next stop is
+/// event `k + 1`, the same state as the stack engine's (a rewind landing on a call whose
+/// callee counts the call event again must start it with one more event left).
+#[test]
+fn counter_passing_runs_restored_at_every_event_stop_at_the_next() {
+    let args = [Value::I32(3)];
+    let mut stack = session("stack", COUNTER_PASSING);
+    let mut inst = session("instrumented:wasmi", COUNTER_PASSING);
+    let s = fresh(&mut stack);
+    let events = stack
+        .engine
+        .invoke(s, "run", &args, RunOptions::default())
+        .unwrap()
+        .events
+        .expect("stack counts events");
+    for k in 0..events - 1 {
+        let (_, at_k) = stopped_image(&mut stack, "run", &args, k);
+        let (_, at_next) = stopped_image(&mut stack, "run", &args, k + 1);
+        let r = inst
+            .engine
+            .restore(inst.module, &[], &at_k)
+            .expect("restore");
+        let outcome = inst.engine.resume(r, stop_at(k + 1)).unwrap().outcome;
+        assert!(
+            matches!(outcome, RunOutcome::Suspended { event, .. } if event == k + 1),
+            "restored at {k}: {outcome:?}"
+        );
+        let image = inst.engine.take_image(r).expect("image");
+        assert!(
+            encode(&image) == encode(&at_next),
+            "restored at {k}, stopped at {}:\nstack: {:?}\ninstrumented: {:?}",
+            k + 1,
+            at_next.execution,
+            image.execution
+        );
+    }
+}
+
+/// A counter-passing recursion that exhausts the stack: the call that exhausts it counted its
+/// call event although the callee never ran, so the event count, fuel ending on that event
+/// and a stop there behave as on `stack` (the stop cannot be imaged: a typed refusal).
+#[test]
+fn counter_passing_exhaustion_counts_the_last_call_event() {
+    let runaway = r#"(module
+        (func $r (param i32) (result i32) (call $r (i32.add (local.get 0) (i32.const 1))))
+        (func (export "go") (result i32) (call $r (i32.const 0))))"#;
+    let exhausted = RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted);
+    let mut stack = session("stack", runaway);
+    let mut inst = session("instrumented:wasmi", runaway);
+    let run = |pair: &mut Pair, options: RunOptions| {
+        let i = fresh(pair);
+        pair.engine.invoke(i, "go", &[], options)
+    };
+    let live = run(&mut stack, RunOptions::default()).unwrap();
+    assert_eq!(live.outcome, exhausted);
+    let counted = run(&mut inst, RunOptions::default()).unwrap();
+    assert_eq!((counted.outcome, counted.events), (exhausted, live.events));
+    let events = live.events.expect("stack counts events");
+    let short = RunOptions {
+        stop: None,
+        fuel: Some(events - 1),
+    };
+    assert_eq!(
+        run(&mut stack, short).unwrap().outcome,
+        RunOutcome::OutOfFuel
+    );
+    assert_eq!(
+        run(&mut inst, short).unwrap().outcome,
+        RunOutcome::OutOfFuel
+    );
+    let last = stop_at(events - 1);
+    assert!(matches!(
+        run(&mut stack, last).unwrap().outcome,
+        RunOutcome::Suspended { .. }
+    ));
+    assert!(matches!(
+        run(&mut inst, last),
+        Err(EngineError::NotImageable(_))
+    ));
+}

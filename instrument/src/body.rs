@@ -2,15 +2,17 @@
 //!
 //! Shape of a rewritten function (`R` its results):
 //! ```text
-//! block $unwind
+//! block $unwind (result i32)
 //!   block $body (result R)
 //!     [frame limit: depth check and increment]
 //!     <body level: landing blocks, entry check, original code with checks>
 //!   end
-//!   [frame limit: depth restored]
+//!   [counter-passing: the counter as the last result; otherwise global $left = $l]
+//!   [frame limit: depth decremented]
 //!   return
 //! end
-//! [unwinding: save locals (last first), frame_done(site), zero results]
+//! [unwinding (the site left from on the stack): save locals (last first), frame_done(site),
+//!  zero results (counter-passing: and a negative counter)]
 //! ```
 //! The normal path of an event check is `$l -= 1; if $l < 0 { cold }`, starting from the
 //! global instead of `$l` at the entry and after calls of module functions; `global $left = $l`
@@ -31,9 +33,21 @@
 //! save them (they are otherwise unreachable until it ends).
 //!
 //! A *lean* function (no locals of its own, its entry the only site: a leaf) gets no added
-//! locals at all: its check decrements the global itself, its unwinds leave from the entry
-//! site, and with a frame limit its exit takes one off the depth global instead of restoring
-//! a saved value (an engine may set up a frame without locals faster).
+//! locals at all: its check decrements the global itself (an engine may set up a frame
+//! without locals faster). No function gets a local for anything but `$l`, spills and MVP
+//! landings: an unwind carries its site to the tail on the stack, and the frame limit's exit
+//! takes one off the depth global.
+//!
+//! A *counter-passing* function (see [`crate::counter`]) has `$l` as its last parameter and
+//! returns it as its last result. Its callers store `$l - 1` in the global (a trap or the
+//! engine's own stack limit on the call ends the run counted up to the call event) and pass
+//! `$l - 2`: no check before the call; the callee's entry check (`$l < 0`, no subtraction)
+//! covers the caller's `call` event and its own `entry` event, and its host call says which
+//! one stops. A stop at the caller's call event makes the callee save its arguments as the
+//! caller's top operands and return a negative counter in the mode "unwinding": the caller's
+//! return check then unwinds from the call site, which is exactly the stop's frame. A level
+//! whose first site is such a call dispatches at its start, behind a `$l < 0` check (the
+//! host keeps the counter at -1 while rewinding).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -44,7 +58,7 @@ use wasm_encoder::{Encode, Function, Instruction};
 use wasmparser::{FunctionBody, Operator, ValType};
 
 use crate::error::InstrumentError;
-use crate::layout::{enc, zero, Layout, Remap, Types};
+use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL};
 use crate::meta::SiteKind;
 use crate::plan::{block_sig, call_sig, cannot_trap, PlanLevel};
 
@@ -60,6 +74,17 @@ enum Ctl {
     Orig,
     /// A landing or transient block of the instrumentation.
     Added,
+}
+
+/// Where an event check takes the counter from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Count {
+    /// The global (function entry, after a call of a function that is not counter-passing).
+    Global,
+    /// `$l`.
+    Local,
+    /// A counter-passing function's entry: its caller subtracted both events already.
+    Passed,
 }
 
 /// What the cold path of an event check does besides calling the host.
@@ -92,17 +117,6 @@ struct Open {
     dispatch_first: bool,
 }
 
-/// The locals the rewrite adds to a function.
-#[derive(Debug, Clone, Copy)]
-struct Added {
-    /// The site an unwind leaves from (read by the unwind tail).
-    uw_site: u32,
-    /// `$l`: the local copy of the events-left global.
-    left: u32,
-    /// The frame depth at entry (restored at the exit).
-    depth: u32,
-}
-
 /// Emits one function.
 pub(crate) struct Emitter<'a> {
     layout: &'a Layout,
@@ -117,10 +131,11 @@ pub(crate) struct Emitter<'a> {
     open: Vec<Open>,
     locals: Vec<ValType>,
     next_level: usize,
-    /// The added locals; `None` in a lean function (see [`Emitter::new`]).
-    added: Option<Added>,
-    /// In a lean function, the site of its unwinds (its one site).
-    lean_site: Option<u32>,
+    /// `$l`: the local (or, counter-passing, the parameter) holding the events-left count;
+    /// `None` in a lean function, which uses the global (see [`Emitter::new`]).
+    left: Option<u32>,
+    /// Whether this function follows the counter-passing convention.
+    passes: bool,
     /// Whether `$l` may differ from the events-left global here (see `store_left`).
     stale: bool,
     /// Landing blocks (by control-stack position) whose operands pass through locals
@@ -143,29 +158,33 @@ fn lands_through_locals(mvp: bool, types: &[ValType]) -> bool {
 
 impl<'a> Emitter<'a> {
     /// An emitter for one function.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         layout: &'a Layout,
         types: &'a mut Types,
         analysis: &'a ModuleAnalysis,
+        func: u32,
         function: &'a FunctionAnalysis,
         levels: &'a [PlanLevel],
         site_ids: &'a [Vec<u32>],
     ) -> Self {
         let mut locals = function.locals().to_vec();
+        let params = function.params().len();
         // A function with no locals of its own whose one site is its entry stays without
         // locals: an engine may set up a frame without locals faster (wasmi: about 18 host
         // instructions per call), and a leaf needs no local copy of the counter.
         let sites: usize = levels.iter().map(|level| level.sites.len()).sum();
-        let lean = locals.len() == function.params().len() && sites <= 1;
-        let added = (!lean).then(|| {
-            let uw_site = locals.len() as u32;
-            locals.extend([ValType::I32, ValType::I64, ValType::I32]);
-            Added {
-                uw_site,
-                left: uw_site + 1,
-                depth: uw_site + 2,
-            }
-        });
+        let lean = locals.len() == params && sites <= 1;
+        let passes = layout.passes_counter(func);
+        let left = if passes {
+            locals.insert(params, ValType::I64);
+            Some(params as u32)
+        } else if lean {
+            None
+        } else {
+            locals.push(ValType::I64);
+            Some(locals.len() as u32 - 1)
+        };
         Emitter {
             layout,
             types,
@@ -178,10 +197,20 @@ impl<'a> Emitter<'a> {
             open: Vec::new(),
             locals,
             next_level: 0,
-            added,
-            lean_site: None,
+            left,
+            passes,
             stale: false,
             landing_locals: HashMap::new(),
+        }
+    }
+
+    /// The rewritten index of original local `i` (a counter-passing function's counter
+    /// parameter comes after the original parameters).
+    fn orig_local(&self, i: u32) -> u32 {
+        if self.passes && i as usize >= self.function.params().len() {
+            i + 1
+        } else {
+            i
         }
     }
 
@@ -281,34 +310,28 @@ impl<'a> Emitter<'a> {
             self.emit_all(self.layout.save_seq(*ty));
         }
         self.save_spills();
-        match self.added {
-            Some(added) => {
-                self.emit(Instruction::I32Const(site as i32));
-                self.emit(Instruction::LocalSet(added.uw_site));
-            }
-            None => self.lean_site = Some(site),
-        }
+        self.emit(Instruction::I32Const(site as i32));
         let depth = self.depth_to_unwind();
         self.emit(Instruction::Br(depth));
     }
 
     /// An event check (see the module docs). The caller closes the site's landing after it.
-    /// `fresh`: the local counter is stale (function entry, after a call of a module
-    /// function), the check starts from the global.
-    fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, fresh: bool) {
+    /// `count`: where the check takes the counter from.
+    fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
         let l = self.layout;
-        match self.added {
-            Some(added) => {
-                self.emit(if fresh {
+        match (self.left, count) {
+            (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
+            (Some(left), Count::Global | Count::Local) => {
+                self.emit(if count == Count::Global {
                     Instruction::GlobalGet(l.left)
                 } else {
-                    Instruction::LocalGet(added.left)
+                    Instruction::LocalGet(left)
                 });
                 self.emit(Instruction::I64Const(1));
                 self.emit(Instruction::I64Sub);
-                self.emit(Instruction::LocalTee(added.left));
+                self.emit(Instruction::LocalTee(left));
             }
-            None => {
+            (None, _) => {
                 self.emit(Instruction::GlobalGet(l.left));
                 self.emit(Instruction::I64Const(1));
                 self.emit(Instruction::I64Sub);
@@ -340,17 +363,71 @@ impl<'a> Emitter<'a> {
                 self.end();
             }
         }
-        self.emit(Instruction::I32Const(kind));
+        let merged = count == Count::Passed;
+        if merged {
+            // Answers: 0 go on, 1 stop here, STOP_AT_CALLER.
+            self.block(types, types);
+            self.block(types, types);
+        }
+        self.emit(Instruction::I32Const(if merged {
+            kind | MERGED_CALL
+        } else {
+            kind
+        }));
         self.emit(Instruction::I32Const(site as i32));
         self.get_left();
         self.emit(Instruction::Call(l.event()));
-        self.emit(Instruction::I32Eqz);
-        self.emit(Instruction::BrIf(0));
+        if merged {
+            let (go_on, here, caller) = (self.depth_of(self.ctl.len() - 3), 0, 1);
+            self.emit(Instruction::BrTable(Cow::Owned(vec![go_on, here]), caller));
+            self.end();
+        } else {
+            self.emit(Instruction::I32Eqz);
+            self.emit(Instruction::BrIf(0));
+        }
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));
         self.unwind_from(types, site);
+        if merged {
+            self.end();
+            self.unwind_to_caller();
+        }
         self.end();
         self.stale = true;
+    }
+
+    /// A counter-passing function's answer to a stop at its caller's `call` event: its
+    /// arguments are the caller's top operands there; it saves them (top first), sets the mode
+    /// "unwinding" and returns a negative counter, so the caller's return check unwinds from
+    /// the call.
+    fn unwind_to_caller(&mut self) {
+        let l = self.layout;
+        self.emit(Instruction::I32Const(UNWINDING));
+        self.emit(Instruction::GlobalSet(l.mode));
+        for (i, ty) in self
+            .function
+            .params()
+            .to_vec()
+            .into_iter()
+            .enumerate()
+            .rev()
+        {
+            self.emit(Instruction::LocalGet(i as u32));
+            self.emit_all(l.save_seq(ty));
+        }
+        self.zero_results();
+        self.emit(Instruction::Return);
+    }
+
+    /// Zeros of the function's results (and a negative counter when counter-passing): what
+    /// an unwinding frame returns.
+    fn zero_results(&mut self) {
+        for ty in self.function.results().to_vec() {
+            self.emit(zero(ty));
+        }
+        if self.passes {
+            self.emit(Instruction::I64Const(-1));
+        }
     }
 
     /// `global $left = $l`: the normal path of a check leaves the global stale; it is stored
@@ -360,8 +437,8 @@ impl<'a> Emitter<'a> {
     /// it), at the function's normal exit (the caller reloads it) and in the cold path.
     /// A lean function has no local copy: nothing to store.
     fn store_left(&mut self) {
-        if let Some(added) = self.added {
-            self.emit(Instruction::LocalGet(added.left));
+        if let Some(left) = self.left {
+            self.emit(Instruction::LocalGet(left));
             self.emit(Instruction::GlobalSet(self.layout.left));
         }
         self.stale = false;
@@ -369,8 +446,8 @@ impl<'a> Emitter<'a> {
 
     /// Pushes the events-left count (the local copy, or the global in a lean function).
     fn get_left(&mut self) {
-        self.emit(match self.added {
-            Some(added) => Instruction::LocalGet(added.left),
+        self.emit(match self.left {
+            Some(left) => Instruction::LocalGet(left),
             None => Instruction::GlobalGet(self.layout.left),
         });
     }
@@ -383,7 +460,7 @@ impl<'a> Emitter<'a> {
         if entry {
             for (i, ty) in self.function.locals().to_vec().into_iter().enumerate() {
                 self.emit_all(l.load_seq(ty));
-                self.emit(Instruction::LocalSet(i as u32));
+                self.emit(Instruction::LocalSet(self.orig_local(i as u32)));
             }
         }
         let Some(open) = self.open.last() else {
@@ -415,9 +492,9 @@ impl<'a> Emitter<'a> {
     }
 
     fn reload_left(&mut self) {
-        if let Some(added) = self.added {
+        if let Some(left) = self.left {
             self.emit(Instruction::GlobalGet(self.layout.left));
-            self.emit(Instruction::LocalSet(added.left));
+            self.emit(Instruction::LocalSet(left));
         }
     }
 
@@ -481,9 +558,14 @@ impl<'a> Emitter<'a> {
                 order.push((i, true, after));
             }
         }
+        let passing = |site: &crate::plan::PlanSite| {
+            site.callee
+                .is_some_and(|f| self.layout.passes_counter(f) && self.left.is_some())
+        };
         let dispatch_first = sites.first().is_some_and(|first| match first.kind {
             SiteKind::Entry | SiteKind::Loop => true,
-            SiteKind::Call => level.pure_prefix,
+            // (A call to a counter-passing function has no check of its own.)
+            SiteKind::Call => level.pure_prefix && !passing(first),
             SiteKind::Return | SiteKind::Block => false,
         });
         let mut landings = vec![Landing { at: 0, after: None }; sites.len()];
@@ -512,10 +594,20 @@ impl<'a> Emitter<'a> {
             dispatch_first,
         });
         if any && !dispatch_first {
+            // Rewinding keeps `$l` negative: the mode is read only then.
+            if let Some(left) = self.left {
+                self.emit(Instruction::LocalGet(left));
+                self.emit(Instruction::I64Const(0));
+                self.emit(Instruction::I64LtS);
+                self.open_if(&params);
+            }
             self.emit(Instruction::GlobalGet(self.layout.mode));
             self.open_if(&params);
             self.dispatch(false);
             self.end();
+            if self.left.is_some() {
+                self.end();
+            }
         }
     }
 
@@ -568,32 +660,33 @@ impl<'a> Emitter<'a> {
         let results = self.function.results().to_vec();
         let l = self.layout;
         self.ctl.push(Ctl::Unwind);
-        self.emit(Instruction::Block(wasm_encoder::BlockType::Empty));
+        self.emit(Instruction::Block(wasm_encoder::BlockType::Result(
+            wasm_encoder::ValType::I32,
+        )));
         let ty = self.types.block(&[], &results);
         self.emit(Instruction::Block(ty));
         self.ctl.push(Ctl::Orig);
         if let Some((global, limit)) = l.depth {
             self.emit(Instruction::GlobalGet(global));
-            if let Some(added) = self.added {
-                self.emit(Instruction::LocalTee(added.depth));
-            }
             self.emit(Instruction::I32Const(limit as i32));
             self.emit(Instruction::I32GeU);
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
             self.emit(Instruction::Call(l.stack_exhausted()));
             self.emit(Instruction::Unreachable);
             self.emit(Instruction::End);
-            match self.added {
-                Some(added) => self.emit(Instruction::LocalGet(added.depth)),
-                None => self.emit(Instruction::GlobalGet(global)),
-            }
+            self.emit(Instruction::GlobalGet(global));
             self.emit(Instruction::I32Const(1));
             self.emit(Instruction::I32Add);
             self.emit(Instruction::GlobalSet(global));
         }
         self.enter_level(false, Vec::new());
         if let Some((id, types, _)) = self.take_site(SiteKind::Entry, base)? {
-            self.check(1, id, &types, Cold::Dispatch { entry: true }, true);
+            let count = if self.passes {
+                Count::Passed
+            } else {
+                Count::Global
+            };
+            self.check(1, id, &types, Cold::Dispatch { entry: true }, count);
             self.end();
         }
         let mut reader = body.get_operators_reader()?;
@@ -602,7 +695,7 @@ impl<'a> Emitter<'a> {
             let pc = u32::try_from(offset - base).unwrap_or(u32::MAX);
             self.operator(op, offset, pc, remap)?;
         }
-        let params = self.function.params().len();
+        let params = self.function.params().len() + usize::from(self.passes);
         let mut function = Function::new_with_locals_types(
             self.locals
                 .get(params..)
@@ -675,14 +768,15 @@ impl<'a> Emitter<'a> {
                 } else {
                     Cold::Plain
                 };
-                self.check(2, id, &types, cold, false);
+                self.check(2, id, &types, cold, Count::Local);
                 self.end();
             }
         }
         Ok(())
     }
 
-    /// Emits a call of the original code with its call and return checks.
+    /// Emits a call of the original code with its call and return checks (a counter-passing
+    /// callee checks the call event itself, see the module docs).
     fn call(&mut self, op: &Operator<'_>, offset: u64) -> Result<(), InstrumentError> {
         let l = self.layout;
         let (_, results, _) = call_sig(self.analysis, op, offset)?
@@ -690,14 +784,34 @@ impl<'a> Emitter<'a> {
         let (call_id, call_types, first) = self
             .take_site(SiteKind::Call, offset)?
             .ok_or_else(|| InstrumentError::at(offset, "dead call site"))?;
-        let cold = if first {
-            Cold::Dispatch { entry: false }
-        } else {
-            Cold::Plain
+        let passing = match *op {
+            Operator::Call { function_index } => l.passes_counter(function_index),
+            _ => false,
         };
-        self.check(3, call_id, &call_types, cold, false);
-        self.end();
-        self.store_left();
+        match (passing, self.left) {
+            (true, Some(left)) => {
+                // The landing of a stop here (and of a call in progress) ends before the
+                // call; the callee counts this event.
+                self.end();
+                self.emit(Instruction::LocalGet(left));
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Sub);
+                self.emit(Instruction::GlobalSet(l.left));
+                self.emit(Instruction::LocalGet(left));
+                self.emit(Instruction::I64Const(2));
+                self.emit(Instruction::I64Sub);
+            }
+            _ => {
+                let cold = if first {
+                    Cold::Dispatch { entry: false }
+                } else {
+                    Cold::Plain
+                };
+                self.check(3, call_id, &call_types, cold, Count::Local);
+                self.end();
+                self.store_left();
+            }
+        }
         // A call of an import cannot stop, unwind or count events of this module.
         let import = match *op {
             Operator::CallIndirect {
@@ -728,7 +842,15 @@ impl<'a> Emitter<'a> {
                 results: results.len(),
             }
         };
-        self.check(4, ret_id, &ret_types, cold, !import);
+        let count = match (passing, self.left) {
+            (true, Some(left)) => {
+                self.emit(Instruction::LocalSet(left));
+                Count::Local
+            }
+            _ if import => Count::Local,
+            _ => Count::Global,
+        };
+        self.check(4, ret_id, &ret_types, cold, count);
         self.end();
         Ok(())
     }
@@ -834,6 +956,21 @@ impl<'a> Emitter<'a> {
             Operator::Call { .. } | Operator::CallIndirect { .. } if !dead => {
                 self.call(&op, offset)?;
             }
+            Operator::Call { function_index } if l.passes_counter(function_index) => {
+                // Dead code: never runs, but must still validate with the new signature.
+                self.emit(Instruction::I64Const(0));
+                self.emit(Instruction::Call(l.func(function_index)));
+                self.emit(Instruction::Drop);
+            }
+            Operator::LocalGet { local_index } => {
+                self.emit(Instruction::LocalGet(self.orig_local(local_index)));
+            }
+            Operator::LocalSet { local_index } => {
+                self.emit(Instruction::LocalSet(self.orig_local(local_index)));
+            }
+            Operator::LocalTee { local_index } => {
+                self.emit(Instruction::LocalTee(self.orig_local(local_index)));
+            }
             other => {
                 let instr = remap.instruction(other)?;
                 self.emit(instr);
@@ -864,25 +1001,29 @@ impl<'a> Emitter<'a> {
     /// through its end (Wasm3 0.5.0 returns wrong values from a multi-value block mixing ints
     /// and floats).
     fn direct_return(&mut self) {
-        self.store_left();
+        self.hand_back_left();
         self.restore_depth();
         self.emit(Instruction::Return);
     }
 
-    /// With a frame limit: the depth global back to its value at entry (kept in a local, or
-    /// one less than now in a lean function, whose every exit is paired with its entry).
+    /// At a normal exit: the counter as the last result (counter-passing), otherwise stored
+    /// in the global for the caller.
+    fn hand_back_left(&mut self) {
+        match (self.passes, self.left) {
+            (true, Some(left)) => self.emit(Instruction::LocalGet(left)),
+            _ => self.store_left(),
+        }
+    }
+
+    /// With a frame limit: the depth global one less (every exit is paired with its entry;
+    /// an unwind leaves it to the host, which resets it).
     fn restore_depth(&mut self) {
         let Some((global, _)) = self.layout.depth else {
             return;
         };
-        match self.added {
-            Some(added) => self.emit(Instruction::LocalGet(added.depth)),
-            None => {
-                self.emit(Instruction::GlobalGet(global));
-                self.emit(Instruction::I32Const(1));
-                self.emit(Instruction::I32Sub);
-            }
-        }
+        self.emit(Instruction::GlobalGet(global));
+        self.emit(Instruction::I32Const(1));
+        self.emit(Instruction::I32Sub);
         self.emit(Instruction::GlobalSet(global));
     }
 
@@ -890,23 +1031,18 @@ impl<'a> Emitter<'a> {
     fn tail(&mut self) {
         let l = self.layout;
         self.end();
-        self.store_left();
+        self.hand_back_left();
         self.restore_depth();
         self.emit(Instruction::Return);
+        // The unwind tail: the site left from is on the stack.
         self.end();
         let locals = self.function.locals().to_vec();
         for (i, ty) in locals.iter().enumerate().rev() {
-            self.emit(Instruction::LocalGet(i as u32));
+            self.emit(Instruction::LocalGet(self.orig_local(i as u32)));
             self.emit_all(l.save_seq(*ty));
         }
-        match (self.added, self.lean_site) {
-            (Some(added), _) => self.emit(Instruction::LocalGet(added.uw_site)),
-            (None, site) => self.emit(Instruction::I32Const(site.unwrap_or(0) as i32)),
-        }
         self.emit(Instruction::Call(l.frame_done()));
-        for ty in self.function.results().to_vec() {
-            self.emit(zero(ty));
-        }
+        self.zero_results();
         self.emit(Instruction::End);
     }
 }

@@ -98,6 +98,19 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
     "stack_exhausted",
 ];
 
+/// Added to the kind a counter-passing function's `entry` event passes to `event`: that call
+/// also counts its caller's `call` event, the one just before (see `crate::counter`); the
+/// host answers [`STOP_AT_CALLER`] for a stop there.
+pub const MERGED_CALL: i32 = 0x100;
+
+/// `event`'s answers: go on, stop at this event, or (merged `entry` only) stop at the
+/// caller's `call` event.
+pub const GO_ON: i32 = 0;
+/// See [`GO_ON`].
+pub const STOP_HERE: i32 = 1;
+/// See [`GO_ON`].
+pub const STOP_AT_CALLER: i32 = 2;
+
 /// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
 /// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".
 pub const STACK_EXHAUSTED: &str = "baton instrumented: call stack exhausted";
@@ -175,6 +188,13 @@ pub(crate) struct Layout {
     /// MVP rewrite: per type index used by `call_indirect`, the added function
     /// `(params.., callee: i32) -> results` calling the callee (original index) directly.
     pub dispatchers: HashMap<u32, u32>,
+    /// Whether the rewritten module has a data count section: without one (an MVP rewrite of
+    /// a module without it) no code can use a passive data segment, and `data.drop` does not
+    /// validate, so restoring its drop only sets the flag.
+    pub data_count: bool,
+    /// Per original function: whether it follows the counter-passing convention (see
+    /// [`crate::counter`]).
+    pub counter_passing: Vec<bool>,
 }
 
 impl Layout {
@@ -185,6 +205,14 @@ impl Layout {
         } else {
             func + self.imports
         }
+    }
+
+    /// Whether original function `func` takes and returns the events-left counter.
+    pub fn passes_counter(&self, func: u32) -> bool {
+        self.counter_passing
+            .get(func as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Number of typed save (and of load) imports.

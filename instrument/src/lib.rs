@@ -24,6 +24,7 @@
 //! instrumented (engines report the main kinds only).
 
 mod body;
+mod counter;
 pub mod error;
 pub mod layout;
 pub mod meta;

@@ -49,6 +49,10 @@ pub struct Site {
     pub consumed: u32,
     /// For a call site: whether it is a `call_indirect`.
     pub indirect: bool,
+    /// For a call site: whether the callee counts this `call` event together with its own
+    /// `entry` event (a counter-passing callee, see the crate docs): a rewind landing on
+    /// this call as the stop starts the callee with one more event left.
+    pub merged: bool,
 }
 
 /// One control level (function body, block, loop, then-arm or else-arm) that holds sites.

@@ -13,6 +13,7 @@ use wasm_encoder::{
 use wasmparser::{ElementKind, Parser, Payload, ValType};
 
 use crate::body::Emitter;
+use crate::counter;
 use crate::error::InstrumentError;
 use crate::layout::{
     enc, import_count, import_names, value_types, wire, Layout, Remap, Types, HOST_MODULE,
@@ -125,6 +126,13 @@ pub(crate) fn rewrite(
         .as_ref()
         .map(|f| f.indirect_types.iter().copied().collect())
         .unwrap_or_default();
+    // The counter-passing convention needs multi-value results, which the MVP rewrite's
+    // engines do not all handle in calls: it keeps every signature.
+    let counter_passing = if options.mvp {
+        vec![false; analysis.func_count() as usize]
+    } else {
+        counter::counter_passing(wasm, imported_funcs, analysis.func_count())?
+    };
     let layout = Layout {
         imported_funcs,
         mode: global_total,
@@ -141,6 +149,8 @@ pub(crate) fn rewrite(
             .enumerate()
             .map(|(i, ty)| (*ty, rw_site + 1 + i as u32))
             .collect(),
+        data_count: !options.mvp || s.data_count,
+        counter_passing,
     };
     meta.data_passive = data_kinds;
     meta.elem_passive = elem_kinds;
@@ -168,8 +178,18 @@ pub(crate) fn rewrite(
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
     if let Some(r) = s.functions.clone() {
-        for ty in r {
-            functions.function(ty?);
+        for (i, ty) in r.into_iter().enumerate() {
+            let func = imported_funcs + i as u32;
+            match analysis.function(func) {
+                Some(f) if layout.passes_counter(func) => {
+                    let params = [f.params(), &[ValType::I64]].concat();
+                    let results = [f.results(), &[ValType::I64]].concat();
+                    functions.function(types.index(&params, &results));
+                }
+                _ => {
+                    functions.function(ty?);
+                }
+            }
         }
     }
     for (i, body) in s.code.iter().enumerate() {
@@ -195,6 +215,7 @@ pub(crate) fn rewrite(
                         types: site.types.clone(),
                         consumed: site.consumed,
                         indirect: site.indirect,
+                        merged: site.callee.is_some_and(|f| layout.passes_counter(f)),
                     });
                 }
                 meta.level_index
@@ -208,7 +229,9 @@ pub(crate) fn rewrite(
             }
             site_ids.push(ids);
         }
-        let emitter = Emitter::new(&layout, &mut types, analysis, function, &levels, &site_ids);
+        let emitter = Emitter::new(
+            &layout, &mut types, analysis, func, function, &levels, &site_ids,
+        );
         code.function(&emitter.run(body, &mut remap)?);
     }
     let defined = s.code.len() as u32;
@@ -271,7 +294,8 @@ pub(crate) fn rewrite(
     for i in 0..analysis.memories().len() {
         exports.export(&names::memory(i), ExportKind::Memory, i as u32);
     }
-    for k in 0..analysis.func_count() {
+    // (A counter-passing function has no references to make: nothing outside calls it.)
+    for k in (0..analysis.func_count()).filter(|k| !layout.passes_counter(*k)) {
         exports.export(&names::func(k), ExportKind::Func, layout.func(k));
     }
 
@@ -371,7 +395,7 @@ pub(crate) fn rewrite(
     }
     module.section(&elements);
     // A data count section is bulk memory's: an MVP rewrite keeps the original's choice.
-    if !meta.data_passive.is_empty() && (!options.mvp || s.data_count) {
+    if !meta.data_passive.is_empty() && layout.data_count {
         module.section(&DataCountSection {
             count: meta.data_passive.len() as u32,
         });
@@ -696,11 +720,11 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout, mvp: bool) -> Vec<Helper
         save.push(I::Call(l.save(ValType::I32)));
         load.push(I::Call(l.load(ValType::I32)));
         load.push(I::If(wasm_encoder::BlockType::Empty));
-        load.push(if is_data {
-            I::DataDrop(index)
-        } else {
-            I::ElemDrop(index)
-        });
+        match is_data {
+            true if l.data_count => load.push(I::DataDrop(index)),
+            true => {}
+            false => load.push(I::ElemDrop(index)),
+        }
         load.push(I::I32Const(1));
         load.push(I::GlobalSet(flag));
         load.push(I::End);

@@ -22,6 +22,8 @@ pub(crate) struct PlanSite {
     pub indirect: bool,
     /// For a `call_indirect` site: its type index.
     pub type_index: u32,
+    /// For a direct call site: the callee (original index space).
+    pub callee: Option<u32>,
 }
 
 /// One control level of the body, in opening order.
@@ -289,6 +291,7 @@ pub(crate) fn plan(
                     consumed: 0,
                     indirect: false,
                     type_index: 0,
+                    callee: None,
                 }],
                 dead: false,
                 pure_prefix: true,
@@ -319,6 +322,7 @@ pub(crate) fn plan(
                 consumed,
                 indirect,
                 type_index: 0,
+                callee: None,
             });
         }
         match op {
@@ -345,6 +349,7 @@ pub(crate) fn plan(
                         consumed: 0,
                         indirect: false,
                         type_index: 0,
+                        callee: None,
                     });
                 }
                 levels.push(PlanLevel {
@@ -409,9 +414,10 @@ pub(crate) fn plan(
                     .unwrap_or(&[])
                     .to_vec();
                 let consumed = u32::try_from(params.len() + usize::from(indirect)).unwrap_or(0);
-                let type_index = match *call {
-                    Operator::CallIndirect { type_index, .. } => type_index,
-                    _ => 0,
+                let (type_index, callee) = match *call {
+                    Operator::CallIndirect { type_index, .. } => (type_index, None),
+                    Operator::Call { function_index } => (0, Some(function_index)),
+                    _ => (0, None),
                 };
                 levels[current].sites.push(PlanSite {
                     kind: SiteKind::Call,
@@ -420,6 +426,7 @@ pub(crate) fn plan(
                     consumed,
                     indirect,
                     type_index,
+                    callee,
                 });
                 pending = Some((SiteKind::Return, consumed, indirect));
             }

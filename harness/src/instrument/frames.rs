@@ -5,7 +5,7 @@
 //! Rewind queue, per frame (outermost first): its locals; then for each label at its pc, the
 //! site number to land on in that level, the mode after it (rewinding, except after the
 //! innermost frame's last level: running, followed by the events-left counter the run goes on
-//! with), and the operands the landing pushes. An enclosing level
+//! with, one more when the stop is a call whose counter-passing callee counts it again), and the operands the landing pushes. An enclosing level
 //! lands on the block site of the next label (operands under it from the image, its block
 //! parameters as zeros, an `if` condition choosing the arm); the last level lands on the stop
 //! (innermost) or on the call in progress (outer frames: the callee's arguments as zeros, and
@@ -170,7 +170,12 @@ pub fn rewind_queue(
             queue.push_back(Value::I32(site.slot as i32));
             if innermost && last {
                 queue.push_back(Value::I32(0));
-                queue.push_back(Value::I64(left));
+                // Landing on a call whose callee counts the call event too: one more left.
+                queue.push_back(Value::I64(if site.merged {
+                    left.saturating_add(1)
+                } else {
+                    left
+                }));
             } else {
                 queue.push_back(Value::I32(2));
             }

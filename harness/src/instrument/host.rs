@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use baton_checkpoint::EventKind;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
-use baton_instrument::layout::{value_types, STACK_EXHAUSTED};
+use baton_instrument::layout::{
+    value_types, GO_ON, MERGED_CALL, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_HERE,
+};
 
 /// The trap message `event` uses to end a run that ran out of fuel.
 pub const OUT_OF_FUEL: &str = "baton instrumented: out of fuel";
@@ -57,6 +59,20 @@ impl HostState {
     /// The number of the event that brought the events-left counter to `left`.
     pub fn event_number(&self, left: i64) -> u64 {
         self.counted(left).saturating_sub(1)
+    }
+
+    /// Whether the run stops at event `count` of `kind` (recorded in `stopped`); the
+    /// out-of-fuel trap when the fuel is used up.
+    fn decide(&mut self, kind: EventKind, count: u64) -> Result<bool, String> {
+        if self.fuel.is_some_and(|fuel| count >= fuel) {
+            self.out_of_fuel = true;
+            return Err(OUT_OF_FUEL.into());
+        }
+        if self.stop.is_some_and(|stop| stop.matches(kind, count)) {
+            self.stopped = Some((kind, count));
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// Events counted so far when the events-left counter holds `left`.
@@ -112,17 +128,22 @@ pub fn create_imports(
             };
             let mut st = lock(&state);
             let count = st.event_number(*left);
-            if st.fuel.is_some_and(|fuel| count >= fuel) {
-                st.out_of_fuel = true;
-                return Err(OUT_OF_FUEL.into());
+            // A counter-passing function's entry also counts its caller's call event, the
+            // one before (unless a rewind landed on that call: it fired before the stop).
+            if kind & MERGED_CALL != 0
+                && count > st.start.0
+                && st.decide(EventKind::Call, count - 1)?
+            {
+                return Ok(vec![Value::I32(STOP_AT_CALLER)]);
             }
-            let kind = EventKind::from_image_number(*kind)
+            let kind = EventKind::from_image_number(kind & !MERGED_CALL)
                 .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
-            if st.stop.is_some_and(|stop| stop.matches(kind, count)) {
-                st.stopped = Some((kind, count));
-                return Ok(vec![Value::I32(1)]);
-            }
-            Ok(vec![Value::I32(0)])
+            let answer = if st.decide(kind, count)? {
+                STOP_HERE
+            } else {
+                GO_ON
+            };
+            Ok(vec![Value::I32(answer)])
         }),
     )?);
     let state = shared.clone();

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
 use baton_checkpoint::image::{Entry, Execution, Frame, Image, SafePoint};
+use baton_checkpoint::EventKind;
 use baton_engine::{
     Engine, EngineConfig, EngineError, ExternHandle, ExternKind, FuncIdentity, FuncType,
     GlobalType, HostFunc, InstanceId, MemoryType, ModuleId, RunOptions, RunOutcome, RunReport,
@@ -231,8 +232,9 @@ impl Session {
         queue: Vec<Value>,
     ) -> Result<RunReport, EngineError> {
         let left = left_until(options, count);
-        // Rewinding, every frame's first check must go cold: the last landing sets `left`.
-        self.control(id, mode, if mode == REWINDING { 0 } else { left })?;
+        // Rewinding, every frame's first check must go cold, and `$l` stays negative for the
+        // checks at level starts: the last landing sets `left`.
+        self.control(id, mode, if mode == REWINDING { -1 } else { left })?;
         {
             let mut st = lock(&self.shared);
             *st = host::HostState {
@@ -294,6 +296,32 @@ impl Session {
         // the wrapped engine's own exhaustion is its native stack running out first.
         self.instance_mut(id)?.native_exhaustion = self.options.max_frames.is_some()
             && report.outcome == RunOutcome::Trapped(Trap::CallStackExhausted);
+        let exhausted = match &report.outcome {
+            RunOutcome::Trapped(Trap::CallStackExhausted) => true,
+            RunOutcome::Trapped(Trap::Host(message)) => message.contains(STACK_EXHAUSTED),
+            _ => false,
+        };
+        if exhausted {
+            // The call that exhausted the stack counted its call event (its caller stored the
+            // counter), but a counter-passing callee never ran to check it.
+            let call = events.checked_sub(1).filter(|call| *call >= count);
+            if let (Some(fuel), Some(call)) = (options.fuel, call) {
+                if call >= fuel {
+                    return Ok(RunReport {
+                        outcome: RunOutcome::OutOfFuel,
+                        events: options.fuel,
+                    });
+                }
+            }
+            if let (Some(stop), Some(call)) = (options.stop, call) {
+                if stop.matches(EventKind::Call, call) {
+                    return Err(EngineError::NotImageable(format!(
+                        "stop at event {call}: the call there exhausted the stack before its \
+                         counter-passing callee could check the event"
+                    )));
+                }
+            }
+        }
         let outcome = match report.outcome {
             RunOutcome::Trapped(Trap::Host(message)) if message.contains(host::OUT_OF_FUEL) => {
                 RunOutcome::OutOfFuel
