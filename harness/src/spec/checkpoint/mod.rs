@@ -346,6 +346,12 @@ impl CheckpointRun {
             }
             let outcome = match run {
                 Ok(report) => report.outcome,
+                // A stop the engine declares it cannot take (e.g. `instrumented:*` at the call
+                // event of a call that exhausts the stack): the walk ends there.
+                Err(EngineError::NotImageable(_)) => {
+                    self.stats.stops_not_imageable += 1;
+                    return Walk::Stopped;
+                }
                 Err(error) => {
                     failures.add(format!("checkpoint: run to stop {stops}: {error}"));
                     return Walk::Stopped;
