@@ -466,3 +466,30 @@ fn copies_restore_into_their_own_imported_memory_and_table() {
     assert_eq!(report.checkpoint.invocations, 3);
     assert_eq!(report.checkpoint.fuel_checks, 6);
 }
+
+/// A counter-passing recursion (`$r` is called only directly) that exhausts the stack: walking
+/// every event of it on `instrumented:wasmi`, the stop at the last call event (whose callee
+/// never runs) is refused as not imageable and ends the walk, counted, not failed; every stop
+/// before it is checkpointed.
+#[test]
+fn a_stop_an_engine_cannot_take_ends_the_walk_as_not_imageable() {
+    let wast = r#"
+(module
+  (func $r (param i32) (result i32) (call $r (i32.add (local.get 0) (i32.const 1))))
+  (func (export "go") (result i32) (call $r (i32.const 0))))
+(assert_exhaustion (invoke "go") "call stack exhausted")
+"#;
+    let engine: SpecEngine = adapters::find("instrumented:wasmi")
+        .expect("instrumented:wasmi")
+        .into();
+    let mut options = checkpointed(engine.clone(), engine, Vec::new());
+    options.checkpoint = options.checkpoint.map(|settings| CheckpointSettings {
+        cap: 1000,
+        ..settings
+    });
+    let report = run_wast("runaway.wast", wast, &options);
+    assert_eq!(report.failed, 0, "{:#?}", report.failures);
+    assert_eq!(report.checkpoint.stops_not_imageable, 1);
+    // 40 frames: `go`'s entry and call, then 39 entries and calls of `$r`.
+    assert_eq!(report.checkpoint.images_taken, 79);
+}

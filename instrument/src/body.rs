@@ -470,7 +470,7 @@ impl<'a> Emitter<'a> {
         let plan = open.plan;
         let n = landings.len();
         if n == 1 {
-            self.emit(Instruction::Call(l.rw_site));
+            self.landing_slot();
             self.emit(Instruction::Drop);
             self.reload_left();
             self.pad(plan, 0, landings[0]);
@@ -479,7 +479,7 @@ impl<'a> Emitter<'a> {
         for _ in 0..=n {
             self.block(&[], &[]);
         }
-        self.emit(Instruction::Call(l.rw_site));
+        self.landing_slot();
         self.reload_left();
         let targets: Vec<u32> = (0..=n as u32).collect();
         self.emit(Instruction::BrTable(Cow::Owned(targets), 0));
@@ -489,6 +489,22 @@ impl<'a> Emitter<'a> {
             self.end();
             self.pad(plan, i, landing);
         }
+    }
+
+    /// Loads a level's landing slot (left on the stack) and the mode after it; once the mode
+    /// is "running" again (the rewind is over) also the events-left counter. Inline, not a
+    /// helper function: a frame at the engine's frame limit must rewind without one more.
+    fn landing_slot(&mut self) {
+        let l = self.layout;
+        self.emit(Instruction::Call(l.load(ValType::I32)));
+        self.emit(Instruction::Call(l.load(ValType::I32)));
+        self.emit(Instruction::GlobalSet(l.mode));
+        self.emit(Instruction::GlobalGet(l.mode));
+        self.emit(Instruction::I32Eqz);
+        self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+        self.emit(Instruction::Call(l.load(ValType::I64)));
+        self.emit(Instruction::GlobalSet(l.left));
+        self.emit(Instruction::End);
     }
 
     fn reload_left(&mut self) {

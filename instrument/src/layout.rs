@@ -172,8 +172,6 @@ pub(crate) struct Layout {
     pub left: u32,
     /// The frame depth global (i32) and the limit, when the rewrite enforces one.
     pub depth: Option<(u32, u32)>,
-    /// The added function that starts landing in a level while rewinding (`rw_site() -> slot`).
-    pub rw_site: u32,
     /// Per data segment: the global flagging its drop, when passive.
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.

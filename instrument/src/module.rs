@@ -120,8 +120,8 @@ pub(crate) fn rewrite(
     };
     let data_flags: Vec<Option<u32>> = data_kinds.iter().map(&mut flag).collect();
     let elem_flags: Vec<Option<u32>> = elem_kinds.iter().map(&mut flag).collect();
-    let rw_site = imported_funcs + added_imports + s.code.len() as u32;
-    // MVP: the direct dispatches follow the rewind helper, one per `call_indirect` type.
+    let first_added = imported_funcs + added_imports + s.code.len() as u32;
+    // MVP: the direct dispatches follow the defined functions, one per `call_indirect` type.
     let indirect_types: Vec<u32> = facts
         .as_ref()
         .map(|f| f.indirect_types.iter().copied().collect())
@@ -138,7 +138,6 @@ pub(crate) fn rewrite(
         mode: global_total,
         left: global_total + 1,
         depth,
-        rw_site,
         data_flags,
         elem_flags,
         funcs_table: (!options.mvp).then_some(analysis.tables().len() as u32),
@@ -147,7 +146,7 @@ pub(crate) fn rewrite(
         dispatchers: indirect_types
             .iter()
             .enumerate()
-            .map(|(i, ty)| (*ty, rw_site + 1 + i as u32))
+            .map(|(i, ty)| (*ty, first_added + i as u32))
             .collect(),
         data_count: !options.mvp || s.data_count,
         counter_passing,
@@ -236,10 +235,6 @@ pub(crate) fn rewrite(
     }
     let defined = s.code.len() as u32;
     let mut next_func = imported_funcs + added_imports + defined;
-    // The rewind helper first (its index is `layout.rw_site`), not exported.
-    functions.function(types.index(&[], &[ValType::I32]));
-    code.function(&rw_site_body(&layout));
-    next_func += 1;
     // MVP: the direct dispatches (indices `layout.dispatchers`), not exported.
     for ty in &indirect_types {
         let (ty_index, body) = dispatcher(analysis, &layout, &mut types, *ty)?;
@@ -408,28 +403,6 @@ pub(crate) fn rewrite(
         wasm: module.finish(),
         meta,
     })
-}
-
-/// `rw_site() -> slot`: loads a level's landing slot and the mode after it; once the mode is
-/// "running" again (the rewind is over) also the events-left counter.
-fn rw_site_body(l: &Layout) -> Function {
-    use Instruction as I;
-    body_of(
-        &[ValType::I32],
-        &[
-            I::Call(l.load(ValType::I32)),
-            I::LocalSet(0),
-            I::Call(l.load(ValType::I32)),
-            I::GlobalSet(l.mode),
-            I::GlobalGet(l.mode),
-            I::I32Eqz,
-            I::If(wasm_encoder::BlockType::Empty),
-            I::Call(l.load(ValType::I64)),
-            I::GlobalSet(l.left),
-            I::End,
-            I::LocalGet(0),
-        ],
-    )
 }
 
 /// A helper: export name, params, results, body.
