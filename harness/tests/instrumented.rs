@@ -840,3 +840,17 @@ fn counter_passing_exhaustion_counts_the_last_call_event() {
         Err(EngineError::NotImageable(_))
     ));
 }
+
+/// The MVP rewrite passes the counter too (multi-value function results, mixed ints and
+/// floats, on Wasm3): every stop of [`COUNTER_PASSING`] on real Wasm3 matches `stack`.
+#[test]
+fn counter_passing_on_wasm3_matches_stack_at_every_event() {
+    let (events, imaged, _) = check_on(
+        "instrumented:proc:wasm3",
+        COUNTER_PASSING,
+        "run",
+        &[Value::I32(3)],
+    );
+    assert!(events >= 20, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}

@@ -126,13 +126,7 @@ pub(crate) fn rewrite(
         .as_ref()
         .map(|f| f.indirect_types.iter().copied().collect())
         .unwrap_or_default();
-    // The counter-passing convention needs multi-value results, which the MVP rewrite's
-    // engines do not all handle in calls: it keeps every signature.
-    let counter_passing = if options.mvp {
-        vec![false; analysis.func_count() as usize]
-    } else {
-        counter::counter_passing(wasm, imported_funcs, analysis.func_count())?
-    };
+    let counter_passing = counter::counter_passing(wasm, imported_funcs, analysis.func_count())?;
     let layout = Layout {
         imported_funcs,
         mode: global_total,
@@ -491,7 +485,8 @@ fn dispatcher(
     with_callee.push(ValType::I32);
     let type_index = types.index(&with_callee, sig.results());
     let callees: Vec<u32> = (analysis.imported_func_count()..analysis.func_count())
-        .filter(|f| analysis.func_type_of(*f) == Some(sig))
+        // (A counter-passing function is in no table: never a `call_indirect` callee.)
+        .filter(|f| analysis.func_type_of(*f) == Some(sig) && !l.passes_counter(*f))
         .collect();
     let mut instrs = Vec::new();
     if !callees.is_empty() {
