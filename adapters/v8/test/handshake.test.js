@@ -4,8 +4,10 @@
 
 const test = require('node:test');
 const assert = require('node:assert');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { buildModule, I32 } = require('./modules');
-const { Server } = require('../adapter');
+const { Server, V8_FLAGS } = require('../adapter');
 const { Session } = require('../lib/session');
 const pb = require('../lib/proto').load();
 
@@ -35,4 +37,20 @@ test('the stack running out inside a host call is call stack exhaustion', () => 
   instance = s.instantiate(s.compile(wasm), [f]);
   const report = s.invoke({ instance, export: 'run', args: [] });
   assert.deepStrictEqual(report.trapped, { code: pb.TrapCode.TRAP_CODE_CALL_STACK_EXHAUSTED, message: '' });
+});
+
+test('the adapter process sets its V8 flags (branch hints honoured) and names them', () => {
+  // Spawned as the harness does: the flags must be set by the process's own start-up.
+  const hello = pb.ToAdapter.encode({ request: { hello: { protocol_version: pb.ProtocolVersion.PROTOCOL_VERSION_1 } } }).finish();
+  const frame = Buffer.alloc(4 + hello.length);
+  frame.writeUInt32LE(hello.length, 0);
+  Buffer.from(hello).copy(frame, 4);
+  const child = spawnSync(process.execPath, [path.join(__dirname, '..', 'adapter.js')], { input: frame });
+  assert.strictEqual(child.status, 0, child.stderr.toString());
+  const length = child.stdout.readUInt32LE(0);
+  const answer = pb.FromAdapter.decode(child.stdout.subarray(4, 4 + length));
+  const version = answer.response.hello.engine_version;
+  assert.ok(V8_FLAGS.includes('--experimental-wasm-branch-hinting'), V8_FLAGS.join(' '));
+  for (const flag of V8_FLAGS) assert.ok(version.includes(` ${flag}`), `${flag} missing from ${version}`);
+  assert.strictEqual(child.stderr.toString(), '', 'a flag this V8 does not know');
 });
