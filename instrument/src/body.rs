@@ -141,6 +141,18 @@ pub(crate) struct Emitter<'a> {
     /// Landing blocks (by control-stack position) whose operands pass through locals
     /// instead of block results (see [`lands_through_locals`]).
     landing_locals: HashMap<usize, Vec<u32>>,
+    /// Positions in `out` of the `if`s that are rarely taken (event checks, the frame limit,
+    /// dispatch tests at level starts): the branch hints.
+    unlikely: Vec<usize>,
+}
+
+/// A rewritten function and the offsets (from the start of its body, locals included) of its
+/// rarely taken `if`s, for the branch-hint section.
+pub(crate) struct Emitted {
+    /// The function.
+    pub function: Function,
+    /// Offsets of the `if`s hinted "not taken".
+    pub unlikely: Vec<u32>,
 }
 
 /// Whether a landing carrying `types` takes them through locals: in the MVP rewrite when it
@@ -201,6 +213,7 @@ impl<'a> Emitter<'a> {
             passes,
             stale: false,
             landing_locals: HashMap::new(),
+            unlikely: Vec::new(),
         }
     }
 
@@ -264,6 +277,13 @@ impl<'a> Emitter<'a> {
         let ty = self.types.block(params, results);
         self.emit(Instruction::Block(ty));
         self.ctl.push(Ctl::Added);
+    }
+
+    /// [`Emitter::open_if`] for a rarely taken `if` (hinted so: V8's optimizing tier then
+    /// keeps the cold path, host calls included, out of the hot code).
+    fn open_unlikely_if(&mut self, types: &[ValType]) {
+        self.unlikely.push(self.out.len());
+        self.open_if(types);
     }
 
     /// `if [types] -> [types]` of the instrumentation (its arm always leaves).
@@ -341,7 +361,7 @@ impl<'a> Emitter<'a> {
         }
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
-        self.open_if(types);
+        self.open_unlikely_if(types);
         // The cold path starts with the store the normal path defers (see `store_left`).
         self.store_left();
         match cold {
@@ -615,10 +635,10 @@ impl<'a> Emitter<'a> {
                 self.emit(Instruction::LocalGet(left));
                 self.emit(Instruction::I64Const(0));
                 self.emit(Instruction::I64LtS);
-                self.open_if(&params);
+                self.open_unlikely_if(&params);
             }
             self.emit(Instruction::GlobalGet(self.layout.mode));
-            self.open_if(&params);
+            self.open_unlikely_if(&params);
             self.dispatch(false);
             self.end();
             if self.left.is_some() {
@@ -671,7 +691,7 @@ impl<'a> Emitter<'a> {
         mut self,
         body: &FunctionBody<'_>,
         remap: &mut Remap,
-    ) -> Result<Function, InstrumentError> {
+    ) -> Result<Emitted, InstrumentError> {
         let base = body.range().start;
         let results = self.function.results().to_vec();
         let l = self.layout;
@@ -686,6 +706,7 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::GlobalGet(global));
             self.emit(Instruction::I32Const(limit as i32));
             self.emit(Instruction::I32GeU);
+            self.unlikely.push(self.out.len());
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
             self.emit(Instruction::Call(l.stack_exhausted()));
             self.emit(Instruction::Unreachable);
@@ -719,8 +740,14 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .map(|t| enc(*t)),
         );
+        let header = function.byte_len();
         function.raw(self.out);
-        Ok(function)
+        let unlikely = self
+            .unlikely
+            .iter()
+            .filter_map(|pos| u32::try_from(header + pos).ok())
+            .collect();
+        Ok(Emitted { function, unlikely })
     }
 
     /// Emits a block, loop or if of the original code (with its block site's spills).

@@ -5,10 +5,10 @@
 use baton_checkpoint::analysis::ModuleAnalysis;
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType,
-    ExportKind, ExportSection, Function, FunctionSection, GlobalSection, GlobalType, HeapType,
-    ImportSection, Instruction, MemArg, MemorySection, Module, RefType, StartSection, TableSection,
-    TableType, TypeSection,
+    BranchHint, BranchHints, CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection,
+    Elements, EntityType, ExportKind, ExportSection, Function, FunctionSection, GlobalSection,
+    GlobalType, HeapType, ImportSection, Instruction, MemArg, MemorySection, Module, RefType,
+    StartSection, TableSection, TableType, TypeSection,
 };
 use wasmparser::{ElementKind, Parser, Payload, ValType};
 
@@ -167,7 +167,8 @@ pub(crate) fn rewrite(
         imports.import(HOST_MODULE, name, EntityType::Function(*ty));
     }
 
-    // Functions and code.
+    // Functions and code (and the hints for the code's rarely taken branches).
+    let mut branch_hints = BranchHints::new();
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
     if let Some(r) = s.functions.clone() {
@@ -225,7 +226,15 @@ pub(crate) fn rewrite(
         let emitter = Emitter::new(
             &layout, &mut types, analysis, func, function, &levels, &site_ids,
         );
-        code.function(&emitter.run(body, &mut remap)?);
+        let emitted = emitter.run(body, &mut remap)?;
+        code.function(&emitted.function);
+        if !emitted.unlikely.is_empty() {
+            let hints = emitted.unlikely.iter().map(|offset| BranchHint {
+                branch_func_offset: *offset,
+                branch_hint_value: 0,
+            });
+            branch_hints.function_hints(layout.func(func), hints);
+        }
     }
     let defined = s.code.len() as u32;
     let mut next_func = imported_funcs + added_imports + defined;
@@ -388,6 +397,9 @@ pub(crate) fn rewrite(
         module.section(&DataCountSection {
             count: meta.data_passive.len() as u32,
         });
+    }
+    if !branch_hints.is_empty() {
+        module.section(&branch_hints);
     }
     module.section(&code);
     if s.data.is_some() {

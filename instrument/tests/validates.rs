@@ -105,3 +105,65 @@ fn a_leaf_without_locals_gets_no_added_locals() {
         assert!(declared[1] > 0, "the caller, {options:?}");
     }
 }
+
+/// Every event check, frame-limit test and level-start dispatch test is hinted "not taken"
+/// (the `metadata.code.branch_hint` section): each hint's offset must land on an `if` of its
+/// function, and every site with a check of its own (entry, loop, return, and calls whose
+/// callee does not check them) must have one.
+#[test]
+fn rarely_taken_checks_carry_branch_hints_on_their_ifs() {
+    let wasm = wat::parse_str(SAMPLE).expect("wat");
+    for options in [
+        Options::default(),
+        Options {
+            max_frames: Some(8),
+            mvp: false,
+        },
+    ] {
+        let out = instrument_with(&wasm, &options).expect("instrument");
+        let mut bodies = Vec::new();
+        let mut imported = 0;
+        let mut hints = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(&out.wasm) {
+            match payload.expect("parses") {
+                wasmparser::Payload::ImportSection(reader) => imported = reader.count(),
+                wasmparser::Payload::CodeSectionEntry(body) => bodies.push(body.range()),
+                wasmparser::Payload::CustomSection(reader) => {
+                    if let wasmparser::KnownCustom::BranchHints(reader) = reader.as_known() {
+                        for function in reader {
+                            let function = function.expect("hinted function");
+                            for hint in function.hints {
+                                hints.push((function.func, hint.expect("hint")));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (func, hint) in &hints {
+            let range = &bodies[(*func - imported) as usize];
+            let at = range.start as usize + hint.func_offset as usize;
+            assert_eq!(
+                out.wasm[at], 0x04,
+                "hint in function {func} is not on an `if`"
+            );
+            assert!(!hint.taken);
+        }
+        let checked = out
+            .meta
+            .sites
+            .iter()
+            .filter(|site| match site.kind {
+                SiteKind::Entry | SiteKind::Loop | SiteKind::Return => true,
+                SiteKind::Call => !site.merged,
+                SiteKind::Block => false,
+            })
+            .count();
+        assert!(
+            hints.len() >= checked,
+            "{} hints for {checked} checks, {options:?}",
+            hints.len()
+        );
+    }
+}
