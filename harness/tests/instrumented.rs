@@ -555,10 +555,13 @@ fn bench_measures_an_instrumented_engine_against_its_engine() {
 #[test]
 fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
     const LIMIT: u32 = 40;
-    let down = r#"(module (func $d (export "d") (param i32) (result i32)
-        (if (result i32) (local.get 0)
-          (then (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1)))))
-          (else (i32.const 0)))))"#;
+    // The last frame is a leaf (it calls nothing: it only compares the depth).
+    let down = r#"(module
+        (func $leaf (result i32) (i32.const 0))
+        (func $d (export "d") (param i32) (result i32)
+          (if (result i32) (local.get 0)
+            (then (i32.add (i32.const 1) (call $d (i32.sub (local.get 0) (i32.const 1)))))
+            (else (call $leaf)))))"#;
     let wasm = wat::parse_str(down).expect("wat");
     let wasmi = adapters::find("wasmi").expect("wasmi");
     let mut limited = baton::instrument::Session::with_rewrite(
@@ -579,21 +582,21 @@ fn the_rewrite_frame_limit_traps_at_the_limit_and_not_below() {
             .expect("runs");
         (report.outcome, report.events)
     };
-    // d(n) needs n + 1 frames.
-    let below = run(&mut limited, LIMIT as i32 - 1);
+    // d(n) needs n + 2 frames.
+    let below = run(&mut limited, LIMIT as i32 - 2);
     assert_eq!(
         below.0,
-        RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 1)])
+        RunOutcome::Returned(vec![Value::I32(LIMIT as i32 - 2)])
     );
-    assert_eq!(below, run(stack.as_mut(), LIMIT as i32 - 1));
-    let over = run(&mut limited, LIMIT as i32);
+    assert_eq!(below, run(stack.as_mut(), LIMIT as i32 - 2));
+    let over = run(&mut limited, LIMIT as i32 - 1);
     assert_eq!(
         over.0,
         RunOutcome::Trapped(baton_engine::Trap::CallStackExhausted)
     );
-    assert_eq!(over, run(stack.as_mut(), LIMIT as i32));
+    assert_eq!(over, run(stack.as_mut(), LIMIT as i32 - 1));
     // The depth starts again from zero on the next run of the same session.
-    assert_eq!(run(&mut limited, LIMIT as i32 - 1), below);
+    assert_eq!(run(&mut limited, LIMIT as i32 - 2), below);
 }
 
 /// A leaf without locals (no local copy of its entry depth: its exit takes one off the depth

@@ -4,11 +4,11 @@
 //! ```text
 //! block $unwind (result i32)
 //!   block $body (result R)
-//!     [frame limit: depth check and increment]
+//!     [frame limit: depth check, and increment unless a leaf (no calls)]
 //!     <body level: landing blocks, entry check, original code with checks>
 //!   end
 //!   [counter-passing: the counter as the last result; otherwise global $left = $l]
-//!   [frame limit: depth decremented]
+//!   [frame limit: depth decremented unless a leaf]
 //!   return
 //! end
 //! [unwinding (the site left from on the stack): save locals (last first), frame_done(site),
@@ -136,6 +136,9 @@ pub(crate) struct Emitter<'a> {
     left: Option<u32>,
     /// Whether this function follows the counter-passing convention.
     passes: bool,
+    /// Whether the function calls nothing (no live call site): with a frame limit it only
+    /// compares the depth, as no frame above it could read it.
+    leaf: bool,
     /// Whether `$l` may differ from the events-left global here (see `store_left`).
     stale: bool,
     /// Landing blocks (by control-stack position) whose operands pass through locals
@@ -188,6 +191,9 @@ impl<'a> Emitter<'a> {
         let sites: usize = levels.iter().map(|level| level.sites.len()).sum();
         let lean = locals.len() == params && sites <= 1;
         let passes = layout.passes_counter(func);
+        let leaf = levels
+            .iter()
+            .all(|level| level.sites.iter().all(|site| site.kind != SiteKind::Call));
         let left = if passes {
             locals.insert(params, ValType::I64);
             Some(params as u32)
@@ -211,6 +217,7 @@ impl<'a> Emitter<'a> {
             next_level: 0,
             left,
             passes,
+            leaf,
             stale: false,
             landing_locals: HashMap::new(),
             unlikely: Vec::new(),
@@ -711,10 +718,12 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::Call(l.stack_exhausted()));
             self.emit(Instruction::Unreachable);
             self.emit(Instruction::End);
-            self.emit(Instruction::GlobalGet(global));
-            self.emit(Instruction::I32Const(1));
-            self.emit(Instruction::I32Add);
-            self.emit(Instruction::GlobalSet(global));
+            if !self.leaf {
+                self.emit(Instruction::GlobalGet(global));
+                self.emit(Instruction::I32Const(1));
+                self.emit(Instruction::I32Add);
+                self.emit(Instruction::GlobalSet(global));
+            }
         }
         self.enter_level(false, Vec::new());
         if let Some((id, types, _)) = self.take_site(SiteKind::Entry, base)? {
@@ -1059,9 +1068,9 @@ impl<'a> Emitter<'a> {
     }
 
     /// With a frame limit: the depth global one less (every exit is paired with its entry;
-    /// an unwind leaves it to the host, which resets it).
+    /// an unwind leaves it to the host, which resets it). A leaf never changed it.
     fn restore_depth(&mut self) {
-        let Some((global, _)) = self.layout.depth else {
+        let Some((global, _)) = self.layout.depth.filter(|_| !self.leaf) else {
             return;
         };
         self.emit(Instruction::GlobalGet(global));
