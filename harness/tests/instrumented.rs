@@ -313,6 +313,48 @@ fn mvp_rewrite_on_wasm3_lands_several_floats() {
     assert_eq!(imaged, events, "every stop imaged");
 }
 
+/// A dispatch loop in the shape of the `indirect` bench workload: each `call_indirect`'s
+/// operands (`i64`, `i32`, and a table index just computed) sit under its check. Wasm3 0.5.0
+/// loses a just-computed top value through an `if` taking several parameters, so the MVP
+/// rewrite stashes such a check's operands in locals; with the `if` over them, the first
+/// call already traps on Wasm3 ("undefined element").
+const MVP_COMPUTED_OPERANDS: &str = r#"
+(module
+  (type $op (func (param i64 i32) (result i64)))
+  (table 4 funcref)
+  (elem (i32.const 0) $add $xor $rot $mul)
+  (func $add (type $op) (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
+  (func $xor (type $op) (i64.xor (local.get 0) (i64.const 0x5bd1e995)))
+  (func $rot (type $op) (i64.rotl (local.get 0) (i64.extend_i32_u (local.get 1))))
+  (func $mul (type $op) (i64.mul (local.get 0) (i64.const 0x100000001b3)))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $state i64)
+    (local.set $state (i64.const 0xcbf29ce484222325))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $state
+          (call_indirect (type $op)
+            (local.get $state)
+            (local.get $i)
+            (i32.and (i32.wrap_i64 (local.get $state)) (i32.const 3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $step)))
+    (local.get $state)))
+"#;
+
+#[test]
+fn mvp_rewrite_on_wasm3_keeps_a_just_computed_operand_under_a_check() {
+    let (events, imaged, _) = check_on(
+        "instrumented:proc:wasm3",
+        MVP_COMPUTED_OPERANDS,
+        "run",
+        &[Value::I32(6)],
+    );
+    assert!(events >= 20, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}
+
 /// A function exported three times: Wasm3 keeps only the first three export names of a
 /// function, so resuming must enter it by an original name, not the added `__baton_f0`.
 #[test]

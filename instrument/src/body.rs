@@ -2,7 +2,7 @@
 //!
 //! Shape of a rewritten function (`R` its results):
 //! ```text
-//! block $unwind (result i32)
+//! block $unwind
 //!   block $body (result R)
 //!     [frame limit: depth check, and increment unless a leaf (no calls)]
 //!     <body level: landing blocks, entry check, original code with checks>
@@ -11,7 +11,7 @@
 //!   [frame limit: depth decremented unless a leaf]
 //!   return
 //! end
-//! [unwinding (the site left from on the stack): save locals (last first), frame_done(site),
+//! [unwinding (the site left from in a global): save locals (last first), frame_done(site),
 //!  zero results (counter-passing: and a negative counter)]
 //! ```
 //! The normal path of an event check is `$l -= 1; if $l < 0 { cold }`, starting from the
@@ -35,7 +35,7 @@
 //! A *lean* function (no locals of its own, its entry the only site: a leaf) gets no added
 //! locals at all: its check decrements the global itself (an engine may set up a frame
 //! without locals faster). No function gets a local for anything but `$l`, spills and MVP
-//! landings: an unwind carries its site to the tail on the stack, and the frame limit's exit
+//! landings: an unwind leaves its site for the tail in a global, and the frame limit's exit
 //! takes one off the depth global.
 //!
 //! A *counter-passing* function (see [`crate::counter`]) has `$l` as its last parameter and
@@ -144,6 +144,9 @@ pub(crate) struct Emitter<'a> {
     /// Landing blocks (by control-stack position) whose operands pass through locals
     /// instead of block results (see [`lands_through_locals`]).
     landing_locals: HashMap<usize, Vec<u32>>,
+    /// Locals holding a check's operands around its `if` in the MVP rewrite (see
+    /// [`stashes_operands`]), reused by every check: no two checks are open at once.
+    stash_pool: Vec<(ValType, u32)>,
     /// Positions in `out` of the `if`s that are rarely taken (event checks, the frame limit,
     /// dispatch tests at level starts): the branch hints.
     unlikely: Vec<usize>,
@@ -169,6 +172,16 @@ fn lands_through_locals(mvp: bool, types: &[ValType]) -> bool {
         && types
             .iter()
             .any(|t| matches!(t, ValType::F32 | ValType::F64))
+}
+
+/// Whether a check (or a level-start dispatch test) over operands `types` moves them into
+/// locals before its condition and opens a plain `if`, instead of an `if [types] -> [types]`:
+/// in the MVP rewrite when there are several. Wasm3 0.5.0 miscompiles an `if` (or `block`)
+/// taking two or more parameters when the top one was just computed: the arm not taken leaves
+/// a stale value in its place (`[i64 i32] i32.and; if (param i64 i32 i32)` then
+/// `call_indirect` found a wrong table index).
+fn stashes_operands(mvp: bool, types: &[ValType]) -> bool {
+    mvp && types.len() >= 2
 }
 
 impl<'a> Emitter<'a> {
@@ -220,6 +233,7 @@ impl<'a> Emitter<'a> {
             leaf,
             stale: false,
             landing_locals: HashMap::new(),
+            stash_pool: Vec::new(),
             unlikely: Vec::new(),
         }
     }
@@ -300,6 +314,64 @@ impl<'a> Emitter<'a> {
         self.ctl.push(Ctl::Added);
     }
 
+    /// Moves the operands `types` (on the stack, under nothing) into stash locals when
+    /// [`stashes_operands`] says so, before the condition of the `if`s over them: `None`
+    /// leaves them where they are.
+    fn stash(&mut self, types: &[ValType]) -> Option<Vec<u32>> {
+        if !stashes_operands(self.layout.mvp, types) {
+            return None;
+        }
+        let mut locals: Vec<u32> = Vec::with_capacity(types.len());
+        for ty in types {
+            let free = self
+                .stash_pool
+                .iter()
+                .find(|(t, local)| t == ty && !locals.contains(local))
+                .map(|(_, local)| *local);
+            let local = match free {
+                Some(local) => local,
+                None => {
+                    let local = self.local(*ty);
+                    self.stash_pool.push((*ty, local));
+                    local
+                }
+            };
+            locals.push(local);
+        }
+        for local in locals.iter().rev() {
+            self.emit(Instruction::LocalSet(*local));
+        }
+        Some(locals)
+    }
+
+    fn unstash(&mut self, stash: Option<&[u32]>) {
+        for local in stash.into_iter().flatten() {
+            self.emit(Instruction::LocalGet(*local));
+        }
+    }
+
+    /// [`Emitter::open_if`] over operands `types`, or, when they are stashed, a plain `if`
+    /// whose arm starts by reloading them (the arm always leaves, so nothing is left at its
+    /// end, and a `br_if` out of it drops the copies).
+    fn open_if_over(&mut self, types: &[ValType], stash: Option<&[u32]>, unlikely: bool) {
+        if unlikely {
+            self.unlikely.push(self.out.len());
+        }
+        if stash.is_none() {
+            self.open_if(types);
+            return;
+        }
+        self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+        self.ctl.push(Ctl::Added);
+        self.unstash(stash);
+    }
+
+    /// Closes an `if` opened by [`Emitter::open_if_over`] (stashed operands: reloaded after).
+    fn end_over(&mut self, stash: Option<&[u32]>) {
+        self.end();
+        self.unstash(stash);
+    }
+
     /// Closes the innermost block (a landing through locals: stores its operands first and
     /// reloads them after it).
     fn end(&mut self) {
@@ -338,6 +410,7 @@ impl<'a> Emitter<'a> {
         }
         self.save_spills();
         self.emit(Instruction::I32Const(site as i32));
+        self.emit(Instruction::GlobalSet(self.layout.unwind_site));
         let depth = self.depth_to_unwind();
         self.emit(Instruction::Br(depth));
     }
@@ -346,6 +419,8 @@ impl<'a> Emitter<'a> {
     /// `count`: where the check takes the counter from.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
         let l = self.layout;
+        let stash = self.stash(types);
+        let stash = stash.as_deref();
         match (self.left, count) {
             (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
             (Some(left), Count::Global | Count::Local) => {
@@ -368,20 +443,20 @@ impl<'a> Emitter<'a> {
         }
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
-        self.open_unlikely_if(types);
+        self.open_if_over(types, stash, true);
         // The cold path starts with the store the normal path defers (see `store_left`).
         self.store_left();
         match cold {
             Cold::Plain => {}
             Cold::Dispatch { entry } => {
                 self.emit(Instruction::GlobalGet(l.mode));
-                self.open_if(types);
+                self.open_if_over(types, stash, false);
                 self.dispatch(entry);
                 self.end();
             }
             Cold::Return { call_id, results } => {
                 self.emit(Instruction::GlobalGet(l.mode));
-                self.open_if(types);
+                self.open_if_over(types, stash, false);
                 for _ in 0..results {
                     self.emit(Instruction::Drop);
                 }
@@ -391,6 +466,8 @@ impl<'a> Emitter<'a> {
             }
         }
         let merged = count == Count::Passed;
+        // (A counter-passing function's entry has no operands: nothing is stashed.)
+        debug_assert!(!merged || types.is_empty());
         if merged {
             // Answers: 0 go on, 1 stop here, STOP_AT_CALLER.
             self.block(types, types);
@@ -419,7 +496,7 @@ impl<'a> Emitter<'a> {
             self.end();
             self.unwind_to_caller();
         }
-        self.end();
+        self.end_over(stash);
         self.stale = true;
     }
 
@@ -637,20 +714,24 @@ impl<'a> Emitter<'a> {
             dispatch_first,
         });
         if any && !dispatch_first {
+            // The dispatch does not read the level's parameters: stashed, the `if`s take none.
+            let stash = self.stash(&params);
+            let over: &[ValType] = if stash.is_some() { &[] } else { &params };
             // Rewinding keeps `$l` negative: the mode is read only then.
             if let Some(left) = self.left {
                 self.emit(Instruction::LocalGet(left));
                 self.emit(Instruction::I64Const(0));
                 self.emit(Instruction::I64LtS);
-                self.open_unlikely_if(&params);
+                self.open_unlikely_if(over);
             }
             self.emit(Instruction::GlobalGet(self.layout.mode));
-            self.open_unlikely_if(&params);
+            self.open_unlikely_if(over);
             self.dispatch(false);
             self.end();
             if self.left.is_some() {
                 self.end();
             }
+            self.unstash(stash.as_deref());
         }
     }
 
@@ -703,9 +784,7 @@ impl<'a> Emitter<'a> {
         let results = self.function.results().to_vec();
         let l = self.layout;
         self.ctl.push(Ctl::Unwind);
-        self.emit(Instruction::Block(wasm_encoder::BlockType::Result(
-            wasm_encoder::ValType::I32,
-        )));
+        self.emit(Instruction::Block(wasm_encoder::BlockType::Empty));
         let ty = self.types.block(&[], &results);
         self.emit(Instruction::Block(ty));
         self.ctl.push(Ctl::Orig);
@@ -1086,13 +1165,14 @@ impl<'a> Emitter<'a> {
         self.hand_back_left();
         self.restore_depth();
         self.emit(Instruction::Return);
-        // The unwind tail: the site left from is on the stack.
+        // The unwind tail.
         self.end();
         let locals = self.function.locals().to_vec();
         for (i, ty) in locals.iter().enumerate().rev() {
             self.emit(Instruction::LocalGet(self.orig_local(i as u32)));
             self.emit_all(l.save_seq(*ty));
         }
+        self.emit(Instruction::GlobalGet(l.unwind_site));
         self.emit(Instruction::Call(l.frame_done()));
         self.zero_results();
         self.emit(Instruction::End);

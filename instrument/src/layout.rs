@@ -186,6 +186,11 @@ pub(crate) struct Layout {
     /// MVP rewrite: per type index used by `call_indirect`, the added function
     /// `(params.., callee: i32) -> results` calling the callee (original index) directly.
     pub dispatchers: HashMap<u32, u32>,
+    /// The global an unwinding frame leaves its site in for its unwind tail (i32; a global,
+    /// not a local, so the rewrite adds no local for it, and not a value carried by the
+    /// branch to the tail: Wasm3 0.5.0 is unreliable with values carried out of nested
+    /// blocks, see `lands_through_locals` in `body.rs`).
+    pub unwind_site: u32,
     /// Whether the rewritten module has a data count section: without one (an MVP rewrite of
     /// a module without it) no code can use a passive data segment, and `data.drop` does not
     /// validate, so restoring its drop only sets the flag.

@@ -120,6 +120,7 @@ pub(crate) fn rewrite(
     };
     let data_flags: Vec<Option<u32>> = data_kinds.iter().map(&mut flag).collect();
     let elem_flags: Vec<Option<u32>> = elem_kinds.iter().map(&mut flag).collect();
+    let unwind_site = next_global;
     let first_added = imported_funcs + added_imports + s.code.len() as u32;
     // MVP: the direct dispatches follow the defined functions, one per `call_indirect` type.
     let indirect_types: Vec<u32> = facts
@@ -143,6 +144,7 @@ pub(crate) fn rewrite(
             .map(|(i, ty)| (*ty, first_added + i as u32))
             .collect(),
         data_count: !options.mvp || s.data_count,
+        unwind_site,
         counter_passing,
     };
     meta.data_passive = data_kinds;
@@ -345,6 +347,11 @@ pub(crate) fn rewrite(
             &ConstExpr::i32_const(0),
         );
     }
+    // The unwind site global (`layout.unwind_site`), last.
+    globals.global(
+        global(wasm_encoder::ValType::I32, true),
+        &ConstExpr::i32_const(0),
+    );
 
     // Elements: the original ones, then every function into the private table.
     let mut elements = ElementSection::new();
