@@ -899,3 +899,94 @@ fn counter_passing_on_wasm3_matches_stack_at_every_event() {
     assert!(events >= 20, "{events} events");
     assert_eq!(imaged, events, "every stop imaged");
 }
+
+/// Calls between counter-passing functions (`$cp`, `$cp2`: only called directly) and others
+/// (`$in_table`, reached directly and through `call_indirect`, and the export): with a frame
+/// limit a counter-passing function gets its depth as a parameter and sets the depth global
+/// only around calls of the others.
+const DEPTH_PASSING: &str = r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $in_table)
+  (func $in_table (type $t)
+    (if (result i32) (local.get 0)
+      (then (i32.add (i32.const 1) (call $cp (i32.sub (local.get 0) (i32.const 1)))))
+      (else (i32.const 0))))
+  (func $cp (param i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (i32.const 1))
+      (then (i32.add (i32.const 10) (call_indirect (type $t) (local.get 0) (i32.const 0))))
+      (else (i32.add (i32.const 100) (call $cp2 (local.get 0))))))
+  (func $cp2 (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call $in_table (i32.sub (local.get 0) (i32.const 1))))
+      (else (i32.const 0))))
+  (func (export "run") (param $n i32) (param $reps i32) (result i32) (local $acc i32)
+    (block $done (loop $again
+      (br_if $done (i32.eqz (local.get $reps)))
+      (local.set $acc (i32.add (local.get $acc) (call $cp (local.get $n))))
+      (local.set $reps (i32.sub (local.get $reps) (i32.const 1)))
+      (br $again)))
+    (local.get $acc)))
+"#;
+
+/// Every chain depth around a frame limit, each run several times over: the rewrite traps
+/// exactly where `stack` does, after the same events (a depth global left one too high by a
+/// counter-passing function would trap early on a later repetition, one not counted would
+/// trap late), and every stop of a chain under the limit images and resumes like `stack`.
+#[test]
+fn depth_passing_keeps_the_frame_limit_exact() {
+    const LIMIT: u32 = 12;
+    let wasm = wat::parse_str(DEPTH_PASSING).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let limited = || {
+        baton::instrument::Session::with_rewrite(
+            "instrumented(limit):wasmi",
+            (wasmi.create)(&EngineConfig::default()),
+            baton_instrument::Options {
+                max_frames: Some(LIMIT),
+                ..baton_instrument::Options::default()
+            },
+        )
+    };
+    let mut instrumented = limited();
+    let mut stack =
+        (adapters::find("stack").expect("stack").create)(&EngineConfig { max_frames: LIMIT });
+    let run = |engine: &mut dyn Engine, n: i32| {
+        let module = engine.compile(&wasm).expect("compile");
+        let instance = engine.instantiate(module, &[]).expect("instantiate");
+        let report = engine
+            .invoke(
+                instance,
+                "run",
+                &[Value::I32(n), Value::I32(5)],
+                RunOptions::default(),
+            )
+            .expect("runs");
+        (report.outcome, report.events)
+    };
+    let mut outcomes = Vec::new();
+    for n in 0..LIMIT as i32 + 2 {
+        let expected = run(stack.as_mut(), n);
+        assert_eq!(run(&mut instrumented, n), expected, "chain {n}");
+        outcomes.push(matches!(expected.0, RunOutcome::Returned(_)));
+    }
+    assert!(outcomes.first() == Some(&true) && outcomes.last() == Some(&false));
+    let mut engine: Box<dyn Engine> = Box::new(limited());
+    let module = engine.compile(&wasm).expect("compile");
+    let pair = Pair { engine, module };
+    let args = [Value::I32(6), Value::I32(2)];
+    let (events, imaged, _) = check_with(pair, DEPTH_PASSING, "run", &args);
+    assert!(events >= 30, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}
+
+/// [`DEPTH_PASSING`] in the MVP rewrite on real Wasm3 (its frame limit is on): every stop
+/// matches `stack`.
+#[test]
+fn depth_passing_on_wasm3_matches_stack_at_every_event() {
+    let args = [Value::I32(6), Value::I32(2)];
+    let (events, imaged, _) = check_on("instrumented:proc:wasm3", DEPTH_PASSING, "run", &args);
+    assert!(events >= 30, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}

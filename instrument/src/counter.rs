@@ -6,7 +6,8 @@
 //! callers count their `call` event and its `entry` event in one subtraction, and it checks
 //! both with one comparison of its parameter (see `body`); the counter lives in a parameter,
 //! so the function needs no added local (an engine such as wasmi sets up a frame without
-//! locals faster).
+//! locals faster). With a frame limit it also takes its frame depth, an `i32` after the
+//! counter, instead of counting itself in the depth global.
 //!
 //! Invariant: a counter-passing function is only ever called by a direct `call` of the
 //! module's own code, so changing its signature is invisible outside the module.

@@ -178,7 +178,13 @@ pub(crate) fn rewrite(
             let func = imported_funcs + i as u32;
             match analysis.function(func) {
                 Some(f) if layout.passes_counter(func) => {
-                    let params = [f.params(), &[ValType::I64]].concat();
+                    // The counter, and with a frame limit the depth (see `body`).
+                    let depth: &[ValType] = if layout.depth.is_some() {
+                        &[ValType::I32]
+                    } else {
+                        &[]
+                    };
+                    let params = [f.params(), &[ValType::I64], depth].concat();
                     let results = [f.results(), &[ValType::I64]].concat();
                     functions.function(types.index(&params, &results));
                 }
