@@ -10,8 +10,8 @@ use baton::adapters;
 use baton_checkpoint::encode;
 use baton_checkpoint::image::Image;
 use baton_engine::{
-    Engine, EngineConfig, EngineError, InstanceId, KindSet, RunOptions, RunOutcome, StopRequest,
-    Value,
+    Engine, EngineConfig, EngineError, EventKind, InstanceId, KindSet, RunOptions, RunOutcome,
+    StopRequest, Value,
 };
 
 const RECURSIVE: &str = r#"
@@ -104,8 +104,13 @@ fn fresh(pair: &mut Pair) -> InstanceId {
 }
 
 fn stop_at(k: u64) -> RunOptions {
+    stop_at_kinds(KindSet::MAIN, k)
+}
+
+/// Stop at the first event of `kinds` numbered `k` or later.
+fn stop_at_kinds(kinds: KindSet, k: u64) -> RunOptions {
     RunOptions {
-        stop: Some(StopRequest::new(KindSet::MAIN, k)),
+        stop: Some(StopRequest::new(kinds, k)),
         fuel: None,
     }
 }
@@ -137,7 +142,19 @@ fn check_on(engine: &str, wat_text: &str, export: &str, args: &[Value]) -> (u64,
 }
 
 /// [`check`] with the instrumented engine of `inst` (`wat_text` compiled in it).
-fn check_with(mut inst: Pair, wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
+fn check_with(inst: Pair, wat_text: &str, export: &str, args: &[Value]) -> (u64, u64, u64) {
+    check_kinds(inst, wat_text, export, args, KindSet::MAIN)
+}
+
+/// [`check_with`] stopping at the first event of `kinds` from each event on (the host lets
+/// the events of other kinds go on).
+fn check_kinds(
+    mut inst: Pair,
+    wat_text: &str,
+    export: &str,
+    args: &[Value],
+    kinds: KindSet,
+) -> (u64, u64, u64) {
     let (mut imaged, mut not_imageable) = (0, 0);
     let mut stack = session("stack", wat_text);
     let i = fresh(&mut inst);
@@ -160,12 +177,12 @@ fn check_with(mut inst: Pair, wat_text: &str, export: &str, args: &[Value]) -> (
         let (s, i) = (fresh(&mut stack), fresh(&mut inst));
         let a = stack
             .engine
-            .invoke(s, export, args, stop_at(k))
+            .invoke(s, export, args, stop_at_kinds(kinds, k))
             .unwrap()
             .outcome;
         let b = inst
             .engine
-            .invoke(i, export, args, stop_at(k))
+            .invoke(i, export, args, stop_at_kinds(kinds, k))
             .unwrap()
             .outcome;
         assert_eq!(a, b, "outcome at stop {k}");
@@ -810,19 +827,24 @@ fn counter_passing_calls_match_stack_at_every_event() {
 /// callee counts the call event again must start it with one more event left).
 #[test]
 fn counter_passing_runs_restored_at_every_event_stop_at_the_next() {
-    let args = [Value::I32(3)];
-    let mut stack = session("stack", COUNTER_PASSING);
-    let mut inst = session("instrumented:wasmi", COUNTER_PASSING);
+    restored_runs_stop_at_the_next(COUNTER_PASSING, &[Value::I32(3)]);
+}
+
+/// Restores the stack engine's image at each event `k` of `run(args)` on `instrumented:wasmi`
+/// and checks its next stop is event `k + 1` with the stack engine's image there.
+fn restored_runs_stop_at_the_next(wat_text: &str, args: &[Value]) {
+    let mut stack = session("stack", wat_text);
+    let mut inst = session("instrumented:wasmi", wat_text);
     let s = fresh(&mut stack);
     let events = stack
         .engine
-        .invoke(s, "run", &args, RunOptions::default())
+        .invoke(s, "run", args, RunOptions::default())
         .unwrap()
         .events
         .expect("stack counts events");
     for k in 0..events - 1 {
-        let (_, at_k) = stopped_image(&mut stack, "run", &args, k);
-        let (_, at_next) = stopped_image(&mut stack, "run", &args, k + 1);
+        let (_, at_k) = stopped_image(&mut stack, "run", args, k);
+        let (_, at_next) = stopped_image(&mut stack, "run", args, k + 1);
         let r = inst
             .engine
             .restore(inst.module, &[], &at_k)
@@ -989,4 +1011,59 @@ fn depth_passing_on_wasm3_matches_stack_at_every_event() {
     let (events, imaged, _) = check_on("instrumented:proc:wasm3", DEPTH_PASSING, "run", &args);
     assert!(events >= 30, "{events} events");
     assert_eq!(imaged, events, "every stop imaged");
+}
+
+/// Call-free loops (their checks' cold paths are after them, see `hoists` in the rewrite):
+/// one in a function called from a loop, one with a result over an operand outside it, and
+/// one nested in another call-free loop (only the inner one is call-free at its level).
+const CALL_FREE_LOOPS: &str = r#"
+(module
+  (memory 1)
+  (func $sum (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (i32.store (i32.shl (local.get $i) (i32.const 2)) (local.get $i))
+      (local.set $acc (i32.add (local.get $acc) (i32.load (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $acc))
+  (func (export "run") (param $n i32) (result i32) (local $r i32) (local $k i32) (local $j i32)
+    (loop $outer
+      (local.set $r (i32.add (local.get $r) (call $sum (local.get $k))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $k) (local.get $n))))
+    (loop $rows
+      (local.set $j (local.get $k))
+      (loop $cols
+        (local.set $r (i32.add (local.get $r) (local.get $j)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $cols (local.get $j)))
+      (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.gt_s (local.get $k) (i32.const 1))))
+    (i32.add (local.get $r)
+      (loop $l (result i32)
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $l (i32.gt_s (local.get $k) (i32.const -3)))
+        (i32.const 7))))
+)
+"#;
+
+/// Every stop in [`CALL_FREE_LOOPS`] images and resumes like `stack`, also when only `call`
+/// or only `return` events may stop the run: the host then answers "go on" at the loop
+/// headers before the stop, and the code goes back into each loop with its counter at 0.
+#[test]
+fn call_free_loops_stop_go_on_and_resume_like_stack() {
+    let args = [Value::I32(6)];
+    let (events, imaged, _) = check(CALL_FREE_LOOPS, "run", &args);
+    assert!(events >= 60, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+    for kind in [EventKind::Call, EventKind::Return] {
+        let pair = session("instrumented:wasmi", CALL_FREE_LOOPS);
+        let only = KindSet::of(&[kind]);
+        let (stops, imaged, _) = check_kinds(pair, CALL_FREE_LOOPS, "run", &args, only);
+        assert!(stops >= 20, "{stops} stops at {kind:?}");
+        assert_eq!(imaged, stops, "every stop imaged");
+    }
+    // A rewind into a call-free loop goes back in through its check: with the image's counter.
+    restored_runs_stop_at_the_next(CALL_FREE_LOOPS, &args);
 }

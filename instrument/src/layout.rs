@@ -103,6 +103,12 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
 /// host answers [`STOP_AT_CALLER`] for a stop there.
 pub const MERGED_CALL: i32 = 0x100;
 
+/// Added to the kind of a `loop` event checked at the header of a loop whose checks are all
+/// outside it (see `body`: a call-free loop stays call-free): when the host answers
+/// [`GO_ON`], the code sets its counter to 0 and the host counts on from there (the check
+/// cannot go back into the loop with the counter below 0, it would fire again).
+pub const RESTARTS_COUNTER: i32 = 0x200;
+
 /// `event`'s answers: go on, stop at this event, or (merged `entry` only) stop at the
 /// caller's `call` event.
 pub const GO_ON: i32 = 0;

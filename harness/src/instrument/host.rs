@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use baton_checkpoint::EventKind;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
 use baton_instrument::layout::{
-    value_types, GO_ON, MERGED_CALL, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_HERE,
+    value_types, GO_ON, MERGED_CALL, RESTARTS_COUNTER, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_HERE,
 };
 
 /// The trap message `event` uses to end a run that ran out of fuel.
@@ -136,14 +136,18 @@ pub fn create_imports(
             {
                 return Ok(vec![Value::I32(STOP_AT_CALLER)]);
             }
-            let kind = EventKind::from_image_number(kind & !MERGED_CALL)
+            let restarts = kind & RESTARTS_COUNTER != 0;
+            let kind = EventKind::from_image_number(kind & !(MERGED_CALL | RESTARTS_COUNTER))
                 .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
-            let answer = if st.decide(kind, count)? {
-                STOP_HERE
-            } else {
-                GO_ON
-            };
-            Ok(vec![Value::I32(answer)])
+            if st.decide(kind, count)? {
+                return Ok(vec![Value::I32(STOP_HERE)]);
+            }
+            if restarts {
+                // The code goes on with the counter at 0: nothing more counted until it
+                // goes below.
+                st.start = (st.counted(*left), 0);
+            }
+            Ok(vec![Value::I32(GO_ON)])
         }),
     )?);
     let state = shared.clone();
