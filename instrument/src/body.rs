@@ -107,6 +107,17 @@ enum Cold {
     Return { call_id: u32, results: usize },
 }
 
+impl Cold {
+    /// A site's check: with the level's dispatch if it is the level's first site (`first`).
+    fn at_site(first: bool) -> Cold {
+        if first {
+            Cold::Dispatch { entry: false }
+        } else {
+            Cold::Plain
+        }
+    }
+}
+
 /// Where a rewind lands for one site: its landing block, and for a `call_indirect` site the
 /// block ending right after the call (control-stack positions).
 #[derive(Debug, Clone, Copy)]
@@ -1006,11 +1017,7 @@ impl<'a> Emitter<'a> {
             }
         } else if matches!(op, Operator::Loop { .. }) {
             if let Some((id, types, first)) = self.take_site(SiteKind::Loop, offset)? {
-                let cold = if first {
-                    Cold::Dispatch { entry: false }
-                } else {
-                    Cold::Plain
-                };
+                let cold = Cold::at_site(first);
                 self.check(2, id, &types, cold, Count::Local);
                 self.end();
             }
@@ -1143,11 +1150,7 @@ impl<'a> Emitter<'a> {
                 self.depth_argument();
             }
             _ => {
-                let cold = if first {
-                    Cold::Dispatch { entry: false }
-                } else {
-                    Cold::Plain
-                };
+                let cold = Cold::at_site(first);
                 self.check(3, call_id, &call_types, cold, Count::Local);
                 self.end();
                 self.store_left();
