@@ -295,11 +295,7 @@ impl<'a> Emitter<'a> {
     /// A counter-passing callee's depth argument: the frames under it (this one included).
     fn depth_argument(&mut self) {
         match (self.depth, self.layout.depth) {
-            (Some(depth), _) => {
-                self.emit(Instruction::LocalGet(depth));
-                self.emit(Instruction::I32Const(1));
-                self.emit(Instruction::I32Add);
-            }
+            (Some(depth), _) => self.own_depth(depth),
             // This function counted itself in the global at its entry.
             (None, Some((global, _))) => self.emit(Instruction::GlobalGet(global)),
             (None, None) => {}
@@ -316,11 +312,16 @@ impl<'a> Emitter<'a> {
             let kept = self.depth_kept();
             self.emit(Instruction::GlobalGet(global));
             self.emit(Instruction::LocalSet(kept));
-            self.emit(Instruction::LocalGet(depth));
-            self.emit(Instruction::I32Const(1));
-            self.emit(Instruction::I32Add);
+            self.own_depth(depth);
             self.emit(Instruction::GlobalSet(global));
         }
+    }
+
+    /// The frames up to this one: its depth parameter (`depth`) plus one.
+    fn own_depth(&mut self, depth: u32) {
+        self.emit(Instruction::LocalGet(depth));
+        self.emit(Instruction::I32Const(1));
+        self.emit(Instruction::I32Add);
     }
 
     /// See [`Emitter::lend_depth`].
