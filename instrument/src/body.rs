@@ -45,8 +45,9 @@
 //! takes one off the depth global.
 //!
 //! A *counter-passing* function (see [`crate::counter`]) has `$l` as its last parameter and
-//! returns it as its last result. Its callers store `$l - 1` in the global (a trap or the
-//! engine's own stack limit on the call ends the run counted up to the call event) and pass
+//! returns it as its last result. Without a frame limit its callers store `$l - 1` in the
+//! global (the engine's own stack limit on the call ends the run counted up to the call
+//! event; with the limit, the callee's frame-limit exit stores that count itself) and pass
 //! `$l - 2`: no check before the call; the callee's entry check (`$l < 0`, no subtraction)
 //! covers the caller's `call` event and its own `entry` event, and its host call says which
 //! one stops. A stop at the caller's call event makes the callee save its arguments as the
@@ -94,6 +95,10 @@ enum Count {
     Local,
     /// A counter-passing function's entry: its caller subtracted both events already.
     Passed,
+    /// After a call of a counter-passing function: the counter it returned, on top of the
+    /// operands (counted from there without a round trip through `$l`: Wasm3 copies on
+    /// every `local.set`).
+    Returned,
 }
 
 /// What the cold path of an event check does besides calling the host.
@@ -516,10 +521,23 @@ impl<'a> Emitter<'a> {
     /// `count`: where the check takes the counter from.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
         let l = self.layout;
+        let count = match (self.left, count) {
+            // Stashed operands lie under the returned counter: it goes first.
+            (Some(left), Count::Returned) if stashes_operands(l.mvp, types) => {
+                self.emit(Instruction::LocalSet(left));
+                Count::Local
+            }
+            _ => count,
+        };
         let stash = self.stash(types);
         let stash = stash.as_deref();
         match (self.left, count) {
             (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
+            (Some(left), Count::Returned) => {
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Sub);
+                self.emit(Instruction::LocalTee(left));
+            }
             (Some(left), Count::Global | Count::Local) => {
                 self.emit(if count == Count::Global {
                     Instruction::GlobalGet(l.left)
@@ -896,6 +914,14 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::I32GeU);
             self.unlikely.push(self.out.len());
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+            if let (Some(_), Some(left)) = (self.depth, self.left) {
+                // The run ends counted up to the caller's call event, which the caller
+                // passed on uncounted (`$l + 1`: the call and this entry are `$l + 2`).
+                self.emit(Instruction::LocalGet(left));
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Add);
+                self.emit(Instruction::GlobalSet(l.left));
+            }
             self.emit(Instruction::Call(l.stack_exhausted()));
             self.emit(Instruction::Unreachable);
             self.emit(Instruction::End);
@@ -1141,10 +1167,15 @@ impl<'a> Emitter<'a> {
                 // The landing of a stop here (and of a call in progress) ends before the
                 // call; the callee counts this event.
                 self.end();
-                self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(1));
-                self.emit(Instruction::I64Sub);
-                self.emit(Instruction::GlobalSet(l.left));
+                if l.depth.is_none() {
+                    // Without the frame limit the engine's own stack limit can end the run
+                    // on the call: counted up to the call event. With it, the callee's
+                    // frame-limit exit stores that count (see `run`).
+                    self.emit(Instruction::LocalGet(left));
+                    self.emit(Instruction::I64Const(1));
+                    self.emit(Instruction::I64Sub);
+                    self.emit(Instruction::GlobalSet(l.left));
+                }
                 self.emit(Instruction::LocalGet(left));
                 self.emit(Instruction::I64Const(2));
                 self.emit(Instruction::I64Sub);
@@ -1193,10 +1224,7 @@ impl<'a> Emitter<'a> {
             }
         };
         let count = match (passing, self.left) {
-            (true, Some(left)) => {
-                self.emit(Instruction::LocalSet(left));
-                Count::Local
-            }
+            (true, Some(_)) => Count::Returned,
             _ if import => Count::Local,
             _ => Count::Global,
         };
