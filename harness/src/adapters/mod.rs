@@ -16,6 +16,7 @@ pub mod stack;
 pub mod threaded;
 pub mod wasmi;
 mod wasmi_common;
+mod wasmi_segments;
 pub mod wasmi_v1;
 
 use baton_engine::{Engine, EngineConfig};

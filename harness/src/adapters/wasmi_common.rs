@@ -8,7 +8,10 @@
 //! configuration is baton's feature set, Wasm 2.0 (mutable globals, sign extension, saturating
 //! float-to-int, multi-value, bulk memory, reference types on; every later proposal off), no
 //! fuel, recursion limited to [`baton_engine::EngineConfig::max_frames`]. Handles index an arena
-//! kept in the store's data, so host functions can translate function references too.
+//! kept in the store's data, so host functions can translate function references too. An
+//! instantiation that fails in an active segment is repaired before it is reported (see
+//! [`super::wasmi_segments`]: wasmi leaves functions of an unfinished instance in imported
+//! tables, and calling one that reads its globals crashes the process).
 //!
 //! The invoking module must define `NAME`, `new_table(&mut Store<Arena>, TableType)` and
 //! `table_element(&Store<Arena>, Table, u64)` (the version-specific table code).
@@ -61,9 +64,9 @@ macro_rules! wasmi_adapter {
         /// A session of this wasmi version.
         pub struct Session {
             store: Store<Arena>,
-            /// Compiled modules with their imports' declared kinds, in declaration order, and
-            /// their function index spaces.
-            modules: Vec<(Module, Vec<ExternKind>, FuncSpace)>,
+            /// Compiled modules with their imports' declared kinds, in declaration order,
+            /// their function index spaces and their bytes (for [`Session::repair`]).
+            modules: Vec<(Module, Vec<ExternKind>, FuncSpace, Vec<u8>)>,
             /// Instances with their exports (in the module's export order), registered in the
             /// arena, and the identities of their visible functions.
             instances: Vec<(Instance, Vec<(String, ExternHandle)>, Identities<String>)>,
@@ -235,11 +238,30 @@ macro_rules! wasmi_adapter {
         }
 
         impl Session {
+            /// After an instantiation of `wasm` failed in an active segment: instantiates it
+            /// again with its segments applied by its start function, which overwrites the
+            /// entries the failed one left in imported tables with functions of a finished
+            /// instance, and fails at the same segment (see
+            /// [`crate::adapters::wasmi_segments`]).
+            fn repair(&mut self, wasm: &[u8], externs: &[Extern]) -> Result<(), EngineError> {
+                let rewritten = crate::adapters::wasmi_segments::segments_in_start(wasm)
+                    .map_err(|error| EngineError::Other(format!("segment repair: {error}")))?;
+                let module = Module::new(self.store.engine(), &rewritten[..])
+                    .map_err(|error| EngineError::Other(format!("segment repair: {error}")))?;
+                match Instance::new(&mut self.store, &module, externs) {
+                    Err(error) if trap_of(&error).is_some() => Ok(()),
+                    Err(error) => Err(EngineError::Other(format!("segment repair: {error}"))),
+                    Ok(_) => Err(EngineError::Other(
+                        "segment repair: the segments fit the second time".into(),
+                    )),
+                }
+            }
+
             fn module(&self, id: ModuleId) -> Result<&Module, EngineError> {
                 usize::try_from(id.0)
                     .ok()
                     .and_then(|index| self.modules.get(index))
-                    .map(|(module, _, _)| module)
+                    .map(|(module, _, _, _)| module)
                     .ok_or_else(|| EngineError::BadHandle(format!("{id:?}")))
             }
 
@@ -277,6 +299,16 @@ macro_rules! wasmi_adapter {
 
         /// wasmi checks that active element segments fit before initialising any; the spec calls
         /// that an instantiation trap.
+        /// Whether instantiation stopped at an active segment that does not fit: the instance
+        /// was left unfinished (see [`crate::adapters::wasmi_segments`]).
+        fn failed_in_a_segment(error: &$wasmi::Error) -> bool {
+            matches!(
+                error.kind(),
+                ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. })
+                    | ErrorKind::Memory(_)
+            )
+        }
+
         fn instantiation_trap(error: &$wasmi::Error) -> Option<Trap> {
             match error.kind() {
                 ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit {
@@ -327,7 +359,7 @@ macro_rules! wasmi_adapter {
                     .collect();
                 let space = FuncSpace::read(wasm).map_err(EngineError::Rejected)?;
                 let id = ModuleId(u32::try_from(self.modules.len()).unwrap_or(u32::MAX));
-                self.modules.push((module, kinds, space));
+                self.modules.push((module, kinds, space, wasm.to_vec()));
                 Ok(id)
             }
 
@@ -336,10 +368,10 @@ macro_rules! wasmi_adapter {
                 module: ModuleId,
                 imports: &[ExternHandle],
             ) -> Result<InstanceId, EngineError> {
-                let (kinds, space) = usize::try_from(module.0)
+                let (kinds, space, wasm) = usize::try_from(module.0)
                     .ok()
                     .and_then(|index| self.modules.get(index))
-                    .map(|(_, kinds, space)| (kinds.clone(), space.clone()))
+                    .map(|(_, kinds, space, wasm)| (kinds.clone(), space.clone(), wasm.clone()))
                     .unwrap_or_default();
                 let module = self.module(module)?.clone();
                 if kinds.len() != imports.len() {
@@ -358,13 +390,18 @@ macro_rules! wasmi_adapter {
                     .filter_map(|&index| imports.get(index))
                     .map(|handle| self.store.data().get(*handle).cloned())
                     .collect::<Result<Vec<_>, _>>()?;
-                let instance =
-                    Instance::new(&mut self.store, &module, &externs).map_err(|error| {
-                        match instantiation_trap(&error) {
+                let instance = match Instance::new(&mut self.store, &module, &externs) {
+                    Ok(instance) => instance,
+                    Err(error) => {
+                        if failed_in_a_segment(&error) {
+                            self.repair(&wasm, &externs)?;
+                        }
+                        return Err(match instantiation_trap(&error) {
                             Some(trap) => EngineError::InstantiationTrap(trap),
                             None => EngineError::Link(error.to_string()),
-                        }
-                    })?;
+                        });
+                    }
+                };
                 let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
                 let mut exports = Vec::with_capacity(names.len());
                 let mut func_exports = Vec::new();
