@@ -172,6 +172,9 @@ pub(crate) struct Emitter<'a> {
     left: Option<u32>,
     /// Whether this function follows the counter-passing convention.
     passes: bool,
+    /// Whether this copy can be rewound into (see the module docs): it has the landing
+    /// blocks, pads and dispatches; the normal copy of a function with a rewind copy has none.
+    rewinds: bool,
     /// With a frame limit, a counter-passing function's frame depth parameter (the frames
     /// under it; after `$l`): it checks the limit on it and passes one more to
     /// counter-passing callees, and touches the depth global only around calls of other
@@ -238,6 +241,7 @@ impl<'a> Emitter<'a> {
         function: &'a FunctionAnalysis,
         levels: &'a [PlanLevel],
         site_ids: &'a [Vec<u32>],
+        rewinds: bool,
     ) -> Self {
         let mut locals = function.locals().to_vec();
         let params = function.params().len();
@@ -277,6 +281,7 @@ impl<'a> Emitter<'a> {
             next_level: 0,
             left,
             passes,
+            rewinds,
             depth,
             depth_kept: None,
             leaf,
@@ -521,6 +526,11 @@ impl<'a> Emitter<'a> {
     /// `count`: where the check takes the counter from.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
         let l = self.layout;
+        // A normal copy is never entered rewinding (its rewind copy is).
+        let cold = match cold {
+            Cold::Dispatch { .. } if !self.rewinds => Cold::Plain,
+            other => other,
+        };
         let count = match (self.left, count) {
             // Stashed operands lie under the returned counter: it goes first.
             (Some(left), Count::Returned) if stashes_operands(l.mvp, types) => {
@@ -741,6 +751,7 @@ impl<'a> Emitter<'a> {
         let site = &self.levels[plan].sites[i];
         let types = site.types.clone();
         let type_index = site.type_index;
+        let callee = site.callee;
         for ty in types {
             self.emit_all(l.load_seq(ty));
         }
@@ -755,14 +766,30 @@ impl<'a> Emitter<'a> {
             for local in at_locals.iter().flatten() {
                 self.emit(Instruction::LocalGet(*local));
             }
-            self.lend_depth();
-            match (l.funcs_table, l.dispatchers.get(&type_index)) {
-                (Some(table_index), _) => self.emit(Instruction::CallIndirect {
-                    type_index,
-                    table_index,
-                }),
-                (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
-                (None, None) => self.emit(Instruction::Unreachable),
+            match callee {
+                Some(callee) if l.passes_counter(callee) => {
+                    // As the call itself passes them (see `call`).
+                    self.get_left();
+                    self.emit(Instruction::I64Const(2));
+                    self.emit(Instruction::I64Sub);
+                    self.depth_argument();
+                    self.emit(Instruction::Call(l.rewind_func(callee)));
+                }
+                Some(callee) => {
+                    self.lend_depth();
+                    self.emit(Instruction::Call(l.rewind_func(callee)));
+                }
+                None => {
+                    self.lend_depth();
+                    match (l.funcs_table, l.dispatchers.get(&type_index)) {
+                        (Some(table_index), _) => self.emit(Instruction::CallIndirect {
+                            type_index,
+                            table_index,
+                        }),
+                        (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
+                        (None, None) => self.emit(Instruction::Unreachable),
+                    }
+                }
             }
             let after_locals = self.landing_locals.get(&after).cloned();
             for local in after_locals.iter().flatten().rev() {
@@ -771,6 +798,22 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::Br(self.depth_of(after)));
         } else {
             self.emit(Instruction::Br(self.depth_of(landing.at)));
+        }
+    }
+
+    /// Whether a rewind through call site `site` in progress calls the callee itself (the
+    /// callee's rewind copy, or for `call_indirect` the image's callee) and lands after the
+    /// call: every call of a module function (a call of an import is never in progress).
+    fn reenters(&self, site: &crate::plan::PlanSite) -> bool {
+        site.kind == SiteKind::Call
+            && (site.indirect || site.callee.is_some_and(|f| f >= self.layout.imported_funcs))
+    }
+
+    /// Closes the landing block of the site just emitted (the normal copy of a function with a
+    /// rewind copy has none).
+    fn close_landing(&mut self) {
+        if self.rewinds {
+            self.end();
         }
     }
 
@@ -785,12 +828,20 @@ impl<'a> Emitter<'a> {
         // Landing blocks in closing order: each site's, then after an indirect call's.
         let mut order: Vec<(usize, bool, Vec<ValType>)> = Vec::new();
         for (i, site) in sites.iter().enumerate() {
+            if !self.rewinds {
+                // The normal copy of a function with a rewind copy: nothing lands here.
+                continue;
+            }
             order.push((i, false, site.types.clone()));
-            if site.kind == SiteKind::Call && site.indirect {
-                let after = sites
+            if self.reenters(site) {
+                let mut after = sites
                     .get(i + 1)
                     .map(|s| s.types.clone())
                     .unwrap_or_default();
+                if site.callee.is_some_and(|f| self.layout.passes_counter(f)) {
+                    // The counter the callee returns, over its results.
+                    after.push(ValType::I64);
+                }
                 order.push((i, true, after));
             }
         }
@@ -798,7 +849,8 @@ impl<'a> Emitter<'a> {
             site.callee
                 .is_some_and(|f| self.layout.passes_counter(f) && self.left.is_some())
         };
-        let dispatch_first = sites.first().is_some_and(|first| match first.kind {
+        let dispatch_first = self.rewinds
+            && sites.first().is_some_and(|first| match first.kind {
             SiteKind::Entry | SiteKind::Loop => true,
             // (A call to a counter-passing function has no check of its own.)
             SiteKind::Call => level.pure_prefix && !passing(first),
@@ -820,7 +872,7 @@ impl<'a> Emitter<'a> {
                 landings[i].at = pos;
             }
         }
-        let any = !landings.is_empty();
+        let any = self.rewinds && !landings.is_empty();
         self.open.push(Open {
             plan,
             cursor: 0,
@@ -940,7 +992,7 @@ impl<'a> Emitter<'a> {
                 Count::Global
             };
             self.check(1, id, &types, Cold::Dispatch { entry: true }, count);
-            self.end();
+            self.close_landing();
         }
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
@@ -990,7 +1042,7 @@ impl<'a> Emitter<'a> {
             let (_, types, _) = self
                 .take_site(SiteKind::Block, offset)?
                 .ok_or_else(|| InstrumentError::at(offset, "dead block site"))?;
-            self.end();
+            self.close_landing();
             let q = params.len() + cond;
             let seg = types.len().saturating_sub(q);
             if seg > 0 {
@@ -1038,7 +1090,7 @@ impl<'a> Emitter<'a> {
                 .take_site(SiteKind::Loop, offset)?
                 .ok_or_else(|| InstrumentError::at(offset, "dead loop site"))?;
             self.hot_check(cold);
-            self.end();
+            self.close_landing();
             if let Some(open) = self.open.last_mut() {
                 open.hoist = Some(Hoist { exit, again, site });
             }
@@ -1046,7 +1098,7 @@ impl<'a> Emitter<'a> {
             if let Some((id, types, first)) = self.take_site(SiteKind::Loop, offset)? {
                 let cold = Cold::at_site(first);
                 self.check(2, id, &types, cold, Count::Local);
-                self.end();
+                self.close_landing();
             }
         }
         Ok(())
@@ -1107,13 +1159,15 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::Br(self.depth_of(hoist.exit)));
         self.end();
         self.store_left();
-        self.emit(Instruction::GlobalGet(l.mode));
-        self.open_if(&[]);
-        self.landing_slot();
-        self.emit(Instruction::Drop);
-        self.reload_left();
-        self.reenter(hoist.again, None);
-        self.end();
+        if self.rewinds {
+            self.emit(Instruction::GlobalGet(l.mode));
+            self.open_if(&[]);
+            self.landing_slot();
+            self.emit(Instruction::Drop);
+            self.reload_left();
+            self.reenter(hoist.again, None);
+            self.end();
+        }
         self.emit(Instruction::I32Const(2 | RESTARTS_COUNTER));
         self.emit(Instruction::I32Const(hoist.site as i32));
         self.get_left();
@@ -1164,9 +1218,9 @@ impl<'a> Emitter<'a> {
         };
         match (passing, self.left) {
             (true, Some(left)) => {
-                // The landing of a stop here (and of a call in progress) ends before the
-                // call; the callee counts this event.
-                self.end();
+                // The landing of a stop here ends before the call; the callee counts this
+                // event.
+                self.close_landing();
                 if l.depth.is_none() {
                     // Without the frame limit the engine's own stack limit can end the run
                     // on the call: counted up to the call event. With it, the callee's
@@ -1184,7 +1238,7 @@ impl<'a> Emitter<'a> {
             _ => {
                 let cold = Cold::at_site(first);
                 self.check(3, call_id, &call_types, cold, Count::Local);
-                self.end();
+                self.close_landing();
                 self.store_left();
                 self.lend_depth();
             }
@@ -1200,12 +1254,17 @@ impl<'a> Emitter<'a> {
                     table_index,
                 });
                 // (A rewind's pad calls the callee again and branches here.)
-                self.end();
+                self.close_landing();
                 false
             }
             Operator::Call { function_index } => {
                 self.emit(Instruction::Call(l.func(function_index)));
-                function_index < l.imported_funcs
+                let import = function_index < l.imported_funcs;
+                if !import {
+                    // (Likewise: the pad calls the callee's rewind copy.)
+                    self.close_landing();
+                }
+                import
             }
             _ => return Err(InstrumentError::at(offset, "not a call")),
         };
@@ -1229,7 +1288,7 @@ impl<'a> Emitter<'a> {
             _ => Count::Global,
         };
         self.check(4, ret_id, &ret_types, cold, count);
-        self.end();
+        self.close_landing();
         Ok(())
     }
 

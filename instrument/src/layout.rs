@@ -204,6 +204,10 @@ pub(crate) struct Layout {
     /// Per original function: whether it follows the counter-passing convention (see
     /// [`crate::counter`]).
     pub counter_passing: Vec<bool>,
+    /// Per original function: the rewritten index of its rewind copy, when it has one (see
+    /// `body`: a function with sites besides its entry; the copy at [`Layout::func`] then
+    /// has no landings).
+    pub rewind: Vec<Option<u32>>,
 }
 
 impl Layout {
@@ -214,6 +218,16 @@ impl Layout {
         } else {
             func + self.imports
         }
+    }
+
+    /// The rewritten index of the copy of original function `func` a rewind enters: its
+    /// rewind copy, or the function itself when it has none.
+    pub fn rewind_func(&self, func: u32) -> u32 {
+        self.rewind
+            .get(func as usize)
+            .copied()
+            .flatten()
+            .unwrap_or_else(|| self.func(func))
     }
 
     /// Whether original function `func` takes and returns the events-left counter.

@@ -113,6 +113,10 @@ pub struct Meta {
     pub mvp: bool,
     /// MVP mode: the module's active element segments, in order (the tables' only contents).
     pub table_segments: Vec<TableSegment>,
+    /// The functions (original index space) with a separate rewind copy, exported as
+    /// [`crate::names::rewind`]: a rewind whose outermost frame is one of them starts there
+    /// (their own copy has no landings).
+    pub rewind_copies: Vec<u32>,
 }
 
 impl Meta {

@@ -12,7 +12,7 @@ use wasm_encoder::{
 };
 use wasmparser::{ElementKind, Parser, Payload, ValType};
 
-use crate::body::Emitter;
+use crate::body::{Emitted, Emitter};
 use crate::counter;
 use crate::error::InstrumentError;
 use crate::layout::{
@@ -128,6 +128,26 @@ pub(crate) fn rewrite(
         .map(|f| f.indirect_types.iter().copied().collect())
         .unwrap_or_default();
     let counter_passing = counter::counter_passing(wasm, imported_funcs, analysis.func_count())?;
+    let mut plans = Vec::with_capacity(s.code.len());
+    for (i, body) in s.code.iter().enumerate() {
+        let func = imported_funcs + i as u32;
+        let function = analysis.function(func).ok_or_else(|| {
+            InstrumentError::Unsupported(format!("no analysis of function {func}"))
+        })?;
+        plans.push(plan(analysis, function, body)?);
+    }
+    // The rewind copies follow the direct dispatches: one per function with sites besides its
+    // entry (a function whose one site is its entry lands in an empty block: it is its own
+    // rewind copy).
+    let mut rewind = vec![None; imported_funcs as usize];
+    let mut next_copy = first_added + indirect_types.len() as u32;
+    for levels in &plans {
+        let sites: usize = levels.iter().map(|level| level.sites.len()).sum();
+        rewind.push((sites > 1).then(|| {
+            next_copy += 1;
+            next_copy - 1
+        }));
+    }
     let layout = Layout {
         imported_funcs,
         mode: global_total,
@@ -146,6 +166,7 @@ pub(crate) fn rewrite(
         data_count: !options.mvp || s.data_count,
         unwind_site,
         counter_passing,
+        rewind,
     };
     meta.data_passive = data_kinds;
     meta.elem_passive = elem_kinds;
@@ -173,6 +194,7 @@ pub(crate) fn rewrite(
     let mut branch_hints = BranchHints::new();
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
+    let mut function_types = Vec::new();
     if let Some(r) = s.functions.clone() {
         for (i, ty) in r.into_iter().enumerate() {
             let func = imported_funcs + i as u32;
@@ -186,22 +208,23 @@ pub(crate) fn rewrite(
                     };
                     let params = [f.params(), &[ValType::I64], depth].concat();
                     let results = [f.results(), &[ValType::I64]].concat();
-                    functions.function(types.index(&params, &results));
+                    function_types.push(types.index(&params, &results));
                 }
-                _ => {
-                    functions.function(ty?);
-                }
+                _ => function_types.push(ty?),
             }
         }
     }
-    for (i, body) in s.code.iter().enumerate() {
+    for ty in &function_types {
+        functions.function(*ty);
+    }
+    let mut copies = Vec::new();
+    for ((i, body), levels) in s.code.iter().enumerate().zip(&plans) {
         let func = imported_funcs + i as u32;
         let function = analysis.function(func).ok_or_else(|| {
             InstrumentError::Unsupported(format!("no analysis of function {func}"))
         })?;
-        let levels = plan(analysis, function, body)?;
         let mut site_ids = Vec::with_capacity(levels.len());
-        for level in &levels {
+        for level in levels {
             let mut ids = Vec::new();
             if !level.sites.is_empty() {
                 let level_id = meta.levels.len() as u32;
@@ -231,17 +254,24 @@ pub(crate) fn rewrite(
             }
             site_ids.push(ids);
         }
+        let copy = layout.rewind[func as usize];
         let emitter = Emitter::new(
-            &layout, &mut types, analysis, func, function, &levels, &site_ids,
+            &layout,
+            &mut types,
+            analysis,
+            func,
+            function,
+            levels,
+            &site_ids,
+            copy.is_none(),
         );
         let emitted = emitter.run(body, &mut remap)?;
-        code.function(&emitted.function);
-        if !emitted.unlikely.is_empty() {
-            let hints = emitted.unlikely.iter().map(|offset| BranchHint {
-                branch_func_offset: *offset,
-                branch_hint_value: 0,
-            });
-            branch_hints.function_hints(layout.func(func), hints);
+        add_code(&mut code, &mut branch_hints, layout.func(func), &emitted);
+        if let Some(index) = copy {
+            let emitter = Emitter::new(
+                &layout, &mut types, analysis, func, function, levels, &site_ids, true,
+            );
+            copies.push((func, index, emitter.run(body, &mut remap)?));
         }
     }
     let defined = s.code.len() as u32;
@@ -251,6 +281,16 @@ pub(crate) fn rewrite(
         let (ty_index, body) = dispatcher(analysis, &layout, &mut types, *ty)?;
         functions.function(ty_index);
         code.function(&body);
+        next_func += 1;
+    }
+    // The rewind copies (indices `layout.rewind`), of the same types as their functions.
+    for (func, index, emitted) in &copies {
+        let ty = function_types
+            .get((*func - imported_funcs) as usize)
+            .copied()
+            .ok_or_else(|| InstrumentError::Unsupported(format!("no type of function {func}")))?;
+        functions.function(ty);
+        add_code(&mut code, &mut branch_hints, *index, emitted);
         next_func += 1;
     }
     let mut exports = ExportSection::new();
@@ -303,6 +343,11 @@ pub(crate) fn rewrite(
     // (A counter-passing function has no references to make: nothing outside calls it.)
     for k in (0..analysis.func_count()).filter(|k| !layout.passes_counter(*k)) {
         exports.export(&names::func(k), ExportKind::Func, layout.func(k));
+    }
+    // A rewind enters its outermost frame's function through its rewind copy.
+    for (func, index, _) in copies.iter().filter(|c| !layout.passes_counter(c.0)) {
+        exports.export(&names::rewind(*func), ExportKind::Func, *index);
+        meta.rewind_copies.push(*func);
     }
 
     // Tables, memories, globals.
@@ -365,7 +410,10 @@ pub(crate) fn rewrite(
         remap.parse_element_section(&mut elements, r)?;
     }
     if let Some(funcs_table) = layout.funcs_table {
-        let all: Vec<u32> = (0..analysis.func_count()).map(|k| layout.func(k)).collect();
+        // (Only rewinds call through it: the rewind copies.)
+        let all: Vec<u32> = (0..analysis.func_count())
+            .map(|k| layout.rewind_func(k))
+            .collect();
         elements.active(
             Some(funcs_table),
             &ConstExpr::i32_const(0),
@@ -422,6 +470,18 @@ pub(crate) fn rewrite(
         wasm: module.finish(),
         meta,
     })
+}
+
+/// Appends a rewritten function at index `index` to the code section, and its hints.
+fn add_code(code: &mut CodeSection, hints: &mut BranchHints, index: u32, emitted: &Emitted) {
+    code.function(&emitted.function);
+    if !emitted.unlikely.is_empty() {
+        let offsets = emitted.unlikely.iter().map(|offset| BranchHint {
+            branch_func_offset: *offset,
+            branch_hint_value: 0,
+        });
+        hints.function_hints(index, offsets);
+    }
 }
 
 /// A helper: export name, params, results, body.
@@ -528,7 +588,7 @@ fn dispatcher(
         for callee in &callees {
             instrs.push(I::End);
             instrs.extend((0..params.len() as u32).map(I::LocalGet));
-            instrs.push(I::Call(l.func(*callee)));
+            instrs.push(I::Call(l.rewind_func(*callee)));
             instrs.push(I::Return);
         }
         instrs.push(I::End);

@@ -48,3 +48,9 @@ pub fn table_load(t: usize) -> String {
 pub fn func(k: u32) -> String {
     format!("__baton_f{k}")
 }
+
+/// The rewind copy of original function `k` (see `body`), which the host calls to rewind a
+/// run whose outermost frame is `k` (listed in `Meta::rewind_copies`).
+pub fn rewind(k: u32) -> String {
+    format!("__baton_rw{k}")
+}

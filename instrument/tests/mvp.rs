@@ -81,7 +81,8 @@ fn the_mvp_rewrite_validates_without_reference_types_or_bulk_memory() {
             }
             Payload::ExportSection(r) => {
                 for export in r {
-                    exports.push(export.expect("export").name.to_string());
+                    let export = export.expect("export");
+                    exports.push((export.name.to_string(), export.index));
                 }
             }
             _ => {}
@@ -93,7 +94,7 @@ fn the_mvp_rewrite_validates_without_reference_types_or_bulk_memory() {
         .map(|n| format!("baton.{n}"))
         .collect();
     assert_eq!(imports, expected);
-    assert!(!exports.iter().any(|e| e.contains("table")), "{exports:?}");
+    assert!(!exports.iter().any(|(e, _)| e.contains("table")), "{exports:?}");
     assert!(out.meta.mvp);
     assert_eq!(
         out.meta.table_segments,
@@ -111,13 +112,34 @@ fn the_mvp_rewrite_validates_without_reference_types_or_bulk_memory() {
         ]
     );
     // The direct dispatch of type $t calls every function of that type, $other included
-    // (structurally equal type $u), and no call_indirect goes through an added table.
+    // (structurally equal type $u), $fact through its rewind copy (it has sites besides its
+    // entry), and no call_indirect goes through an added table.
     let text = wasmprinter::print_bytes(&out.wasm).expect("prints");
     assert!(!text.contains("memory.fill"));
-    assert_eq!(text.matches("call_indirect").count(), 1, "{text}");
-    for callee in [0u32, 1, 2] {
-        let call = format!("call {}", callee + baton_instrument::layout::MVP_IMPORTS);
-        assert!(text.contains(&call), "dispatch lacks `{call}`");
+    // (Once in the function and once in its rewind copy.)
+    assert_eq!(text.matches("call_indirect").count(), 2, "{text}");
+    assert_eq!(out.meta.rewind_copies, vec![2, 3]);
+    let fact_copy = exports
+        .iter()
+        .find(|(name, _)| *name == baton_instrument::names::rewind(2))
+        .map(|(_, index)| *index)
+        .expect("the rewind copy of $fact is exported");
+    let dispatch = text
+        .lines()
+        .skip_while(|line| !line.contains("br_table"))
+        .take_while(|line| !line.contains("unreachable"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for callee in [
+        baton_instrument::layout::MVP_IMPORTS,
+        1 + baton_instrument::layout::MVP_IMPORTS,
+        fact_copy,
+    ] {
+        let call = format!("call {callee}\n");
+        assert!(
+            format!("{dispatch}\n").contains(&call),
+            "dispatch lacks `{call}`: {dispatch}"
+        );
     }
 }
 

@@ -642,17 +642,22 @@ impl Engine for Session {
             left_until(options, next),
         )
         .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
-        // The entry's own export name when it has one (Wasm3 keeps only the first three export
-        // names of a function, so an added `__baton_f{k}` after three original ones is lost).
-        let export = module
-            .meta
-            .func_exports
-            .iter()
-            .find(|(_, func)| *func == suspended.entry_func)
-            .map_or_else(
-                || names::func(suspended.entry_func),
-                |(name, _)| name.clone(),
-            );
+        // The entry's rewind copy when it has one; otherwise its own export name when it has
+        // one (Wasm3 keeps only the first three export names of a function, so an added
+        // `__baton_f{k}` after three original ones is lost).
+        let export = if module.meta.rewind_copies.contains(&suspended.entry_func) {
+            names::rewind(suspended.entry_func)
+        } else {
+            module
+                .meta
+                .func_exports
+                .iter()
+                .find(|(_, func)| *func == suspended.entry_func)
+                .map_or_else(
+                    || names::func(suspended.entry_func),
+                    |(name, _)| name.clone(),
+                )
+        };
         self.run(
             instance,
             suspended.entry_func,
