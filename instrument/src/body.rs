@@ -70,10 +70,13 @@ use wasmparser::{FunctionBody, Operator, ValType};
 use crate::error::InstrumentError;
 use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL, RESTARTS_COUNTER};
 use crate::meta::SiteKind;
-use crate::plan::{block_sig, call_sig, cannot_trap, PlanLevel};
+use crate::plan::{block_sig, call_sig, cannot_trap, is_pure, types_at, PlanLevel};
 
 /// The mode value of an unwind.
 const UNWINDING: i32 = 1;
+
+/// The event kind of a return check (as `event` gets it).
+const RETURN_KIND: i32 = 4;
 
 /// An entry of the emitted control stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +196,10 @@ pub(crate) struct Emitter<'a> {
     /// Locals holding a check's operands around its `if` in the MVP rewrite (see
     /// [`stashes_operands`]), reused by every check: no two checks are open at once.
     stash_pool: Vec<(ValType, u32)>,
+    /// The pure instructions emitted since the last other one, in the current level: original
+    /// pc, position in `out` before it, and whether it pushes a value (see
+    /// [`Emitter::early_check`]).
+    pure_run: Vec<(u32, usize, bool)>,
     /// Positions in `out` of the `if`s that are rarely taken (event checks, the frame limit,
     /// dispatch tests at level starts): the branch hints.
     unlikely: Vec<usize>,
@@ -225,9 +232,12 @@ fn lands_through_locals(mvp: bool, types: &[ValType]) -> bool {
 /// in the MVP rewrite when there are several. Wasm3 0.5.0 miscompiles an `if` (or `block`)
 /// taking two or more parameters when the top one was just computed: the arm not taken leaves
 /// a stale value in its place (`[i64 i32] i32.and; if (param i64 i32 i32)` then
-/// `call_indirect` found a wrong table index).
-fn stashes_operands(mvp: bool, types: &[ValType]) -> bool {
-    mvp && types.len() >= 2
+/// `call_indirect` found a wrong table index). Not right after a call (`after_call`, the
+/// return check): Wasm3 keeps no operand in a register across a call (it preserves them
+/// before it, and results come back in slots), so nothing there was just computed (fib: 0.03x
+/// of slot copies per call).
+fn stashes_operands(mvp: bool, types: &[ValType], after_call: bool) -> bool {
+    mvp && types.len() >= 2 && !after_call
 }
 
 impl<'a> Emitter<'a> {
@@ -288,6 +298,7 @@ impl<'a> Emitter<'a> {
             stale: false,
             landing_locals: HashMap::new(),
             stash_pool: Vec::new(),
+            pure_run: Vec::new(),
             unlikely: Vec::new(),
         }
     }
@@ -424,8 +435,8 @@ impl<'a> Emitter<'a> {
     /// Moves the operands `types` (on the stack, under nothing) into stash locals when
     /// [`stashes_operands`] says so, before the condition of the `if`s over them: `None`
     /// leaves them where they are.
-    fn stash(&mut self, types: &[ValType]) -> Option<Vec<u32>> {
-        if !stashes_operands(self.layout.mvp, types) {
+    fn stash(&mut self, types: &[ValType], after_call: bool) -> Option<Vec<u32>> {
+        if !stashes_operands(self.layout.mvp, types, after_call) {
             return None;
         }
         let mut locals: Vec<u32> = Vec::with_capacity(types.len());
@@ -525,21 +536,29 @@ impl<'a> Emitter<'a> {
     /// An event check (see the module docs). The caller closes the site's landing after it.
     /// `count`: where the check takes the counter from.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
+        self.check_early(kind, site, types, cold, count, None);
+    }
+
+    /// [`Emitter::check`], emitted before `late`'s pure code (its encoded instructions and the
+    /// site's operand types after it) when that is given: a stop there runs that code in the
+    /// cold path, so the site's operands are all there to save (see [`Emitter::early_check`]).
+    fn check_early(
+        &mut self,
+        kind: i32,
+        site: u32,
+        types: &[ValType],
+        cold: Cold,
+        count: Count,
+        late: Option<(&[u8], &[ValType])>,
+    ) {
         let l = self.layout;
         // A normal copy is never entered rewinding (its rewind copy is).
         let cold = match cold {
             Cold::Dispatch { .. } if !self.rewinds => Cold::Plain,
             other => other,
         };
-        let count = match (self.left, count) {
-            // Stashed operands lie under the returned counter: it goes first.
-            (Some(left), Count::Returned) if stashes_operands(l.mvp, types) => {
-                self.emit(Instruction::LocalSet(left));
-                Count::Local
-            }
-            _ => count,
-        };
-        let stash = self.stash(types);
+        let after_call = kind == RETURN_KIND;
+        let stash = self.stash(types, after_call);
         let stash = stash.as_deref();
         match (self.left, count) {
             (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
@@ -616,7 +635,13 @@ impl<'a> Emitter<'a> {
         }
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));
-        self.unwind_from(types, site);
+        match late {
+            Some((code, site_types)) => {
+                self.out.extend_from_slice(code);
+                self.unwind_from(site_types, site);
+            }
+            None => self.unwind_from(types, site),
+        }
         if merged {
             self.end();
             self.unwind_to_caller();
@@ -851,11 +876,11 @@ impl<'a> Emitter<'a> {
         };
         let dispatch_first = self.rewinds
             && sites.first().is_some_and(|first| match first.kind {
-            SiteKind::Entry | SiteKind::Loop => true,
-            // (A call to a counter-passing function has no check of its own.)
-            SiteKind::Call => level.pure_prefix && !passing(first),
-            SiteKind::Return | SiteKind::Block => false,
-        });
+                SiteKind::Entry | SiteKind::Loop => true,
+                // (A call to a counter-passing function has no check of its own.)
+                SiteKind::Call => level.pure_prefix && !passing(first),
+                SiteKind::Return | SiteKind::Block => false,
+            });
         let mut landings = vec![Landing { at: 0, after: None }; sites.len()];
         for (i, after, types) in order.into_iter().rev() {
             if lands_through_locals(self.layout.mvp, &types) {
@@ -884,7 +909,7 @@ impl<'a> Emitter<'a> {
         });
         if any && !dispatch_first {
             // The dispatch does not read the level's parameters: stashed, the `if`s take none.
-            let stash = self.stash(&params);
+            let stash = self.stash(&params, false);
             let over: &[ValType] = if stash.is_some() { &[] } else { &params };
             // Rewinding keeps `$l` negative: the mode is read only then.
             if let Some(left) = self.left {
@@ -1203,9 +1228,56 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::Br(self.depth_of(again)));
     }
 
+    /// Where a call's event check can go instead of right before the call (normal copies
+    /// only: a rewind copy lands exactly at the site): before the longest run of pure
+    /// instructions leading to the call that only pushes onto the operands below it (each
+    /// instruction takes nothing from under the run's start). The check then carries fewer
+    /// operands (the MVP rewrite stashes none of the call's arguments computed there: Wasm3
+    /// copies each), and only a stop runs that code in the cold path, to save the site's
+    /// operands (re-running pure code before the event changes nothing: it cannot trap and has
+    /// no effect). `Some((position in out, operands at the check))`; `site_len`: the site's.
+    fn early_check(
+        &mut self,
+        pc: u32,
+        offset: u64,
+        site_len: usize,
+    ) -> Result<Option<(usize, usize)>, InstrumentError> {
+        let run = std::mem::take(&mut self.pure_run);
+        let Some(open) = self.open.last() else {
+            return Ok(None);
+        };
+        if self.rewinds || run.is_empty() {
+            return Ok(None);
+        }
+        let base = self.levels[open.plan].height;
+        let height = |pc: u32| types_at(self.function, pc, offset).map(<[ValType]>::len);
+        // The height after each instruction of the run (the next one's, the call's).
+        let mut after = Vec::with_capacity(run.len());
+        for (pc, _, _) in run.iter().skip(1) {
+            after.push(height(*pc)?);
+        }
+        let at_call = height(pc)?;
+        after.push(at_call);
+        if at_call != base + site_len {
+            return Err(InstrumentError::at(offset, "call site operands differ"));
+        }
+        for (start, (start_pc, pos, _)) in run.iter().enumerate() {
+            let h0 = height(*start_pc)?;
+            // What instruction `i` leaves of what was there before it: `after - pushes`.
+            let keeps = run[start..]
+                .iter()
+                .zip(&after[start..])
+                .all(|((_, _, pushes), h)| h - usize::from(*pushes) >= h0);
+            if keeps && h0 >= base && h0 < at_call {
+                return Ok(Some((*pos, h0 - base)));
+            }
+        }
+        Ok(None)
+    }
+
     /// Emits a call of the original code with its call and return checks (a counter-passing
     /// callee checks the call event itself, see the module docs).
-    fn call(&mut self, op: &Operator<'_>, offset: u64) -> Result<(), InstrumentError> {
+    fn call(&mut self, op: &Operator<'_>, offset: u64, pc: u32) -> Result<(), InstrumentError> {
         let l = self.layout;
         let (_, results, _) = call_sig(self.analysis, op, offset)?
             .ok_or_else(|| InstrumentError::at(offset, "not a call"))?;
@@ -1237,7 +1309,16 @@ impl<'a> Emitter<'a> {
             }
             _ => {
                 let cold = Cold::at_site(first);
-                self.check(3, call_id, &call_types, cold, Count::Local);
+                match self.early_check(pc, offset, call_types.len())? {
+                    Some((pos, keep)) => {
+                        let code = self.out.split_off(pos);
+                        let at_check = &call_types[..keep];
+                        let late = Some((&code[..], &call_types[..]));
+                        self.check_early(3, call_id, at_check, cold, Count::Local, late);
+                        self.out.extend(code);
+                    }
+                    None => self.check(3, call_id, &call_types, cold, Count::Local),
+                }
                 self.close_landing();
                 self.store_left();
                 self.lend_depth();
@@ -1287,8 +1368,9 @@ impl<'a> Emitter<'a> {
             _ if import => Count::Local,
             _ => Count::Global,
         };
-        self.check(4, ret_id, &ret_types, cold, count);
+        self.check(RETURN_KIND, ret_id, &ret_types, cold, count);
         self.close_landing();
+        self.pure_run.clear();
         Ok(())
     }
 
@@ -1305,6 +1387,12 @@ impl<'a> Emitter<'a> {
         // (A call stores after its own event check.)
         if self.stale && !call && !cannot_trap(&op) {
             self.store_left();
+        }
+        if is_pure(&op) && !dead {
+            let pushes = !matches!(op, Operator::Nop | Operator::Drop);
+            self.pure_run.push((pc, self.out.len(), pushes));
+        } else if !call {
+            self.pure_run.clear();
         }
         if matches!(op, Operator::Else | Operator::End) {
             // A merge (or the other arm): branches from anywhere inside may arrive stale.
@@ -1395,7 +1483,7 @@ impl<'a> Emitter<'a> {
                 }
             }
             Operator::Call { .. } | Operator::CallIndirect { .. } if !dead => {
-                self.call(&op, offset)?;
+                self.call(&op, offset, pc)?;
             }
             Operator::Call { function_index } if l.passes_counter(function_index) => {
                 // Dead code: never runs, but must still validate with the new signature.

@@ -44,7 +44,7 @@ pub(crate) struct PlanLevel {
 }
 
 /// Whether `op` has no effect on the state, cannot trap and does not branch.
-fn is_pure(op: &Operator<'_>) -> bool {
+pub(crate) fn is_pure(op: &Operator<'_>) -> bool {
     use Operator as O;
     matches!(
         op,

@@ -94,7 +94,10 @@ fn the_mvp_rewrite_validates_without_reference_types_or_bulk_memory() {
         .map(|n| format!("baton.{n}"))
         .collect();
     assert_eq!(imports, expected);
-    assert!(!exports.iter().any(|(e, _)| e.contains("table")), "{exports:?}");
+    assert!(
+        !exports.iter().any(|(e, _)| e.contains("table")),
+        "{exports:?}"
+    );
     assert!(out.meta.mvp);
     assert_eq!(
         out.meta.table_segments,
