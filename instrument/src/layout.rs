@@ -182,15 +182,17 @@ pub(crate) struct Layout {
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.
     pub elem_flags: Vec<Option<u32>>,
-    /// The added table holding every original function at its index (none in an MVP
-    /// rewrite, which re-enters a `call_indirect` callee through [`Layout::dispatchers`]).
+    /// The added table holding every original function's rewind copy at the function's
+    /// index (none in an MVP rewrite, which re-enters a `call_indirect` callee through
+    /// [`Layout::dispatchers`]).
     pub funcs_table: Option<u32>,
     /// Number of added function imports ([`import_count`]).
     pub imports: u32,
     /// Whether this is an MVP rewrite (`Options::mvp`).
     pub mvp: bool,
     /// MVP rewrite: per type index used by `call_indirect`, the added function
-    /// `(params.., callee: i32) -> results` calling the callee (original index) directly.
+    /// `(params.., callee: i32) -> results` calling the callee's rewind copy (callee: an
+    /// original index) directly.
     pub dispatchers: HashMap<u32, u32>,
     /// The global an unwinding frame leaves its site in for its unwind tail (i32; a global,
     /// not a local, so the rewrite adds no local for it, and not a value carried by the

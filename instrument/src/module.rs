@@ -553,8 +553,9 @@ fn nullary(name: &str, instrs: &[Instruction<'_>]) -> Helper {
 }
 
 /// MVP: the direct dispatch of `call_indirect` type `ty`: `(params.., callee) -> results`
-/// calls original function `callee` (a defined function of a type equal to `ty`) directly, and
-/// traps on any other index. A `br_table` over the function index space picks the call.
+/// calls the rewind copy of original function `callee` (a defined function of a type equal to
+/// `ty`) directly, and traps on any other index. A `br_table` over the function index space
+/// picks the call.
 fn dispatcher(
     analysis: &ModuleAnalysis,
     l: &Layout,
