@@ -60,8 +60,10 @@
 //! landings: an unwind leaves its site for the tail in a global, and the frame limit's exit
 //! takes one off the depth global.
 //!
-//! A *counter-passing* function (see [`crate::counter`]) has `$l` as its last parameter and
-//! returns it as its last result. Without a frame limit its callers store `$l - 1` in the
+//! A *counter-passing* function (see [`crate::counter`]) has `$l` as a parameter after its
+//! own (then, with a frame limit, its depth, and when *indexed*, MVP, the table index it was
+//! called through: a counter-passing `call_indirect` keeps its index in a scratch local while
+//! it pushes the counter and depth, and passes it twice) and returns `$l` as its last result. Without a frame limit its callers store `$l - 1` in the
 //! global (the engine's own stack limit on the call ends the run counted up to the call
 //! event; with the limit, the callee's frame-limit exit stores that count itself) and pass
 //! `$l - 2`: no check before the call; the callee's entry check (`$l < 0`, no subtraction)
@@ -199,6 +201,12 @@ pub(crate) struct Emitter<'a> {
     /// counter-passing callees, and touches the depth global only around calls of other
     /// functions (see [`Emitter::lend_depth`]).
     depth: Option<u32>,
+    /// An indexed function's table index parameter (see [`crate::counter`]; after the depth):
+    /// `-1` when it was called directly.
+    index: Option<u32>,
+    /// The local a counter-passing `call_indirect` keeps its table index in while it pushes
+    /// the counter (and depth) under it (one per function).
+    index_scratch: Option<u32>,
     /// See [`Emitter::depth_kept`].
     depth_kept: Option<u32>,
     /// Whether the function calls nothing (no live call site): with a frame limit it only
@@ -281,10 +289,11 @@ impl<'a> Emitter<'a> {
             .iter()
             .all(|level| level.sites.iter().all(|site| site.kind != SiteKind::Call));
         let depth = (passes && layout.depth.is_some()).then_some(params as u32 + 1);
+        let index = (passes && layout.takes_index(func))
+            .then_some(params as u32 + 1 + u32::from(depth.is_some()));
         let left = if passes {
-            locals.insert(params, ValType::I64);
-            if depth.is_some() {
-                locals.insert(params + 1, ValType::I32);
+            for (i, ty) in layout.passed(index.is_some()).into_iter().enumerate() {
+                locals.insert(params + i, ty);
             }
             Some(params as u32)
         } else if lean {
@@ -309,6 +318,8 @@ impl<'a> Emitter<'a> {
             passes,
             rewinds,
             depth,
+            index,
+            index_scratch: None,
             depth_kept: None,
             leaf,
             stale: false,
@@ -323,7 +334,7 @@ impl<'a> Emitter<'a> {
     /// depth parameters come after the original parameters).
     fn orig_local(&self, i: u32) -> u32 {
         if self.passes && i as usize >= self.function.params().len() {
-            i + 1 + u32::from(self.depth.is_some())
+            i + 1 + u32::from(self.depth.is_some()) + u32::from(self.index.is_some())
         } else {
             i
         }
@@ -674,6 +685,16 @@ impl<'a> Emitter<'a> {
         let l = self.layout;
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));
+        if let Some(index) = self.index {
+            // Called through the table: its index was the caller's top operand.
+            self.emit(Instruction::LocalGet(index));
+            self.emit(Instruction::I32Const(-1));
+            self.emit(Instruction::I32Ne);
+            self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+            self.emit(Instruction::LocalGet(index));
+            self.emit_all(l.save_seq(ValType::I32));
+            self.emit(Instruction::End);
+        }
         for (i, ty) in self
             .function
             .params()
@@ -814,11 +835,30 @@ impl<'a> Emitter<'a> {
                     self.emit(Instruction::I64Const(2));
                     self.emit(Instruction::I64Sub);
                     self.depth_argument();
+                    if l.takes_index(callee) {
+                        self.emit(Instruction::I32Const(-1));
+                    }
                     self.emit(Instruction::Call(l.rewind_func(callee)));
                 }
                 Some(callee) => {
                     self.lend_depth();
                     self.emit(Instruction::Call(l.rewind_func(callee)));
+                }
+                None if l.indirect_passes(type_index) => {
+                    // As the call itself passes them (the index: a rewind's callee is not
+                    // stopped at its caller's call event, nothing saves it).
+                    let scratch = self.index_scratch();
+                    self.emit(Instruction::LocalSet(scratch));
+                    self.get_left();
+                    self.emit(Instruction::I64Const(2));
+                    self.emit(Instruction::I64Sub);
+                    self.depth_argument();
+                    self.emit(Instruction::I32Const(-1));
+                    self.emit(Instruction::LocalGet(scratch));
+                    match l.dispatchers.get(&type_index) {
+                        Some(dispatch) => self.emit(Instruction::Call(*dispatch)),
+                        None => self.emit(Instruction::Unreachable),
+                    }
                 }
                 None => {
                     self.lend_depth();
@@ -850,6 +890,13 @@ impl<'a> Emitter<'a> {
             && (site.indirect || site.callee.is_some_and(|f| f >= self.layout.imported_funcs))
     }
 
+    /// Whether call site `site` passes the counter to its callee (a counter-passing callee, or
+    /// a `call_indirect` of a passing type).
+    fn site_passes(&self, site: &crate::plan::PlanSite) -> bool {
+        site.callee.is_some_and(|f| self.layout.passes_counter(f))
+            || (site.indirect && self.layout.indirect_passes(site.type_index))
+    }
+
     /// Closes the landing block of the site just emitted (the normal copy of a function with a
     /// rewind copy has none).
     fn close_landing(&mut self) {
@@ -879,17 +926,14 @@ impl<'a> Emitter<'a> {
                     .get(i + 1)
                     .map(|s| s.types.clone())
                     .unwrap_or_default();
-                if site.callee.is_some_and(|f| self.layout.passes_counter(f)) {
+                if self.site_passes(site) {
                     // The counter the callee returns, over its results.
                     after.push(ValType::I64);
                 }
                 order.push((i, true, after));
             }
         }
-        let passing = |site: &crate::plan::PlanSite| {
-            site.callee
-                .is_some_and(|f| self.layout.passes_counter(f) && self.left.is_some())
-        };
+        let passing = |site: &crate::plan::PlanSite| self.site_passes(site) && self.left.is_some();
         let dispatch_first = self.rewinds
             && sites.first().is_some_and(|first| match first.kind {
                 SiteKind::Entry | SiteKind::Loop => true,
@@ -1043,7 +1087,8 @@ impl<'a> Emitter<'a> {
         }
         let params = self.function.params().len()
             + usize::from(self.passes)
-            + usize::from(self.depth.is_some());
+            + usize::from(self.depth.is_some())
+            + usize::from(self.index.is_some());
         let mut function = Function::new_with_locals_types(
             self.locals
                 .get(params..)
@@ -1291,6 +1336,30 @@ impl<'a> Emitter<'a> {
         Ok(None)
     }
 
+    /// See [`Emitter::index_scratch`](Self::index_scratch) (the field).
+    fn index_scratch(&mut self) -> u32 {
+        match self.index_scratch {
+            Some(local) => local,
+            None => {
+                let local = self.local(ValType::I32);
+                self.index_scratch = Some(local);
+                local
+            }
+        }
+    }
+
+    /// The type a counter-passing `call_indirect` of type `type_index` calls through: its
+    /// callees' (the counter, depth and index added, the counter returned).
+    fn passing_type(&mut self, type_index: u32, offset: u64) -> Result<u32, InstrumentError> {
+        let sig = self
+            .analysis
+            .func_type(type_index)
+            .ok_or_else(|| InstrumentError::at(offset, "call_indirect of an unknown type"))?;
+        let params = [sig.params(), &self.layout.passed(true)].concat();
+        let results = [sig.results(), &[ValType::I64]].concat();
+        Ok(self.types.index(&params, &results))
+    }
+
     /// Emits a call of the original code with its call and return checks (a counter-passing
     /// callee checks the call event itself, see the module docs).
     fn call(&mut self, op: &Operator<'_>, offset: u64, pc: u32) -> Result<(), InstrumentError> {
@@ -1302,6 +1371,7 @@ impl<'a> Emitter<'a> {
             .ok_or_else(|| InstrumentError::at(offset, "dead call site"))?;
         let passing = match *op {
             Operator::Call { function_index } => l.passes_counter(function_index),
+            Operator::CallIndirect { type_index, .. } => l.indirect_passes(type_index),
             _ => false,
         };
         match (passing, self.left) {
@@ -1309,6 +1379,12 @@ impl<'a> Emitter<'a> {
                 // The landing of a stop here ends before the call; the callee counts this
                 // event.
                 self.close_landing();
+                let indirect = matches!(op, Operator::CallIndirect { .. });
+                let scratch = indirect.then(|| self.index_scratch());
+                if let Some(scratch) = scratch {
+                    // The table index goes over the counter and depth, and is passed too.
+                    self.emit(Instruction::LocalSet(scratch));
+                }
                 if l.depth.is_none() {
                     // Without the frame limit the engine's own stack limit can end the run
                     // on the call: counted up to the call event. With it, the callee's
@@ -1322,6 +1398,16 @@ impl<'a> Emitter<'a> {
                 self.emit(Instruction::I64Const(2));
                 self.emit(Instruction::I64Sub);
                 self.depth_argument();
+                match (op, scratch) {
+                    (_, Some(scratch)) => {
+                        self.emit(Instruction::LocalGet(scratch));
+                        self.emit(Instruction::LocalGet(scratch));
+                    }
+                    (Operator::Call { function_index }, None) if l.takes_index(*function_index) => {
+                        self.emit(Instruction::I32Const(-1));
+                    }
+                    _ => {}
+                }
             }
             _ => {
                 let cold = Cold::at_site(first);
@@ -1346,6 +1432,11 @@ impl<'a> Emitter<'a> {
                 type_index,
                 table_index,
             } => {
+                let type_index = if passing {
+                    self.passing_type(type_index, offset)?
+                } else {
+                    type_index
+                };
                 self.emit(Instruction::CallIndirect {
                     type_index,
                     table_index,
@@ -1506,6 +1597,9 @@ impl<'a> Emitter<'a> {
                 self.emit(Instruction::I64Const(0));
                 if l.depth.is_some() {
                     self.emit(Instruction::I32Const(0));
+                }
+                if l.takes_index(function_index) {
+                    self.emit(Instruction::I32Const(-1));
                 }
                 self.emit(Instruction::Call(l.func(function_index)));
                 self.emit(Instruction::Drop);

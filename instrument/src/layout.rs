@@ -206,6 +206,12 @@ pub(crate) struct Layout {
     /// Per original function: whether it follows the counter-passing convention (see
     /// [`crate::counter`]).
     pub counter_passing: Vec<bool>,
+    /// Per original function: whether it is *indexed* (MVP: in the table, counter-passing, and
+    /// takes the table index it was called through as its last parameter; see
+    /// [`crate::counter`]).
+    pub indexed: Vec<bool>,
+    /// `call_indirect` type indices whose calls pass the counter (and the index).
+    pub indirect_passing: std::collections::BTreeSet<u32>,
     /// Per original function: the rewritten index of its rewind copy, when it has one (see
     /// `body`: a function with sites besides its entry; the copy at [`Layout::func`] then
     /// has no landings).
@@ -230,6 +236,29 @@ impl Layout {
             .copied()
             .flatten()
             .unwrap_or_else(|| self.func(func))
+    }
+
+    /// Whether original function `func` also takes the table index it was called through.
+    pub fn takes_index(&self, func: u32) -> bool {
+        self.indexed.get(func as usize).copied().unwrap_or(false)
+    }
+
+    /// Whether a `call_indirect` of type `type_index` passes the counter (and the index).
+    pub fn indirect_passes(&self, type_index: u32) -> bool {
+        self.indirect_passing.contains(&type_index)
+    }
+
+    /// The added parameters of a counter-passing function (`indexed`: also the table index):
+    /// the counter, with a frame limit the depth, and the index.
+    pub fn passed(&self, indexed: bool) -> Vec<ValType> {
+        let mut extra = vec![ValType::I64];
+        if self.depth.is_some() {
+            extra.push(ValType::I32);
+        }
+        if indexed {
+            extra.push(ValType::I32);
+        }
+        extra
     }
 
     /// Whether original function `func` takes and returns the events-left counter.

@@ -127,7 +127,17 @@ pub(crate) fn rewrite(
         .as_ref()
         .map(|f| f.indirect_types.iter().copied().collect())
         .unwrap_or_default();
-    let counter_passing = counter::counter_passing(wasm, imported_funcs, analysis.func_count())?;
+    let mut counter_passing =
+        counter::counter_passing(wasm, imported_funcs, analysis.func_count())?;
+    let indirect = match &facts {
+        Some(facts) => {
+            counter::indirect_passing(wasm, analysis, &facts.indirect_types, depth.is_some())?
+        }
+        None => counter::IndirectPassing::default(),
+    };
+    for (passes, indexed) in counter_passing.iter_mut().zip(&indirect.indexed) {
+        *passes |= *indexed;
+    }
     let mut plans = Vec::with_capacity(s.code.len());
     for (i, body) in s.code.iter().enumerate() {
         let func = imported_funcs + i as u32;
@@ -166,6 +176,8 @@ pub(crate) fn rewrite(
         data_count: !options.mvp || s.data_count,
         unwind_site,
         counter_passing,
+        indexed: indirect.indexed,
+        indirect_passing: indirect.types,
         rewind,
     };
     meta.data_passive = data_kinds;
@@ -200,13 +212,8 @@ pub(crate) fn rewrite(
             let func = imported_funcs + i as u32;
             match analysis.function(func) {
                 Some(f) if layout.passes_counter(func) => {
-                    // The counter, and with a frame limit the depth (see `body`).
-                    let depth: &[ValType] = if layout.depth.is_some() {
-                        &[ValType::I32]
-                    } else {
-                        &[]
-                    };
-                    let params = [f.params(), &[ValType::I64], depth].concat();
+                    // The counter, with a frame limit the depth, and the index (see `body`).
+                    let params = [f.params(), &layout.passed(layout.takes_index(func))].concat();
                     let results = [f.results(), &[ValType::I64]].concat();
                     function_types.push(types.index(&params, &results));
                 }
@@ -240,7 +247,8 @@ pub(crate) fn rewrite(
                         types: site.types.clone(),
                         consumed: site.consumed,
                         indirect: site.indirect,
-                        merged: site.callee.is_some_and(|f| layout.passes_counter(f)),
+                        merged: site.callee.is_some_and(|f| layout.passes_counter(f))
+                            || (site.indirect && layout.indirect_passes(site.type_index)),
                     });
                 }
                 meta.level_index
@@ -566,13 +574,28 @@ fn dispatcher(
     let sig = analysis.func_type(ty).ok_or_else(|| {
         InstrumentError::Unsupported(format!("call_indirect of unknown type {ty}"))
     })?;
-    let params = sig.params().to_vec();
+    // A passing type's callees are the indexed functions: they take the counter, depth and
+    // index too, and return the counter (see `crate::counter`); other counter-passing
+    // functions are in no table.
+    let passes = l.indirect_passes(ty);
+    let mut params = sig.params().to_vec();
+    let mut results = sig.results().to_vec();
+    if passes {
+        params.extend(l.passed(true));
+        results.push(ValType::I64);
+    }
     let mut with_callee = params.clone();
     with_callee.push(ValType::I32);
-    let type_index = types.index(&with_callee, sig.results());
+    let type_index = types.index(&with_callee, &results);
     let callees: Vec<u32> = (analysis.imported_func_count()..analysis.func_count())
-        // (A counter-passing function is in no table: never a `call_indirect` callee.)
-        .filter(|f| analysis.func_type_of(*f) == Some(sig) && !l.passes_counter(*f))
+        .filter(|f| {
+            analysis.func_type_of(*f) == Some(sig)
+                && if passes {
+                    l.takes_index(*f)
+                } else {
+                    !l.passes_counter(*f)
+                }
+        })
         .collect();
     let mut instrs = Vec::new();
     if !callees.is_empty() {
