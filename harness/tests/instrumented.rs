@@ -1067,3 +1067,76 @@ fn call_free_loops_stop_go_on_and_resume_like_stack() {
     // A rewind into a call-free loop goes back in through its check: with the image's counter.
     restored_runs_stop_at_the_next(CALL_FREE_LOOPS, &args);
 }
+
+/// A `call_indirect` whose callees pass the counter (MVP) traps on an empty or missing table
+/// entry before any callee runs (`run(1)`: uninitialized element, `run(7)`: undefined element).
+const TRAPPING_INDIRECT: &str = r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $inc)
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "run") (param $i i32) (result i32)
+    (call_indirect (type $t) (call_indirect (type $t) (i32.const 5) (i32.const 0)) (local.get $i))))
+"#;
+
+/// The callee counts the call event of a counter-passing `call_indirect`; when that call traps
+/// no callee runs, yet for every fuel the run ends like on `stack` (the caller stored the count
+/// before the call), and a stop at that call event is refused as not imageable, not missed.
+#[test]
+fn a_trapping_counter_passing_call_indirect_ends_runs_like_stack() {
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let mut mvp: Box<dyn Engine> = Box::new(baton::instrument::Session::with_rewrite(
+        "instrumented(mvp):wasmi",
+        (wasmi.create)(&EngineConfig::default()),
+        baton_instrument::Options {
+            mvp: true,
+            max_frames: Some(64),
+        },
+    ));
+    let wasm = wat::parse_str(TRAPPING_INDIRECT).expect("wat");
+    let module = mvp.compile(&wasm).expect("compile");
+    let mut stack = session("stack", TRAPPING_INDIRECT);
+    for arg in [1, 7] {
+        let args = [Value::I32(arg)];
+        let i = fresh(&mut stack);
+        let full = stack
+            .engine
+            .invoke(i, "run", &args, RunOptions::default())
+            .expect("runs");
+        assert!(matches!(full.outcome, RunOutcome::Trapped(_)), "{full:?}");
+        let events = full.events.expect("counts");
+        for fuel in 0..=events {
+            let options = RunOptions {
+                stop: None,
+                fuel: Some(fuel),
+            };
+            let i = fresh(&mut stack);
+            let expected = stack.engine.invoke(i, "run", &args, options).expect("runs");
+            let j = mvp.instantiate(module, &[]).expect("instantiate");
+            let got = mvp.invoke(j, "run", &args, options).expect("runs");
+            // (wasmi names an index past the table's end "table out of bounds".)
+            let ends = |outcome: &RunOutcome| match outcome {
+                RunOutcome::Trapped(_) => "trapped",
+                RunOutcome::OutOfFuel => "out of fuel",
+                _ => "other",
+            };
+            assert_eq!(
+                (ends(&got.outcome), got.events),
+                (ends(&expected.outcome), expected.events),
+                "run({arg}) with fuel {fuel}"
+            );
+        }
+        // The last event is the trapping call's.
+        let j = mvp.instantiate(module, &[]).expect("instantiate");
+        match mvp.invoke(j, "run", &args, stop_at(events - 1)) {
+            Err(EngineError::NotImageable(message)) => {
+                assert!(
+                    message.contains(&format!("event {}", events - 1)),
+                    "{message}"
+                )
+            }
+            other => panic!("run({arg}) stopped at the trapping call: {other:?}"),
+        }
+    }
+}

@@ -893,8 +893,9 @@ impl<'a> Emitter<'a> {
     /// Whether call site `site` passes the counter to its callee (a counter-passing callee, or
     /// a `call_indirect` of a passing type).
     fn site_passes(&self, site: &crate::plan::PlanSite) -> bool {
-        site.callee.is_some_and(|f| self.layout.passes_counter(f))
-            || (site.indirect && self.layout.indirect_passes(site.type_index))
+        site.kind == SiteKind::Call
+            && (site.callee.is_some_and(|f| self.layout.passes_counter(f))
+                || (site.indirect && self.layout.indirect_passes(site.type_index)))
     }
 
     /// Closes the landing block of the site just emitted (the normal copy of a function with a
@@ -1385,10 +1386,11 @@ impl<'a> Emitter<'a> {
                     // The table index goes over the counter and depth, and is passed too.
                     self.emit(Instruction::LocalSet(scratch));
                 }
-                if l.depth.is_none() {
+                if l.depth.is_none() || indirect {
                     // Without the frame limit the engine's own stack limit can end the run
                     // on the call: counted up to the call event. With it, the callee's
-                    // frame-limit exit stores that count (see `run`).
+                    // frame-limit exit stores that count (see `run`); but a `call_indirect`
+                    // can trap before any callee runs (undefined element, signature).
                     self.emit(Instruction::LocalGet(left));
                     self.emit(Instruction::I64Const(1));
                     self.emit(Instruction::I64Sub);

@@ -18,7 +18,7 @@ use crate::error::InstrumentError;
 use crate::layout::{
     enc, import_count, import_names, value_types, wire, Layout, Remap, Types, HOST_MODULE,
 };
-use crate::meta::{Level, Meta, Site};
+use crate::meta::{Level, Meta, Site, SiteKind};
 use crate::mvp;
 use crate::names;
 use crate::plan::plan;
@@ -247,8 +247,9 @@ pub(crate) fn rewrite(
                         types: site.types.clone(),
                         consumed: site.consumed,
                         indirect: site.indirect,
-                        merged: site.callee.is_some_and(|f| layout.passes_counter(f))
-                            || (site.indirect && layout.indirect_passes(site.type_index)),
+                        merged: site.kind == SiteKind::Call
+                            && (site.callee.is_some_and(|f| layout.passes_counter(f))
+                                || (site.indirect && layout.indirect_passes(site.type_index))),
                     });
                 }
                 meta.level_index

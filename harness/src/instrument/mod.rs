@@ -296,14 +296,23 @@ impl Session {
         // the wrapped engine's own exhaustion is its native stack running out first.
         self.instance_mut(id)?.native_exhaustion = self.options.max_frames.is_some()
             && report.outcome == RunOutcome::Trapped(Trap::CallStackExhausted);
-        let exhausted = match &report.outcome {
-            RunOutcome::Trapped(Trap::CallStackExhausted) => true,
+        // Traps a call raises before its callee runs: the call counted its call event (its
+        // caller stored the counter), but a counter-passing callee never ran to check it (the
+        // stack ran out, or a counter-passing `call_indirect` found no callee of its type).
+        let on_call = match &report.outcome {
+            RunOutcome::Trapped(
+                Trap::CallStackExhausted
+                | Trap::UndefinedElement
+                | Trap::TableOutOfBounds
+                | Trap::UninitializedElement
+                | Trap::IndirectCallTypeMismatch,
+            ) => true,
             RunOutcome::Trapped(Trap::Host(message)) => message.contains(STACK_EXHAUSTED),
             _ => false,
         };
-        if exhausted {
-            // The call that exhausted the stack counted its call event (its caller stored the
-            // counter), but a counter-passing callee never ran to check it.
+        if on_call {
+            // (Any other trap of these kinds came after its call event was checked: the
+            // event before it is below the fuel and no stop.)
             let call = events.checked_sub(1).filter(|call| *call >= count);
             if let (Some(fuel), Some(call)) = (options.fuel, call) {
                 if call >= fuel {
@@ -316,7 +325,7 @@ impl Session {
             if let (Some(stop), Some(call)) = (options.stop, call) {
                 if stop.matches(EventKind::Call, call) {
                     return Err(EngineError::NotImageable(format!(
-                        "stop at event {call}: the call there exhausted the stack before its \
+                        "stop at event {call}: the call there trapped before its \
                          counter-passing callee could check the event"
                     )));
                 }
