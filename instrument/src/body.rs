@@ -340,6 +340,15 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// A counter-passing callee's counter and depth arguments: `$l - 2` (its entry check
+    /// covers this frame's `call` event and its own `entry` event) and the frames under it.
+    fn counter_arguments(&mut self) {
+        self.get_left();
+        self.emit(Instruction::I64Const(2));
+        self.emit(Instruction::I64Sub);
+        self.depth_argument();
+    }
+
     /// A counter-passing callee's depth argument: the frames under it (this one included).
     fn depth_argument(&mut self) {
         match (self.depth, self.layout.depth) {
@@ -383,14 +392,17 @@ impl<'a> Emitter<'a> {
 
     /// The local [`Emitter::lend_depth`] keeps the depth global in (one per function).
     fn depth_kept(&mut self) -> u32 {
-        match self.depth_kept {
-            Some(local) => local,
-            None => {
-                let local = self.local(ValType::I32);
-                self.depth_kept = Some(local);
-                local
-            }
+        self.scratch_i32(|e| &mut e.depth_kept)
+    }
+
+    /// The `i32` local `slot` of the emitter holds, added on first use.
+    fn scratch_i32(&mut self, slot: fn(&mut Self) -> &mut Option<u32>) -> u32 {
+        if let Some(local) = *slot(self) {
+            return local;
         }
+        let local = self.local(ValType::I32);
+        *slot(self) = Some(local);
+        local
     }
 
     fn local(&mut self, ty: ValType) -> u32 {
@@ -831,10 +843,7 @@ impl<'a> Emitter<'a> {
             match callee {
                 Some(callee) if l.passes_counter(callee) => {
                     // As the call itself passes them (see `call`).
-                    self.get_left();
-                    self.emit(Instruction::I64Const(2));
-                    self.emit(Instruction::I64Sub);
-                    self.depth_argument();
+                    self.counter_arguments();
                     if l.takes_index(callee) {
                         self.emit(Instruction::I32Const(-1));
                     }
@@ -849,10 +858,7 @@ impl<'a> Emitter<'a> {
                     // stopped at its caller's call event, nothing saves it).
                     let scratch = self.index_scratch();
                     self.emit(Instruction::LocalSet(scratch));
-                    self.get_left();
-                    self.emit(Instruction::I64Const(2));
-                    self.emit(Instruction::I64Sub);
-                    self.depth_argument();
+                    self.counter_arguments();
                     self.emit(Instruction::I32Const(-1));
                     self.emit(Instruction::LocalGet(scratch));
                     match l.dispatchers.get(&type_index) {
@@ -1337,16 +1343,10 @@ impl<'a> Emitter<'a> {
         Ok(None)
     }
 
-    /// See [`Emitter::index_scratch`](Self::index_scratch) (the field).
+    /// The local a counter-passing `call_indirect` keeps its table index in (one per
+    /// function).
     fn index_scratch(&mut self) -> u32 {
-        match self.index_scratch {
-            Some(local) => local,
-            None => {
-                let local = self.local(ValType::I32);
-                self.index_scratch = Some(local);
-                local
-            }
-        }
+        self.scratch_i32(|e| &mut e.index_scratch)
     }
 
     /// The type a counter-passing `call_indirect` of type `type_index` calls through: its
@@ -1356,8 +1356,7 @@ impl<'a> Emitter<'a> {
             .analysis
             .func_type(type_index)
             .ok_or_else(|| InstrumentError::at(offset, "call_indirect of an unknown type"))?;
-        let params = [sig.params(), &self.layout.passed(true)].concat();
-        let results = [sig.results(), &[ValType::I64]].concat();
+        let (params, results) = self.layout.passing_signature(sig);
         Ok(self.types.index(&params, &results))
     }
 
@@ -1396,10 +1395,7 @@ impl<'a> Emitter<'a> {
                     self.emit(Instruction::I64Sub);
                     self.emit(Instruction::GlobalSet(l.left));
                 }
-                self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(2));
-                self.emit(Instruction::I64Sub);
-                self.depth_argument();
+                self.counter_arguments();
                 match (op, scratch) {
                     (_, Some(scratch)) => {
                         self.emit(Instruction::LocalGet(scratch));

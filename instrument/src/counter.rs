@@ -23,7 +23,7 @@
 use std::collections::BTreeSet;
 
 use baton_checkpoint::analysis::ModuleAnalysis;
-use wasmparser::{ElementItems, ExternalKind, Operator, Parser, Payload, ValType};
+use wasmparser::{ElementItems, ExternalKind, Operator, Parser, Payload};
 
 use crate::error::InstrumentError;
 
@@ -156,13 +156,7 @@ pub(crate) fn indirect_passing(
         if members.iter().any(|f| reach.outside[*f as usize]) {
             continue;
         }
-        let extra: &[ValType] = if depth {
-            &[ValType::I64, ValType::I32, ValType::I32]
-        } else {
-            &[ValType::I64, ValType::I32]
-        };
-        let params = [sig.params(), extra].concat();
-        let results = [sig.results(), &[ValType::I64]].concat();
+        let (params, results) = crate::layout::passing_signature(sig, depth);
         let collides = (0..type_count)
             .filter_map(|t| analysis.func_type(t))
             .any(|t| t.params() == params.as_slice() && t.results() == results.as_slice());

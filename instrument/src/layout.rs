@@ -251,14 +251,13 @@ impl Layout {
     /// The added parameters of a counter-passing function (`indexed`: also the table index):
     /// the counter, with a frame limit the depth, and the index.
     pub fn passed(&self, indexed: bool) -> Vec<ValType> {
-        let mut extra = vec![ValType::I64];
-        if self.depth.is_some() {
-            extra.push(ValType::I32);
-        }
-        if indexed {
-            extra.push(ValType::I32);
-        }
-        extra
+        passed_params(self.depth.is_some(), indexed)
+    }
+
+    /// The signature indexed functions of type `sig` have, and a counter-passing
+    /// `call_indirect` of it calls through.
+    pub fn passing_signature(&self, sig: &wasmparser::FuncType) -> (Vec<ValType>, Vec<ValType>) {
+        passing_signature(sig, self.depth.is_some())
     }
 
     /// Whether original function `func` takes and returns the events-left counter.
@@ -318,6 +317,30 @@ impl Layout {
             _ => vec![call],
         }
     }
+}
+
+/// The added parameters of a counter-passing function: the counter, the depth (with a frame
+/// limit, `depth`), the table index it was called through (`indexed`).
+pub(crate) fn passed_params(depth: bool, indexed: bool) -> Vec<ValType> {
+    let mut extra = vec![ValType::I64];
+    if depth {
+        extra.push(ValType::I32);
+    }
+    if indexed {
+        extra.push(ValType::I32);
+    }
+    extra
+}
+
+/// `sig` with an indexed function's parameters added and the counter returned.
+pub(crate) fn passing_signature(
+    sig: &wasmparser::FuncType,
+    depth: bool,
+) -> (Vec<ValType>, Vec<ValType>) {
+    (
+        [sig.params(), &passed_params(depth, true)].concat(),
+        [sig.results(), &[ValType::I64]].concat(),
+    )
 }
 
 /// Reencodes original items with function indices shifted past the added imports.

@@ -579,12 +579,11 @@ fn dispatcher(
     // index too, and return the counter (see `crate::counter`); other counter-passing
     // functions are in no table.
     let passes = l.indirect_passes(ty);
-    let mut params = sig.params().to_vec();
-    let mut results = sig.results().to_vec();
-    if passes {
-        params.extend(l.passed(true));
-        results.push(ValType::I64);
-    }
+    let (params, results) = if passes {
+        l.passing_signature(sig)
+    } else {
+        (sig.params().to_vec(), sig.results().to_vec())
+    };
     let mut with_callee = params.clone();
     with_callee.push(ValType::I32);
     let type_index = types.index(&with_callee, &results);
