@@ -447,19 +447,24 @@ fn wasm3_returns_many_mixed_results() {
     }
 }
 
-/// The MVP rewrite on an in-process engine (wasmi), which has reference types but must not
-/// need them.
-#[test]
-fn mvp_rewrite_on_wasmi_matches_stack_at_every_event() {
+/// wasmi running the MVP rewrite (with a frame limit of `max_frames`).
+fn mvp_on_wasmi(max_frames: Option<u32>) -> Box<dyn Engine> {
     let wasmi = adapters::find("wasmi").expect("wasmi");
-    let mut engine: Box<dyn Engine> = Box::new(baton::instrument::Session::with_rewrite(
+    Box::new(baton::instrument::Session::with_rewrite(
         "instrumented(mvp):wasmi",
         (wasmi.create)(&EngineConfig::default()),
         baton_instrument::Options {
             mvp: true,
-            ..baton_instrument::Options::default()
+            max_frames,
         },
-    ));
+    ))
+}
+
+/// The MVP rewrite on an in-process engine (wasmi), which has reference types but must not
+/// need them.
+#[test]
+fn mvp_rewrite_on_wasmi_matches_stack_at_every_event() {
+    let mut engine = mvp_on_wasmi(None);
     let module = engine
         .compile(&wat::parse_str(MVP_FLOATS).expect("wat"))
         .expect("compile");
@@ -1085,15 +1090,7 @@ const TRAPPING_INDIRECT: &str = r#"
 /// before the call), and a stop at that call event is refused as not imageable, not missed.
 #[test]
 fn a_trapping_counter_passing_call_indirect_ends_runs_like_stack() {
-    let wasmi = adapters::find("wasmi").expect("wasmi");
-    let mut mvp: Box<dyn Engine> = Box::new(baton::instrument::Session::with_rewrite(
-        "instrumented(mvp):wasmi",
-        (wasmi.create)(&EngineConfig::default()),
-        baton_instrument::Options {
-            mvp: true,
-            max_frames: Some(64),
-        },
-    ));
+    let mut mvp = mvp_on_wasmi(Some(64));
     let wasm = wat::parse_str(TRAPPING_INDIRECT).expect("wat");
     let module = mvp.compile(&wasm).expect("compile");
     let mut stack = session("stack", TRAPPING_INDIRECT);
