@@ -1137,3 +1137,69 @@ fn a_trapping_counter_passing_call_indirect_ends_runs_like_stack() {
         }
     }
 }
+
+/// Return events a call's callee counts (the rewrite leaves a return check out when only pure
+/// code comes before the next counter-passing call): `$deep`'s recursion is followed by a call
+/// of a leaf (its own rewind copy, whose entry also dispatches rewinds), `$two`'s by a
+/// `call_indirect` (counter-passing in the MVP rewrite). Stops at the unchecked return, at
+/// the next call and inside the previous call's callees all unwind from the right site.
+const ABSORBED_RETURNS: &str = r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $sq $inc)
+  (func $sq (type $t) (i32.mul (local.get 0) (local.get 0)))
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func $leaf (param i32) (result i32) (i32.xor (local.get 0) (i32.const 5)))
+  (func $deep (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 7))
+      (else
+        (i32.add
+          (call $deep (i32.sub (local.get $n) (i32.const 1)))
+          (call $leaf (local.get $n))))))
+  (func $two (param $n i32) (result i32 i32)
+    (call $deep (local.get $n))
+    (call_indirect (type $t) (local.get $n) (i32.and (local.get $n) (i32.const 1))))
+  (func (export "run") (param $n i32) (result i32)
+    (i32.add (call $two (local.get $n)))))
+"#;
+
+#[test]
+fn absorbed_return_events_match_stack_at_every_event() {
+    for kinds in [
+        KindSet::MAIN,
+        KindSet::of(&[EventKind::Return]),
+        KindSet::of(&[EventKind::Call]),
+    ] {
+        let (events, imaged, _) = check_kinds(
+            session("instrumented:wasmi", ABSORBED_RETURNS),
+            ABSORBED_RETURNS,
+            "run",
+            &[Value::I32(3)],
+            kinds,
+        );
+        assert!(events >= 20, "{events} events");
+        assert_eq!(imaged, events, "every stop imaged");
+    }
+    let mut engine = mvp_on_wasmi(Some(64));
+    let module = engine
+        .compile(&wat::parse_str(ABSORBED_RETURNS).expect("wat"))
+        .expect("compile");
+    let pair = Pair { engine, module };
+    let (events, imaged, _) = check_with(pair, ABSORBED_RETURNS, "run", &[Value::I32(3)]);
+    assert_eq!(imaged, events, "MVP: every stop imaged");
+    restored_runs_stop_at_the_next(ABSORBED_RETURNS, &[Value::I32(3)]);
+}
+
+#[test]
+fn absorbed_return_events_on_wasm3_match_stack_at_every_event() {
+    let (events, imaged, _) = check_on(
+        "instrumented:proc:wasm3",
+        ABSORBED_RETURNS,
+        "run",
+        &[Value::I32(3)],
+    );
+    assert!(events >= 20, "{events} events");
+    assert_eq!(imaged, events, "every stop imaged");
+}

@@ -93,6 +93,16 @@ use crate::plan::{block_sig, call_sig, cannot_trap, is_pure, types_at, PlanLevel
 /// The mode value of an unwind.
 const UNWINDING: i32 = 1;
 
+/// The mode value a counter-passing callee returns with when the event its caller left for it
+/// to count before the call, a return event (see [`Emitter::absorbed`]), is the stop: the
+/// caller unwinds from that return site.
+const UNWINDING_FROM_RETURN: i32 = 3;
+
+/// The mode value a counter-passing callee returns with when it is entered while its caller's
+/// previous call unwinds (the caller went on to this call without checking that call's
+/// return, see [`Emitter::absorbed`]): the caller unwinds from that previous call.
+const UNWINDING_FROM_PREVIOUS_CALL: i32 = 4;
+
 /// The event kind of a return check (as `event` gets it).
 const RETURN_KIND: i32 = 4;
 
@@ -130,7 +140,20 @@ enum Cold {
     /// The level's dispatch (`entry`: the body level, which reloads the locals first).
     Dispatch { entry: bool },
     /// A return check after a module function's call: unwinding continues in this frame.
-    Return { call_id: u32, results: usize },
+    Return {
+        call_id: u32,
+        results: usize,
+        absorbed: Option<Absorbed>,
+    },
+}
+
+/// A return event left unchecked for the next call's callee to count (see
+/// [`Emitter::absorbed`]): the return site, and the call it returns from with its result count.
+#[derive(Debug, Clone, Copy)]
+struct Absorbed {
+    return_id: u32,
+    call_id: u32,
+    results: usize,
 }
 
 impl Cold {
@@ -209,6 +232,16 @@ pub(crate) struct Emitter<'a> {
     index_scratch: Option<u32>,
     /// See [`Emitter::depth_kept`].
     depth_kept: Option<u32>,
+    /// A return event this normal copy left unchecked, for the next call to count: only pure
+    /// code that keeps the return site's operands comes before that call, which passes the
+    /// counter (its callee counts the return, `call` and `entry` events in one check and the
+    /// host tells which one stops: `STOP_AT_RETURN`), and the return site's operands are
+    /// exactly those under that call's arguments (`PlanSite::absorbs_return`). A stop at the
+    /// return, or an unwind of the call before it, makes the callee return at once with
+    /// [`UNWINDING_FROM_RETURN`] or [`UNWINDING_FROM_PREVIOUS_CALL`], and the return check of
+    /// the absorbing call unwinds from the right site. The absorbing call's own return is
+    /// checked.
+    absorbed: Option<Absorbed>,
     /// Whether the function calls nothing (no live call site): with a frame limit it only
     /// compares the depth, as no frame above it could read it.
     leaf: bool,
@@ -321,6 +354,7 @@ impl<'a> Emitter<'a> {
             index,
             index_scratch: None,
             depth_kept: None,
+            absorbed: None,
             leaf,
             stale: false,
             landing_locals: HashMap::new(),
@@ -341,10 +375,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// A counter-passing callee's counter and depth arguments: `$l - 2` (its entry check
-    /// covers this frame's `call` event and its own `entry` event) and the frames under it.
-    fn counter_arguments(&mut self) {
+    /// covers this frame's `call` event and its own `entry` event; `absorbed`: and the return
+    /// event before, `$l - 3`) and the frames under it.
+    fn counter_arguments(&mut self, absorbed: bool) {
         self.get_left();
-        self.emit(Instruction::I64Const(2));
+        self.emit(Instruction::I64Const(2 + i64::from(absorbed)));
         self.emit(Instruction::I64Sub);
         self.depth_argument();
     }
@@ -629,6 +664,16 @@ impl<'a> Emitter<'a> {
         self.open_if_over(types, stash, true);
         // The cold path starts with the store the normal path defers (see `store_left`).
         self.store_left();
+        if count == Count::Passed {
+            // Entered while the caller's previous call unwinds (see `absorbed`; rewinding,
+            // the mode is another).
+            self.emit(Instruction::GlobalGet(l.mode));
+            self.emit(Instruction::I32Const(UNWINDING));
+            self.emit(Instruction::I32Eq);
+            self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+            self.return_unwinding(UNWINDING_FROM_PREVIOUS_CALL);
+            self.emit(Instruction::End);
+        }
         match cold {
             Cold::Plain => {}
             Cold::Dispatch { entry } => {
@@ -637,13 +682,20 @@ impl<'a> Emitter<'a> {
                 self.dispatch(entry);
                 self.end();
             }
-            Cold::Return { call_id, results } => {
+            Cold::Return {
+                call_id,
+                results,
+                absorbed,
+            } => {
                 self.emit(Instruction::GlobalGet(l.mode));
                 self.open_if_over(types, stash, false);
                 for _ in 0..results {
                     self.emit(Instruction::Drop);
                 }
                 let keep = types.len().saturating_sub(results);
+                if let Some(absorbed) = absorbed {
+                    self.unwind_absorbed(&types[..keep], absorbed);
+                }
                 self.unwind_from(&types[..keep], call_id);
                 self.end();
             }
@@ -652,7 +704,8 @@ impl<'a> Emitter<'a> {
         // (A counter-passing function's entry has no operands: nothing is stashed.)
         debug_assert!(!merged || types.is_empty());
         if merged {
-            // Answers: 0 go on, 1 stop here, STOP_AT_CALLER.
+            // Answers: 0 go on, 1 stop here, STOP_AT_CALLER, STOP_AT_RETURN.
+            self.block(types, types);
             self.block(types, types);
             self.block(types, types);
         }
@@ -665,8 +718,11 @@ impl<'a> Emitter<'a> {
         self.get_left();
         self.emit(Instruction::Call(l.event()));
         if merged {
-            let (go_on, here, caller) = (self.depth_of(self.ctl.len() - 3), 0, 1);
-            self.emit(Instruction::BrTable(Cow::Owned(vec![go_on, here]), caller));
+            let (go_on, here, caller, at_return) = (self.depth_of(self.ctl.len() - 4), 0, 1, 2);
+            self.emit(Instruction::BrTable(
+                Cow::Owned(vec![go_on, here, caller]),
+                at_return,
+            ));
             self.end();
         } else {
             self.emit(Instruction::I32Eqz);
@@ -684,6 +740,8 @@ impl<'a> Emitter<'a> {
         if merged {
             self.end();
             self.unwind_to_caller();
+            self.end();
+            self.return_unwinding(UNWINDING_FROM_RETURN);
         }
         self.end_over(stash);
         self.stale = true;
@@ -720,6 +778,40 @@ impl<'a> Emitter<'a> {
         }
         self.zero_results();
         self.emit(Instruction::Return);
+    }
+
+    /// Returns at once in mode `mode` (an unwind this frame takes no part in, see
+    /// [`Emitter::absorbed`]).
+    fn return_unwinding(&mut self, mode: i32) {
+        self.emit(Instruction::I32Const(mode));
+        self.emit(Instruction::GlobalSet(self.layout.mode));
+        self.zero_results();
+        self.emit(Instruction::Return);
+    }
+
+    /// In the return check of a call that counted an absorbed return event, unwinding
+    /// (`under`: the operands under the call, also the return site's): a callee that returned
+    /// because that return event is the stop, or because the previous call unwinds, makes this
+    /// frame unwind from that site (the mode set back to "unwinding" for the frames below).
+    fn unwind_absorbed(&mut self, under: &[ValType], absorbed: Absorbed) {
+        let l = self.layout;
+        let previous = under.len().saturating_sub(absorbed.results);
+        for (mode, site, keep) in [
+            (UNWINDING_FROM_RETURN, absorbed.return_id, under.len()),
+            (UNWINDING_FROM_PREVIOUS_CALL, absorbed.call_id, previous),
+        ] {
+            self.emit(Instruction::GlobalGet(l.mode));
+            self.emit(Instruction::I32Const(mode));
+            self.emit(Instruction::I32Eq);
+            self.open_if(under);
+            self.emit(Instruction::I32Const(UNWINDING));
+            self.emit(Instruction::GlobalSet(l.mode));
+            for _ in keep..under.len() {
+                self.emit(Instruction::Drop);
+            }
+            self.unwind_from(&under[..keep], site);
+            self.end();
+        }
     }
 
     /// Zeros of the function's results (and a negative counter when counter-passing): what
@@ -843,7 +935,7 @@ impl<'a> Emitter<'a> {
             match callee {
                 Some(callee) if l.passes_counter(callee) => {
                     // As the call itself passes them (see `call`).
-                    self.counter_arguments();
+                    self.counter_arguments(false);
                     if l.takes_index(callee) {
                         self.emit(Instruction::I32Const(-1));
                     }
@@ -858,7 +950,7 @@ impl<'a> Emitter<'a> {
                     // stopped at its caller's call event, nothing saves it).
                     let scratch = self.index_scratch();
                     self.emit(Instruction::LocalSet(scratch));
-                    self.counter_arguments();
+                    self.counter_arguments(false);
                     self.emit(Instruction::I32Const(-1));
                     self.emit(Instruction::LocalGet(scratch));
                     match l.dispatchers.get(&type_index) {
@@ -886,6 +978,20 @@ impl<'a> Emitter<'a> {
         } else {
             self.emit(Instruction::Br(self.depth_of(landing.at)));
         }
+    }
+
+    /// Whether the innermost level's next site, in a normal copy, is a counter-passing call
+    /// that can count the return event just taken (see [`Emitter::absorbed`]).
+    fn next_absorbs(&self) -> bool {
+        let Some(open) = self.open.last() else {
+            return false;
+        };
+        !self.rewinds
+            && !open.dead
+            && self.levels[open.plan]
+                .sites
+                .get(open.cursor)
+                .is_some_and(|next| next.absorbs_return && self.site_passes(next))
     }
 
     /// Whether a rewind through call site `site` in progress calls the callee itself (the
@@ -1374,11 +1480,13 @@ impl<'a> Emitter<'a> {
             Operator::CallIndirect { type_index, .. } => l.indirect_passes(type_index),
             _ => false,
         };
+        let absorbed = self.absorbed.take();
         match (passing, self.left) {
             (true, Some(left)) => {
                 // The landing of a stop here ends before the call; the callee counts this
                 // event.
                 self.close_landing();
+                let absorbing = i64::from(absorbed.is_some());
                 let indirect = matches!(op, Operator::CallIndirect { .. });
                 let scratch = indirect.then(|| self.index_scratch());
                 if let Some(scratch) = scratch {
@@ -1391,11 +1499,11 @@ impl<'a> Emitter<'a> {
                     // frame-limit exit stores that count (see `run`); but a `call_indirect`
                     // can trap before any callee runs (undefined element, signature).
                     self.emit(Instruction::LocalGet(left));
-                    self.emit(Instruction::I64Const(1));
+                    self.emit(Instruction::I64Const(1 + absorbing));
                     self.emit(Instruction::I64Sub);
                     self.emit(Instruction::GlobalSet(l.left));
                 }
-                self.counter_arguments();
+                self.counter_arguments(absorbed.is_some());
                 match (op, scratch) {
                     (_, Some(scratch)) => {
                         self.emit(Instruction::LocalGet(scratch));
@@ -1466,6 +1574,7 @@ impl<'a> Emitter<'a> {
             Cold::Return {
                 call_id,
                 results: results.len(),
+                absorbed,
             }
         };
         let count = match (passing, self.left) {
@@ -1473,7 +1582,19 @@ impl<'a> Emitter<'a> {
             _ if import => Count::Local,
             _ => Count::Global,
         };
-        self.check(RETURN_KIND, ret_id, &ret_types, cold, count);
+        match (count, self.left) {
+            (Count::Returned, Some(left)) if absorbed.is_none() && self.next_absorbs() => {
+                // The next call's callee counts this return event (see `absorbed`).
+                self.emit(Instruction::LocalSet(left));
+                self.stale = true;
+                self.absorbed = Some(Absorbed {
+                    return_id: ret_id,
+                    call_id,
+                    results: results.len(),
+                });
+            }
+            _ => self.check(RETURN_KIND, ret_id, &ret_types, cold, count),
+        }
         self.close_landing();
         self.pure_run.clear();
         Ok(())

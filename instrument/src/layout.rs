@@ -110,12 +110,15 @@ pub const MERGED_CALL: i32 = 0x100;
 pub const RESTARTS_COUNTER: i32 = 0x200;
 
 /// `event`'s answers: go on, stop at this event, or (merged `entry` only) stop at the
-/// caller's `call` event.
+/// caller's `call` event, or at the return event the caller left unchecked just before that
+/// call (see `body`: a call's callee may count the return event before it).
 pub const GO_ON: i32 = 0;
 /// See [`GO_ON`].
 pub const STOP_HERE: i32 = 1;
 /// See [`GO_ON`].
 pub const STOP_AT_CALLER: i32 = 2;
+/// See [`GO_ON`].
+pub const STOP_AT_RETURN: i32 = 3;
 
 /// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
 /// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".

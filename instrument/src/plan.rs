@@ -24,6 +24,12 @@ pub(crate) struct PlanSite {
     pub type_index: u32,
     /// For a direct call site: the callee (original index space).
     pub callee: Option<u32>,
+    /// For a call site: whether the return site just before it (the previous site of the
+    /// level) can have its event counted by this call's callee instead of a check of its own
+    /// (see `body`): only pure instructions come between them, none takes anything from under
+    /// the return site's operands, and the operands under this call's arguments are exactly
+    /// those.
+    pub absorbs_return: bool,
 }
 
 /// One control level of the body, in opening order.
@@ -274,6 +280,9 @@ pub(crate) fn plan(
     let mut first = true;
     // A site to record at the next instruction: (kind, consumed, indirect).
     let mut pending: Option<(SiteKind, u32, bool)> = None;
+    // A return site whose event a following call could absorb: its level, the operand height
+    // there, and whether the last pure instruction since pushed a value.
+    let mut absorbable: Option<(usize, usize, Option<bool>)> = None;
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         let pc = u32::try_from(offset - base).unwrap_or(u32::MAX);
@@ -292,6 +301,7 @@ pub(crate) fn plan(
                     indirect: false,
                     type_index: 0,
                     callee: None,
+                    absorbs_return: false,
                 }],
                 dead: false,
                 pure_prefix: true,
@@ -315,6 +325,10 @@ pub(crate) fn plan(
                 .get(height..)
                 .unwrap_or(&[])
                 .to_vec();
+            if kind == SiteKind::Return {
+                let height = types_at(function, pc, offset)?.len();
+                absorbable = Some((current, height, None));
+            }
             levels[current].sites.push(PlanSite {
                 kind,
                 pc,
@@ -323,8 +337,30 @@ pub(crate) fn plan(
                 indirect,
                 type_index: 0,
                 callee: None,
+                absorbs_return: false,
             });
         }
+        // What the instruction before this one left of the return site's operands: all of them.
+        if let Some((level, height, pushed)) = absorbable {
+            let here = types_at(function, pc, offset)?.len();
+            let kept = pushed.is_none_or(|pushed| {
+                here.checked_sub(usize::from(pushed))
+                    .is_some_and(|kept| kept >= height)
+            });
+            absorbable = (kept && level == current).then_some((level, height, pushed));
+        }
+        let absorbs_return = match (absorbable.take(), call_sig(analysis, &op, offset)?) {
+            (Some((_, height, _)), Some((params, _, indirect))) if live => {
+                let here = types_at(function, pc, offset)?.len();
+                here.checked_sub(params.len() + usize::from(indirect)) == Some(height)
+            }
+            (Some((level, height, _)), None) if is_pure(&op) => {
+                let pushes = !matches!(op, Operator::Nop | Operator::Drop);
+                absorbable = Some((level, height, Some(pushes)));
+                false
+            }
+            _ => false,
+        };
         match op {
             Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
                 let (params, _) = block_sig(analysis, blockty, offset)?;
@@ -350,6 +386,7 @@ pub(crate) fn plan(
                         indirect: false,
                         type_index: 0,
                         callee: None,
+                        absorbs_return: false,
                     });
                 }
                 levels.push(PlanLevel {
@@ -427,6 +464,7 @@ pub(crate) fn plan(
                     indirect,
                     type_index,
                     callee,
+                    absorbs_return,
                 });
                 pending = Some((SiteKind::Return, consumed, indirect));
             }

@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use baton_checkpoint::EventKind;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
 use baton_instrument::layout::{
-    value_types, GO_ON, MERGED_CALL, RESTARTS_COUNTER, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_HERE,
+    value_types, GO_ON, MERGED_CALL, RESTARTS_COUNTER, STACK_EXHAUSTED, STOP_AT_CALLER,
+    STOP_AT_RETURN, STOP_HERE,
 };
 
 /// The trap message `event` uses to end a run that ran out of fuel.
@@ -53,6 +54,11 @@ pub struct HostState {
     /// The run's first event number and the events-left counter it started (or, rewinding,
     /// goes on) with.
     pub start: (u64, i64),
+    /// Every event of this run numbered below this was decided by `event` or could not stop
+    /// the run (set to the run's first event number when it starts): an event at or above it
+    /// that a merged `entry` reports two events back is a return event its caller left for it
+    /// to count (see `baton_instrument`'s `body`).
+    pub undecided_from: u64,
 }
 
 impl HostState {
@@ -64,6 +70,7 @@ impl HostState {
     /// Whether the run stops at event `count` of `kind` (recorded in `stopped`); the
     /// out-of-fuel trap when the fuel is used up.
     fn decide(&mut self, kind: EventKind, count: u64) -> Result<bool, String> {
+        self.undecided_from = self.undecided_from.max(count + 1);
         if self.fuel.is_some_and(|fuel| count >= fuel) {
             self.out_of_fuel = true;
             return Err(OUT_OF_FUEL.into());
@@ -128,6 +135,15 @@ pub fn create_imports(
             };
             let mut st = lock(&state);
             let count = st.event_number(*left);
+            // An event two back that nothing decided yet is the return event the caller left
+            // unchecked for this entry to count (every other event of this run from its
+            // threshold on went to `event`; one before cannot stop it).
+            if kind & MERGED_CALL != 0
+                && count >= st.undecided_from.saturating_add(2)
+                && st.decide(EventKind::Return, count - 2)?
+            {
+                return Ok(vec![Value::I32(STOP_AT_RETURN)]);
+            }
             // A counter-passing function's entry also counts its caller's call event, the
             // one before (unless a rewind landed on that call: it fired before the stop).
             if kind & MERGED_CALL != 0

@@ -242,6 +242,7 @@ impl Session {
                 fuel: options.fuel,
                 queue: queue.into(),
                 start: (count, left),
+                undecided_from: count,
                 ..host::HostState::default()
             };
         }
