@@ -86,7 +86,7 @@ use wasm_encoder::{Encode, Function, Instruction};
 use wasmparser::{FunctionBody, Operator, ValType};
 
 use crate::error::InstrumentError;
-use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL, RESTARTS_COUNTER};
+use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL};
 use crate::meta::SiteKind;
 use crate::plan::{block_sig, call_sig, cannot_trap, is_pure, types_at, PlanLevel};
 
@@ -105,6 +105,9 @@ const UNWINDING_FROM_PREVIOUS_CALL: i32 = 4;
 
 /// The event kind of a return check (as `event` gets it).
 const RETURN_KIND: i32 = 4;
+
+/// The event kind of an entry check.
+const ENTRY_KIND: i32 = 1;
 
 /// An entry of the emitted control stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -662,6 +665,9 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
         self.open_if_over(types, stash, true);
+        if kind == ENTRY_KIND {
+            self.frame_limit_exit();
+        }
         // The cold path starts with the store the normal path defers (see `store_left`).
         self.store_left();
         if count == Count::Passed {
@@ -709,14 +715,7 @@ impl<'a> Emitter<'a> {
             self.block(types, types);
             self.block(types, types);
         }
-        self.emit(Instruction::I32Const(if merged {
-            kind | MERGED_CALL
-        } else {
-            kind
-        }));
-        self.emit(Instruction::I32Const(site as i32));
-        self.get_left();
-        self.emit(Instruction::Call(l.event()));
+        self.ask_host(if merged { kind | MERGED_CALL } else { kind }, site);
         if merged {
             let (go_on, here, caller, at_return) = (self.depth_of(self.ctl.len() - 4), 0, 1, 2);
             self.emit(Instruction::BrTable(
@@ -778,6 +777,86 @@ impl<'a> Emitter<'a> {
         }
         self.zero_results();
         self.emit(Instruction::Return);
+    }
+
+    /// Calls the host's `event` for `kind` at `site` and loads the counter it queued (see
+    /// `layout::GO_ON`): leaves the answer.
+    fn ask_host(&mut self, kind: i32, site: u32) {
+        let l = self.layout;
+        self.emit(Instruction::I32Const(kind));
+        self.emit(Instruction::I32Const(site as i32));
+        self.get_left();
+        self.own_depth_value();
+        self.emit(Instruction::Call(l.event()));
+        self.emit(Instruction::Call(l.load(ValType::I64)));
+        self.emit(match self.left {
+            Some(left) => Instruction::LocalSet(left),
+            None => Instruction::GlobalSet(l.left),
+        });
+    }
+
+    /// The frames up to this one, itself included (0 without a frame limit): `event`'s
+    /// `depth`, which the host re-arms the counter by.
+    fn own_depth_value(&mut self) {
+        match (self.depth, self.layout.depth) {
+            (_, None) => self.emit(Instruction::I32Const(0)),
+            (Some(depth), Some(_)) => self.own_depth(depth),
+            (None, Some((global, _))) => {
+                self.emit(Instruction::GlobalGet(global));
+                if self.leaf {
+                    // A leaf does not count itself in the global.
+                    self.emit(Instruction::I32Const(1));
+                    self.emit(Instruction::I32Add);
+                }
+            }
+        }
+    }
+
+    /// With a frame limit, at the start of the entry check's cold path: traps through
+    /// `stack_exhausted` when the frames under this one reach the limit. Only the cold path
+    /// needs to compare: the host re-arms the counter so that no entry can pass the limit
+    /// without its check going cold (every frame deeper takes a `call` and an `entry` event,
+    /// and the counter never allows more than twice the frames left, see `layout::GO_ON`).
+    /// The run ends counted up to the caller's `call` event.
+    fn frame_limit_exit(&mut self) {
+        let l = self.layout;
+        let Some((global, limit)) = l.depth else {
+            return;
+        };
+        match self.depth {
+            Some(depth) => self.emit(Instruction::LocalGet(depth)),
+            None => self.emit(Instruction::GlobalGet(global)),
+        }
+        self.emit(Instruction::I32Const(limit as i32));
+        // The global counts this frame already, unless it is a leaf.
+        self.emit(if self.depth.is_none() && !self.leaf {
+            Instruction::I32GtU
+        } else {
+            Instruction::I32GeU
+        });
+        self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
+        match (self.depth, self.left) {
+            // A counter-passing function: the caller passed the call event on uncounted
+            // (`$l + 1`: the call and this entry are `$l + 2`).
+            (Some(_), Some(left)) => {
+                self.emit(Instruction::LocalGet(left));
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Add);
+                self.emit(Instruction::GlobalSet(l.left));
+            }
+            // A lean function counted its entry in the global.
+            (_, None) => {
+                self.emit(Instruction::GlobalGet(l.left));
+                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Add);
+                self.emit(Instruction::GlobalSet(l.left));
+            }
+            // Otherwise the global holds what the caller stored before the call.
+            (None, Some(_)) => {}
+        }
+        self.emit(Instruction::Call(l.stack_exhausted()));
+        self.emit(Instruction::Unreachable);
+        self.emit(Instruction::End);
     }
 
     /// Returns at once in mode `mode` (an unwind this frame takes no part in, see
@@ -1155,26 +1234,8 @@ impl<'a> Emitter<'a> {
         let ty = self.types.block(&[], &results);
         self.emit(Instruction::Block(ty));
         self.ctl.push(Ctl::Orig);
-        if let Some((global, limit)) = l.depth {
-            self.emit(match self.depth {
-                Some(depth) => Instruction::LocalGet(depth),
-                None => Instruction::GlobalGet(global),
-            });
-            self.emit(Instruction::I32Const(limit as i32));
-            self.emit(Instruction::I32GeU);
-            self.unlikely.push(self.out.len());
-            self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
-            if let (Some(_), Some(left)) = (self.depth, self.left) {
-                // The run ends counted up to the caller's call event, which the caller
-                // passed on uncounted (`$l + 1`: the call and this entry are `$l + 2`).
-                self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(1));
-                self.emit(Instruction::I64Add);
-                self.emit(Instruction::GlobalSet(l.left));
-            }
-            self.emit(Instruction::Call(l.stack_exhausted()));
-            self.emit(Instruction::Unreachable);
-            self.emit(Instruction::End);
+        if let Some((global, _)) = l.depth {
+            // (The limit is compared in the entry check's cold path: `frame_limit_exit`.)
             if !self.leaf && self.depth.is_none() {
                 self.emit(Instruction::GlobalGet(global));
                 self.emit(Instruction::I32Const(1));
@@ -1189,7 +1250,13 @@ impl<'a> Emitter<'a> {
             } else {
                 Count::Global
             };
-            self.check(1, id, &types, Cold::Dispatch { entry: true }, count);
+            self.check(
+                ENTRY_KIND,
+                id,
+                &types,
+                Cold::Dispatch { entry: true },
+                count,
+            );
             self.close_landing();
         }
         let mut reader = body.get_operators_reader()?;
@@ -1345,13 +1412,13 @@ impl<'a> Emitter<'a> {
     ///   loop <original> (check: br_if $cold) ... end  br $exit
     /// end
     /// [store $l] if rewinding { land: load the landing slot and counter; $l += 1; br $again }
-    /// event(loop | RESTARTS_COUNTER) == GO_ON? { $l = 0 + 1; br $again }
+    /// event(loop), $l = the counter the host queued; == GO_ON? { $l += 1; br $again }
     /// unwind from the loop's header
     /// end unreachable end
     /// ```
     /// Going back in through `$again` passes the check again, so the cold path adds the
     /// one it will take off: after a rewind the loop goes on with the image's counter, after
-    /// "go on" with 0 (the host counts on from there, see [`RESTARTS_COUNTER`]).
+    /// "go on" with the re-armed one (see `layout::GO_ON`).
     fn hoisted_cold(&mut self, hoist: Hoist) {
         let l = self.layout;
         self.end();
@@ -1367,13 +1434,10 @@ impl<'a> Emitter<'a> {
             self.reenter(hoist.again, None);
             self.end();
         }
-        self.emit(Instruction::I32Const(2 | RESTARTS_COUNTER));
-        self.emit(Instruction::I32Const(hoist.site as i32));
-        self.get_left();
-        self.emit(Instruction::Call(l.event()));
+        self.ask_host(2, hoist.site);
         self.emit(Instruction::I32Eqz);
         self.open_if(&[]);
-        self.reenter(hoist.again, Some(0));
+        self.reenter(hoist.again, None);
         self.end();
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));

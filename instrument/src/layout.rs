@@ -76,8 +76,11 @@ pub fn import_count(mvp: bool) -> u32 {
     }
 }
 
-/// Names of the added imports, in order: `event(kind, site, left) -> stop` (`left`: the
-/// events-left counter after counting this event, negative from the threshold on),
+/// Names of the added imports, in order: `event(kind, site, left, depth) -> answer` (`left`:
+/// the events-left counter after counting this event, negative from the threshold on;
+/// `depth`: the frames up to the asking one, itself included, with a frame limit, else 0; the
+/// host queues the counter the code goes on with, which the code loads at once with
+/// `load_i64`, see [`GO_ON`]),
 /// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
 /// [`VALUE_TYPES`], and `stack_exhausted()` (always traps, see [`STACK_EXHAUSTED`]).
 pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
@@ -103,15 +106,14 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
 /// host answers [`STOP_AT_CALLER`] for a stop there.
 pub const MERGED_CALL: i32 = 0x100;
 
-/// Added to the kind of a `loop` event checked at the header of a loop whose checks are all
-/// outside it (see `body`: a call-free loop stays call-free): when the host answers
-/// [`GO_ON`], the code sets its counter to 0 and the host counts on from there (the check
-/// cannot go back into the loop with the counter below 0, it would fire again).
-pub const RESTARTS_COUNTER: i32 = 0x200;
-
 /// `event`'s answers: go on, stop at this event, or (merged `entry` only) stop at the
 /// caller's `call` event, or at the return event the caller left unchecked just before that
 /// call (see `body`: a call's callee may count the return event before it).
+///
+/// Whatever the answer, the host also queues an `i64`, the counter the code goes on with,
+/// which the code loads right after `event` returns: after [`GO_ON`] the host *re-arms* the
+/// counter (the events to its next threshold, with a frame limit at most the events before
+/// the shallowest entry that could exceed it, see `body`), otherwise it is `left` as given.
 pub const GO_ON: i32 = 0;
 /// See [`GO_ON`].
 pub const STOP_HERE: i32 = 1;

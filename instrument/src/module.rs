@@ -189,7 +189,10 @@ pub(crate) fn rewrite(
         remap.parse_import_section(&mut imports, r)?;
     }
     let mut import_types = Vec::new();
-    import_types.push(types.index(&[ValType::I32, ValType::I32, ValType::I64], &[ValType::I32]));
+    import_types.push(types.index(
+        &[ValType::I32, ValType::I32, ValType::I64, ValType::I32],
+        &[ValType::I32],
+    ));
     import_types.push(types.index(&[ValType::I32], &[]));
     for ty in value_types(options.mvp) {
         import_types.push(types.index(&[wire(*ty)], &[]));

@@ -15,10 +15,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use baton_checkpoint::EventKind;
+use baton_engine::RunOptions;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
 use baton_instrument::layout::{
-    value_types, GO_ON, MERGED_CALL, RESTARTS_COUNTER, STACK_EXHAUSTED, STOP_AT_CALLER,
-    STOP_AT_RETURN, STOP_HERE,
+    value_types, GO_ON, MERGED_CALL, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_AT_RETURN, STOP_HERE,
 };
 
 /// The trap message `event` uses to end a run that ran out of fuel.
@@ -59,6 +59,32 @@ pub struct HostState {
     /// that a merged `entry` reports two events back is a return event its caller left for it
     /// to count (see `baton_instrument`'s `body`).
     pub undecided_from: u64,
+    /// The rewritten module's frame limit (`Options::max_frames`), which the counter is
+    /// re-armed by (see [`armed_left`]).
+    pub frame_limit: Option<u32>,
+}
+
+/// The events-left counter a run goes on with from event number `next`, its frames `depth`
+/// deep (0: before the host calls the entry): the events to the run's threshold (its stop or
+/// fuel), and with a frame limit fewer than the events before the first entry that could pass
+/// it (each frame deeper takes an `entry` event and, but the first, a `call` event), so that
+/// entry's check goes cold: the rewrite compares the frames with the limit only there (see
+/// `baton_instrument::layout::GO_ON`).
+pub fn armed_left(options: RunOptions, next: u64, depth: u32, frame_limit: Option<u32>) -> i64 {
+    let threshold = options
+        .stop
+        .map_or(u64::MAX, |stop| stop.at)
+        .min(options.fuel.unwrap_or(u64::MAX));
+    let to_threshold = i64::try_from(threshold.saturating_sub(next)).unwrap_or(i64::MAX);
+    let Some(limit) = frame_limit else {
+        return to_threshold;
+    };
+    // The next event may be a call's: a frame deeper can enter one event from here, each
+    // further frame two more, so a frame `limit + 1` deep can enter 2 * (limit - depth) + 1
+    // events from here at the soonest (from the host too: the first entry has no call event);
+    // that event must take the counter below 0.
+    let soonest = 2 * (i64::from(limit) - i64::from(depth)) + 1;
+    to_threshold.min((soonest - 1).max(0))
 }
 
 impl HostState {
@@ -80,6 +106,36 @@ impl HostState {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// `event`'s answer for an event of `kind` (with the rewrite's flags) that left the
+    /// counter at `left`: stop here, at the caller's call or return event merged into it,
+    /// or go on; the out-of-fuel trap when the fuel is used up.
+    fn answer(&mut self, kind: i32, left: i64) -> Result<i32, String> {
+        let count = self.event_number(left);
+        // An event two back that nothing decided yet is the return event the caller left
+        // unchecked for this entry to count (every other event of this run from its
+        // threshold on went to `event`; one before cannot stop it).
+        if kind & MERGED_CALL != 0
+            && count >= self.undecided_from.saturating_add(2)
+            && self.decide(EventKind::Return, count - 2)?
+        {
+            return Ok(STOP_AT_RETURN);
+        }
+        // A counter-passing function's entry also counts its caller's call event, the
+        // one before (unless a rewind landed on that call: it fired before the stop).
+        if kind & MERGED_CALL != 0
+            && count > self.start.0
+            && self.decide(EventKind::Call, count - 1)?
+        {
+            return Ok(STOP_AT_CALLER);
+        }
+        let kind = EventKind::from_image_number(kind & !MERGED_CALL)
+            .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
+        if self.decide(kind, count)? {
+            return Ok(STOP_HERE);
+        }
+        Ok(GO_ON)
     }
 
     /// Events counted so far when the events-left counter holds `left`.
@@ -125,45 +181,32 @@ pub fn create_imports(
     let state = shared.clone();
     handles.push(engine.host_func(
         &FuncType::new(
-            vec![ValType::I32, ValType::I32, ValType::I64],
+            vec![ValType::I32, ValType::I32, ValType::I64, ValType::I32],
             vec![ValType::I32],
         ),
         Arc::new(move |args: &[Value]| {
-            let (Some(Value::I32(kind)), Some(Value::I64(left))) = (args.first(), args.get(2))
+            let (Some(Value::I32(kind)), Some(Value::I64(left)), Some(Value::I32(depth))) =
+                (args.first(), args.get(2), args.get(3))
             else {
                 return Err("baton instrumented: bad event arguments".into());
             };
             let mut st = lock(&state);
-            let count = st.event_number(*left);
-            // An event two back that nothing decided yet is the return event the caller left
-            // unchecked for this entry to count (every other event of this run from its
-            // threshold on went to `event`; one before cannot stop it).
-            if kind & MERGED_CALL != 0
-                && count >= st.undecided_from.saturating_add(2)
-                && st.decide(EventKind::Return, count - 2)?
-            {
-                return Ok(vec![Value::I32(STOP_AT_RETURN)]);
-            }
-            // A counter-passing function's entry also counts its caller's call event, the
-            // one before (unless a rewind landed on that call: it fired before the stop).
-            if kind & MERGED_CALL != 0
-                && count > st.start.0
-                && st.decide(EventKind::Call, count - 1)?
-            {
-                return Ok(vec![Value::I32(STOP_AT_CALLER)]);
-            }
-            let restarts = kind & RESTARTS_COUNTER != 0;
-            let kind = EventKind::from_image_number(kind & !(MERGED_CALL | RESTARTS_COUNTER))
-                .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
-            if st.decide(kind, count)? {
-                return Ok(vec![Value::I32(STOP_HERE)]);
-            }
-            if restarts {
-                // The code goes on with the counter at 0: nothing more counted until it
-                // goes below.
-                st.start = (st.counted(*left), 0);
-            }
-            Ok(vec![Value::I32(GO_ON)])
+            let answer = st.answer(*kind, *left)?;
+            // The counter the code goes on with (see `layout::GO_ON`).
+            let go_on_with = if answer == GO_ON {
+                let next = st.counted(*left);
+                let options = RunOptions {
+                    stop: st.stop,
+                    fuel: st.fuel,
+                };
+                let armed = armed_left(options, next, *depth as u32, st.frame_limit);
+                st.start = (next, armed);
+                armed
+            } else {
+                *left
+            };
+            st.queue.push_back(Value::I64(go_on_with));
+            Ok(vec![Value::I32(answer)])
         }),
     )?);
     let state = shared.clone();

@@ -35,17 +35,7 @@ use frames::{frames_from_raw, rewind_queue, Suspended};
 
 /// The mode value that makes the module rewind.
 const REWINDING: i32 = 2;
-
-/// The events-left counter of a run whose next event is number `count`: events until the
-/// first one the host must see (the stop's number or the fuel, whichever is lower).
-fn left_until(options: RunOptions, count: u64) -> i64 {
-    let threshold = options
-        .stop
-        .map_or(u64::MAX, |stop| stop.at)
-        .min(options.fuel.unwrap_or(u64::MAX));
-    i64::try_from(threshold.saturating_sub(count)).unwrap_or(i64::MAX)
-}
-use host::{create_imports, lock, Shared};
+use host::{armed_left, create_imports, lock, Shared};
 
 /// One compiled module: the original's analysis and the wrapped engine's rewritten module.
 struct ModuleRec {
@@ -217,8 +207,8 @@ impl Session {
         .map(|_| ())
     }
 
-    /// Runs `export` with `args` in `mode` from event `count`, then turns what the host saw
-    /// into the outcome.
+    /// Runs `export` with `args` in `mode` from event `count` (`depth`: the frames a rewind
+    /// restores, 0 for a call), then turns what the host saw into the outcome.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
@@ -229,9 +219,10 @@ impl Session {
         options: RunOptions,
         mode: i32,
         count: u64,
+        depth: u32,
         queue: Vec<Value>,
     ) -> Result<RunReport, EngineError> {
-        let left = left_until(options, count);
+        let left = armed_left(options, count, depth, self.options.max_frames);
         // Rewinding, every frame's first check must go cold, and `$l` stays negative for the
         // checks at level starts: the last landing sets `left`.
         self.control(id, mode, if mode == REWINDING { -1 } else { left })?;
@@ -243,6 +234,7 @@ impl Session {
                 queue: queue.into(),
                 start: (count, left),
                 undecided_from: count,
+                frame_limit: self.options.max_frames,
                 ..host::HostState::default()
             };
         }
@@ -630,7 +622,7 @@ impl Engine for Session {
                 RunOptions::default(),
             );
         };
-        self.run(instance, entry, export, args, options, 0, 0, Vec::new())
+        self.run(instance, entry, export, args, options, 0, 0, 0, Vec::new())
     }
 
     fn resume(
@@ -649,7 +641,12 @@ impl Engine for Session {
             &module.meta,
             &module.analysis,
             &suspended,
-            left_until(options, next),
+            armed_left(
+                options,
+                next,
+                suspended.frames.len() as u32,
+                self.options.max_frames,
+            ),
         )
         .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
         // The entry's rewind copy when it has one; otherwise its own export name when it has
@@ -676,6 +673,7 @@ impl Engine for Session {
             options,
             REWINDING,
             next,
+            suspended.frames.len() as u32,
             queue.into(),
         )
     }
