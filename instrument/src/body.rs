@@ -86,7 +86,7 @@ use wasm_encoder::{Encode, Function, Instruction};
 use wasmparser::{FunctionBody, Operator, ValType};
 
 use crate::error::InstrumentError;
-use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL};
+use crate::layout::{enc, zero, Layout, Remap, Types, MERGED_CALL, MERGED_NEXT_LOOP};
 use crate::meta::SiteKind;
 use crate::plan::{block_sig, call_sig, cannot_trap, is_pure, types_at, PlanLevel};
 
@@ -170,6 +170,32 @@ impl Cold {
     }
 }
 
+/// Code a check is emitted before (already emitted, moved after it), which its cold path runs
+/// before unwinding.
+#[derive(Clone, Copy)]
+enum Late<'c> {
+    /// Nothing.
+    None,
+    /// The pure code computing a call's arguments (see [`Emitter::early_check`]), and the
+    /// call site's operand types after it: a stop at the call runs it, then saves them.
+    Early(&'c [u8], &'c [ValType]),
+    /// A return check that also counts the header event of the loop it is directly in (see
+    /// [`Precount`]): the code up to the `br` back to the header, and the header's site. A
+    /// stop at the header runs the code and unwinds from the header.
+    Header(&'c [u8], u32),
+}
+
+/// A return check left for the `br` back to the loop header it also counts (see
+/// `PlanLevel::precounted_header`; a normal copy only): where in `out` it goes, and what
+/// [`Emitter::check`] needs.
+struct Precount {
+    pos: usize,
+    site: u32,
+    types: Vec<ValType>,
+    cold: Cold,
+    count: Count,
+}
+
 /// Where a rewind lands for one site: its landing block, and for a `call_indirect` site the
 /// block ending right after the call (control-stack positions).
 #[derive(Debug, Clone, Copy)]
@@ -198,6 +224,10 @@ struct Open {
     dispatch_first: bool,
     /// A loop whose check's cold path is outside it.
     hoist: Option<Hoist>,
+    /// A loop whose header check only its entry from before it passes (a precounted header,
+    /// see `PlanLevel::precounted_header`): the check sits in an added loop around the
+    /// original one, which branches back to the original one's start.
+    outer_loop: bool,
 }
 
 /// Emits one function.
@@ -245,6 +275,8 @@ pub(crate) struct Emitter<'a> {
     /// the absorbing call unwinds from the right site. The absorbing call's own return is
     /// checked.
     absorbed: Option<Absorbed>,
+    /// A return check waiting for the `br` it goes before (see [`Precount`]).
+    precount: Option<Precount>,
     /// Whether the function calls nothing (no live call site): with a frame limit it only
     /// compares the depth, as no frame above it could read it.
     leaf: bool,
@@ -358,6 +390,7 @@ impl<'a> Emitter<'a> {
             index_scratch: None,
             depth_kept: None,
             absorbed: None,
+            precount: None,
             leaf,
             stale: false,
             landing_locals: HashMap::new(),
@@ -613,7 +646,7 @@ impl<'a> Emitter<'a> {
     /// An event check (see the module docs). The caller closes the site's landing after it.
     /// `count`: where the check takes the counter from.
     fn check(&mut self, kind: i32, site: u32, types: &[ValType], cold: Cold, count: Count) {
-        self.check_early(kind, site, types, cold, count, None);
+        self.check_early(kind, site, types, cold, count, Late::None);
     }
 
     /// [`Emitter::check`], emitted before `late`'s pure code (its encoded instructions and the
@@ -626,9 +659,11 @@ impl<'a> Emitter<'a> {
         types: &[ValType],
         cold: Cold,
         count: Count,
-        late: Option<(&[u8], &[ValType])>,
+        late: Late<'_>,
     ) {
         let l = self.layout;
+        // A return check that counts the next loop header too takes two events off.
+        let events = 1 + i64::from(matches!(late, Late::Header(..)));
         // A normal copy is never entered rewinding (its rewind copy is).
         let cold = match cold {
             Cold::Dispatch { .. } if !self.rewinds => Cold::Plain,
@@ -640,7 +675,7 @@ impl<'a> Emitter<'a> {
         match (self.left, count) {
             (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
             (Some(left), Count::Returned) => {
-                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Const(events));
                 self.emit(Instruction::I64Sub);
                 self.emit(Instruction::LocalTee(left));
             }
@@ -650,7 +685,7 @@ impl<'a> Emitter<'a> {
                 } else {
                     Instruction::LocalGet(left)
                 });
-                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Const(events));
                 self.emit(Instruction::I64Sub);
                 self.emit(Instruction::LocalTee(left));
             }
@@ -715,8 +750,36 @@ impl<'a> Emitter<'a> {
             self.block(types, types);
             self.block(types, types);
         }
-        self.ask_host(if merged { kind | MERGED_CALL } else { kind }, site);
-        if merged {
+        let header = match late {
+            Late::Header(code, header) => Some((code, header)),
+            _ => None,
+        };
+        if header.is_some() {
+            // Answers: 0 go on, 1 stop here, STOP_AT_NEXT.
+            self.block(types, types);
+            self.block(types, types);
+        }
+        let flags = if merged {
+            MERGED_CALL
+        } else if header.is_some() {
+            MERGED_NEXT_LOOP
+        } else {
+            0
+        };
+        self.ask_host(kind | flags, site);
+        if let Some((code, header)) = header {
+            let (go_on, here, next) = (self.depth_of(self.ctl.len() - 3), 1, 0);
+            self.emit(Instruction::BrTable(
+                Cow::Owned(vec![go_on, here, here, here]),
+                next,
+            ));
+            self.end();
+            self.emit(Instruction::I32Const(UNWINDING));
+            self.emit(Instruction::GlobalSet(l.mode));
+            self.out.extend_from_slice(code);
+            self.unwind_from(&[], header);
+            self.end();
+        } else if merged {
             let (go_on, here, caller, at_return) = (self.depth_of(self.ctl.len() - 4), 0, 1, 2);
             self.emit(Instruction::BrTable(
                 Cow::Owned(vec![go_on, here, caller]),
@@ -730,11 +793,11 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));
         match late {
-            Some((code, site_types)) => {
+            Late::Early(code, site_types) => {
                 self.out.extend_from_slice(code);
                 self.unwind_from(site_types, site);
             }
-            None => self.unwind_from(types, site),
+            Late::None | Late::Header(..) => self.unwind_from(types, site),
         }
         if merged {
             self.end();
@@ -1059,6 +1122,47 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Whether the return site just taken, in a normal copy, counts the header event of the
+    /// loop it is directly in (see [`Precount`]).
+    fn precounts_header(&self) -> bool {
+        let Some(open) = self.open.last() else {
+            return false;
+        };
+        let level = &self.levels[open.plan];
+        !self.rewinds
+            && open.outer_loop
+            && open
+                .cursor
+                .checked_sub(1)
+                .and_then(|i| level.sites.get(i))
+                .is_some_and(|site| site.precounts_header)
+    }
+
+    /// Emits the return check waiting for this `br` (see [`Precount`]) before the code since
+    /// its return site, with that code in its cold path for a stop at the loop header.
+    fn precounted_check(&mut self, offset: u64) -> Result<(), InstrumentError> {
+        let Some(precount) = self.precount.take() else {
+            return Ok(());
+        };
+        let header = self
+            .open
+            .last()
+            .and_then(|open| self.site_ids[open.plan].first().copied())
+            .ok_or_else(|| InstrumentError::at(offset, "no loop header site"))?;
+        let code = self.out.split_off(precount.pos);
+        self.check_early(
+            RETURN_KIND,
+            precount.site,
+            &precount.types,
+            precount.cold,
+            precount.count,
+            Late::Header(&code, header),
+        );
+        self.close_landing();
+        self.out.extend(code);
+        Ok(())
+    }
+
     /// Whether the innermost level's next site, in a normal copy, is a counter-passing call
     /// that can count the return event just taken (see [`Emitter::absorbed`]).
     fn next_absorbs(&self) -> bool {
@@ -1158,6 +1262,7 @@ impl<'a> Emitter<'a> {
             landings,
             dispatch_first,
             hoist: None,
+            outer_loop: false,
         });
         if any && !dispatch_first {
             // The dispatch does not read the level's parameters: stashed, the `if`s take none.
@@ -1344,6 +1449,30 @@ impl<'a> Emitter<'a> {
             None
         };
         let ty = remap.block_type(blockty)?;
+        let outer_loop = matches!(op, Operator::Loop { .. })
+            && !self.rewinds
+            && !dead
+            && self
+                .levels
+                .get(self.next_level)
+                .is_some_and(|level| level.precounted_header());
+        if outer_loop {
+            // The header check in an added loop around the original one, whose start the
+            // branches back go to (their return checks count the header event).
+            self.emit(Instruction::Loop(ty));
+            self.ctl.push(Ctl::Added);
+            self.enter_level(dead, spills);
+            if let Some(open) = self.open.last_mut() {
+                open.outer_loop = true;
+            }
+            let (id, types, _) = self
+                .take_site(SiteKind::Loop, offset)?
+                .ok_or_else(|| InstrumentError::at(offset, "dead loop site"))?;
+            self.check(2, id, &types, Cold::Plain, Count::Local);
+            self.emit(Instruction::Loop(ty));
+            self.ctl.push(Ctl::Orig);
+            return Ok(());
+        }
         self.emit(match op {
             Operator::Loop { .. } => Instruction::Loop(ty),
             Operator::If { .. } => Instruction::If(ty),
@@ -1585,7 +1714,7 @@ impl<'a> Emitter<'a> {
                     Some((pos, keep)) => {
                         let code = self.out.split_off(pos);
                         let at_check = &call_types[..keep];
-                        let late = Some((&code[..], &call_types[..]));
+                        let late = Late::Early(&code[..], &call_types[..]);
                         self.check_early(3, call_id, at_check, cold, Count::Local, late);
                         self.out.extend(code);
                     }
@@ -1657,6 +1786,17 @@ impl<'a> Emitter<'a> {
                     results: results.len(),
                 });
             }
+            _ if self.precounts_header() => {
+                // Emitted before the `br` back to the loop header (see `Precount`).
+                self.precount = Some(Precount {
+                    pos: self.out.len(),
+                    site: ret_id,
+                    types: ret_types,
+                    cold,
+                    count,
+                });
+                self.stale = true;
+            }
             _ => self.check(RETURN_KIND, ret_id, &ret_types, cold, count),
         }
         self.close_landing();
@@ -1719,9 +1859,13 @@ impl<'a> Emitter<'a> {
                     self.open.pop();
                 } else {
                     self.end();
+                    if done.outer_loop {
+                        self.end();
+                    }
                 }
             }
             Operator::Br { relative_depth } => {
+                self.precounted_check(offset)?;
                 let d = self.orig_depth(relative_depth, offset)?;
                 if l.mvp && d == self.depth_of(1) {
                     // To the function's label: a return (see `direct_return`).

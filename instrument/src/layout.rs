@@ -106,6 +106,12 @@ pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
 /// host answers [`STOP_AT_CALLER`] for a stop there.
 pub const MERGED_CALL: i32 = 0x100;
 
+/// Added to the kind of a return check that also counts the header event of the loop it
+/// branches back to right after (only instructions that cannot trap between, see `body`): the
+/// host decides the return event, then the header's, and answers [`STOP_AT_NEXT`] for a stop
+/// at the header.
+pub const MERGED_NEXT_LOOP: i32 = 0x200;
+
 /// `event`'s answers: go on, stop at this event, or (merged `entry` only) stop at the
 /// caller's `call` event, or at the return event the caller left unchecked just before that
 /// call (see `body`: a call's callee may count the return event before it).
@@ -121,6 +127,8 @@ pub const STOP_HERE: i32 = 1;
 pub const STOP_AT_CALLER: i32 = 2;
 /// See [`GO_ON`].
 pub const STOP_AT_RETURN: i32 = 3;
+/// See [`GO_ON`].
+pub const STOP_AT_NEXT: i32 = 4;
 
 /// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
 /// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".

@@ -30,6 +30,10 @@ pub(crate) struct PlanSite {
     /// the return site's operands, and the operands under this call's arguments are exactly
     /// those.
     pub absorbs_return: bool,
+    /// For a return site directly in a loop's level: whether only instructions that cannot
+    /// trap and do not branch come before a `br` back to that loop's header (see
+    /// [`PlanLevel::precounted_header`]).
+    pub precounts_header: bool,
 }
 
 /// One control level of the body, in opening order.
@@ -47,6 +51,23 @@ pub(crate) struct PlanLevel {
     /// effect, cannot trap, no control flow): then the first site's event check can also be
     /// where a rewind lands in the level (the pure code re-runs harmlessly).
     pub pure_prefix: bool,
+    /// Branches (live) that target this level's label.
+    pub branches_in: u32,
+    /// Of those, the `br`s a return site precounts the loop header for (see
+    /// [`PlanSite::precounts_header`]).
+    pub precounted: u32,
+}
+
+impl PlanLevel {
+    /// Whether this is a loop without parameters every branch back to whose header comes
+    /// from a return site's check that counts the header event too: then only entering the
+    /// loop from before it needs a header check (see `body`).
+    pub fn precounted_header(&self) -> bool {
+        self.kind == LabelKind::Loop
+            && self.params.is_empty()
+            && self.precounted > 0
+            && self.precounted == self.branches_in
+    }
 }
 
 /// Whether `op` has no effect on the state, cannot trap and does not branch.
@@ -283,6 +304,9 @@ pub(crate) fn plan(
     // A return site whose event a following call could absorb: its level, the operand height
     // there, and whether the last pure instruction since pushed a value.
     let mut absorbable: Option<(usize, usize, Option<bool>)> = None;
+    // A return site (its level, its index there) whose check could count the header event of
+    // the loop it is directly in: only instructions that cannot trap and do not branch so far.
+    let mut precounting: Option<(usize, usize)> = None;
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         let pc = u32::try_from(offset - base).unwrap_or(u32::MAX);
@@ -302,9 +326,12 @@ pub(crate) fn plan(
                     type_index: 0,
                     callee: None,
                     absorbs_return: false,
+                    precounts_header: false,
                 }],
                 dead: false,
                 pure_prefix: true,
+                branches_in: 0,
+                precounted: 0,
             });
             open.push((0, false));
         }
@@ -328,6 +355,7 @@ pub(crate) fn plan(
             if kind == SiteKind::Return {
                 let height = types_at(function, pc, offset)?.len();
                 absorbable = Some((current, height, None));
+                precounting = Some((current, levels[current].sites.len()));
             }
             levels[current].sites.push(PlanSite {
                 kind,
@@ -338,6 +366,7 @@ pub(crate) fn plan(
                 type_index: 0,
                 callee: None,
                 absorbs_return: false,
+                precounts_header: false,
             });
         }
         // What the instruction before this one left of the return site's operands: all of them.
@@ -360,6 +389,57 @@ pub(crate) fn plan(
                 false
             }
             _ => false,
+        };
+        if live {
+            let targets: Vec<u32> = match &op {
+                Operator::Br { relative_depth } | Operator::BrIf { relative_depth } => {
+                    vec![*relative_depth]
+                }
+                Operator::BrTable { targets } => {
+                    let mut all = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+                    all.push(targets.default());
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                }
+                _ => Vec::new(),
+            };
+            for depth in targets {
+                if let Some(&(level, _)) = open
+                    .len()
+                    .checked_sub(1 + depth as usize)
+                    .and_then(|i| open.get(i))
+                {
+                    levels[level].branches_in += 1;
+                }
+            }
+        }
+        precounting = match (precounting, &op) {
+            (Some((level, site)), Operator::Br { relative_depth: 0 })
+                if level == current && levels[current].kind == LabelKind::Loop =>
+            {
+                levels[current].sites[site].precounts_header = true;
+                levels[current].precounted += 1;
+                None
+            }
+            (Some(p), op)
+                if cannot_trap(op)
+                    && !matches!(
+                        op,
+                        Operator::Block { .. }
+                            | Operator::Loop { .. }
+                            | Operator::If { .. }
+                            | Operator::Else
+                            | Operator::End
+                            | Operator::Br { .. }
+                            | Operator::BrIf { .. }
+                            | Operator::BrTable { .. }
+                            | Operator::Return
+                    ) =>
+            {
+                Some(p)
+            }
+            _ => None,
         };
         match op {
             Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
@@ -387,6 +467,7 @@ pub(crate) fn plan(
                         type_index: 0,
                         callee: None,
                         absorbs_return: false,
+                        precounts_header: false,
                     });
                 }
                 levels.push(PlanLevel {
@@ -397,6 +478,8 @@ pub(crate) fn plan(
                     sites: Vec::new(),
                     dead: !live,
                     pure_prefix: true,
+                    branches_in: 0,
+                    precounted: 0,
                 });
                 open.push((levels.len() - 1, false));
                 if live && kind == LabelKind::Loop {
@@ -417,6 +500,8 @@ pub(crate) fn plan(
                     sites: Vec::new(),
                     dead: parent_dead,
                     pure_prefix: true,
+                    branches_in: 0,
+                    precounted: 0,
                 };
                 levels.push(level);
                 open.push((levels.len() - 1, had));
@@ -465,6 +550,7 @@ pub(crate) fn plan(
                     type_index,
                     callee,
                     absorbs_return,
+                    precounts_header: false,
                 });
                 pending = Some((SiteKind::Return, consumed, indirect));
             }

@@ -18,7 +18,8 @@ use baton_checkpoint::EventKind;
 use baton_engine::RunOptions;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
 use baton_instrument::layout::{
-    value_types, GO_ON, MERGED_CALL, STACK_EXHAUSTED, STOP_AT_CALLER, STOP_AT_RETURN, STOP_HERE,
+    value_types, GO_ON, MERGED_CALL, MERGED_NEXT_LOOP, STACK_EXHAUSTED, STOP_AT_CALLER,
+    STOP_AT_NEXT, STOP_AT_RETURN, STOP_HERE,
 };
 
 /// The trap message `event` uses to end a run that ran out of fuel.
@@ -130,8 +131,23 @@ impl HostState {
         {
             return Ok(STOP_AT_CALLER);
         }
-        let kind = EventKind::from_image_number(kind & !MERGED_CALL)
+        let next_loop = kind & MERGED_NEXT_LOOP != 0;
+        let kind = EventKind::from_image_number(kind & !(MERGED_CALL | MERGED_NEXT_LOOP))
             .ok_or_else(|| format!("baton instrumented: event kind {kind}"))?;
+        if next_loop {
+            // A return check that counted the loop header after it too: `left` is the
+            // header's.
+            let ret = count
+                .checked_sub(1)
+                .ok_or("baton instrumented: a merged loop header as the first event")?;
+            if self.decide(kind, ret)? {
+                return Ok(STOP_HERE);
+            }
+            if self.decide(EventKind::Loop, count)? {
+                return Ok(STOP_AT_NEXT);
+            }
+            return Ok(GO_ON);
+        }
         if self.decide(kind, count)? {
             return Ok(STOP_HERE);
         }
