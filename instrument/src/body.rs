@@ -252,19 +252,12 @@ pub(crate) struct Emitter<'a> {
     /// Whether this copy can be rewound into (see the module docs): it has the landing
     /// blocks, pads and dispatches; the normal copy of a function with a rewind copy has none.
     rewinds: bool,
-    /// With a frame limit, a counter-passing function's frame depth parameter (the frames
-    /// under it; after `$l`): it checks the limit on it and passes one more to
-    /// counter-passing callees, and touches the depth global only around calls of other
-    /// functions (see [`Emitter::lend_depth`]).
-    depth: Option<u32>,
-    /// An indexed function's table index parameter (see [`crate::counter`]; after the depth):
+    /// An indexed function's table index parameter (see [`crate::counter`]; after `$l`):
     /// `-1` when it was called directly.
     index: Option<u32>,
     /// The local a counter-passing `call_indirect` keeps its table index in while it pushes
-    /// the counter (and depth) under it (one per function).
+    /// the counter under it (one per function).
     index_scratch: Option<u32>,
-    /// See [`Emitter::depth_kept`].
-    depth_kept: Option<u32>,
     /// A return event this normal copy left unchecked, for the next call to count: only pure
     /// code that keeps the return site's operands comes before that call, which passes the
     /// counter (its callee counts the return, `call` and `entry` events in one check and the
@@ -277,9 +270,6 @@ pub(crate) struct Emitter<'a> {
     absorbed: Option<Absorbed>,
     /// A return check waiting for the `br` it goes before (see [`Precount`]).
     precount: Option<Precount>,
-    /// Whether the function calls nothing (no live call site): with a frame limit it only
-    /// compares the depth, as no frame above it could read it.
-    leaf: bool,
     /// Whether `$l` may differ from the events-left global here (see `store_left`).
     stale: bool,
     /// Landing blocks (by control-stack position) whose operands pass through locals
@@ -353,12 +343,7 @@ impl<'a> Emitter<'a> {
         let sites: usize = levels.iter().map(|level| level.sites.len()).sum();
         let lean = locals.len() == params && sites <= 1;
         let passes = layout.passes_counter(func);
-        let leaf = levels
-            .iter()
-            .all(|level| level.sites.iter().all(|site| site.kind != SiteKind::Call));
-        let depth = (passes && layout.depth.is_some()).then_some(params as u32 + 1);
-        let index = (passes && layout.takes_index(func))
-            .then_some(params as u32 + 1 + u32::from(depth.is_some()));
+        let index = (passes && layout.takes_index(func)).then_some(params as u32 + 1);
         let left = if passes {
             for (i, ty) in layout.passed(index.is_some()).into_iter().enumerate() {
                 locals.insert(params + i, ty);
@@ -385,13 +370,10 @@ impl<'a> Emitter<'a> {
             left,
             passes,
             rewinds,
-            depth,
             index,
             index_scratch: None,
-            depth_kept: None,
             absorbed: None,
             precount: None,
-            leaf,
             stale: false,
             landing_locals: HashMap::new(),
             stash_pool: Vec::new(),
@@ -404,66 +386,22 @@ impl<'a> Emitter<'a> {
     /// depth parameters come after the original parameters).
     fn orig_local(&self, i: u32) -> u32 {
         if self.passes && i as usize >= self.function.params().len() {
-            i + 1 + u32::from(self.depth.is_some()) + u32::from(self.index.is_some())
+            i + 1 + u32::from(self.index.is_some())
         } else {
             i
         }
     }
 
-    /// A counter-passing callee's counter and depth arguments: `$l - 2` (its entry check
-    /// covers this frame's `call` event and its own `entry` event; `absorbed`: and the return
-    /// event before, `$l - 3`) and the frames under it.
+    /// A counter-passing callee's counter argument: two events less (its entry check covers
+    /// this frame's `call` event and its own `entry` event; `absorbed`: three, the return
+    /// event before too), one frame deeper.
     fn counter_arguments(&mut self, absorbed: bool) {
+        let l = self.layout;
         self.get_left();
-        self.emit(Instruction::I64Const(2 + i64::from(absorbed)));
+        self.emit(Instruction::I64Const(
+            (2 + i64::from(absorbed)) * l.unit() - l.depth_step(),
+        ));
         self.emit(Instruction::I64Sub);
-        self.depth_argument();
-    }
-
-    /// A counter-passing callee's depth argument: the frames under it (this one included).
-    fn depth_argument(&mut self) {
-        match (self.depth, self.layout.depth) {
-            (Some(depth), _) => self.own_depth(depth),
-            // This function counted itself in the global at its entry.
-            (None, Some((global, _))) => self.emit(Instruction::GlobalGet(global)),
-            (None, None) => {}
-        }
-    }
-
-    /// In a function with a depth parameter, before a call of anything that is not
-    /// counter-passing (it reads the depth global): the global, kept in a local, set to the
-    /// frames so far, this one included; [`Emitter::take_back_depth`] after the call puts
-    /// back what was there (the depth of the nearest caller that is not counter-passing,
-    /// which reads it again at its exit).
-    fn lend_depth(&mut self) {
-        if let (Some(depth), Some((global, _))) = (self.depth, self.layout.depth) {
-            let kept = self.depth_kept();
-            self.emit(Instruction::GlobalGet(global));
-            self.emit(Instruction::LocalSet(kept));
-            self.own_depth(depth);
-            self.emit(Instruction::GlobalSet(global));
-        }
-    }
-
-    /// The frames up to this one: its depth parameter (`depth`) plus one.
-    fn own_depth(&mut self, depth: u32) {
-        self.emit(Instruction::LocalGet(depth));
-        self.emit(Instruction::I32Const(1));
-        self.emit(Instruction::I32Add);
-    }
-
-    /// See [`Emitter::lend_depth`].
-    fn take_back_depth(&mut self) {
-        if let (Some(_), Some((global, _))) = (self.depth, self.layout.depth) {
-            let kept = self.depth_kept();
-            self.emit(Instruction::LocalGet(kept));
-            self.emit(Instruction::GlobalSet(global));
-        }
-    }
-
-    /// The local [`Emitter::lend_depth`] keeps the depth global in (one per function).
-    fn depth_kept(&mut self) -> u32 {
-        self.scratch_i32(|e| &mut e.depth_kept)
     }
 
     /// The `i32` local `slot` of the emitter holds, added on first use.
@@ -664,6 +602,14 @@ impl<'a> Emitter<'a> {
         let l = self.layout;
         // A return check that counts the next loop header too takes two events off.
         let events = 1 + i64::from(matches!(late, Late::Header(..)));
+        // What the check takes off: its events, and a frame's depth when entering one (from
+        // the global its caller stored) or returning from one.
+        let (unit, step) = (l.unit(), l.depth_step());
+        let taken = match count {
+            Count::Global if kind == ENTRY_KIND => unit - step,
+            Count::Global | Count::Returned => events * unit + step,
+            Count::Local | Count::Passed => events * unit,
+        };
         // A normal copy is never entered rewinding (its rewind copy is).
         let cold = match cold {
             Cold::Dispatch { .. } if !self.rewinds => Cold::Plain,
@@ -675,7 +621,7 @@ impl<'a> Emitter<'a> {
         match (self.left, count) {
             (Some(left), Count::Passed) => self.emit(Instruction::LocalGet(left)),
             (Some(left), Count::Returned) => {
-                self.emit(Instruction::I64Const(events));
+                self.emit(Instruction::I64Const(taken));
                 self.emit(Instruction::I64Sub);
                 self.emit(Instruction::LocalTee(left));
             }
@@ -685,13 +631,13 @@ impl<'a> Emitter<'a> {
                 } else {
                     Instruction::LocalGet(left)
                 });
-                self.emit(Instruction::I64Const(events));
+                self.emit(Instruction::I64Const(taken));
                 self.emit(Instruction::I64Sub);
                 self.emit(Instruction::LocalTee(left));
             }
             (None, _) => {
                 self.emit(Instruction::GlobalGet(l.left));
-                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Const(taken));
                 self.emit(Instruction::I64Sub);
                 self.emit(Instruction::GlobalSet(l.left));
                 self.emit(Instruction::GlobalGet(l.left));
@@ -849,7 +795,6 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I32Const(kind));
         self.emit(Instruction::I32Const(site as i32));
         self.get_left();
-        self.own_depth_value();
         self.emit(Instruction::Call(l.event()));
         self.emit(Instruction::Call(l.load(ValType::I64)));
         self.emit(match self.left {
@@ -858,65 +803,28 @@ impl<'a> Emitter<'a> {
         });
     }
 
-    /// The frames up to this one, itself included (0 without a frame limit): `event`'s
-    /// `depth`, which the host re-arms the counter by.
-    fn own_depth_value(&mut self) {
-        match (self.depth, self.layout.depth) {
-            (_, None) => self.emit(Instruction::I32Const(0)),
-            (Some(depth), Some(_)) => self.own_depth(depth),
-            (None, Some((global, _))) => {
-                self.emit(Instruction::GlobalGet(global));
-                if self.leaf {
-                    // A leaf does not count itself in the global.
-                    self.emit(Instruction::I32Const(1));
-                    self.emit(Instruction::I32Add);
-                }
-            }
-        }
-    }
-
     /// With a frame limit, at the start of the entry check's cold path: traps through
-    /// `stack_exhausted` when the frames under this one reach the limit. Only the cold path
-    /// needs to compare: the host re-arms the counter so that no entry can pass the limit
-    /// without its check going cold (every frame deeper takes a `call` and an `entry` event,
-    /// and the counter never allows more than twice the frames left, see `layout::GO_ON`).
-    /// The run ends counted up to the caller's `call` event.
+    /// `stack_exhausted` when this frame is deeper than the limit (the depth is the counter's
+    /// low bits, see `layout::DEPTH_BITS`). Only the cold path needs to compare: the host
+    /// re-arms the counter so that no entry can pass the limit without its check going cold
+    /// (every frame deeper takes a `call` and an `entry` event, and the counter never allows
+    /// more than twice the frames left, see `layout::GO_ON`).
     fn frame_limit_exit(&mut self) {
         let l = self.layout;
-        let Some((global, limit)) = l.depth else {
+        let Some(limit) = l.frame_limit else {
             return;
         };
-        match self.depth {
-            Some(depth) => self.emit(Instruction::LocalGet(depth)),
-            None => self.emit(Instruction::GlobalGet(global)),
-        }
-        self.emit(Instruction::I32Const(limit as i32));
-        // The global counts this frame already, unless it is a leaf.
-        self.emit(if self.depth.is_none() && !self.leaf {
-            Instruction::I32GtU
-        } else {
-            Instruction::I32GeU
-        });
+        self.get_left();
+        self.emit(Instruction::I64Const(l.unit() - 1));
+        self.emit(Instruction::I64And);
+        self.emit(Instruction::I64Const(i64::from(limit)));
+        self.emit(Instruction::I64GtU);
         self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
-        match (self.depth, self.left) {
-            // A counter-passing function: the caller passed the call event on uncounted
-            // (`$l + 1`: the call and this entry are `$l + 2`).
-            (Some(_), Some(left)) => {
-                self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(1));
-                self.emit(Instruction::I64Add);
-                self.emit(Instruction::GlobalSet(l.left));
-            }
-            // A lean function counted its entry in the global.
-            (_, None) => {
-                self.emit(Instruction::GlobalGet(l.left));
-                self.emit(Instruction::I64Const(1));
-                self.emit(Instruction::I64Add);
-                self.emit(Instruction::GlobalSet(l.left));
-            }
-            // Otherwise the global holds what the caller stored before the call.
-            (None, Some(_)) => {}
-        }
+        // The run ends counted up to the caller's `call` event: this entry's event back.
+        self.get_left();
+        self.emit(Instruction::I64Const(l.unit()));
+        self.emit(Instruction::I64Add);
+        self.emit(Instruction::GlobalSet(l.left));
         self.emit(Instruction::Call(l.stack_exhausted()));
         self.emit(Instruction::Unreachable);
         self.emit(Instruction::End);
@@ -1084,7 +992,6 @@ impl<'a> Emitter<'a> {
                     self.emit(Instruction::Call(l.rewind_func(callee)));
                 }
                 Some(callee) => {
-                    self.lend_depth();
                     self.emit(Instruction::Call(l.rewind_func(callee)));
                 }
                 None if l.indirect_passes(type_index) => {
@@ -1100,17 +1007,14 @@ impl<'a> Emitter<'a> {
                         None => self.emit(Instruction::Unreachable),
                     }
                 }
-                None => {
-                    self.lend_depth();
-                    match (l.funcs_table, l.dispatchers.get(&type_index)) {
-                        (Some(table_index), _) => self.emit(Instruction::CallIndirect {
-                            type_index,
-                            table_index,
-                        }),
-                        (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
-                        (None, None) => self.emit(Instruction::Unreachable),
-                    }
-                }
+                None => match (l.funcs_table, l.dispatchers.get(&type_index)) {
+                    (Some(table_index), _) => self.emit(Instruction::CallIndirect {
+                        type_index,
+                        table_index,
+                    }),
+                    (None, Some(dispatch)) => self.emit(Instruction::Call(*dispatch)),
+                    (None, None) => self.emit(Instruction::Unreachable),
+                },
             }
             let after_locals = self.landing_locals.get(&after).cloned();
             for local in after_locals.iter().flatten().rev() {
@@ -1333,21 +1237,11 @@ impl<'a> Emitter<'a> {
     ) -> Result<Emitted, InstrumentError> {
         let base = body.range().start;
         let results = self.function.results().to_vec();
-        let l = self.layout;
         self.ctl.push(Ctl::Unwind);
         self.emit(Instruction::Block(wasm_encoder::BlockType::Empty));
         let ty = self.types.block(&[], &results);
         self.emit(Instruction::Block(ty));
         self.ctl.push(Ctl::Orig);
-        if let Some((global, _)) = l.depth {
-            // (The limit is compared in the entry check's cold path: `frame_limit_exit`.)
-            if !self.leaf && self.depth.is_none() {
-                self.emit(Instruction::GlobalGet(global));
-                self.emit(Instruction::I32Const(1));
-                self.emit(Instruction::I32Add);
-                self.emit(Instruction::GlobalSet(global));
-            }
-        }
         self.enter_level(false, Vec::new());
         if let Some((id, types, _)) = self.take_site(SiteKind::Entry, base)? {
             let count = if self.passes {
@@ -1372,7 +1266,6 @@ impl<'a> Emitter<'a> {
         }
         let params = self.function.params().len()
             + usize::from(self.passes)
-            + usize::from(self.depth.is_some())
             + usize::from(self.index.is_some());
         let mut function = Function::new_with_locals_types(
             self.locals
@@ -1525,7 +1418,7 @@ impl<'a> Emitter<'a> {
             return;
         };
         self.emit(Instruction::LocalGet(left));
-        self.emit(Instruction::I64Const(1));
+        self.emit(Instruction::I64Const(self.layout.unit()));
         self.emit(Instruction::I64Sub);
         self.emit(Instruction::LocalTee(left));
         self.emit(Instruction::I64Const(0));
@@ -1584,10 +1477,10 @@ impl<'a> Emitter<'a> {
             return;
         };
         match counter {
-            Some(value) => self.emit(Instruction::I64Const(value + 1)),
+            Some(value) => self.emit(Instruction::I64Const(value + self.layout.unit())),
             None => {
                 self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(1));
+                self.emit(Instruction::I64Const(self.layout.unit()));
                 self.emit(Instruction::I64Add);
             }
         }
@@ -1686,13 +1579,13 @@ impl<'a> Emitter<'a> {
                     // The table index goes over the counter and depth, and is passed too.
                     self.emit(Instruction::LocalSet(scratch));
                 }
-                if l.depth.is_none() || indirect {
+                if l.frame_limit.is_none() || indirect {
                     // Without the frame limit the engine's own stack limit can end the run
                     // on the call: counted up to the call event. With it, the callee's
                     // frame-limit exit stores that count (see `run`); but a `call_indirect`
                     // can trap before any callee runs (undefined element, signature).
                     self.emit(Instruction::LocalGet(left));
-                    self.emit(Instruction::I64Const(1 + absorbing));
+                    self.emit(Instruction::I64Const((1 + absorbing) * l.unit()));
                     self.emit(Instruction::I64Sub);
                     self.emit(Instruction::GlobalSet(l.left));
                 }
@@ -1722,7 +1615,6 @@ impl<'a> Emitter<'a> {
                 }
                 self.close_landing();
                 self.store_left();
-                self.lend_depth();
             }
         }
         // A call of an import cannot stop, unwind or count events of this module.
@@ -1755,9 +1647,6 @@ impl<'a> Emitter<'a> {
             }
             _ => return Err(InstrumentError::at(offset, "not a call")),
         };
-        if !passing {
-            self.take_back_depth();
-        }
         let (ret_id, ret_types, _) = self
             .take_site(SiteKind::Return, offset)?
             .ok_or_else(|| InstrumentError::at(offset, "dead return site"))?;
@@ -1922,9 +1811,6 @@ impl<'a> Emitter<'a> {
             Operator::Call { function_index } if l.passes_counter(function_index) => {
                 // Dead code: never runs, but must still validate with the new signature.
                 self.emit(Instruction::I64Const(0));
-                if l.depth.is_some() {
-                    self.emit(Instruction::I32Const(0));
-                }
                 if l.takes_index(function_index) {
                     self.emit(Instruction::I32Const(-1));
                 }
@@ -1965,13 +1851,11 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    /// MVP: stores the events-left global (the caller reloads it), restores the frame depth
-    /// and returns the results on the stack directly, so they never leave the body block
+    /// MVP: stores the events-left global (the caller reloads it) and returns the results on the stack directly, so they never leave the body block
     /// through its end (Wasm3 0.5.0 returns wrong values from a multi-value block mixing ints
     /// and floats).
     fn direct_return(&mut self) {
         self.hand_back_left();
-        self.restore_depth();
         self.emit(Instruction::Return);
     }
 
@@ -1984,28 +1868,11 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// With a frame limit: the depth global one less (every exit is paired with its entry;
-    /// an unwind leaves it to the host, which resets it). A leaf never changed it.
-    fn restore_depth(&mut self) {
-        let Some((global, _)) = self
-            .layout
-            .depth
-            .filter(|_| !self.leaf && self.depth.is_none())
-        else {
-            return;
-        };
-        self.emit(Instruction::GlobalGet(global));
-        self.emit(Instruction::I32Const(1));
-        self.emit(Instruction::I32Sub);
-        self.emit(Instruction::GlobalSet(global));
-    }
-
-    /// The function's end: close the body, restore the depth, return, and the unwind tail.
+    /// The function's end: close the body, return, and the unwind tail.
     fn tail(&mut self) {
         let l = self.layout;
         self.end();
         self.hand_back_left();
-        self.restore_depth();
         self.emit(Instruction::Return);
         // The unwind tail.
         self.end();

@@ -6,8 +6,8 @@
 //! callers count their `call` event and its `entry` event in one subtraction, and it checks
 //! both with one comparison of its parameter (see `body`); the counter lives in a parameter,
 //! so the function needs no added local (an engine such as wasmi sets up a frame without
-//! locals faster). With a frame limit it also takes its frame depth, an `i32` after the
-//! counter, instead of counting itself in the depth global.
+//! locals faster). With a frame limit the counter also holds the frame depth (see
+//! `layout::DEPTH_BITS`).
 //!
 //! In the MVP rewrite (nothing changes a table after instantiation, see `crate::mvp`), the
 //! functions in the table may pass the counter too ([`indirect_passing`]): when every function
@@ -126,14 +126,13 @@ pub(crate) struct IndirectPassing {
 /// Which `call_indirect` types (`indirect_types`, the ones the code uses) pass the counter in
 /// an MVP module (one table, filled by active segments only, changed by nothing): every
 /// function of that type in a segment must be reachable by no other way than the module's own
-/// calls, no table may be exported, and the type with the counter, depth (with `depth`) and
+/// calls, no table may be exported, and the type with the counter and
 /// index added must equal no type of the module (a `call_indirect` of that type would then
 /// reach these functions, or one of the new type functions it should not).
 pub(crate) fn indirect_passing(
     wasm: &[u8],
     analysis: &ModuleAnalysis,
     indirect_types: &BTreeSet<u32>,
-    depth: bool,
 ) -> Result<IndirectPassing, InstrumentError> {
     let reach = reach(wasm, analysis.imported_func_count(), analysis.func_count())?;
     let mut out = IndirectPassing {
@@ -156,7 +155,7 @@ pub(crate) fn indirect_passing(
         if members.iter().any(|f| reach.outside[*f as usize]) {
             continue;
         }
-        let (params, results) = crate::layout::passing_signature(sig, depth);
+        let (params, results) = crate::layout::passing_signature(sig);
         let collides = (0..type_count)
             .filter_map(|t| analysis.func_type(t))
             .any(|t| t.params() == params.as_slice() && t.results() == results.as_slice());
@@ -220,7 +219,7 @@ mod tests {
         let wasm = wat::parse_str(wat).expect("valid test module");
         let analysis = baton_checkpoint::analysis::ModuleAnalysis::new(&wasm).expect("analysed");
         let facts = crate::mvp::check(&wasm, &analysis).expect("an MVP module");
-        indirect_passing(&wasm, &analysis, &facts.indirect_types, false).expect("scanned")
+        indirect_passing(&wasm, &analysis, &facts.indirect_types).expect("scanned")
     }
 
     const TABLE: &str = r#"

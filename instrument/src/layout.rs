@@ -76,11 +76,10 @@ pub fn import_count(mvp: bool) -> u32 {
     }
 }
 
-/// Names of the added imports, in order: `event(kind, site, left, depth) -> answer` (`left`:
-/// the events-left counter after counting this event, negative from the threshold on;
-/// `depth`: the frames up to the asking one, itself included, with a frame limit, else 0; the
-/// host queues the counter the code goes on with, which the code loads at once with
-/// `load_i64`, see [`GO_ON`]),
+/// Names of the added imports, in order: `event(kind, site, left) -> answer` (`left`: the
+/// events-left counter after counting this event, negative from the threshold on, with a
+/// frame limit over the asking frame's depth, see [`DEPTH_BITS`]; the host queues the counter
+/// the code goes on with, which the code loads at once with `load_i64`, see [`GO_ON`]),
 /// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
 /// [`VALUE_TYPES`], and `stack_exhausted()` (always traps, see [`STACK_EXHAUSTED`]).
 pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
@@ -129,6 +128,14 @@ pub const STOP_AT_CALLER: i32 = 2;
 pub const STOP_AT_RETURN: i32 = 3;
 /// See [`GO_ON`].
 pub const STOP_AT_NEXT: i32 = 4;
+
+/// With a frame limit (`Options::max_frames`), the counter of a frame `d` deep (itself
+/// included) holding `l` events left is `l << DEPTH_BITS | d`: it is below 0 exactly when `l`
+/// is, every event takes `1 << DEPTH_BITS` off, a call adds 1 for the callee and a return
+/// takes it off again, so no frame depth needs a global or a parameter of its own; the host
+/// reads both (`left >> DEPTH_BITS`, `left & (1 << DEPTH_BITS) - 1`). The limit must be below
+/// `1 << DEPTH_BITS`.
+pub const DEPTH_BITS: u32 = 20;
 
 /// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
 /// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".
@@ -189,8 +196,8 @@ pub(crate) struct Layout {
     /// The events-left global (i64): decremented at every event; the host is called when it
     /// goes negative.
     pub left: u32,
-    /// The frame depth global (i32) and the limit, when the rewrite enforces one.
-    pub depth: Option<(u32, u32)>,
+    /// The frame limit, when the rewrite enforces one (see [`DEPTH_BITS`]).
+    pub frame_limit: Option<u32>,
     /// Per data segment: the global flagging its drop, when passive.
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.
@@ -262,15 +269,30 @@ impl Layout {
     }
 
     /// The added parameters of a counter-passing function (`indexed`: also the table index):
-    /// the counter, with a frame limit the depth, and the index.
+    /// the counter and the index.
     pub fn passed(&self, indexed: bool) -> Vec<ValType> {
-        passed_params(self.depth.is_some(), indexed)
+        passed_params(indexed)
+    }
+
+    /// What one event takes off the counter: with a frame limit the counter holds the events
+    /// left above [`DEPTH_BITS`] bits of frame depth, so one event is `1 << DEPTH_BITS`.
+    pub fn unit(&self) -> i64 {
+        if self.frame_limit.is_some() {
+            1 << DEPTH_BITS
+        } else {
+            1
+        }
+    }
+
+    /// What entering a frame adds to the counter (its depth bits; 0 without a frame limit).
+    pub fn depth_step(&self) -> i64 {
+        i64::from(self.frame_limit.is_some())
     }
 
     /// The signature indexed functions of type `sig` have, and a counter-passing
     /// `call_indirect` of it calls through.
     pub fn passing_signature(&self, sig: &wasmparser::FuncType) -> (Vec<ValType>, Vec<ValType>) {
-        passing_signature(sig, self.depth.is_some())
+        passing_signature(sig)
     }
 
     /// Whether original function `func` takes and returns the events-left counter.
@@ -332,13 +354,10 @@ impl Layout {
     }
 }
 
-/// The added parameters of a counter-passing function: the counter, the depth (with a frame
-/// limit, `depth`), the table index it was called through (`indexed`).
-pub(crate) fn passed_params(depth: bool, indexed: bool) -> Vec<ValType> {
+/// The added parameters of a counter-passing function: the counter, the table index it was
+/// called through (`indexed`).
+pub(crate) fn passed_params(indexed: bool) -> Vec<ValType> {
     let mut extra = vec![ValType::I64];
-    if depth {
-        extra.push(ValType::I32);
-    }
     if indexed {
         extra.push(ValType::I32);
     }
@@ -346,12 +365,9 @@ pub(crate) fn passed_params(depth: bool, indexed: bool) -> Vec<ValType> {
 }
 
 /// `sig` with an indexed function's parameters added and the counter returned.
-pub(crate) fn passing_signature(
-    sig: &wasmparser::FuncType,
-    depth: bool,
-) -> (Vec<ValType>, Vec<ValType>) {
+pub(crate) fn passing_signature(sig: &wasmparser::FuncType) -> (Vec<ValType>, Vec<ValType>) {
     (
-        [sig.params(), &passed_params(depth, true)].concat(),
+        [sig.params(), &passed_params(true)].concat(),
         [sig.results(), &[ValType::I64]].concat(),
     )
 }

@@ -6,8 +6,9 @@
 //! the shared [`baton_checkpoint::analysis`]) and wasm-encoder. What it adds:
 //! - host imports (module [`layout::HOST_MODULE`], names [`layout::IMPORT_NAMES`]) appended
 //!   after the original function imports: `event`, `frame_done`, typed `save_*` / `load_*`;
-//! - globals: mode, events left (the host is called when it goes negative), the frame depth
-//!   (only with [`Options::max_frames`]), one drop flag per passive segment;
+//! - globals: mode, events left (the host is called when it goes negative; with
+//!   [`Options::max_frames`] it also holds the frame depth, see [`layout::DEPTH_BITS`]), one
+//!   drop flag per passive segment;
 //! - a private table holding every original function at its index (`call_indirect` of a
 //!   rewound outer frame re-enters the image's callee through it, whatever the module's own
 //!   tables hold now);
@@ -52,7 +53,8 @@ pub struct Instrumented {
 pub struct Options {
     /// Enforce this many live frames of the module's functions: entering one more calls the
     /// `stack_exhausted` import (before its `entry` event), for engines that do not enforce
-    /// baton's `max_frames` themselves. Costs a global update per call and return.
+    /// baton's `max_frames` themselves. The counter carries the frame depth in its low
+    /// [`layout::DEPTH_BITS`] bits, so the limit must be below `1 << DEPTH_BITS`.
     pub max_frames: Option<u32>,
     /// Rewrite for an engine without reference types (WebAssembly 1.0 plus multi-value and
     /// mutable globals, e.g. Wasm3): no private function table (a rewound `call_indirect`

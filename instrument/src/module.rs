@@ -110,8 +110,15 @@ pub(crate) fn rewrite(
         }
     }
     let global_total = analysis.globals().len() as u32;
-    let depth = options.max_frames.map(|limit| (global_total + 2, limit));
-    let mut next_global = global_total + 2 + u32::from(depth.is_some());
+    if let Some(limit) = options.max_frames {
+        if limit >= (1 << crate::layout::DEPTH_BITS) - 1 {
+            return Err(InstrumentError::Unsupported(format!(
+                "max_frames {limit}: the frame limit must be below {}",
+                (1u32 << crate::layout::DEPTH_BITS) - 1
+            )));
+        }
+    }
+    let mut next_global = global_total + 2;
     let mut flag = |passive: &bool| {
         passive.then(|| {
             next_global += 1;
@@ -130,9 +137,7 @@ pub(crate) fn rewrite(
     let mut counter_passing =
         counter::counter_passing(wasm, imported_funcs, analysis.func_count())?;
     let indirect = match &facts {
-        Some(facts) => {
-            counter::indirect_passing(wasm, analysis, &facts.indirect_types, depth.is_some())?
-        }
+        Some(facts) => counter::indirect_passing(wasm, analysis, &facts.indirect_types)?,
         None => counter::IndirectPassing::default(),
     };
     for (passes, indexed) in counter_passing.iter_mut().zip(&indirect.indexed) {
@@ -162,7 +167,7 @@ pub(crate) fn rewrite(
         imported_funcs,
         mode: global_total,
         left: global_total + 1,
-        depth,
+        frame_limit: options.max_frames,
         data_flags,
         elem_flags,
         funcs_table: (!options.mvp).then_some(analysis.tables().len() as u32),
@@ -189,10 +194,7 @@ pub(crate) fn rewrite(
         remap.parse_import_section(&mut imports, r)?;
     }
     let mut import_types = Vec::new();
-    import_types.push(types.index(
-        &[ValType::I32, ValType::I32, ValType::I64, ValType::I32],
-        &[ValType::I32],
-    ));
+    import_types.push(types.index(&[ValType::I32, ValType::I32, ValType::I64], &[ValType::I32]));
     import_types.push(types.index(&[ValType::I32], &[]));
     for ty in value_types(options.mvp) {
         import_types.push(types.index(&[wire(*ty)], &[]));
@@ -215,7 +217,7 @@ pub(crate) fn rewrite(
             let func = imported_funcs + i as u32;
             match analysis.function(func) {
                 Some(f) if layout.passes_counter(func) => {
-                    // The counter, with a frame limit the depth, and the index (see `body`).
+                    // The counter and the index (see `body`).
                     let params = [f.params(), &layout.passed(layout.takes_index(func))].concat();
                     let results = [f.results(), &[ValType::I64]].concat();
                     function_types.push(types.index(&params, &results));
@@ -398,12 +400,6 @@ pub(crate) fn rewrite(
         global(wasm_encoder::ValType::I64, true),
         &ConstExpr::i64_const(i64::MAX),
     );
-    if layout.depth.is_some() {
-        globals.global(
-            global(wasm_encoder::ValType::I32, true),
-            &ConstExpr::i32_const(0),
-        );
-    }
     for _ in layout.data_flags.iter().chain(&layout.elem_flags).flatten() {
         globals.global(
             global(wasm_encoder::ValType::I32, true),
@@ -578,7 +574,7 @@ fn dispatcher(
     let sig = analysis.func_type(ty).ok_or_else(|| {
         InstrumentError::Unsupported(format!("call_indirect of unknown type {ty}"))
     })?;
-    // A passing type's callees are the indexed functions: they take the counter, depth and
+    // A passing type's callees are the indexed functions: they take the counter and
     // index too, and return the counter (see `crate::counter`); other counter-passing
     // functions are in no table.
     let passes = l.indirect_passes(ty);
@@ -629,15 +625,12 @@ fn dispatcher(
 fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout, mvp: bool) -> Vec<Helper> {
     use Instruction as I;
     let mut out: Vec<Helper> = Vec::new();
-    let mut control = vec![
+    let control = vec![
         I::LocalGet(0),
         I::GlobalSet(l.mode),
         I::LocalGet(1),
         I::GlobalSet(l.left),
     ];
-    if let Some((depth, _)) = l.depth {
-        control.extend([I::I32Const(0), I::GlobalSet(depth)]);
-    }
     out.push((
         names::CONTROL.into(),
         vec![ValType::I32, ValType::I64],

@@ -38,8 +38,11 @@ fn sample_validates() {
     assert_eq!(kinds.iter().filter(|k| **k == SiteKind::Entry).count(), 3);
 }
 
+/// With a frame limit the counter carries the frame depth in its low bits
+/// (`layout::DEPTH_BITS`): no global is added, the entry checks' cold paths compare the depth
+/// bits with the compiled-in limit, and a limit that does not fit those bits is refused.
 #[test]
-fn the_frame_limit_adds_a_depth_global_and_still_validates() {
+fn the_frame_limit_lives_in_the_counter_and_still_validates() {
     let wasm = wat::parse_str(SAMPLE).expect("wat");
     let plain = instrument(&wasm).expect("instrument");
     let limited = instrument_with(
@@ -62,10 +65,26 @@ fn the_frame_limit_adds_a_depth_global_and_still_validates() {
             })
             .unwrap_or(0)
     };
-    assert_eq!(globals(&limited.wasm), globals(&plain.wasm) + 1);
+    assert_eq!(globals(&limited.wasm), globals(&plain.wasm));
     let text = wasmprinter::print_bytes(&limited.wasm).expect("prints");
-    assert!(text.contains("i32.const 64"), "the limit is compiled in");
+    let mask = (1i64 << baton_instrument::layout::DEPTH_BITS) - 1;
+    assert!(
+        text.contains(&format!("i64.const {mask}")),
+        "the depth bits are masked"
+    );
+    assert!(text.contains("i64.const 64"), "the limit is compiled in");
     assert!(text.contains(r#"(import "baton" "stack_exhausted""#));
+    let too_deep = instrument_with(
+        &wasm,
+        &Options {
+            max_frames: Some(1 << baton_instrument::layout::DEPTH_BITS),
+            ..Options::default()
+        },
+    );
+    assert!(
+        matches!(&too_deep, Err(e) if e.to_string().contains("max_frames")),
+        "{too_deep:?}"
+    );
 }
 
 /// A function without locals of its own whose one event is its entry (a leaf) gets no added

@@ -103,6 +103,7 @@ pub fn rewind_queue(
     analysis: &ModuleAnalysis,
     suspended: &Suspended,
     left: i64,
+    layout: super::host::CounterLayout,
 ) -> Result<VecDeque<Value>, String> {
     let mut queue = VecDeque::new();
     let count = suspended.frames.len();
@@ -171,11 +172,12 @@ pub fn rewind_queue(
             if innermost && last {
                 queue.push_back(Value::I32(0));
                 // Landing on a call whose callee counts the call event too: one more left.
-                queue.push_back(Value::I64(if site.merged {
+                let left = if site.merged {
                     left.saturating_add(1)
                 } else {
                     left
-                }));
+                };
+                queue.push_back(Value::I64(layout.counter(left, count as u32)));
             } else {
                 queue.push_back(Value::I32(2));
             }

@@ -88,6 +88,43 @@ pub fn armed_left(options: RunOptions, next: u64, depth: u32, frame_limit: Optio
     to_threshold.min((soonest - 1).max(0))
 }
 
+/// How the rewrite's counter holds the events left and, with a frame limit, the frame depth
+/// (see `baton_instrument::layout::DEPTH_BITS`).
+#[derive(Debug, Clone, Copy)]
+pub struct CounterLayout {
+    depth_bits: u32,
+}
+
+impl CounterLayout {
+    /// The layout of a rewrite with `frame_limit`.
+    pub fn new(frame_limit: Option<u32>) -> Self {
+        Self {
+            depth_bits: if frame_limit.is_some() {
+                baton_instrument::layout::DEPTH_BITS
+            } else {
+                0
+            },
+        }
+    }
+
+    /// The events left a counter holds.
+    pub fn left(self, counter: i64) -> i64 {
+        counter >> self.depth_bits
+    }
+
+    /// The frame depth a counter holds (0 without a frame limit).
+    pub fn depth(self, counter: i64) -> u32 {
+        (counter & ((1i64 << self.depth_bits) - 1)) as u32
+    }
+
+    /// The counter of `left` events left `depth` frames deep (`left` capped so it fits).
+    pub fn counter(self, left: i64, depth: u32) -> i64 {
+        let max = i64::MAX >> self.depth_bits;
+        let depth = i64::from(depth) & ((1i64 << self.depth_bits) - 1);
+        (left.clamp(-max, max) << self.depth_bits) | depth
+    }
+}
+
 impl HostState {
     /// The number of the event that brought the events-left counter to `left`.
     pub fn event_number(&self, left: i64) -> u64 {
@@ -197,29 +234,30 @@ pub fn create_imports(
     let state = shared.clone();
     handles.push(engine.host_func(
         &FuncType::new(
-            vec![ValType::I32, ValType::I32, ValType::I64, ValType::I32],
+            vec![ValType::I32, ValType::I32, ValType::I64],
             vec![ValType::I32],
         ),
         Arc::new(move |args: &[Value]| {
-            let (Some(Value::I32(kind)), Some(Value::I64(left)), Some(Value::I32(depth))) =
-                (args.first(), args.get(2), args.get(3))
+            let (Some(Value::I32(kind)), Some(Value::I64(counter))) = (args.first(), args.get(2))
             else {
                 return Err("baton instrumented: bad event arguments".into());
             };
             let mut st = lock(&state);
-            let answer = st.answer(*kind, *left)?;
+            let layout = CounterLayout::new(st.frame_limit);
+            let (left, depth) = (layout.left(*counter), layout.depth(*counter));
+            let answer = st.answer(*kind, left)?;
             // The counter the code goes on with (see `layout::GO_ON`).
             let go_on_with = if answer == GO_ON {
-                let next = st.counted(*left);
+                let next = st.counted(left);
                 let options = RunOptions {
                     stop: st.stop,
                     fuel: st.fuel,
                 };
-                let armed = armed_left(options, next, *depth as u32, st.frame_limit);
+                let armed = armed_left(options, next, depth, st.frame_limit);
                 st.start = (next, armed);
-                armed
+                layout.counter(armed, depth)
             } else {
-                *left
+                *counter
             };
             st.queue.push_back(Value::I64(go_on_with));
             Ok(vec![Value::I32(answer)])

@@ -35,7 +35,7 @@ use frames::{frames_from_raw, rewind_queue, Suspended};
 
 /// The mode value that makes the module rewind.
 const REWINDING: i32 = 2;
-use host::{armed_left, create_imports, lock, Shared};
+use host::{armed_left, create_imports, lock, CounterLayout, Shared};
 
 /// One compiled module: the original's analysis and the wrapped engine's rewritten module.
 struct ModuleRec {
@@ -225,7 +225,13 @@ impl Session {
         let left = armed_left(options, count, depth, self.options.max_frames);
         // Rewinding, every frame's first check must go cold, and `$l` stays negative for the
         // checks at level starts: the last landing sets `left`.
-        self.control(id, mode, if mode == REWINDING { -1 } else { left })?;
+        let layout = CounterLayout::new(self.options.max_frames);
+        let counter = if mode == REWINDING {
+            layout.counter(-1, 0)
+        } else {
+            layout.counter(left, 0)
+        };
+        self.control(id, mode, counter)?;
         {
             let mut st = lock(&self.shared);
             *st = host::HostState {
@@ -245,7 +251,7 @@ impl Session {
             .inner
             .invoke(inner, export, args, RunOptions::default());
         let state = std::mem::take(&mut *lock(&self.shared));
-        let events = state.counted(self.left(id)?);
+        let events = state.counted(layout.left(self.left(id)?));
         // Later runs of other instances must not call the host.
         self.control(id, 0, i64::MAX)?;
         let report = result?;
@@ -647,6 +653,7 @@ impl Engine for Session {
                 suspended.frames.len() as u32,
                 self.options.max_frames,
             ),
+            CounterLayout::new(self.options.max_frames),
         )
         .map_err(|e| EngineError::Other(format!("rewind: {e}")))?;
         // The entry's rewind copy when it has one; otherwise its own export name when it has
