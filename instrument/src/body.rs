@@ -4,17 +4,18 @@
 //! ```text
 //! block $unwind
 //!   block $body (result R)
-//!     [frame limit: depth check, and increment unless a leaf (no calls)]
 //!     <body level: landing blocks, entry check, original code with checks>
 //!   end
 //!   [counter-passing: the counter as the last result; otherwise global $left = $l]
-//!   [frame limit: depth decremented unless a leaf]
 //!   return
 //! end
 //! [unwinding (the site left from in a global): save locals (last first), frame_done(site),
 //!  zero results (counter-passing: and a negative counter)]
 //! ```
-//! The normal path of an event check is `$l -= 1; if $l < 0 { cold }`, starting from the
+//! The normal path of an event check is `$l -= 1; if $l < 0 { cold }` (with a frame limit the
+//! counter also holds the frame depth in its low bits and an event takes `1 << DEPTH_BITS`
+//! off, see `layout::DEPTH_BITS`; the entry check's cold path compares those bits with the
+//! limit), starting from the
 //! global instead of `$l` at the entry and after calls of module functions; `global $left = $l`
 //! follows before calls, instructions that can trap, the normal exit and in the cold path. Everything else happens
 //! in the cold path, entered when the threshold is reached (the host's `event`), while
@@ -57,13 +58,25 @@
 //! A *lean* function (no locals of its own, its entry the only site: a leaf) gets no added
 //! locals at all: its check decrements the global itself (an engine may set up a frame
 //! without locals faster). No function gets a local for anything but `$l`, spills and MVP
-//! landings: an unwind leaves its site for the tail in a global, and the frame limit's exit
-//! takes one off the depth global.
+//! landings: an unwind leaves its site for the tail in a global.
+//!
+//! Every answer of the host's `event` comes with the counter the code goes on with (loaded
+//! right after, see `layout::GO_ON`): after "go on" the host re-arms it, at most to the
+//! events before the first entry that could pass the frame limit.
+//!
+//! *Absorbed returns* (normal bodies, [`Emitter::absorbed`]): a return event followed only by
+//! pure code up to a counter-passing call is left to that call's callee, whose entry check
+//! then counts three events (`STOP_AT_RETURN` when the return is the stop). *Precounted loop
+//! headers* ([`Precount`]): a return check directly in a loop, followed only by instructions
+//! that cannot trap up to the `br` back to the header, counts the header event too
+//! (`MERGED_NEXT_LOOP`; a stop at the header runs that code in the cold path and unwinds
+//! from the header); when every branch back is such a `br`, the header check sits in an
+//! added block around the original loop, which only the entry from before the loop passes.
 //!
 //! A *counter-passing* function (see [`crate::counter`]) has `$l` as a parameter after its
-//! own (then, with a frame limit, its depth, and when *indexed*, MVP, the table index it was
-//! called through: a counter-passing `call_indirect` keeps its index in a scratch local while
-//! it pushes the counter and depth, and passes it twice) and returns `$l` as its last result. Without a frame limit its callers store `$l - 1` in the
+//! own (then, when *indexed*, MVP, the table index it was called through: a counter-passing
+//! `call_indirect` keeps its index in a scratch local while it pushes the counter, and passes
+//! it twice) and returns `$l` as its last result. Without a frame limit its callers store `$l - 1` in the
 //! global (the engine's own stack limit on the call ends the run counted up to the call
 //! event; with the limit, the callee's frame-limit exit stores that count itself) and pass
 //! `$l - 2`: no check before the call; the callee's entry check (`$l < 0`, no subtraction)
@@ -72,10 +85,8 @@
 //! caller's top operands and return a negative counter in the mode "unwinding": the caller's
 //! return check then unwinds from the call site, which is exactly the stop's frame. A level
 //! whose first site is such a call dispatches at its start, behind a `$l < 0` check (the
-//! host keeps the counter at -1 while rewinding). With a frame limit it also takes its depth
-//! (the frames under it) as a parameter after `$l`: it compares that with the limit instead
-//! of the depth global and passes one more to counter-passing callees; it sets the global
-//! only around calls of other functions, which read it (V8: fib 1.96x -> 1.16x).
+//! host keeps the counter at -1 while rewinding). With a frame limit the counter it passes
+//! holds one frame more in its depth bits.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -225,8 +236,8 @@ struct Open {
     /// A loop whose check's cold path is outside it.
     hoist: Option<Hoist>,
     /// A loop whose header check only its entry from before it passes (a precounted header,
-    /// see `PlanLevel::precounted_header`): the check sits in an added loop around the
-    /// original one, which branches back to the original one's start.
+    /// see `PlanLevel::precounted_header`): the check sits in an added block around the
+    /// original loop, whose branches back go to the loop's start, after the check.
     outer_loop: bool,
 }
 
@@ -383,7 +394,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The rewritten index of original local `i` (a counter-passing function's counter and
-    /// depth parameters come after the original parameters).
+    /// index parameters come after the original parameters).
     fn orig_local(&self, i: u32) -> u32 {
         if self.passes && i as usize >= self.function.params().len() {
             i + 1 + u32::from(self.index.is_some())
@@ -1350,9 +1361,9 @@ impl<'a> Emitter<'a> {
                 .get(self.next_level)
                 .is_some_and(|level| level.precounted_header());
         if outer_loop {
-            // The header check in an added loop around the original one, whose start the
+            // The header check in an added block around the original loop, whose start the
             // branches back go to (their return checks count the header event).
-            self.emit(Instruction::Loop(ty));
+            self.emit(Instruction::Block(ty));
             self.ctl.push(Ctl::Added);
             self.enter_level(dead, spills);
             if let Some(open) = self.open.last_mut() {

@@ -7,7 +7,8 @@ pub const PREFIX: &str = "__baton_";
 /// The events-left global (i64): decremented at every event, the host is called once it is
 /// negative.
 pub const LEFT: &str = "__baton_left";
-/// `control(mode: i32, left: i64)`: sets the run state (and resets the frame depth).
+/// `control(mode: i32, left: i64)`: sets the run state (`left` in the counter's layout, see
+/// `layout::DEPTH_BITS`).
 pub const CONTROL: &str = "__baton_control";
 /// `globals_save()`: saves every global, index order.
 pub const GLOBALS_SAVE: &str = "__baton_globals_save";

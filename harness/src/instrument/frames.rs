@@ -96,8 +96,8 @@ fn site_kind(kind: EventKind) -> Result<SiteKind, String> {
     })
 }
 
-/// The values the rewound module loads, in order; `left`: the events-left counter once the
-/// rewind is over.
+/// The values the rewound module loads, in order; `left`: the events left once the rewind is
+/// over (the innermost frame's counter, in `layout`, with the frames' depth).
 pub fn rewind_queue(
     meta: &Meta,
     analysis: &ModuleAnalysis,

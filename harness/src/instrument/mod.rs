@@ -196,7 +196,8 @@ impl Session {
         }
     }
 
-    /// Sets the run state of the instance's module (mode, events left; the frame depth to 0).
+    /// Sets the run state of the instance's module (mode, and the counter: events left over
+    /// the frame depth, see `CounterLayout`).
     fn control(&mut self, id: InstanceId, mode: i32, left: i64) -> Result<(), EngineError> {
         self.helper(
             id,
