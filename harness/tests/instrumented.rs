@@ -1203,3 +1203,44 @@ fn absorbed_return_events_on_wasm3_match_stack_at_every_event() {
     assert!(events >= 20, "{events} events");
     assert_eq!(imaged, events, "every stop imaged");
 }
+
+/// A run of many more events than the counter is armed for under a frame limit (the host
+/// re-arms it every `2 * (limit - depth)` events, some of them at entries whose cold path
+/// compares the depth bits with the limit): it must end like `stack`, neither trapping early
+/// nor counting differently, with or without the MVP rewrite.
+#[test]
+fn long_runs_under_a_frame_limit_re_arm_and_finish_like_stack() {
+    const LIMIT: u32 = 40;
+    let fib = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../corpus/bench/fib.wat"
+    ))
+    .expect("fib.wat");
+    let wasm = wat::parse_str(&fib).expect("wat");
+    let wasmi = adapters::find("wasmi").expect("wasmi");
+    let mut stack =
+        (adapters::find("stack").expect("stack").create)(&EngineConfig { max_frames: LIMIT });
+    let run = |engine: &mut dyn Engine| {
+        let module = engine.compile(&wasm).expect("compile");
+        let instance = engine.instantiate(module, &[]).expect("instantiate");
+        let report = engine
+            .invoke(instance, "run", &[Value::I32(15)], RunOptions::default())
+            .expect("runs");
+        (report.outcome, report.events)
+    };
+    let expected = run(stack.as_mut());
+    assert!(expected
+        .1
+        .is_some_and(|events| events > 10 * u64::from(LIMIT)));
+    for mvp in [false, true] {
+        let mut limited = baton::instrument::Session::with_rewrite(
+            "instrumented(limit):wasmi",
+            (wasmi.create)(&EngineConfig::default()),
+            baton_instrument::Options {
+                max_frames: Some(LIMIT),
+                mvp,
+            },
+        );
+        assert_eq!(run(&mut limited), expected, "mvp {mvp}");
+    }
+}

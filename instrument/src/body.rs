@@ -404,14 +404,17 @@ impl<'a> Emitter<'a> {
     }
 
     /// A counter-passing callee's counter argument: two events less (its entry check covers
-    /// this frame's `call` event and its own `entry` event; `absorbed`: three, the return
-    /// event before too), one frame deeper.
+    /// this frame's `call` event and its own `entry` event), one frame deeper; `absorbed`:
+    /// `$l` is still the counter the previous callee returned (a frame deeper, its return
+    /// event not counted), so three events less at the same depth.
     fn counter_arguments(&mut self, absorbed: bool) {
         let l = self.layout;
         self.get_left();
-        self.emit(Instruction::I64Const(
-            (2 + i64::from(absorbed)) * l.unit() - l.depth_step(),
-        ));
+        self.emit(Instruction::I64Const(if absorbed {
+            3 * l.unit()
+        } else {
+            2 * l.unit() - l.depth_step()
+        }));
         self.emit(Instruction::I64Sub);
     }
 
@@ -657,9 +660,6 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::I64Const(0));
         self.emit(Instruction::I64LtS);
         self.open_if_over(types, stash, true);
-        if kind == ENTRY_KIND {
-            self.frame_limit_exit();
-        }
         // The cold path starts with the store the normal path defers (see `store_left`).
         self.store_left();
         if count == Count::Passed {
@@ -671,6 +671,10 @@ impl<'a> Emitter<'a> {
             self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
             self.return_unwinding(UNWINDING_FROM_PREVIOUS_CALL);
             self.emit(Instruction::End);
+        }
+        if kind == ENTRY_KIND {
+            // (Not in a frame entered while the caller unwinds, above: its counter is not one.)
+            self.frame_limit_exit();
         }
         match cold {
             Cold::Plain => {}
@@ -803,14 +807,38 @@ impl<'a> Emitter<'a> {
     /// `layout::GO_ON`): leaves the answer.
     fn ask_host(&mut self, kind: i32, site: u32) {
         let l = self.layout;
+        if let Some(rearm) = l.rearm {
+            // Re-armed from the slack, the code goes on without the host.
+            self.get_left();
+            self.emit(Instruction::Call(rearm));
+            self.set_left();
+            self.get_left();
+            self.emit(Instruction::I64Const(0));
+            self.emit(Instruction::I64GeS);
+            self.emit(Instruction::If(wasm_encoder::BlockType::Result(
+                wasm_encoder::ValType::I32,
+            )));
+            self.emit(Instruction::I32Const(crate::layout::GO_ON));
+            self.emit(Instruction::Else);
+        }
         self.emit(Instruction::I32Const(kind));
         self.emit(Instruction::I32Const(site as i32));
         self.get_left();
         self.emit(Instruction::Call(l.event()));
         self.emit(Instruction::Call(l.load(ValType::I64)));
+        self.set_left();
+        self.emit(Instruction::Call(l.load(ValType::I64)));
+        self.emit(Instruction::GlobalSet(l.slack));
+        if l.rearm.is_some() {
+            self.emit(Instruction::End);
+        }
+    }
+
+    /// Sets the events-left count (the local copy, or the global in a lean function).
+    fn set_left(&mut self) {
         self.emit(match self.left {
             Some(left) => Instruction::LocalSet(left),
-            None => Instruction::GlobalSet(l.left),
+            None => Instruction::GlobalSet(self.layout.left),
         });
     }
 
@@ -882,7 +910,8 @@ impl<'a> Emitter<'a> {
             self.emit(zero(ty));
         }
         if self.passes {
-            self.emit(Instruction::I64Const(-1));
+            // (One event below 0; with a frame limit, depth bits 0, which trip no limit check.)
+            self.emit(Instruction::I64Const(-self.layout.unit()));
         }
     }
 
@@ -960,6 +989,8 @@ impl<'a> Emitter<'a> {
         self.emit(Instruction::If(wasm_encoder::BlockType::Empty));
         self.emit(Instruction::Call(l.load(ValType::I64)));
         self.emit(Instruction::GlobalSet(l.left));
+        self.emit(Instruction::Call(l.load(ValType::I64)));
+        self.emit(Instruction::GlobalSet(l.slack));
         self.emit(Instruction::End);
     }
 

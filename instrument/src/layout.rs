@@ -115,10 +115,13 @@ pub const MERGED_NEXT_LOOP: i32 = 0x200;
 /// caller's `call` event, or at the return event the caller left unchecked just before that
 /// call (see `body`: a call's callee may count the return event before it).
 ///
-/// Whatever the answer, the host also queues an `i64`, the counter the code goes on with,
-/// which the code loads right after `event` returns: after [`GO_ON`] the host *re-arms* the
-/// counter (the events to its next threshold, with a frame limit at most the events before
-/// the shallowest entry that could exceed it, see `body`), otherwise it is `left` as given.
+/// Whatever the answer, the host also queues two `i64`s, the counter the code goes on with and
+/// the slack, which the code loads right after `event` returns: after [`GO_ON`] the host
+/// *re-arms* the counter to the events to its next threshold, with a frame limit at most the
+/// events before the first entry that could pass it, `2 * (limit - depth)`, holding the rest
+/// back in the slack global; otherwise it is `left` as given, slack 0. With a frame limit,
+/// every cold path first calls the added re-arm function: while there is slack, it re-arms
+/// the counter from it (same bound) and the code goes on without calling the host at all.
 pub const GO_ON: i32 = 0;
 /// See [`GO_ON`].
 pub const STOP_HERE: i32 = 1;
@@ -196,8 +199,13 @@ pub(crate) struct Layout {
     /// The events-left global (i64): decremented at every event; the host is called when it
     /// goes negative.
     pub left: u32,
+    /// The slack global (i64, see [`GO_ON`]).
+    pub slack: u32,
     /// The frame limit, when the rewrite enforces one (see [`DEPTH_BITS`]).
     pub frame_limit: Option<u32>,
+    /// With a frame limit, the added function re-arming the counter from the slack without the
+    /// host (`(counter) -> counter`, see [`GO_ON`]).
+    pub rearm: Option<u32>,
     /// Per data segment: the global flagging its drop, when passive.
     pub data_flags: Vec<Option<u32>>,
     /// Per element segment: the global flagging its drop, when passive.

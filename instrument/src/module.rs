@@ -118,7 +118,7 @@ pub(crate) fn rewrite(
             )));
         }
     }
-    let mut next_global = global_total + 2;
+    let mut next_global = global_total + 3;
     let mut flag = |passive: &bool| {
         passive.then(|| {
             next_global += 1;
@@ -167,7 +167,10 @@ pub(crate) fn rewrite(
         imported_funcs,
         mode: global_total,
         left: global_total + 1,
+        slack: global_total + 2,
         frame_limit: options.max_frames,
+        // After the rewind copies.
+        rearm: options.max_frames.map(|_| next_copy),
         data_flags,
         elem_flags,
         funcs_table: (!options.mvp).then_some(analysis.tables().len() as u32),
@@ -307,6 +310,13 @@ pub(crate) fn rewrite(
         add_code(&mut code, &mut branch_hints, *index, emitted);
         next_func += 1;
     }
+    // The re-arm function (`layout.rearm`), with a frame limit.
+    if let Some(limit) = options.max_frames {
+        let ty = types.index(&[ValType::I64], &[ValType::I64]);
+        functions.function(ty);
+        code.function(&rearm_body(&layout, limit));
+        next_func += 1;
+    }
     let mut exports = ExportSection::new();
     if let Some(r) = s.exports.clone() {
         for export in r.clone() {
@@ -351,6 +361,7 @@ pub(crate) fn rewrite(
         );
     }
     exports.export(names::LEFT, ExportKind::Global, layout.left);
+    exports.export(names::SLACK, ExportKind::Global, layout.slack);
     for i in 0..analysis.memories().len() {
         exports.export(&names::memory(i), ExportKind::Memory, i as u32);
     }
@@ -399,6 +410,11 @@ pub(crate) fn rewrite(
     globals.global(
         global(wasm_encoder::ValType::I64, true),
         &ConstExpr::i64_const(i64::MAX),
+    );
+    // The slack (`layout.slack`).
+    globals.global(
+        global(wasm_encoder::ValType::I64, true),
+        &ConstExpr::i64_const(0),
     );
     for _ in layout.data_flags.iter().chain(&layout.elem_flags).flatten() {
         globals.global(
@@ -494,6 +510,79 @@ fn add_code(code: &mut CodeSection, hints: &mut BranchHints, index: u32, emitted
 
 /// A helper: export name, params, results, body.
 type Helper = (String, Vec<ValType>, Vec<ValType>, Function);
+
+/// The re-arm function (`(counter) -> counter`, see `layout::GO_ON`): with no slack, the
+/// counter as it is; else the events left (the counter's plus the slack): below 0, that (the
+/// host's turn, no slack left); otherwise at most `2 * (limit - depth)` of them in the counter,
+/// the rest kept as slack, at the counter's depth.
+fn rearm_body(l: &Layout, limit: u32) -> Function {
+    use Instruction as I;
+    let bits = i64::from(crate::layout::DEPTH_BITS);
+    let mask = l.unit() - 1;
+    let (x, t, new) = (0, 1, 2);
+    let depth_bits = [I::LocalGet(x), I::I64Const(mask), I::I64And];
+    let mut body = vec![
+        I::GlobalGet(l.slack),
+        I::I64Eqz,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::LocalGet(x),
+        I::Return,
+        I::End,
+        I::LocalGet(x),
+        I::I64Const(bits),
+        I::I64ShrS,
+        I::GlobalGet(l.slack),
+        I::I64Add,
+        I::LocalTee(t),
+        I::I64Const(0),
+        I::I64LtS,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::I64Const(0),
+        I::GlobalSet(l.slack),
+        I::LocalGet(t),
+        I::I64Const(bits),
+        I::I64Shl,
+    ];
+    body.extend(depth_bits.clone());
+    body.extend([
+        I::I64Or,
+        I::Return,
+        I::End,
+        I::I64Const(2 * i64::from(limit)),
+    ]);
+    body.extend(depth_bits.clone());
+    body.extend([
+        I::I64Const(2),
+        I::I64Mul,
+        I::I64Sub,
+        I::LocalSet(new),
+        // new = max(0, min(t, bound))
+        I::LocalGet(t),
+        I::LocalGet(new),
+        I::I64LtS,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::LocalGet(t),
+        I::LocalSet(new),
+        I::End,
+        I::LocalGet(new),
+        I::I64Const(0),
+        I::I64LtS,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::I64Const(0),
+        I::LocalSet(new),
+        I::End,
+        I::LocalGet(t),
+        I::LocalGet(new),
+        I::I64Sub,
+        I::GlobalSet(l.slack),
+        I::LocalGet(new),
+        I::I64Const(bits),
+        I::I64Shl,
+    ]);
+    body.extend(depth_bits);
+    body.push(I::I64Or);
+    body_of(&[ValType::I64, ValType::I64], &body)
+}
 
 fn body_of(locals: &[ValType], instrs: &[Instruction<'_>]) -> Function {
     let mut f = Function::new_with_locals_types(locals.iter().map(|t| enc(*t)));
@@ -630,10 +719,12 @@ fn helper_bodies(analysis: &ModuleAnalysis, l: &Layout, mvp: bool) -> Vec<Helper
         I::GlobalSet(l.mode),
         I::LocalGet(1),
         I::GlobalSet(l.left),
+        I::LocalGet(2),
+        I::GlobalSet(l.slack),
     ];
     out.push((
         names::CONTROL.into(),
-        vec![ValType::I32, ValType::I64],
+        vec![ValType::I32, ValType::I64, ValType::I64],
         vec![],
         body_of(&[], &control),
     ));

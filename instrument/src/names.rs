@@ -7,8 +7,11 @@ pub const PREFIX: &str = "__baton_";
 /// The events-left global (i64): decremented at every event, the host is called once it is
 /// negative.
 pub const LEFT: &str = "__baton_left";
-/// `control(mode: i32, left: i64)`: sets the run state (`left` in the counter's layout, see
-/// `layout::DEPTH_BITS`).
+/// The slack global (i64): events the host held back from the counter when it armed it (see
+/// `layout::GO_ON`); the events left are the counter's plus these.
+pub const SLACK: &str = "__baton_slack";
+/// `control(mode: i32, left: i64, slack: i64)`: sets the run state (`left` in the counter's
+/// layout, see `layout::DEPTH_BITS`).
 pub const CONTROL: &str = "__baton_control";
 /// `globals_save()`: saves every global, index order.
 pub const GLOBALS_SAVE: &str = "__baton_globals_save";

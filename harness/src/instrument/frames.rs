@@ -96,13 +96,14 @@ fn site_kind(kind: EventKind) -> Result<SiteKind, String> {
     })
 }
 
-/// The values the rewound module loads, in order; `left`: the events left once the rewind is
-/// over (the innermost frame's counter, in `layout`, with the frames' depth).
+/// The values the rewound module loads, in order; `left`, `slack`: the events left once the
+/// rewind is over, in the innermost frame's counter (in `layout`, with the frames' depth) and
+/// held back (see `host::armed_left`).
 pub fn rewind_queue(
     meta: &Meta,
     analysis: &ModuleAnalysis,
     suspended: &Suspended,
-    left: i64,
+    (left, slack): (i64, i64),
     layout: super::host::CounterLayout,
 ) -> Result<VecDeque<Value>, String> {
     let mut queue = VecDeque::new();
@@ -178,6 +179,7 @@ pub fn rewind_queue(
                     left
                 };
                 queue.push_back(Value::I64(layout.counter(left, count as u32)));
+                queue.push_back(Value::I64(slack));
             } else {
                 queue.push_back(Value::I32(2));
             }

@@ -66,26 +66,33 @@ pub struct HostState {
 }
 
 /// The events-left counter a run goes on with from event number `next`, its frames `depth`
-/// deep (0: before the host calls the entry): the events to the run's threshold (its stop or
-/// fuel), and with a frame limit fewer than the events before the first entry that could pass
-/// it (each frame deeper takes an `entry` event and, but the first, a `call` event), so that
-/// entry's check goes cold: the rewrite compares the frames with the limit only there (see
+/// deep (0: before the host calls the entry), and the slack: together the events to the
+/// run's threshold (its stop or fuel); with a frame limit the counter holds fewer than the
+/// events before the first entry that could pass it (each frame deeper takes an `entry` event
+/// and, but the first, a `call` event), so that entry's check goes cold: the rewrite compares
+/// the frames with the limit only there, and re-arms the counter from the slack itself (see
 /// `baton_instrument::layout::GO_ON`).
-pub fn armed_left(options: RunOptions, next: u64, depth: u32, frame_limit: Option<u32>) -> i64 {
+pub fn armed_left(
+    options: RunOptions,
+    next: u64,
+    depth: u32,
+    frame_limit: Option<u32>,
+) -> (i64, i64) {
     let threshold = options
         .stop
         .map_or(u64::MAX, |stop| stop.at)
         .min(options.fuel.unwrap_or(u64::MAX));
     let to_threshold = i64::try_from(threshold.saturating_sub(next)).unwrap_or(i64::MAX);
     let Some(limit) = frame_limit else {
-        return to_threshold;
+        return (to_threshold, 0);
     };
     // The next event may be a call's: a frame deeper can enter one event from here, each
     // further frame two more, so a frame `limit + 1` deep can enter 2 * (limit - depth) + 1
     // events from here at the soonest (from the host too: the first entry has no call event);
     // that event must take the counter below 0.
     let soonest = 2 * (i64::from(limit) - i64::from(depth)) + 1;
-    to_threshold.min((soonest - 1).max(0))
+    let armed = to_threshold.min((soonest - 1).max(0));
+    (armed, to_threshold - armed)
 }
 
 /// How the rewrite's counter holds the events left and, with a frame limit, the frame depth
@@ -253,13 +260,14 @@ pub fn create_imports(
                     stop: st.stop,
                     fuel: st.fuel,
                 };
-                let armed = armed_left(options, next, depth, st.frame_limit);
-                st.start = (next, armed);
-                layout.counter(armed, depth)
+                let (armed, slack) = armed_left(options, next, depth, st.frame_limit);
+                st.start = (next, armed + slack);
+                (layout.counter(armed, depth), slack)
             } else {
-                *counter
+                (*counter, 0)
             };
-            st.queue.push_back(Value::I64(go_on_with));
+            st.queue.push_back(Value::I64(go_on_with.0));
+            st.queue.push_back(Value::I64(go_on_with.1));
             Ok(vec![Value::I32(answer)])
         }),
     )?);

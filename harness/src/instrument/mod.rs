@@ -198,11 +198,17 @@ impl Session {
 
     /// Sets the run state of the instance's module (mode, and the counter: events left over
     /// the frame depth, see `CounterLayout`).
-    fn control(&mut self, id: InstanceId, mode: i32, left: i64) -> Result<(), EngineError> {
+    fn control(
+        &mut self,
+        id: InstanceId,
+        mode: i32,
+        left: i64,
+        slack: i64,
+    ) -> Result<(), EngineError> {
         self.helper(
             id,
             names::CONTROL,
-            &[Value::I32(mode), Value::I64(left)],
+            &[Value::I32(mode), Value::I64(left), Value::I64(slack)],
             Vec::new(),
         )
         .map(|_| ())
@@ -223,23 +229,24 @@ impl Session {
         depth: u32,
         queue: Vec<Value>,
     ) -> Result<RunReport, EngineError> {
-        let left = armed_left(options, count, depth, self.options.max_frames);
+        let (left, slack) = armed_left(options, count, depth, self.options.max_frames);
         // Rewinding, every frame's first check must go cold, and `$l` stays negative for the
         // checks at level starts: the last landing sets `left`.
         let layout = CounterLayout::new(self.options.max_frames);
-        let counter = if mode == REWINDING {
-            layout.counter(-1, 0)
+        // (Rewinding, the last landing loads the counter and the slack.)
+        let (counter, held) = if mode == REWINDING {
+            (layout.counter(-1, 0), 0)
         } else {
-            layout.counter(left, 0)
+            (layout.counter(left, 0), slack)
         };
-        self.control(id, mode, counter)?;
+        self.control(id, mode, counter, held)?;
         {
             let mut st = lock(&self.shared);
             *st = host::HostState {
                 stop: options.stop,
                 fuel: options.fuel,
                 queue: queue.into(),
-                start: (count, left),
+                start: (count, left + slack),
                 undecided_from: count,
                 frame_limit: self.options.max_frames,
                 ..host::HostState::default()
@@ -252,9 +259,9 @@ impl Session {
             .inner
             .invoke(inner, export, args, RunOptions::default());
         let state = std::mem::take(&mut *lock(&self.shared));
-        let events = state.counted(layout.left(self.left(id)?));
+        let events = state.counted(layout.left(self.left(id)?) + self.slack(id)?);
         // Later runs of other instances must not call the host.
-        self.control(id, 0, i64::MAX)?;
+        self.control(id, 0, i64::MAX, 0)?;
         let report = result?;
         if state.out_of_fuel {
             return Ok(RunReport {
@@ -348,12 +355,19 @@ impl Session {
 
     /// The instance's events-left counter.
     fn left(&self, id: InstanceId) -> Result<i64, EngineError> {
-        let handle = self.helper_handle(id, names::LEFT)?;
+        self.i64_global(id, names::LEFT)
+    }
+
+    /// The events the host held back from the counter (see `armed_left`).
+    fn slack(&self, id: InstanceId) -> Result<i64, EngineError> {
+        self.i64_global(id, names::SLACK)
+    }
+
+    fn i64_global(&self, id: InstanceId, name: &str) -> Result<i64, EngineError> {
+        let handle = self.helper_handle(id, name)?;
         match self.inner.global_value(handle)? {
             Value::I64(v) => Ok(v),
-            other => Err(EngineError::Other(format!(
-                "events-left counter holds {other}"
-            ))),
+            other => Err(EngineError::Other(format!("{name} holds {other}"))),
         }
     }
 
