@@ -79,7 +79,8 @@ pub fn import_count(mvp: bool) -> u32 {
 /// Names of the added imports, in order: `event(kind, site, left) -> answer` (`left`: the
 /// events-left counter after counting this event, negative from the threshold on, with a
 /// frame limit over the asking frame's depth, see [`DEPTH_BITS`]; the host queues the counter
-/// the code goes on with, which the code loads at once with `load_i64`, see [`GO_ON`]),
+/// the code goes on with and the slack, which the code loads at once with `load_i64`, see
+/// [`GO_ON`]),
 /// `frame_done(site)`, `save_<type>(value)` and `load_<type>() -> value` per
 /// [`VALUE_TYPES`], and `stack_exhausted()` (always traps, see [`STACK_EXHAUSTED`]).
 pub const IMPORT_NAMES: [&str; IMPORTS as usize] = [
