@@ -155,20 +155,12 @@ pub(crate) fn is_pure(op: &Operator<'_>) -> bool {
 pub(crate) fn cannot_trap(op: &Operator<'_>) -> bool {
     use Operator as O;
     is_pure(op)
+        || is_control(op)
         || matches!(
             op,
             O::LocalSet { .. }
                 | O::LocalTee { .. }
                 | O::GlobalSet { .. }
-                | O::Block { .. }
-                | O::Loop { .. }
-                | O::If { .. }
-                | O::Else
-                | O::End
-                | O::Br { .. }
-                | O::BrIf { .. }
-                | O::BrTable { .. }
-                | O::Return
                 | O::MemorySize { .. }
                 | O::F32Abs
                 | O::F32Neg
@@ -233,6 +225,23 @@ pub(crate) fn cannot_trap(op: &Operator<'_>) -> bool {
                 | O::I64TruncSatF64S
                 | O::I64TruncSatF64U
         )
+}
+
+/// Whether `op` opens, switches or closes a level, or branches (within the function).
+pub(crate) fn is_control(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::Block { .. }
+            | O::Loop { .. }
+            | O::If { .. }
+            | O::Else
+            | O::End
+            | O::Br { .. }
+            | O::BrIf { .. }
+            | O::BrTable { .. }
+            | O::Return
+    )
 }
 
 /// Parameters and results of a block type.
@@ -422,23 +431,7 @@ pub(crate) fn plan(
                 levels[current].precounted += 1;
                 None
             }
-            (Some(p), op)
-                if cannot_trap(op)
-                    && !matches!(
-                        op,
-                        Operator::Block { .. }
-                            | Operator::Loop { .. }
-                            | Operator::If { .. }
-                            | Operator::Else
-                            | Operator::End
-                            | Operator::Br { .. }
-                            | Operator::BrIf { .. }
-                            | Operator::BrTable { .. }
-                            | Operator::Return
-                    ) =>
-            {
-                Some(p)
-            }
+            (Some(p), op) if cannot_trap(op) && !is_control(op) => Some(p),
             _ => None,
         };
         match op {
