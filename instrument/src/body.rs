@@ -1495,13 +1495,13 @@ impl<'a> Emitter<'a> {
             self.landing_slot();
             self.emit(Instruction::Drop);
             self.reload_left();
-            self.reenter(hoist.again, None);
+            self.reenter(hoist.again);
             self.end();
         }
         self.ask_host(2, hoist.site);
         self.emit(Instruction::I32Eqz);
         self.open_if(&[]);
-        self.reenter(hoist.again, None);
+        self.reenter(hoist.again);
         self.end();
         self.emit(Instruction::I32Const(UNWINDING));
         self.emit(Instruction::GlobalSet(l.mode));
@@ -1513,19 +1513,14 @@ impl<'a> Emitter<'a> {
     }
 
     /// Back into a hoisted loop through `loop $again` (control-stack position `again`) with
-    /// the counter one more than `counter` (`None`: `$l`), as its check takes one off.
-    fn reenter(&mut self, again: usize, counter: Option<i64>) {
+    /// `$l` one event more, as its check takes one off.
+    fn reenter(&mut self, again: usize) {
         let Some(left) = self.left else {
             return;
         };
-        match counter {
-            Some(value) => self.emit(Instruction::I64Const(value + self.layout.unit())),
-            None => {
-                self.emit(Instruction::LocalGet(left));
-                self.emit(Instruction::I64Const(self.layout.unit()));
-                self.emit(Instruction::I64Add);
-            }
-        }
+        self.emit(Instruction::LocalGet(left));
+        self.emit(Instruction::I64Const(self.layout.unit()));
+        self.emit(Instruction::I64Add);
         self.emit(Instruction::LocalSet(left));
         self.emit(Instruction::Br(self.depth_of(again)));
     }

@@ -141,6 +141,49 @@ pub const STOP_AT_NEXT: i32 = 4;
 /// `1 << DEPTH_BITS`.
 pub const DEPTH_BITS: u32 = 20;
 
+/// How the rewrite's counter holds the events left and, with a frame limit, the frame depth
+/// (see [`DEPTH_BITS`]): the one definition the rewrite emits and the host reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CounterLayout {
+    depth_bits: u32,
+}
+
+impl CounterLayout {
+    /// The layout of a rewrite with `frame_limit`.
+    pub fn new(frame_limit: Option<u32>) -> Self {
+        Self {
+            depth_bits: if frame_limit.is_some() { DEPTH_BITS } else { 0 },
+        }
+    }
+
+    /// What one event takes off the counter (`1 << DEPTH_BITS` with a frame limit).
+    pub fn unit(self) -> i64 {
+        1 << self.depth_bits
+    }
+
+    /// What entering a frame adds to the counter (0 without a frame limit).
+    pub fn depth_step(self) -> i64 {
+        i64::from(self.depth_bits > 0)
+    }
+
+    /// The events left a counter holds.
+    pub fn left(self, counter: i64) -> i64 {
+        counter >> self.depth_bits
+    }
+
+    /// The frame depth a counter holds (0 without a frame limit).
+    pub fn depth(self, counter: i64) -> u32 {
+        (counter & ((1i64 << self.depth_bits) - 1)) as u32
+    }
+
+    /// The counter of `left` events left `depth` frames deep (`left` capped so it fits).
+    pub fn counter(self, left: i64, depth: u32) -> i64 {
+        let max = i64::MAX >> self.depth_bits;
+        let depth = i64::from(depth) & ((1i64 << self.depth_bits) - 1);
+        (left.clamp(-max, max) << self.depth_bits) | depth
+    }
+}
+
 /// The trap message of the `stack_exhausted` import: the rewritten module's own frame limit
 /// (see `Options::max_frames`) was reached; hosts map it to "call stack exhausted".
 pub const STACK_EXHAUSTED: &str = "baton instrumented: call stack exhausted";
@@ -283,19 +326,14 @@ impl Layout {
         passed_params(indexed)
     }
 
-    /// What one event takes off the counter: with a frame limit the counter holds the events
-    /// left above [`DEPTH_BITS`] bits of frame depth, so one event is `1 << DEPTH_BITS`.
+    /// What one event takes off the counter (see [`CounterLayout::unit`]).
     pub fn unit(&self) -> i64 {
-        if self.frame_limit.is_some() {
-            1 << DEPTH_BITS
-        } else {
-            1
-        }
+        CounterLayout::new(self.frame_limit).unit()
     }
 
-    /// What entering a frame adds to the counter (its depth bits; 0 without a frame limit).
+    /// What entering a frame adds to the counter (see [`CounterLayout::depth_step`]).
     pub fn depth_step(&self) -> i64 {
-        i64::from(self.frame_limit.is_some())
+        CounterLayout::new(self.frame_limit).depth_step()
     }
 
     /// The signature indexed functions of type `sig` have, and a counter-passing

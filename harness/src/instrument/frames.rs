@@ -104,7 +104,7 @@ pub fn rewind_queue(
     analysis: &ModuleAnalysis,
     suspended: &Suspended,
     (left, slack): (i64, i64),
-    layout: super::host::CounterLayout,
+    layout: baton_instrument::layout::CounterLayout,
 ) -> Result<VecDeque<Value>, String> {
     let mut queue = VecDeque::new();
     let count = suspended.frames.len();

@@ -18,8 +18,8 @@ use baton_checkpoint::EventKind;
 use baton_engine::RunOptions;
 use baton_engine::{Engine, EngineError, ExternHandle, FuncType, StopRequest, ValType, Value};
 use baton_instrument::layout::{
-    value_types, GO_ON, MERGED_CALL, MERGED_NEXT_LOOP, STACK_EXHAUSTED, STOP_AT_CALLER,
-    STOP_AT_NEXT, STOP_AT_RETURN, STOP_HERE,
+    value_types, CounterLayout, GO_ON, MERGED_CALL, MERGED_NEXT_LOOP, STACK_EXHAUSTED,
+    STOP_AT_CALLER, STOP_AT_NEXT, STOP_AT_RETURN, STOP_HERE,
 };
 
 /// The trap message `event` uses to end a run that ran out of fuel.
@@ -93,43 +93,6 @@ pub fn armed_left(
     let soonest = 2 * (i64::from(limit) - i64::from(depth)) + 1;
     let armed = to_threshold.min((soonest - 1).max(0));
     (armed, to_threshold - armed)
-}
-
-/// How the rewrite's counter holds the events left and, with a frame limit, the frame depth
-/// (see `baton_instrument::layout::DEPTH_BITS`).
-#[derive(Debug, Clone, Copy)]
-pub struct CounterLayout {
-    depth_bits: u32,
-}
-
-impl CounterLayout {
-    /// The layout of a rewrite with `frame_limit`.
-    pub fn new(frame_limit: Option<u32>) -> Self {
-        Self {
-            depth_bits: if frame_limit.is_some() {
-                baton_instrument::layout::DEPTH_BITS
-            } else {
-                0
-            },
-        }
-    }
-
-    /// The events left a counter holds.
-    pub fn left(self, counter: i64) -> i64 {
-        counter >> self.depth_bits
-    }
-
-    /// The frame depth a counter holds (0 without a frame limit).
-    pub fn depth(self, counter: i64) -> u32 {
-        (counter & ((1i64 << self.depth_bits) - 1)) as u32
-    }
-
-    /// The counter of `left` events left `depth` frames deep (`left` capped so it fits).
-    pub fn counter(self, left: i64, depth: u32) -> i64 {
-        let max = i64::MAX >> self.depth_bits;
-        let depth = i64::from(depth) & ((1i64 << self.depth_bits) - 1);
-        (left.clamp(-max, max) << self.depth_bits) | depth
-    }
 }
 
 impl HostState {

@@ -35,7 +35,8 @@ use frames::{frames_from_raw, rewind_queue, Suspended};
 
 /// The mode value that makes the module rewind.
 const REWINDING: i32 = 2;
-use host::{armed_left, create_imports, lock, CounterLayout, Shared};
+use baton_instrument::layout::CounterLayout;
+use host::{armed_left, create_imports, lock, Shared};
 
 /// One compiled module: the original's analysis and the wrapped engine's rewritten module.
 struct ModuleRec {
